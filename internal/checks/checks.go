@@ -1,0 +1,195 @@
+// Package checks judges gathered facts. Each check is a pure function from
+// facts to one finding: it never touches the network or the system, so
+// every verdict can be tested from recorded facts and a report judged on
+// another machine reads the same.
+package checks
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/gather"
+)
+
+// Check is one judge: its stable ID, what it needs gathered, and the
+// function that judges.
+type Check struct {
+	ID    string
+	Title string
+	Needs gather.Plan
+	Judge func(*facts.Facts) finding.Finding
+}
+
+// All returns every check, in the order of the chain a connection goes
+// through: local overrides, name, route, then TLS. Verdict relies on
+// that order to name the first broken step.
+func All() []Check {
+	return []Check{
+		{ID: "net.hosts-file", Title: titleHosts, Needs: gather.Plan{HostsFile: true}, Judge: judgeHostsFile},
+		{ID: "net.dns", Title: titleDNS, Needs: gather.Plan{DNS: true}, Judge: judgeDNS},
+		{ID: "net.reach", Title: titleReach, Needs: gather.Plan{TCP: true}, Judge: judgeReach},
+		{ID: "tls.handshake", Title: titleHandshake, Needs: gather.Plan{TLS: true}, Judge: judgeHandshake},
+		{ID: "tls.versions", Title: titleVersions, Needs: gather.Plan{Versions: true}, Judge: judgeVersions},
+	}
+}
+
+// IDs lists every check ID, in order.
+func IDs() []string {
+	var ids []string
+	for _, c := range All() {
+		ids = append(ids, c.ID)
+	}
+	return ids
+}
+
+// Select returns the checks named by only (all when empty) less those in
+// skip. An unknown ID is an error that lists the known ones.
+func Select(only, skip []string) ([]Check, error) {
+	all := All()
+	known := map[string]bool{}
+	for _, c := range all {
+		known[c.ID] = true
+	}
+	for _, id := range append(append([]string(nil), only...), skip...) {
+		if !known[id] {
+			return nil, fmt.Errorf("unknown check %q; known checks: %s", id, strings.Join(IDs(), ", "))
+		}
+	}
+	in := func(list []string, id string) bool {
+		for _, x := range list {
+			if x == id {
+				return true
+			}
+		}
+		return false
+	}
+	var sel []Check
+	for _, c := range all {
+		if (len(only) == 0 || in(only, c.ID)) && !in(skip, c.ID) {
+			sel = append(sel, c)
+		}
+	}
+	if len(sel) == 0 {
+		return nil, fmt.Errorf("--only and --skip leave no check to run")
+	}
+	return sel, nil
+}
+
+// PlanFor is what the checks need gathered.
+func PlanFor(cs []Check) gather.Plan {
+	var p gather.Plan
+	for _, c := range cs {
+		p = p.Union(c.Needs)
+	}
+	return p
+}
+
+// Judge runs the checks over the facts, in order.
+func Judge(f *facts.Facts, cs []Check) []finding.Finding {
+	out := make([]finding.Finding, 0, len(cs))
+	for _, c := range cs {
+		fd := c.Judge(f)
+		fd.ID, fd.Title = c.ID, c.Title
+		out = append(out, fd)
+	}
+	return out
+}
+
+// Verdict picks the most likely cause: the first failing finding in chain
+// order (a broken name lookup explains everything after it), else the
+// first error, else the first warning. It returns nil when all passed.
+func Verdict(fs []finding.Finding) *finding.Finding {
+	for _, want := range []finding.Status{finding.Fail, finding.Error, finding.Warn} {
+		for i := range fs {
+			if fs[i].Status == want {
+				return &fs[i]
+			}
+		}
+	}
+	return nil
+}
+
+// severity is how much an endpoint's failure weighs: a required endpoint
+// ends sessions, an optional one only degrades them.
+func severity(e facts.EndpointFacts) finding.Status {
+	if e.Endpoint.Required {
+		return finding.Fail
+	}
+	return finding.Warn
+}
+
+// subject names an endpoint in evidence: the probed host and port, with
+// the wildcard it stands for.
+func subject(e facts.EndpointFacts) string {
+	s := e.Endpoint.Address()
+	if e.Endpoint.IsWildcard() {
+		s += " (" + e.Endpoint.Host + ")"
+	}
+	return s
+}
+
+// judged collects per-endpoint evidence and sums it up into a status.
+type judged struct {
+	evidence []finding.Evidence
+	statuses []finding.Status // of the endpoints the check could judge
+	failed   []facts.EndpointFacts
+}
+
+func (j *judged) add(e facts.EndpointFacts, st finding.Status, detail string, raw any) {
+	j.evidence = append(j.evidence, finding.Evidence{Subject: subject(e), Status: st, Detail: detail, Facts: raw})
+	if st != finding.Skip {
+		j.statuses = append(j.statuses, st)
+	}
+	if st == finding.Fail || st == finding.Warn {
+		j.failed = append(j.failed, e)
+	}
+}
+
+// status is the worst status seen, or Skip when nothing could be judged.
+func (j *judged) status() finding.Status { return finding.Worst(j.statuses...) }
+
+// counts returns how many were judged and how many of those did not pass.
+func (j *judged) counts() (judgedN, bad int) {
+	return len(j.statuses), len(j.failed)
+}
+
+// firstRequired returns the failed endpoints, required ones first.
+func (j *judged) ordered() []facts.EndpointFacts {
+	out := append([]facts.EndpointFacts(nil), j.failed...)
+	sort.SliceStable(out, func(a, b int) bool { return out[a].Endpoint.Required && !out[b].Endpoint.Required })
+	return out
+}
+
+// hostList names up to four endpoints and counts the rest.
+func hostList(es []facts.EndpointFacts) string {
+	var names []string
+	for i, e := range es {
+		if i == 4 {
+			names = append(names, fmt.Sprintf("and %d more", len(es)-4))
+			break
+		}
+		names = append(names, e.Endpoint.ProbeHost())
+	}
+	return strings.Join(names, ", ")
+}
+
+// blockedBy explains an endpoint a later check could not judge.
+func blockedBy(s facts.Step) string {
+	if s.Kind == facts.KindNotSelected {
+		return "not checked: the step it needs was not selected"
+	}
+	return "not checked: " + s.Error
+}
+
+func fmtMS(v float64) string {
+	switch {
+	case v >= 1000:
+		return fmt.Sprintf("%.1f s", v/1000)
+	case v >= 10:
+		return fmt.Sprintf("%.0f ms", v)
+	}
+	return fmt.Sprintf("%.1f ms", v)
+}

@@ -1,0 +1,268 @@
+package checks
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/finding"
+)
+
+const (
+	titleHosts = "The hosts file leaves Quick Assist's endpoints alone"
+	titleDNS   = "Every endpoint's name resolves"
+	titleReach = "Every endpoint accepts a TCP connection on its port"
+)
+
+// policyNote is said wherever a block may be deliberate. Blocking
+// remoteassistance.support.services.microsoft.com is Microsoft's documented
+// way to disable Quick Assist (REFERENCE.md, "Quick Assist").
+const policyNote = "If this PC is managed by an organisation, ask IT first: blocking Quick Assist on purpose is common (it is Microsoft's documented way to disable it), and a block that is policy must not be worked around."
+
+func judgeHostsFile(f *facts.Facts) finding.Finding {
+	h := f.Hosts
+	switch h.State {
+	case facts.HostsNotSelected, "":
+		return finding.Finding{Status: finding.Skip, Summary: "Not checked."}
+	case facts.HostsMissing:
+		return finding.Finding{Status: finding.Pass, Summary: fmt.Sprintf("There is no hosts file at %s, so it overrides nothing.", h.Path)}
+	case facts.HostsError:
+		return finding.Finding{
+			Status:  finding.Error,
+			Reason:  "hosts-unreadable",
+			Summary: fmt.Sprintf("Could not read the hosts file %s.", h.Path),
+			Cause:   h.Error,
+			Fix:     []string{"Run qadoctor again from an account that can read " + h.Path + ", or name another copy with --hosts-file."},
+		}
+	}
+
+	type hit struct {
+		entry facts.HostsEntry
+		name  string
+		ep    facts.EndpointFacts
+	}
+	var hits []hit
+	for _, entry := range h.Entries {
+		for _, name := range entry.Names {
+			for _, ep := range f.Endpoints {
+				if ep.Endpoint.Covers(name) {
+					hits = append(hits, hit{entry, name, ep})
+				}
+			}
+		}
+	}
+	if len(hits) == 0 {
+		return finding.Finding{
+			Status:  finding.Pass,
+			Summary: fmt.Sprintf("%s: %d lines, none names an endpoint of the profile.", h.Path, h.Lines),
+		}
+	}
+	sort.SliceStable(hits, func(a, b int) bool { return hits[a].entry.Line < hits[b].entry.Line })
+
+	var ev []finding.Evidence
+	var statuses []finding.Status
+	var lines []string
+	for _, x := range hits {
+		st := severity(x.ep)
+		statuses = append(statuses, st)
+		what := "pins it to " + x.entry.Address + ", bypassing DNS"
+		if isSinkhole(x.entry.Address) {
+			what = "sends it to " + x.entry.Address + ", which blocks it"
+		}
+		ev = append(ev, finding.Evidence{
+			Subject: fmt.Sprintf("%s line %d", h.Path, x.entry.Line),
+			Status:  st,
+			Detail:  fmt.Sprintf("%s %s: %s (%s)", x.entry.Address, x.name, what, x.ep.Endpoint.Purpose),
+			Facts:   x.entry,
+		})
+		lines = append(lines, fmt.Sprint(x.entry.Line))
+	}
+	lines = dedupe(lines)
+	first := hits[0]
+	return finding.Finding{
+		Status:   finding.Worst(statuses...),
+		Reason:   "hosts-file-entry",
+		Summary:  fmt.Sprintf("The hosts file names %d endpoint(s) of Quick Assist (line %s).", len(hits), strings.Join(lines, ", ")),
+		Cause:    fmt.Sprintf("Line %d of %s sends %s to %s instead of letting DNS answer. Windows reads this file before asking DNS, so Quick Assist cannot reach the real service.", first.entry.Line, h.Path, first.name, first.entry.Address),
+		Evidence: ev,
+		Fix: []string{
+			fmt.Sprintf("Open Notepad as administrator, open %s, and put # in front of line %s (or delete it); save.", h.Path, strings.Join(lines, ", ")),
+			"Run: ipconfig /flushdns",
+			policyNote,
+		},
+	}
+}
+
+// isSinkhole reports addresses that block a name rather than redirect it.
+func isSinkhole(addr string) bool {
+	a, err := netip.ParseAddr(addr)
+	return err == nil && a.IsUnspecified()
+}
+
+func dedupe(s []string) []string {
+	seen := map[string]bool{}
+	out := s[:0]
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func judgeDNS(f *facts.Facts) finding.Finding {
+	var j judged
+	kinds := map[string]int{}
+	for _, e := range f.Endpoints {
+		d := e.DNS
+		switch {
+		case d.State == facts.StepOK && allSinkhole(d.Addrs):
+			j.add(e, severity(e), fmt.Sprintf("resolved to %s, an address that blocks the name (a DNS filter's answer)", strings.Join(d.Addrs, ", ")), d)
+			kinds["sinkhole"]++
+		case d.State == facts.StepOK:
+			j.add(e, finding.Pass, fmt.Sprintf("%s (%s)", strings.Join(d.Addrs, ", "), fmtMS(d.DurationMS)), d)
+		case d.State == facts.StepNotRun:
+			j.add(e, finding.Skip, blockedBy(d.Step), d)
+		default:
+			j.add(e, severity(e), dnsDetail(d), d)
+			if e.Endpoint.Required {
+				kinds[d.Kind]++
+			}
+		}
+	}
+	n, bad := j.counts()
+	fd := finding.Finding{Status: j.status(), Evidence: j.evidence}
+	switch {
+	case n == 0:
+		fd.Summary = "Not checked."
+		return fd
+	case bad == 0:
+		fd.Summary = fmt.Sprintf("All %d endpoint names resolve.", n)
+		return fd
+	}
+	failed := j.ordered()
+	fd.Summary = fmt.Sprintf("%d of %d endpoint names do not resolve: %s.", bad, n, hostList(failed))
+	fd.Fix = []string{
+		"Check that the PC is online: open https://www.microsoft.com in a browser.",
+		"Run: ipconfig /flushdns, then try again.",
+		fmt.Sprintf("See what the DNS server answers: Resolve-DnsName %s (PowerShell).", failed[0].Endpoint.ProbeHost()),
+	}
+	switch {
+	case bad == n && n > 1:
+		fd.Reason = "dns-none-resolve"
+		fd.Cause = "No endpoint name resolved. The PC is offline, or its DNS server is unreachable or answers nothing for Microsoft's domains (a captive portal or a DNS filter)."
+	case kinds["sinkhole"] > 0:
+		fd.Reason = "dns-sinkhole"
+		fd.Cause = fmt.Sprintf("The DNS server answers %s with 0.0.0.0: a DNS filter blocks it.", failed[0].Endpoint.ProbeHost())
+	case kinds[facts.KindNXDomain] > 0:
+		fd.Reason = "dns-nxdomain"
+		fd.Cause = fmt.Sprintf("The DNS server says %s does not exist. The names are real, so a DNS filter (company, school or router) is hiding them.", failed[0].Endpoint.ProbeHost())
+	case kinds[facts.KindTimeout] > 0:
+		fd.Reason = "dns-timeout"
+		fd.Cause = "The DNS server did not answer in time: it is unreachable or overloaded."
+	case kinds[facts.KindServFail] > 0:
+		fd.Reason = "dns-servfail"
+		fd.Cause = "The DNS server failed to answer (SERVFAIL): it could not reach the domain's servers."
+	default:
+		fd.Reason = "dns-error"
+		fd.Cause = "Some names could not be looked up; see the evidence."
+	}
+	if fd.Reason != "dns-none-resolve" && fd.Reason != "dns-timeout" {
+		fd.Fix = append(fd.Fix, policyNote)
+	}
+	return fd
+}
+
+func allSinkhole(addrs []string) bool {
+	if len(addrs) == 0 {
+		return false
+	}
+	for _, a := range addrs {
+		if !isSinkhole(a) {
+			return false
+		}
+	}
+	return true
+}
+
+func dnsDetail(d facts.DNS) string {
+	switch d.Kind {
+	case facts.KindNXDomain:
+		return "the DNS server says this name does not exist (NXDOMAIN)"
+	case facts.KindServFail:
+		return "the DNS server failed to answer (SERVFAIL)"
+	case facts.KindTimeout:
+		return fmt.Sprintf("no answer from the DNS server after %s", fmtMS(d.DurationMS))
+	case facts.KindNoAddress:
+		return "the DNS answer holds no address"
+	}
+	return "lookup failed: " + d.Error
+}
+
+func judgeReach(f *facts.Facts) finding.Finding {
+	var j judged
+	kinds := map[string]int{}
+	for _, e := range f.Endpoints {
+		t := e.TCP
+		switch t.State {
+		case facts.StepOK:
+			j.add(e, finding.Pass, fmt.Sprintf("connected to %s in %s", t.Remote, fmtMS(t.DurationMS)), t)
+		case facts.StepNotRun:
+			j.add(e, finding.Skip, blockedBy(t.Step), t)
+		default:
+			j.add(e, severity(e), reachDetail(e), t)
+			kinds[t.Kind]++
+		}
+	}
+	n, bad := j.counts()
+	fd := finding.Finding{Status: j.status(), Evidence: j.evidence}
+	switch {
+	case n == 0:
+		fd.Summary = "Not checked: no endpoint name resolved."
+		return fd
+	case bad == 0:
+		fd.Summary = fmt.Sprintf("All %d endpoints accept a TCP connection.", n)
+		return fd
+	}
+	failed := j.ordered()
+	e := failed[0]
+	fd.Summary = fmt.Sprintf("%d of %d endpoints refuse or ignore a TCP connection: %s.", bad, n, hostList(failed))
+	switch {
+	case kinds[facts.KindTimeout] > 0:
+		fd.Reason = "tcp-timeout"
+		fd.Cause = fmt.Sprintf("Nothing answered a connection to %s port %d: a firewall on the PC or the network drops the traffic.", e.Endpoint.ProbeHost(), e.Endpoint.Port)
+	case kinds[facts.KindRefused] > 0:
+		fd.Reason = "tcp-refused"
+		fd.Cause = fmt.Sprintf("The connection to %s port %d was refused: a firewall rejects it, or the address is not Microsoft's (a hosts entry or DNS answer pointing elsewhere).", e.Endpoint.ProbeHost(), e.Endpoint.Port)
+	case kinds[facts.KindUnreachable] > 0:
+		fd.Reason = "tcp-unreachable"
+		fd.Cause = "The PC has no route to the endpoint's address: the network is down, or a VPN routes the traffic nowhere."
+	default:
+		fd.Reason = "tcp-error"
+		fd.Cause = "The connection failed; see the evidence."
+	}
+	fd.Fix = []string{
+		fmt.Sprintf("Confirm with: Test-NetConnection -ComputerName %s -Port %d (PowerShell).", e.Endpoint.ProbeHost(), e.Endpoint.Port),
+		"Turn off a VPN, if one is on, and try again.",
+		"Ask the network administrator to allow TCP port 443 to Quick Assist's endpoints (see qadoctor profile show).",
+		policyNote,
+	}
+	return fd
+}
+
+func reachDetail(e facts.EndpointFacts) string {
+	t := e.TCP
+	addrs := strings.Join(e.DNS.Addrs, ", ")
+	switch t.Kind {
+	case facts.KindTimeout:
+		return fmt.Sprintf("no answer from %s port %d after %s (packets dropped)", addrs, e.Endpoint.Port, fmtMS(t.DurationMS))
+	case facts.KindRefused:
+		return fmt.Sprintf("%s port %d refused the connection", addrs, e.Endpoint.Port)
+	case facts.KindUnreachable:
+		return fmt.Sprintf("no route to %s", addrs)
+	}
+	return "connection failed: " + t.Error
+}

@@ -1,0 +1,294 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/finding"
+)
+
+const (
+	titleHandshake = "A trusted TLS connection can be made to every endpoint"
+	titleVersions  = "Every endpoint speaks TLS 1.2 or newer"
+)
+
+func judgeHandshake(f *facts.Facts) finding.Finding {
+	var j judged
+	reasons := map[string]int{}
+	for _, e := range f.Endpoints {
+		t := e.TLS
+		switch {
+		case t.State == facts.StepNotRun:
+			j.add(e, finding.Skip, blockedBy(t.Step), t)
+		case t.State == facts.StepOK && t.Verified:
+			j.add(e, finding.Pass, handshakeSummary(t), t)
+		case t.State == facts.StepOK:
+			j.add(e, severity(e), fmt.Sprintf("%s; certificate not trusted (%s): %s", handshakeSummary(t), t.VerifyKind, t.VerifyError), t)
+			reasons["cert-"+t.VerifyKind]++
+		default:
+			j.add(e, severity(e), handshakeFailure(t), t)
+			reasons["tls-"+t.Kind]++
+		}
+	}
+	n, bad := j.counts()
+	fd := finding.Finding{Status: j.status(), Evidence: j.evidence}
+	switch {
+	case n == 0:
+		fd.Summary = "Not checked: no endpoint accepted a TCP connection."
+		return fd
+	case bad == 0:
+		fd.Summary = fmt.Sprintf("All %d endpoints completed a TLS %s+ handshake with a trusted certificate.", n, f.MinTLS)
+		return fd
+	}
+	failed := j.ordered()
+	e := failed[0]
+	fd.Summary = fmt.Sprintf("%d of %d endpoints did not complete a trusted TLS handshake: %s.", bad, n, hostList(failed))
+	fd.Reason, fd.Cause, fd.Fix = handshakeCause(e, f.MinTLS)
+	return fd
+}
+
+func handshakeSummary(t facts.TLS) string {
+	s := fmt.Sprintf("TLS %s, %s", t.Version, t.CipherSuite)
+	if t.ALPN != "" {
+		s += ", ALPN " + t.ALPN
+	}
+	if len(t.Chain) > 0 {
+		s += "; certificate issued by " + t.Chain[0].Issuer
+	}
+	return s
+}
+
+func handshakeFailure(t facts.TLS) string {
+	switch t.Kind {
+	case facts.KindTimeout:
+		return "no TLS answer: waited for " + t.WaitingOn
+	case facts.KindProtocol:
+		return fmt.Sprintf("refused every offered version (%s): %s", strings.Join(t.Offered, ", "), t.Error)
+	case facts.KindHandshake:
+		return "no common cipher suite or parameters: " + t.Error
+	case facts.KindNotTLS:
+		return "the answer on this port is not TLS: " + t.Error
+	case facts.KindReset:
+		return "the connection was reset during the handshake"
+	case facts.KindClosed:
+		return "the connection was closed during the handshake without an answer"
+	case facts.KindTooLarge:
+		return t.Error
+	}
+	return "handshake failed: " + t.Error
+}
+
+// handshakeCause explains the first failed endpoint's handshake.
+func handshakeCause(e facts.EndpointFacts, minTLS string) (reason, cause string, fix []string) {
+	t := e.TLS
+	host := e.Endpoint.ProbeHost()
+	retest := fmt.Sprintf("Run qadoctor again on another network (a phone hotspot): if it passes there, the problem is in this network's path to %s.", host)
+	if t.State == facts.StepOK {
+		issuer := "an unknown issuer"
+		if len(t.Chain) > 0 {
+			issuer = t.Chain[0].Issuer
+		}
+		switch t.VerifyKind {
+		case "unknown-authority":
+			return "cert-unknown-authority",
+				fmt.Sprintf("The certificate %s presented is issued by %s, which this PC does not trust. Something between this PC and Microsoft re-signs the connection (a TLS-inspecting proxy or antivirus), or the PC's trusted root certificates are out of date.", host, issuer),
+				[]string{
+					"If the PC is on a company network, send this report to the network team: Microsoft does not support inspecting its traffic and asks for these hosts to be exempted.",
+					"Install pending Windows updates (they refresh the trusted root certificates).",
+					retest,
+				}
+		case "hostname":
+			return "cert-hostname",
+				fmt.Sprintf("The certificate %s presented is for another name (%s): something else answers in Microsoft's place, such as a captive portal, a proxy or a firewall's block page.", host, certNames(t)),
+				[]string{"Sign in to the network's portal if it has one (hotel, airport), then try again.", retest}
+		case "expired", "not-yet-valid":
+			return "cert-" + t.VerifyKind,
+				fmt.Sprintf("The certificate %s presented is %s by this PC's clock. Microsoft's certificates are current, so the PC's date and time are most likely wrong.", host, strings.ReplaceAll(t.VerifyKind, "-", " ")),
+				[]string{"Open Settings > Time & language > Date & time, turn on \"Set time automatically\" and \"Set time zone automatically\", then press \"Sync now\"."}
+		}
+		return "cert-invalid", fmt.Sprintf("The certificate %s presented is not valid: %s", host, t.VerifyError), []string{retest}
+	}
+	switch t.Kind {
+	case facts.KindProtocol:
+		return "tls-protocol-version",
+			fmt.Sprintf("%s (or a device in the path) refused TLS %s and newer: it speaks only older TLS, which Quick Assist does not accept.", host, minTLS),
+			[]string{"See tls.versions for which versions it accepts and whether the path or the far end is to blame.", retest}
+	case facts.KindHandshake:
+		return "tls-handshake-failure",
+			fmt.Sprintf("%s and this PC found no cipher suite or key exchange in common. A cipher-suite policy on the PC or a device in the path restricts them.", host),
+			[]string{retest}
+	case facts.KindNotTLS:
+		return "tls-not-tls",
+			fmt.Sprintf("What answered on %s port %d does not speak TLS: a captive portal, a proxy that expects plain HTTP, or a firewall's block page.", host, e.Endpoint.Port),
+			[]string{"Sign in to the network's portal if it has one, or check the proxy settings (Settings > Network & internet > Proxy).", retest}
+	case facts.KindReset, facts.KindClosed:
+		return "tls-" + t.Kind,
+			fmt.Sprintf("The connection to %s was cut as soon as TLS started. Firewalls and filters that block by server name (SNI) do this.", host),
+			[]string{"Ask the network administrator whether a firewall or web filter blocks " + host + ".", policyNote, retest}
+	case facts.KindTimeout:
+		return "tls-timeout",
+			fmt.Sprintf("%s accepted the connection but never finished the TLS handshake (it waited for %s). A device in the path holds the connection open without passing it on.", host, t.WaitingOn),
+			[]string{"Turn off a VPN or proxy, if one is on, and try again.", retest}
+	}
+	return "tls-error", fmt.Sprintf("The TLS handshake with %s failed: %s", host, t.Error), []string{retest}
+}
+
+func certNames(t facts.TLS) string {
+	if len(t.Chain) == 0 {
+		return "no name"
+	}
+	if names := t.Chain[0].DNSNames; len(names) > 0 {
+		return strings.Join(names, ", ")
+	}
+	return t.Chain[0].Subject
+}
+
+// versionsOf splits an endpoint's version probes into those accepted and
+// those refused; inconclusive probes (could not connect) are neither.
+func versionsOf(e facts.EndpointFacts) (accepted, refused []facts.VersionProbe) {
+	for _, v := range e.Versions {
+		switch v.State {
+		case facts.StepOK:
+			accepted = append(accepted, v)
+		case facts.StepFailed, facts.StepTimeout:
+			refused = append(refused, v)
+		}
+	}
+	return accepted, refused
+}
+
+func judgeVersions(f *facts.Facts) finding.Finding {
+	var j judged
+	var oldOnly, noTLS []facts.EndpointFacts
+	for _, e := range f.Endpoints {
+		if len(e.Versions) == 0 {
+			continue
+		}
+		if e.TCP.State != facts.StepOK {
+			j.add(e, finding.Skip, blockedBy(blockingStep(e)), e.Versions)
+			continue
+		}
+		accepted, _ := versionsOf(e)
+		detail := versionsDetail(e)
+		switch {
+		case anyAtLeast(accepted, f.MinTLS):
+			j.add(e, finding.Pass, detail, e.Versions)
+		case len(accepted) > 0:
+			j.add(e, severity(e), detail, e.Versions)
+			oldOnly = append(oldOnly, e)
+		default:
+			j.add(e, severity(e), detail, e.Versions)
+			noTLS = append(noTLS, e)
+		}
+	}
+	n, bad := j.counts()
+	fd := finding.Finding{Status: j.status(), Evidence: j.evidence}
+	switch {
+	case n == 0:
+		fd.Summary = "Not checked: no endpoint accepted a TCP connection."
+		return fd
+	case bad == 0:
+		fd.Summary = fmt.Sprintf("All %d endpoints accept TLS %s or newer.", n, f.MinTLS)
+		return fd
+	}
+	failed := j.ordered()
+	e := failed[0]
+	host := e.Endpoint.ProbeHost()
+	fd.Summary = fmt.Sprintf("%d of %d endpoints accept no TLS version at or above %s: %s.", bad, n, f.MinTLS, hostList(failed))
+
+	// Path or far end? Microsoft's services all speak TLS 1.2 and 1.3. When
+	// every endpoint reached answers alike, the common factor is the path;
+	// when others on the same path negotiate a modern version, the path is
+	// not downgrading everything and the failing servers are to blame (or a
+	// device that intercepts only their names).
+	where := ""
+	switch {
+	case bad == n && n > 1:
+		fd.Reason = "tls-old-only-path"
+		where = fmt.Sprintf("All %d endpoints answer the same way, and Microsoft's own servers speak TLS 1.2 and 1.3: this points at the path, a proxy, firewall or TLS-inspecting device between this PC and Microsoft that speaks only old TLS.", n)
+	case bad < n:
+		fd.Reason = "tls-old-only-far-end"
+		where = fmt.Sprintf("Other endpoints on the same path negotiate TLS %s or newer, so the path is not downgrading everything: this points at the far end of %s (or a device that intercepts only that name).", f.MinTLS, hostList(failed))
+	default:
+		fd.Reason = "tls-old-only"
+		where = "With a single endpoint the path and the far end cannot be told apart: run again on another network to compare."
+	}
+	if len(oldOnly) == 0 {
+		fd.Reason = strings.Replace(fd.Reason, "old-only", "no-version", 1)
+		fd.Cause = fmt.Sprintf("%s accepted no TLS version at all. %s", host, where)
+	} else {
+		accepted, _ := versionsOf(oldOnly[0])
+		fd.Cause = fmt.Sprintf("%s accepts only TLS %s, older than the TLS %s Quick Assist requires. %s", oldOnly[0].Endpoint.ProbeHost(), versionNames(accepted), f.MinTLS, where)
+		if iss := unexpectedIssuer(oldOnly[0], accepted); iss != "" {
+			fd.Cause += fmt.Sprintf(" The certificate it served was issued by %s, not by a CA Microsoft uses for this endpoint: something in the path answers in Microsoft's place.", iss)
+		}
+	}
+	fd.Fix = []string{
+		"Run qadoctor again on another network (a phone hotspot): if it passes there, send this report to the network team.",
+		"Turn off a VPN or proxy, if one is on, and try again.",
+	}
+	return fd
+}
+
+func blockingStep(e facts.EndpointFacts) facts.Step {
+	if e.DNS.State != facts.StepOK {
+		return facts.Step{Kind: facts.KindBlocked, Error: "DNS lookup of " + e.Endpoint.ProbeHost() + " failed"}
+	}
+	return facts.Step{Kind: facts.KindBlocked, Error: fmt.Sprintf("TCP connection to port %d failed", e.Endpoint.Port)}
+}
+
+func anyAtLeast(vs []facts.VersionProbe, min string) bool {
+	for _, v := range vs {
+		if v.Version >= min { // "1.0" < "1.1" < "1.2" < "1.3" compare as strings
+			return true
+		}
+	}
+	return false
+}
+
+func versionNames(vs []facts.VersionProbe) string {
+	var s []string
+	for _, v := range vs {
+		s = append(s, v.Version)
+	}
+	return strings.Join(s, ", ")
+}
+
+func versionsDetail(e facts.EndpointFacts) string {
+	var parts []string
+	for _, v := range e.Versions {
+		switch v.State {
+		case facts.StepOK:
+			parts = append(parts, "TLS "+v.Version+" accepted")
+		case facts.StepNotRun:
+			parts = append(parts, "TLS "+v.Version+" not tried")
+		default:
+			parts = append(parts, fmt.Sprintf("TLS %s refused (%s)", v.Version, v.Kind))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// unexpectedIssuer returns the issuer of a certificate served on an
+// accepted version when it matches none of the profile's expected issuers.
+func unexpectedIssuer(e facts.EndpointFacts, accepted []facts.VersionProbe) string {
+	if len(e.Endpoint.Issuers) == 0 {
+		return ""
+	}
+	for _, v := range accepted {
+		if v.Issuer == "" {
+			continue
+		}
+		match := false
+		for _, want := range e.Endpoint.Issuers {
+			if strings.Contains(strings.ToLower(v.Issuer), strings.ToLower(want)) {
+				match = true
+			}
+		}
+		if !match {
+			return v.Issuer
+		}
+	}
+	return ""
+}

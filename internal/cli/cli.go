@@ -1,0 +1,125 @@
+// Package cli is qadoctor's command line: one file per command, each with
+// an options struct holding its dependencies and flags and a run function
+// that tests call directly. Exit codes are decided here, in one place.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, documented in README.md.
+const (
+	ExitOK       = 0 // nothing failed
+	ExitFailed   = 1 // at least one finding failed
+	ExitUsage    = 2 // usage error or bad input (a flag, a profile, a CA file)
+	ExitInternal = 3 // the tool itself broke
+)
+
+// IOStreams carries where a command reads and writes. Reports go to Out;
+// progress, warnings and errors go to ErrOut so Out stays parseable.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+}
+
+// BuildInfo identifies the build.
+type BuildInfo struct {
+	Version string
+	Commit  string
+}
+
+// usageError is bad input from the person: a flag, a file they named.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// errFindingsFailed says the report has been printed and a finding failed.
+var errFindingsFailed = errors.New("at least one check failed")
+
+// exitCode maps a command's error to the process exit code.
+func exitCode(err error) int {
+	var ue usageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, errFindingsFailed):
+		return ExitFailed
+	case errors.As(err, &ue):
+		return ExitUsage
+	}
+	return ExitInternal
+}
+
+// Deps are the outside world a command may touch. Nil fields mean the real
+// thing; tests replace them.
+type Deps struct {
+	IO    IOStreams
+	Build BuildInfo
+	Net   NetDeps
+}
+
+// NewRootCmd builds the qadoctor command tree.
+func NewRootCmd(d *Deps) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "qadoctor",
+		Short: "Find out why Quick Assist ends with \"does not meet minimum security requirements\"",
+		Long: `qadoctor diagnoses why Windows Quick Assist cannot build its secure channel to Microsoft:
+DNS, blocked endpoints, hosts-file entries, old TLS in the path, untrusted certificates.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(d.IO.In)
+	root.SetOut(d.IO.Out)
+	root.SetErr(d.IO.ErrOut)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newCmdDiagnose(d, nil), newCmdProfile(d), newCmdVersion(d))
+	return root
+}
+
+// Run runs qadoctor with args and returns the exit code. Errors are
+// printed to ErrOut.
+func Run(ctx context.Context, args []string, d *Deps) int {
+	root := NewRootCmd(d)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err != nil && !errors.Is(err, errFindingsFailed) {
+		// cobra reports unknown commands and argument-count errors as plain
+		// errors; they are usage errors all the same.
+		if !errors.As(err, new(usageError)) && isCobraUsage(err) {
+			err = usageError{err}
+		}
+		fmt.Fprintf(d.IO.ErrOut, "qadoctor: %v\n", err)
+		if exitCode(err) == ExitUsage {
+			fmt.Fprintln(d.IO.ErrOut, "Run 'qadoctor --help' for usage.")
+		}
+	}
+	return exitCode(err)
+}
+
+// isCobraUsage recognises the one usage error cobra does not let us type:
+// an unknown subcommand.
+func isCobraUsage(err error) bool {
+	return strings.HasPrefix(err.Error(), "unknown command ")
+}
+
+// usageArgs makes a positional-argument validator's errors usage errors.
+func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := v(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}

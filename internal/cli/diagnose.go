@@ -1,0 +1,189 @@
+package cli
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/qadoctor/qadoctor/internal/checks"
+	"github.com/qadoctor/qadoctor/internal/gather"
+	"github.com/qadoctor/qadoctor/internal/probe"
+	"github.com/qadoctor/qadoctor/internal/profile"
+	"github.com/qadoctor/qadoctor/internal/report"
+)
+
+// DefaultTimeout is the whole diagnosis's deadline. Every probe runs at
+// once, so the run takes as long as the slowest endpoint; 15 s leaves room
+// for a slow DNS server (Windows retries after 1, 2 and 4 s) and a TLS
+// handshake over a congested VPN, and is still short enough for a person
+// to wait for.
+const DefaultTimeout = 15 * time.Second
+
+// maxTimeout keeps a typo (--timeout 15m) from holding a terminal for hours.
+const maxTimeout = 10 * time.Minute
+
+// NetDeps are the network seams: nil means the system's own.
+type NetDeps struct {
+	Resolver probe.Resolver
+	Dialer   probe.Dialer
+	Now      func() time.Time
+}
+
+// DiagnoseOptions are diagnose's flags and dependencies.
+type DiagnoseOptions struct {
+	IO    IOStreams
+	Build BuildInfo
+	Net   NetDeps
+
+	JSON        bool
+	ProfilePath string
+	Timeout     time.Duration
+	Only        []string
+	Skip        []string
+	CAFile      string
+	HostsFile   string
+	Verbose     bool
+}
+
+func newCmdDiagnose(d *Deps, runF func(context.Context, *DiagnoseOptions) error) *cobra.Command {
+	opts := &DiagnoseOptions{IO: d.IO, Build: d.Build, Net: d.Net}
+	cmd := &cobra.Command{
+		Use:   "diagnose",
+		Short: "Check everything Quick Assist needs, at once, under one deadline",
+		Long: `diagnose probes every endpoint of the profile at once - DNS, TCP, TLS handshake, TLS versions -
+and reads the hosts file, then says what is broken, why, and what to do.
+
+Exit codes: 0 nothing failed, 1 at least one check failed, 2 usage or bad input, 3 internal error.`,
+		Example: `  qadoctor diagnose
+  qadoctor diagnose --json > report.json
+  qadoctor diagnose --only net.dns,net.reach --timeout 5s
+  qadoctor diagnose --profile test-profile.json --ca-file test-ca.pem`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runDiagnose(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&opts.JSON, "json", false, "write the report as JSON")
+	f.StringVar(&opts.ProfilePath, "profile", "", "use this profile `FILE` instead of the built-in one")
+	f.DurationVar(&opts.Timeout, "timeout", DefaultTimeout, "deadline for the whole diagnosis")
+	f.StringSliceVar(&opts.Only, "only", nil, "run only these check `IDS` (comma-separated)")
+	f.StringSliceVar(&opts.Skip, "skip", nil, "skip these check `IDS` (comma-separated)")
+	f.StringVar(&opts.CAFile, "ca-file", "", "also trust the certificates in this PEM `FILE`")
+	f.StringVar(&opts.HostsFile, "hosts-file", "", "read this hosts `FILE` instead of the system's")
+	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "show the evidence of passing checks too")
+	return cmd
+}
+
+func runDiagnose(ctx context.Context, opts *DiagnoseOptions) error {
+	if opts.Timeout <= 0 || opts.Timeout > maxTimeout {
+		return usageErrorf("--timeout %s: want a duration between 1ms and %s, such as 15s", opts.Timeout, maxTimeout)
+	}
+	sel, err := checks.Select(opts.Only, opts.Skip)
+	if err != nil {
+		return usageError{err}
+	}
+	p, name, err := loadProfile(opts.ProfilePath)
+	if err != nil {
+		return err
+	}
+	roots, err := loadRoots(opts.CAFile)
+	if err != nil {
+		return err
+	}
+
+	start := time.Now()
+	f := gather.Run(ctx, gather.Options{
+		Profile:     p,
+		ProfileName: name,
+		Timeout:     opts.Timeout,
+		Plan:        checks.PlanFor(sel),
+		Resolver:    opts.Net.Resolver,
+		Dialer:      opts.Net.Dialer,
+		Roots:       roots,
+		HostsFile:   opts.HostsFile,
+		Now:         opts.Net.Now,
+	})
+	findings := checks.Judge(f, sel)
+	rep := report.New(report.Tool{Name: "qadoctor", Version: opts.Build.Version, Commit: opts.Build.Commit},
+		f, findings, checks.Verdict(findings), time.Since(start))
+
+	if opts.JSON {
+		err = report.WriteJSON(opts.IO.Out, rep)
+	} else {
+		err = report.WriteText(opts.IO.Out, rep, report.TextOptions{Verbose: opts.Verbose})
+	}
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if rep.Failed() {
+		return errFindingsFailed
+	}
+	return nil
+}
+
+// loadProfile reads the profile at path, or the built-in one when path is
+// empty. A bad profile is a usage error naming the file.
+func loadProfile(path string) (*profile.Profile, string, error) {
+	if path == "" {
+		p, err := profile.Default()
+		if err != nil {
+			return nil, "", fmt.Errorf("built-in profile is invalid (a bug in this build): %w", err)
+		}
+		return p, profile.EmbeddedName, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", usageErrorf("read profile: %w", err)
+	}
+	p, err := profile.Parse(path, data)
+	if err != nil {
+		return nil, "", usageError{err}
+	}
+	return p, path, nil
+}
+
+// loadRoots returns nil (the system roots) or the system roots plus the
+// certificates of caFile.
+func loadRoots(caFile string) (*x509.CertPool, error) {
+	if caFile == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, usageErrorf("read --ca-file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	n := 0
+	for rest := data; ; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, usageErrorf("--ca-file %s: certificate %d: %v", caFile, n+1, err)
+		}
+		pool.AddCert(c)
+		n++
+	}
+	if n == 0 {
+		return nil, usageErrorf("--ca-file %s: no PEM certificate found; want one or more -----BEGIN CERTIFICATE----- blocks", caFile)
+	}
+	return pool, nil
+}

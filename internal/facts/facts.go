@@ -1,0 +1,166 @@
+// Package facts holds what a diagnosis observed, as plain data: no methods
+// that touch the world, nothing but values. Gathering fills it; checks judge
+// it; reports and (later) snapshots serialise it. Every field can be
+// recorded on one machine and judged on another.
+package facts
+
+import (
+	"time"
+
+	"github.com/qadoctor/qadoctor/internal/profile"
+)
+
+// Facts is everything one run gathered.
+type Facts struct {
+	Started   time.Time       `json:"started"`
+	TimeoutMS int64           `json:"timeout_ms"` // the run's deadline, from its start
+	Profile   ProfileInfo     `json:"profile"`
+	MinTLS    string          `json:"min_tls"` // the profile's minimum TLS version
+	Hosts     HostsFile       `json:"hosts_file"`
+	Endpoints []EndpointFacts `json:"endpoints"`
+}
+
+// ProfileInfo names the profile a run used.
+type ProfileInfo struct {
+	Name    string `json:"name"` // file name, or "built-in profile"
+	Version string `json:"version"`
+	Source  string `json:"source"` // URL of the endpoint list
+	Date    string `json:"date"`   // date of the source page
+}
+
+// StepState says how far one network step got. It is a tri-state and more:
+// "not run" is kept apart from "failed", so no check blames a step that an
+// earlier failure prevented.
+type StepState string
+
+const (
+	StepOK      StepState = "ok"      // the step succeeded
+	StepFailed  StepState = "failed"  // the peer or the network said no
+	StepTimeout StepState = "timeout" // nothing answered before the step's or the run's deadline
+	StepNotRun  StepState = "not-run" // not attempted: see Step.Kind and Step.Error
+	StepRunning StepState = "running" // only while gathering; never in a finished report
+)
+
+// Step is the outcome and timing of one network step.
+type Step struct {
+	State      StepState `json:"state"`
+	StartMS    float64   `json:"start_ms"`    // since Facts.Started
+	DurationMS float64   `json:"duration_ms"` // how long the step took or waited
+	// Kind classifies a failure for machines: nxdomain, servfail, refused,
+	// unreachable, reset, closed, protocol-version, handshake-failure,
+	// not-tls, alert, timeout, too-large, error; for not-run steps:
+	// not-selected or blocked (an earlier step failed).
+	Kind  string `json:"kind,omitempty"`
+	Error string `json:"error,omitempty"` // the error as the OS or library said it
+	// WaitingOn says, for a timeout, what the step was waiting for.
+	WaitingOn string `json:"waiting_on,omitempty"`
+}
+
+// Step kinds shared by gathering and judging.
+const (
+	KindNotSelected = "not-selected"
+	KindBlocked     = "blocked"
+	KindTimeout     = "timeout"
+	KindNXDomain    = "nxdomain"
+	KindServFail    = "servfail"
+	KindNoAddress   = "no-address"
+	KindRefused     = "refused"
+	KindUnreachable = "unreachable"
+	KindReset       = "reset"
+	KindClosed      = "closed"
+	KindProtocol    = "protocol-version"
+	KindHandshake   = "handshake-failure"
+	KindNotTLS      = "not-tls"
+	KindAlert       = "alert"
+	KindTooLarge    = "too-large"
+	KindOther       = "error"
+)
+
+// EndpointFacts is the network chain of one profile endpoint.
+type EndpointFacts struct {
+	Endpoint profile.Endpoint `json:"endpoint"`
+	DNS      DNS              `json:"dns"`
+	TCP      TCP              `json:"tcp"`
+	TLS      TLS              `json:"tls"`
+	// Versions has one entry per TLS version probed (1.0 … 1.3), or none
+	// when version probing was not selected.
+	Versions []VersionProbe `json:"versions,omitempty"`
+}
+
+// DNS is the name lookup of an endpoint's probe host.
+type DNS struct {
+	Step
+	Host  string   `json:"host"`
+	Addrs []string `json:"addrs,omitempty"`
+}
+
+// TCP is the connection to the endpoint.
+type TCP struct {
+	Step
+	Remote   string   `json:"remote,omitempty"`   // the address that answered
+	Attempts []string `json:"attempts,omitempty"` // addresses tried before it, with their errors
+}
+
+// TLS is the verified handshake on the TCP connection.
+type TLS struct {
+	Step
+	ServerName  string        `json:"server_name"`
+	Offered     []string      `json:"offered,omitempty"` // versions the client offered
+	Version     string        `json:"version,omitempty"` // negotiated: "1.2", "1.3"
+	CipherSuite string        `json:"cipher_suite,omitempty"`
+	ALPN        string        `json:"alpn,omitempty"`
+	Chain       []Certificate `json:"chain,omitempty"` // as served, leaf first
+	// Verified is true when the chain verified against the trusted roots
+	// for ServerName; VerifyError says why not.
+	Verified    bool   `json:"verified"`
+	VerifyError string `json:"verify_error,omitempty"`
+	VerifyKind  string `json:"verify_kind,omitempty"` // unknown-authority, hostname, expired, not-yet-valid, invalid
+	BytesRead   int64  `json:"bytes_read"`
+	BytesSent   int64  `json:"bytes_sent"`
+}
+
+// Certificate is one certificate of a served chain.
+type Certificate struct {
+	Subject    string    `json:"subject"`
+	Issuer     string    `json:"issuer"`
+	SubjectOrg []string  `json:"subject_org,omitempty"`
+	IssuerOrg  []string  `json:"issuer_org,omitempty"`
+	DNSNames   []string  `json:"dns_names,omitempty"`
+	NotBefore  time.Time `json:"not_before"`
+	NotAfter   time.Time `json:"not_after"`
+	IsCA       bool      `json:"is_ca"`
+	SHA256     string    `json:"sha256"` // of the DER, lower-case hex
+}
+
+// VersionProbe is one handshake pinned to a single TLS version. Step.State
+// ok means the endpoint accepted that version.
+type VersionProbe struct {
+	Step
+	Version     string `json:"version"` // "1.0" … "1.3"
+	CipherSuite string `json:"cipher_suite,omitempty"`
+	Issuer      string `json:"issuer,omitempty"` // issuer of the leaf served on this handshake
+}
+
+// HostsFile is what the hosts file says.
+type HostsFile struct {
+	Path    string       `json:"path"`
+	State   string       `json:"state"` // read, missing, error, not-selected
+	Error   string       `json:"error,omitempty"`
+	Lines   int          `json:"lines"`             // lines read
+	Entries []HostsEntry `json:"entries,omitempty"` // every address line, in file order
+}
+
+// Hosts file states.
+const (
+	HostsRead        = "read"
+	HostsMissing     = "missing"
+	HostsError       = "error"
+	HostsNotSelected = "not-selected"
+)
+
+// HostsEntry is one address line of a hosts file.
+type HostsEntry struct {
+	Line    int      `json:"line"` // 1-based line number
+	Address string   `json:"address"`
+	Names   []string `json:"names"`
+}

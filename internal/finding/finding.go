@@ -1,0 +1,87 @@
+// Package finding defines what a check concludes: a stable ID, a status,
+// the evidence, the cause in plain words and the fix.
+package finding
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Status is a check's verdict.
+type Status int
+
+// Statuses in rising order of severity.
+const (
+	Pass  Status = iota // the check ran and found nothing wrong
+	Skip                // the check did not run (not selected, or an earlier step failed): says why
+	Warn                // something is off, but it does not end sessions on its own
+	Error               // the tool itself could not carry out the check
+	Fail                // this breaks Quick Assist
+)
+
+var statusNames = [...]string{"pass", "skip", "warn", "error", "fail"}
+
+func (s Status) String() string {
+	if int(s) < len(statusNames) {
+		return statusNames[s]
+	}
+	return fmt.Sprintf("Status(%d)", int(s))
+}
+
+// ParseStatus reads a status name.
+func ParseStatus(name string) (Status, error) {
+	for i, n := range statusNames {
+		if n == name {
+			return Status(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown status %q; want one of pass, skip, warn, error, fail", name)
+}
+
+func (s Status) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+
+func (s *Status) UnmarshalJSON(b []byte) error {
+	var name string
+	if err := json.Unmarshal(b, &name); err != nil {
+		return err
+	}
+	v, err := ParseStatus(name)
+	*s = v
+	return err
+}
+
+// Worst returns the most severe of statuses, or Skip for none.
+func Worst(statuses ...Status) Status {
+	if len(statuses) == 0 {
+		return Skip
+	}
+	w := statuses[0]
+	for _, s := range statuses[1:] {
+		w = max(w, s)
+	}
+	return w
+}
+
+// Finding is one check's conclusion.
+type Finding struct {
+	ID      string `json:"id"`      // stable: "net.dns", "tls.handshake"…
+	Status  Status `json:"status"`  // pass, skip, warn, error, fail
+	Title   string `json:"title"`   // what the check looks at
+	Summary string `json:"summary"` // what it found, in one line
+	// Reason is a stable, machine-readable code for the cause
+	// ("dns-nxdomain", "tls-old-only-path"), for fleet summaries.
+	Reason   string     `json:"reason,omitempty"`
+	Cause    string     `json:"cause,omitempty"` // why it matters, in plain words
+	Fix      []string   `json:"fix,omitempty"`   // steps a person can take, in order
+	Evidence []Evidence `json:"evidence,omitempty"`
+}
+
+// Evidence is one observation behind a finding, usually one endpoint's.
+type Evidence struct {
+	Subject string `json:"subject"` // "host:port", "hosts file line 12"…
+	Status  Status `json:"status"`
+	Detail  string `json:"detail"`
+	// Facts carries the raw observation (a DNS answer, a handshake with its
+	// chain, per-step timings) for machines and for later analysis.
+	Facts any `json:"facts,omitempty"`
+}

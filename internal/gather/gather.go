@@ -1,0 +1,427 @@
+// Package gather runs a diagnosis's probes concurrently under one deadline
+// and records what they saw as facts. Every endpoint gets one name lookup
+// and one TCP+TLS chain, shared by every check that needs them; version
+// probes run beside the chain, not after it. Nothing here judges.
+package gather
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/hostsfile"
+	"github.com/qadoctor/qadoctor/internal/probe"
+	"github.com/qadoctor/qadoctor/internal/profile"
+)
+
+// Plan says which facts to gather. Checks declare what they need and the
+// union of the selected checks' needs is the plan; a fact no selected check
+// needs is not gathered.
+type Plan struct {
+	HostsFile bool
+	DNS       bool
+	TCP       bool // implies DNS
+	TLS       bool // implies TCP
+	Versions  bool // implies DNS and TCP reachability
+}
+
+// Union is a plan that gathers what either plan gathers.
+func (p Plan) Union(q Plan) Plan {
+	return Plan{
+		HostsFile: p.HostsFile || q.HostsFile,
+		DNS:       p.DNS || q.DNS,
+		TCP:       p.TCP || q.TCP,
+		TLS:       p.TLS || q.TLS,
+		Versions:  p.Versions || q.Versions,
+	}
+}
+
+// normalized adds the steps a requested step depends on.
+func (p Plan) normalized() Plan {
+	p.TCP = p.TCP || p.TLS || p.Versions
+	p.DNS = p.DNS || p.TCP
+	return p
+}
+
+// Options is what a run needs. Zero values of the optional fields select
+// the real thing.
+type Options struct {
+	Profile     *profile.Profile
+	ProfileName string
+	Timeout     time.Duration // the whole run's deadline
+	Plan        Plan
+
+	Resolver  probe.Resolver // nil: net.DefaultResolver
+	Dialer    probe.Dialer   // nil: a plain *net.Dialer
+	Roots     *x509.CertPool // nil: the system roots
+	HostsFile string         // "": the platform's hosts file
+	Now       func() time.Time
+}
+
+// cutoffGrace is how long Run waits past the deadline for probes to notice
+// it. Every probe honours its context, so they return within milliseconds;
+// the grace only matters if a platform call ignores cancellation, and keeps
+// the command within a second of --timeout.
+const cutoffGrace = 300 * time.Millisecond
+
+// Run gathers the facts the plan asks for. It returns by the deadline plus
+// cutoffGrace, whatever the network does; a probe still waiting then is
+// recorded as a timeout saying what it waited on.
+func Run(ctx context.Context, opts Options) *facts.Facts {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	plan := opts.Plan.normalized()
+	start := time.Now() // monotonic, for step timings; opts.Now is the wall clock reported
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+
+	p := opts.Profile
+	f := &facts.Facts{
+		Started:   now().UTC(),
+		TimeoutMS: opts.Timeout.Milliseconds(),
+		Profile: facts.ProfileInfo{
+			Name:    opts.ProfileName,
+			Version: p.Version,
+			Source:  p.Source.URL,
+			Date:    p.Source.Date,
+		},
+		MinTLS: p.MinTLS,
+	}
+	g := &gatherer{opts: opts, plan: plan, start: start, now: now}
+	if g.opts.Resolver == nil {
+		g.opts.Resolver = netResolver()
+	}
+	if g.opts.Dialer == nil {
+		g.opts.Dialer = netDialer()
+	}
+
+	eps := make([]*endpointRun, len(p.Endpoints))
+	var wg sync.WaitGroup
+	for i, e := range p.Endpoints {
+		eps[i] = newEndpointRun(e, plan)
+		if plan.DNS {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				g.endpoint(ctx, eps[i])
+			}()
+		}
+	}
+	if plan.HostsFile {
+		f.Hosts = readHostsFile(opts.HostsFile)
+	} else {
+		f.Hosts = facts.HostsFile{State: facts.HostsNotSelected}
+	}
+
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		select {
+		case <-done:
+		case <-time.After(cutoffGrace):
+		}
+	}
+	elapsed := ms(time.Since(start))
+	for _, e := range eps {
+		f.Endpoints = append(f.Endpoints, e.snapshot(elapsed))
+	}
+	return f
+}
+
+type gatherer struct {
+	opts  Options
+	plan  Plan
+	start time.Time
+	now   func() time.Time
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// endpointRun is one endpoint's facts while they are being gathered. The
+// mutex guards against the snapshot taken at the deadline while probes may
+// still be writing.
+type endpointRun struct {
+	mu sync.Mutex
+	f  facts.EndpointFacts
+}
+
+var probedVersions = []uint16{tls.VersionTLS10, tls.VersionTLS11, tls.VersionTLS12, tls.VersionTLS13}
+
+func newEndpointRun(e profile.Endpoint, plan Plan) *endpointRun {
+	notSelected := facts.Step{State: facts.StepNotRun, Kind: facts.KindNotSelected, Error: "not needed by the selected checks"}
+	r := &endpointRun{f: facts.EndpointFacts{Endpoint: e}}
+	r.f.DNS = facts.DNS{Step: notSelected, Host: e.ProbeHost()}
+	r.f.TCP = facts.TCP{Step: notSelected}
+	r.f.TLS = facts.TLS{Step: notSelected, ServerName: e.ProbeHost()}
+	if plan.Versions {
+		for _, v := range probedVersions {
+			r.f.Versions = append(r.f.Versions, facts.VersionProbe{Step: notSelected, Version: probe.VersionName(v)})
+		}
+	}
+	return r
+}
+
+// update changes the endpoint's facts under its lock.
+func (r *endpointRun) update(fn func(*facts.EndpointFacts)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fn(&r.f)
+}
+
+// snapshot copies the facts, turning steps still running into timeouts.
+func (r *endpointRun) snapshot(elapsedMS float64) facts.EndpointFacts {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f := r.f
+	f.Versions = append([]facts.VersionProbe(nil), r.f.Versions...)
+	cut := func(s *facts.Step, waiting string) {
+		if s.State == facts.StepRunning {
+			s.State, s.Kind = facts.StepTimeout, facts.KindTimeout
+			s.DurationMS = elapsedMS - s.StartMS
+			s.Error = "cut off at the run's deadline"
+			if s.WaitingOn == "" {
+				s.WaitingOn = waiting
+			}
+		}
+	}
+	cut(&f.DNS.Step, "an answer from the DNS resolver")
+	cut(&f.TCP.Step, "the TCP handshake")
+	cut(&f.TLS.Step, "the TLS handshake")
+	for i := range f.Versions {
+		cut(&f.Versions[i].Step, "the TLS handshake")
+	}
+	return f
+}
+
+// begin marks a step as running from now.
+func (g *gatherer) begin(s *facts.Step) {
+	*s = facts.Step{State: facts.StepRunning, StartMS: ms(time.Since(g.start))}
+}
+
+// end records a step's outcome.
+func (g *gatherer) end(s *facts.Step, err error, kind string) {
+	s.DurationMS = ms(time.Since(g.start)) - s.StartMS
+	switch {
+	case err == nil:
+		s.State = facts.StepOK
+	case kind == facts.KindTimeout:
+		s.State, s.Kind, s.Error = facts.StepTimeout, kind, err.Error()
+	default:
+		s.State, s.Kind, s.Error = facts.StepFailed, kind, err.Error()
+	}
+}
+
+func blocked(why string) facts.Step {
+	return facts.Step{State: facts.StepNotRun, Kind: facts.KindBlocked, Error: why}
+}
+
+func (g *gatherer) endpoint(ctx context.Context, r *endpointRun) {
+	e := r.f.Endpoint
+	host := e.ProbeHost()
+
+	r.update(func(f *facts.EndpointFacts) { g.begin(&f.DNS.Step) })
+	addrs, err := probe.Lookup(ctx, g.opts.Resolver, host)
+	r.update(func(f *facts.EndpointFacts) {
+		g.end(&f.DNS.Step, err, probe.ClassifyDNS(err))
+		if err != nil {
+			f.DNS.WaitingOn = "an answer from the DNS resolver for " + host
+		}
+		for _, a := range addrs {
+			f.DNS.Addrs = append(f.DNS.Addrs, a.String())
+		}
+	})
+	if err != nil {
+		why := "DNS lookup of " + host + " failed"
+		r.update(func(f *facts.EndpointFacts) {
+			if g.plan.TCP {
+				f.TCP.Step = blocked(why)
+			}
+			if g.plan.TLS {
+				f.TLS.Step = blocked(why)
+			}
+			for i := range f.Versions {
+				f.Versions[i].Step = blocked(why)
+			}
+		})
+		return
+	}
+
+	var wg sync.WaitGroup
+	if g.plan.Versions {
+		for i, v := range probedVersions {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				g.version(ctx, r, i, v, addrs)
+			}()
+		}
+	}
+	g.chain(ctx, r, addrs)
+	wg.Wait()
+}
+
+// chain is the endpoint's one TCP connection and verified TLS handshake.
+func (g *gatherer) chain(ctx context.Context, r *endpointRun, addrs []netip.Addr) {
+	e := r.f.Endpoint
+	r.update(func(f *facts.EndpointFacts) { g.begin(&f.TCP.Step) })
+	dr, err := probe.Dial(ctx, g.opts.Dialer, addrs, e.Port)
+	r.update(func(f *facts.EndpointFacts) {
+		g.end(&f.TCP.Step, err, probe.ClassifyNet(err))
+		f.TCP.Remote = dr.Remote
+		f.TCP.Attempts = dr.Attempts
+		if err != nil {
+			f.TCP.WaitingOn = fmt.Sprintf("the TCP handshake (SYN-ACK) from %s port %d", strings.Join(addrStrings(addrs), ", "), e.Port)
+		}
+	})
+	if err != nil {
+		if g.plan.TLS {
+			r.update(func(f *facts.EndpointFacts) {
+				f.TLS.Step = blocked(fmt.Sprintf("TCP connection to port %d failed", e.Port))
+			})
+		}
+		return
+	}
+	if !g.plan.TLS {
+		dr.Conn.Close()
+		return
+	}
+
+	minV := g.opts.Profile.MinTLSVersion()
+	r.update(func(f *facts.EndpointFacts) {
+		g.begin(&f.TLS.Step)
+		for _, v := range probedVersions {
+			if v >= minV {
+				f.TLS.Offered = append(f.TLS.Offered, probe.VersionName(v))
+			}
+		}
+	})
+	res, err := probe.Handshake(ctx, dr.Conn, probe.HandshakeConfig{
+		ServerName: e.ProbeHost(),
+		MinVersion: minV,
+		NextProtos: []string{"h2", "http/1.1"},
+		Verify:     true,
+		Roots:      g.opts.Roots,
+		Now:        g.now,
+	})
+	r.update(func(f *facts.EndpointFacts) {
+		t := &f.TLS
+		g.end(&t.Step, err, probe.ClassifyTLS(err))
+		t.BytesRead, t.BytesSent = res.BytesRead, res.BytesSent
+		if err != nil && t.State == facts.StepTimeout {
+			t.WaitingOn = handshakeWait(res.BytesRead)
+		}
+		for _, c := range res.Chain {
+			t.Chain = append(t.Chain, probe.Certificate(c))
+		}
+		if err == nil {
+			t.Version = probe.VersionName(res.State.Version)
+			t.CipherSuite = tls.CipherSuiteName(res.State.CipherSuite)
+			t.ALPN = res.State.NegotiatedProtocol
+			t.Verified = res.VerifyErr == nil
+			if res.VerifyErr != nil {
+				t.VerifyError = res.VerifyErr.Error()
+				t.VerifyKind = probe.ClassifyVerify(res.VerifyErr)
+			}
+		}
+	})
+}
+
+// handshakeWait says where a stalled handshake stopped.
+func handshakeWait(read int64) string {
+	if read == 0 {
+		return "the server's first TLS reply (ServerHello); it accepted the connection but sent nothing"
+	}
+	return fmt.Sprintf("the rest of the TLS handshake; the server sent %d bytes, then went silent", read)
+}
+
+// version is one handshake pinned to a single TLS version, on its own
+// connection. It only asks whether the version is accepted, so it does not
+// verify the chain, and it offers every cipher suite crypto/tls has.
+func (g *gatherer) version(ctx context.Context, r *endpointRun, i int, v uint16, addrs []netip.Addr) {
+	e := r.f.Endpoint
+	r.update(func(f *facts.EndpointFacts) { g.begin(&f.Versions[i].Step) })
+	dr, err := probe.Dial(ctx, g.opts.Dialer, addrs, e.Port)
+	if err != nil {
+		r.update(func(f *facts.EndpointFacts) {
+			// A version probe that cannot connect says nothing about the
+			// version: the TCP step reports the connection failure.
+			f.Versions[i].Step = blocked("TCP connection failed: " + err.Error())
+		})
+		return
+	}
+	suites := probe.AllCipherSuites()
+	if v == tls.VersionTLS13 {
+		suites = nil // TLS 1.3 suites are not configurable in crypto/tls
+	}
+	res, err := probe.Handshake(ctx, dr.Conn, probe.HandshakeConfig{
+		ServerName:   e.ProbeHost(),
+		MinVersion:   v,
+		MaxVersion:   v,
+		CipherSuites: suites,
+		Now:          g.now,
+	})
+	r.update(func(f *facts.EndpointFacts) {
+		vp := &f.Versions[i]
+		g.end(&vp.Step, err, probe.ClassifyTLS(err))
+		if err != nil && vp.State == facts.StepTimeout {
+			vp.WaitingOn = handshakeWait(res.BytesRead)
+		}
+		if err == nil {
+			vp.CipherSuite = tls.CipherSuiteName(res.State.CipherSuite)
+			if len(res.Chain) > 0 {
+				vp.Issuer = res.Chain[0].Issuer.String()
+			}
+		}
+	})
+}
+
+func readHostsFile(path string) facts.HostsFile {
+	if path == "" {
+		path = hostsfile.DefaultPath()
+	}
+	h := facts.HostsFile{Path: path}
+	fh, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		h.State = facts.HostsMissing
+		return h
+	}
+	if err != nil {
+		h.State, h.Error = facts.HostsError, err.Error()
+		return h
+	}
+	defer fh.Close()
+	entries, lines, err := hostsfile.Parse(io.Reader(fh))
+	h.Entries, h.Lines = entries, lines
+	if err != nil {
+		h.State, h.Error = facts.HostsError, fmt.Sprintf("read %s: %v", path, err)
+		return h
+	}
+	h.State = facts.HostsRead
+	return h
+}
+
+func netResolver() probe.Resolver { return net.DefaultResolver }
+
+func netDialer() probe.Dialer { return &net.Dialer{} }
+
+func addrStrings(addrs []netip.Addr) []string {
+	s := make([]string, len(addrs))
+	for i, a := range addrs {
+		s[i] = a.String()
+	}
+	return s
+}

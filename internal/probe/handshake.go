@@ -1,0 +1,91 @@
+package probe
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net"
+	"time"
+)
+
+// HandshakeConfig is what a TLS probe offers and how it checks the answer.
+type HandshakeConfig struct {
+	ServerName   string
+	MinVersion   uint16
+	MaxVersion   uint16   // 0: the highest crypto/tls supports
+	CipherSuites []uint16 // nil: crypto/tls's defaults
+	NextProtos   []string
+	// Verify checks the served chain against Roots for ServerName. The
+	// handshake goes on when verification fails, so the chain and the
+	// negotiated parameters are still recorded.
+	Verify bool
+	Roots  *x509.CertPool   // nil: the system roots
+	Now    func() time.Time // nil: time.Now; the clock used to judge validity
+}
+
+// HandshakeResult is what one handshake showed.
+type HandshakeResult struct {
+	State     tls.ConnectionState
+	Chain     []*x509.Certificate // as served, leaf first; set even when verification failed
+	VerifyErr error               // why the chain did not verify; nil when it did or Verify was off
+	BytesRead int64
+	BytesSent int64
+}
+
+// Handshake runs a TLS client handshake over conn and closes conn when
+// done. Nothing but the handshake is ever sent on the connection, which is
+// why crypto/tls's own verification can be replaced by ours: we want the
+// chain and the reason, not an aborted handshake.
+func Handshake(ctx context.Context, conn net.Conn, hc HandshakeConfig) (HandshakeResult, error) {
+	var res HandshakeResult
+	cc := NewCountingConn(conn, MaxHandshakeBytes)
+	defer cc.Close()
+	now := hc.Now
+	if now == nil {
+		now = time.Now
+	}
+	cfg := &tls.Config{
+		ServerName:         hc.ServerName,
+		MinVersion:         hc.MinVersion,
+		MaxVersion:         hc.MaxVersion,
+		CipherSuites:       hc.CipherSuites,
+		NextProtos:         hc.NextProtos,
+		InsecureSkipVerify: true, // verified below, in VerifyConnection, without aborting
+		Time:               now,
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			res.Chain = cs.PeerCertificates
+			if hc.Verify {
+				res.VerifyErr = verify(cs.PeerCertificates, hc.ServerName, hc.Roots, now())
+			}
+			return nil
+		},
+	}
+	tc := tls.Client(cc, cfg)
+	err := tc.HandshakeContext(ctx)
+	res.BytesRead, res.BytesSent = cc.BytesRead(), cc.BytesWritten()
+	if err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return res, err
+	}
+	res.State = tc.ConnectionState()
+	return res, nil
+}
+
+func verify(chain []*x509.Certificate, name string, roots *x509.CertPool, now time.Time) error {
+	if len(chain) == 0 {
+		return x509.CertificateInvalidError{Reason: x509.NotAuthorizedToSign, Detail: "the server sent no certificate"}
+	}
+	inter := x509.NewCertPool()
+	for _, c := range chain[1:] {
+		inter.AddCert(c)
+	}
+	_, err := chain[0].Verify(x509.VerifyOptions{
+		DNSName:       name,
+		Roots:         roots,
+		Intermediates: inter,
+		CurrentTime:   now,
+	})
+	return err
+}

@@ -1,0 +1,307 @@
+// Package profile holds what Quick Assist needs from the network: the
+// endpoints it talks to and what is expected of each. The list is data
+// (an embedded, versioned JSON file), so a new Microsoft endpoint is a data
+// change, not a code change.
+package profile
+
+import (
+	"bytes"
+	"crypto/tls"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SchemaVersion is the only profile schema this build understands.
+const SchemaVersion = 1
+
+// EmbeddedName is how the built-in profile is named in messages and reports.
+const EmbeddedName = "built-in profile"
+
+// embedded is the profile shipped in the binary. Its endpoints come from
+// Microsoft's "Use Quick Assist to help users" page (see ../shared/REFERENCE.md).
+//
+//go:embed quickassist.json
+var embedded []byte
+
+// Profile is what a diagnosis is measured against.
+type Profile struct {
+	Schema    int        `json:"schema"`
+	Version   string     `json:"version"`
+	Name      string     `json:"name,omitempty"`
+	Source    Source     `json:"source"`
+	MinTLS    string     `json:"min_tls"` // "1.0" … "1.3": the lowest version the service accepts
+	Endpoints []Endpoint `json:"endpoints"`
+}
+
+// Source says where the endpoint list comes from and how current it is.
+type Source struct {
+	Title string `json:"title"`
+	URL   string `json:"url"`
+	Date  string `json:"date"` // YYYY-MM-DD of the source page
+	Notes string `json:"notes,omitempty"`
+}
+
+// Endpoint is one host Quick Assist talks to.
+type Endpoint struct {
+	// Host is the name as Microsoft lists it; it may be a wildcard
+	// ("*.support.services.microsoft.com").
+	Host string `json:"host"`
+	// Probe is the concrete name probed for a wildcard Host. Empty for a
+	// concrete Host.
+	Probe    string `json:"probe,omitempty"`
+	Port     int    `json:"port"`
+	Required bool   `json:"required"` // a failure here ends sessions (false: degraded only)
+	Purpose  string `json:"purpose"`
+	// Issuers are substrings expected in the issuer names of the served
+	// chain; empty means the chain's issuers are not checked.
+	Issuers []string `json:"issuers"`
+}
+
+// ProbeHost is the concrete host name to connect to.
+func (e Endpoint) ProbeHost() string {
+	if e.Probe != "" {
+		return e.Probe
+	}
+	return e.Host
+}
+
+// Address is the host:port dialed for this endpoint.
+func (e Endpoint) Address() string {
+	return net.JoinHostPort(e.ProbeHost(), strconv.Itoa(e.Port))
+}
+
+// IsWildcard reports whether Host covers a whole domain ("*.example.com").
+func (e Endpoint) IsWildcard() bool { return strings.HasPrefix(e.Host, "*.") }
+
+// Covers reports whether name is the endpoint's host or, for a wildcard, a
+// name under its domain. Comparison ignores case and a trailing dot.
+func (e Endpoint) Covers(name string) bool {
+	name = strings.TrimSuffix(strings.ToLower(name), ".")
+	if e.IsWildcard() {
+		return strings.HasSuffix(name, strings.ToLower(e.Host[1:]))
+	}
+	return name == strings.ToLower(e.Host) || (e.Probe != "" && name == strings.ToLower(e.Probe))
+}
+
+// TLSVersions maps the profile's spelling of a TLS version to crypto/tls's.
+var TLSVersions = map[string]uint16{
+	"1.0": tls.VersionTLS10,
+	"1.1": tls.VersionTLS11,
+	"1.2": tls.VersionTLS12,
+	"1.3": tls.VersionTLS13,
+}
+
+// MinTLSVersion is MinTLS as a crypto/tls constant. The profile is validated
+// on load, so an unknown value cannot reach here; TLS 1.2 is the fallback.
+func (p *Profile) MinTLSVersion() uint16 {
+	if v, ok := TLSVersions[p.MinTLS]; ok {
+		return v
+	}
+	return tls.VersionTLS12
+}
+
+// Default returns the profile built into the binary.
+func Default() (*Profile, error) {
+	return Parse(EmbeddedName, embedded)
+}
+
+// Embedded returns the raw bytes of the built-in profile, as shipped.
+func Embedded() []byte { return bytes.Clone(embedded) }
+
+// Error is a problem with a profile: which file, where, and what was expected.
+type Error struct {
+	File  string // the file name, or EmbeddedName
+	Line  int    // 1-based; 0 when the problem is not tied to a position
+	Col   int
+	Field string // JSON path such as "endpoints[2].port"; empty for syntax errors
+	Msg   string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "profile %s", e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d:%d", e.Line, e.Col)
+	}
+	if e.Field != "" {
+		fmt.Fprintf(&b, ": %s", e.Field)
+	}
+	fmt.Fprintf(&b, ": %s", e.Msg)
+	return b.String()
+}
+
+// Errors is every problem found while validating one profile.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "\n")
+}
+
+// maxProfileSize bounds what Parse reads: the real profile is a few KiB, so
+// 1 MiB leaves room for growth while refusing a wrong file (an ISO, a log).
+const maxProfileSize = 1 << 20
+
+// Parse decodes and validates a profile. name is used in error messages.
+// The error is an *Error for a decoding problem or Errors listing every
+// validation problem.
+func Parse(name string, data []byte) (*Profile, error) {
+	if len(data) > maxProfileSize {
+		return nil, &Error{File: name, Msg: fmt.Sprintf("file is %d bytes; a profile is at most %d: is this the right file?", len(data), maxProfileSize)}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var p Profile
+	if err := dec.Decode(&p); err != nil {
+		return nil, decodeError(name, data, dec, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		line, col := position(data, int(dec.InputOffset()))
+		return nil, &Error{File: name, Line: line, Col: col, Msg: "unexpected data after the profile object; a profile is one JSON object"}
+	}
+	if errs := p.validate(name); len(errs) > 0 {
+		return nil, errs
+	}
+	return &p, nil
+}
+
+func decodeError(name string, data []byte, dec *json.Decoder, err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.EOF):
+		return &Error{File: name, Msg: "file is empty; expected a JSON object with schema, version, source, min_tls and endpoints"}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		line, col := position(data, len(data))
+		return &Error{File: name, Line: line, Col: col, Msg: "file ends in the middle of a JSON value; is it truncated?"}
+	case errors.As(err, &syn):
+		line, col := position(data, int(syn.Offset))
+		return &Error{File: name, Line: line, Col: col, Msg: "invalid JSON: " + strings.TrimPrefix(syn.Error(), "json: ")}
+	case errors.As(err, &typ):
+		line, col := position(data, int(typ.Offset))
+		return &Error{File: name, Line: line, Col: col, Field: typ.Field, Msg: fmt.Sprintf("got a JSON %s, want %s", typ.Value, jsonKind(typ.Type.Kind().String()))}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		// encoding/json has no typed error for DisallowUnknownFields; the
+		// decoder's offset is just past the offending key.
+		line, col := position(data, int(dec.InputOffset()))
+		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		return &Error{File: name, Line: line, Col: col, Msg: fmt.Sprintf("unknown field %s; known fields are schema, version, name, source, min_tls, endpoints (endpoint: host, probe, port, required, purpose, issuers)", field)}
+	default:
+		return &Error{File: name, Msg: err.Error()}
+	}
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "int", "int64", "uint16":
+		return "a number"
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "slice":
+		return "an array"
+	case "struct":
+		return "an object"
+	}
+	return goKind
+}
+
+// position turns a byte offset into a 1-based line and column.
+func position(data []byte, offset int) (line, col int) {
+	offset = min(max(offset, 0), len(data))
+	before := data[:offset]
+	line = bytes.Count(before, []byte("\n")) + 1
+	col = offset - bytes.LastIndexByte(before, '\n')
+	return line, col
+}
+
+// hostLabel is one DNS label (RFC 1123): letters, digits and inner hyphens.
+var hostLabel = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
+
+func validHost(h string) bool {
+	if net.ParseIP(h) != nil {
+		return true
+	}
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(h, "."), ".") {
+		if !hostLabel.MatchString(l) {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *Profile) validate(name string) Errors {
+	var errs Errors
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &Error{File: name, Field: field, Msg: fmt.Sprintf(format, args...)})
+	}
+	if p.Schema != SchemaVersion {
+		bad("schema", "is %d; this build reads schema %d", p.Schema, SchemaVersion)
+	}
+	if strings.TrimSpace(p.Version) == "" {
+		bad("version", "missing; give the profile a version such as \"2026.11.1\"")
+	}
+	if p.Source.URL == "" && p.Source.Title == "" {
+		bad("source", "missing; say where the endpoint list comes from (title and url)")
+	}
+	if _, err := time.Parse(time.DateOnly, p.Source.Date); err != nil {
+		bad("source.date", "%q is not a date; want YYYY-MM-DD, the date of the source page", p.Source.Date)
+	}
+	if _, ok := TLSVersions[p.MinTLS]; !ok {
+		bad("min_tls", "%q is not a TLS version; want one of \"1.0\", \"1.1\", \"1.2\", \"1.3\"", p.MinTLS)
+	}
+	if len(p.Endpoints) == 0 {
+		bad("endpoints", "empty; list at least one endpoint")
+	}
+	seen := map[string]int{}
+	for i, e := range p.Endpoints {
+		f := func(s string) string { return fmt.Sprintf("endpoints[%d].%s", i, s) }
+		wildcard := e.IsWildcard()
+		switch {
+		case wildcard && !validHost(e.Host[2:]):
+			bad(f("host"), "%q is not a valid wildcard; want \"*.\" followed by a domain", e.Host)
+		case !wildcard && !validHost(e.Host):
+			bad(f("host"), "%q is not a valid host name", e.Host)
+		}
+		switch {
+		case wildcard && e.Probe == "":
+			bad(f("probe"), "missing; a wildcard host (%s) needs a concrete host to probe", e.Host)
+		case e.Probe != "" && !validHost(e.Probe):
+			bad(f("probe"), "%q is not a valid host name", e.Probe)
+		case wildcard && !e.Covers(e.Probe):
+			bad(f("probe"), "%q is not under %s", e.Probe, e.Host)
+		}
+		if e.Port < 1 || e.Port > 65535 {
+			bad(f("port"), "%d is out of range; want 1-65535", e.Port)
+		}
+		if strings.TrimSpace(e.Purpose) == "" {
+			bad(f("purpose"), "missing; say in a few words what Quick Assist uses this endpoint for")
+		}
+		for j, s := range e.Issuers {
+			if strings.TrimSpace(s) == "" {
+				bad(fmt.Sprintf("endpoints[%d].issuers[%d]", i, j), "empty string; it would match every issuer")
+			}
+		}
+		key := strings.ToLower(e.Address())
+		if j, dup := seen[key]; dup {
+			bad(f("host"), "%s is already endpoints[%d]", e.Address(), j)
+		}
+		seen[key] = i
+	}
+	return errs
+}
