@@ -193,3 +193,17 @@ func fmtMS(v float64) string {
 	}
 	return fmt.Sprintf("%.1f ms", v)
 }
+
+// notChecked sums up a check that could judge no endpoint, with the reason
+// its evidence gives when every endpoint shares it.
+func notChecked(ev []finding.Evidence) string {
+	if len(ev) == 0 {
+		return "Not checked."
+	}
+	for _, e := range ev[1:] {
+		if e.Detail != ev[0].Detail {
+			return "Not checked: an earlier step failed for every endpoint."
+		}
+	}
+	return strings.ToUpper(ev[0].Detail[:1]) + ev[0].Detail[1:] + "."
+}

@@ -46,6 +46,9 @@ func judgeHostsFile(f *facts.Facts) finding.Finding {
 	var hits []hit
 	for _, entry := range h.Entries {
 		for _, name := range entry.Names {
+			if isOwnLoopback(name, entry.Address) {
+				continue
+			}
 			for _, ep := range f.Endpoints {
 				if ep.Endpoint.Covers(name) {
 					hits = append(hits, hit{entry, name, ep})
@@ -63,8 +66,9 @@ func judgeHostsFile(f *facts.Facts) finding.Finding {
 
 	var ev []finding.Evidence
 	var statuses []finding.Status
-	var lines []string
+	var lines, names []string
 	for _, x := range hits {
+		names = append(names, x.name)
 		st := severity(x.ep)
 		statuses = append(statuses, st)
 		what := "pins it to " + x.entry.Address + ", bypassing DNS"
@@ -84,7 +88,7 @@ func judgeHostsFile(f *facts.Facts) finding.Finding {
 	return finding.Finding{
 		Status:   finding.Worst(statuses...),
 		Reason:   "hosts-file-entry",
-		Summary:  fmt.Sprintf("The hosts file names %d endpoint(s) of Quick Assist (line %s).", len(hits), strings.Join(lines, ", ")),
+		Summary:  fmt.Sprintf("The hosts file overrides %s (line %s).", strings.Join(dedupe(names), ", "), strings.Join(lines, ", ")),
 		Cause:    fmt.Sprintf("Line %d of %s sends %s to %s instead of letting DNS answer. Windows reads this file before asking DNS, so Quick Assist cannot reach the real service.", first.entry.Line, h.Path, first.name, first.entry.Address),
 		Evidence: ev,
 		Fix: []string{
@@ -93,6 +97,15 @@ func judgeHostsFile(f *facts.Facts) finding.Finding {
 			policyNote,
 		},
 	}
+}
+
+// isOwnLoopback reports the operating system's own entry for localhost:
+// names under "localhost" always resolve to loopback (RFC 6761 section 6.3),
+// so such a line overrides nothing DNS would say.
+func isOwnLoopback(name, addr string) bool {
+	name = strings.TrimSuffix(strings.ToLower(name), ".")
+	a, err := netip.ParseAddr(addr)
+	return err == nil && a.IsLoopback() && (name == "localhost" || strings.HasSuffix(name, ".localhost"))
 }
 
 // isSinkhole reports addresses that block a name rather than redirect it.
@@ -140,7 +153,7 @@ func judgeDNS(f *facts.Facts) finding.Finding {
 		fd.Summary = "Not checked."
 		return fd
 	case bad == 0:
-		fd.Summary = fmt.Sprintf("All %d endpoint names resolve.", n)
+		fd.Summary = fmt.Sprintf("%d of %d endpoint names resolve.", n, n)
 		return fd
 	}
 	failed := j.ordered()
@@ -221,10 +234,10 @@ func judgeReach(f *facts.Facts) finding.Finding {
 	fd := finding.Finding{Status: j.status(), Evidence: j.evidence}
 	switch {
 	case n == 0:
-		fd.Summary = "Not checked: no endpoint name resolved."
+		fd.Summary = notChecked(j.evidence)
 		return fd
 	case bad == 0:
-		fd.Summary = fmt.Sprintf("All %d endpoints accept a TCP connection.", n)
+		fd.Summary = fmt.Sprintf("%d of %d endpoints accept a TCP connection.", n, n)
 		return fd
 	}
 	failed := j.ordered()

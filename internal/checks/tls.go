@@ -35,10 +35,10 @@ func judgeHandshake(f *facts.Facts) finding.Finding {
 	fd := finding.Finding{Status: j.status(), Evidence: j.evidence}
 	switch {
 	case n == 0:
-		fd.Summary = "Not checked: no endpoint accepted a TCP connection."
+		fd.Summary = notChecked(j.evidence)
 		return fd
 	case bad == 0:
-		fd.Summary = fmt.Sprintf("All %d endpoints completed a TLS %s+ handshake with a trusted certificate.", n, f.MinTLS)
+		fd.Summary = fmt.Sprintf("%d of %d endpoints completed a TLS %s+ handshake with a trusted certificate.", n, n, f.MinTLS)
 		return fd
 	}
 	failed := j.ordered()
@@ -128,7 +128,7 @@ func handshakeCause(e facts.EndpointFacts, minTLS string) (reason, cause string,
 			[]string{"Ask the network administrator whether a firewall or web filter blocks " + host + ".", policyNote, retest}
 	case facts.KindTimeout:
 		return "tls-timeout",
-			fmt.Sprintf("%s accepted the connection but never finished the TLS handshake (it waited for %s). A device in the path holds the connection open without passing it on.", host, t.WaitingOn),
+			fmt.Sprintf("%s accepted the connection but never finished the TLS handshake: qadoctor waited for %s. A device in the path holds the connection open without passing it on.", host, t.WaitingOn),
 			[]string{"Turn off a VPN or proxy, if one is on, and try again.", retest}
 	}
 	return "tls-error", fmt.Sprintf("The TLS handshake with %s failed: %s", host, t.Error), []string{retest}
@@ -145,13 +145,14 @@ func certNames(t facts.TLS) string {
 }
 
 // versionsOf splits an endpoint's version probes into those accepted and
-// those refused; inconclusive probes (could not connect) are neither.
+// those refused. A probe that got no answer, or could not connect, is
+// neither: silence says nothing about a version.
 func versionsOf(e facts.EndpointFacts) (accepted, refused []facts.VersionProbe) {
 	for _, v := range e.Versions {
 		switch v.State {
 		case facts.StepOK:
 			accepted = append(accepted, v)
-		case facts.StepFailed, facts.StepTimeout:
+		case facts.StepFailed:
 			refused = append(refused, v)
 		}
 	}
@@ -169,9 +170,12 @@ func judgeVersions(f *facts.Facts) finding.Finding {
 			j.add(e, finding.Skip, blockedBy(blockingStep(e)), e.Versions)
 			continue
 		}
-		accepted, _ := versionsOf(e)
+		accepted, refused := versionsOf(e)
 		detail := versionsDetail(e)
 		switch {
+		case len(accepted) == 0 && len(refused) == 0:
+			// Every probe went unanswered: tls.handshake reports the stall.
+			j.add(e, finding.Skip, "no version got an answer before the deadline (see tls.handshake): "+detail, e.Versions)
 		case anyAtLeast(accepted, f.MinTLS):
 			j.add(e, finding.Pass, detail, e.Versions)
 		case len(accepted) > 0:
@@ -186,10 +190,10 @@ func judgeVersions(f *facts.Facts) finding.Finding {
 	fd := finding.Finding{Status: j.status(), Evidence: j.evidence}
 	switch {
 	case n == 0:
-		fd.Summary = "Not checked: no endpoint accepted a TCP connection."
+		fd.Summary = notChecked(j.evidence)
 		return fd
 	case bad == 0:
-		fd.Summary = fmt.Sprintf("All %d endpoints accept TLS %s or newer.", n, f.MinTLS)
+		fd.Summary = fmt.Sprintf("%d of %d endpoints accept TLS %s or newer.", n, n, f.MinTLS)
 		return fd
 	}
 	failed := j.ordered()
@@ -233,9 +237,9 @@ func judgeVersions(f *facts.Facts) finding.Finding {
 
 func blockingStep(e facts.EndpointFacts) facts.Step {
 	if e.DNS.State != facts.StepOK {
-		return facts.Step{Kind: facts.KindBlocked, Error: "DNS lookup of " + e.Endpoint.ProbeHost() + " failed"}
+		return facts.Step{Kind: facts.KindBlocked, Error: "the DNS lookup failed"}
 	}
-	return facts.Step{Kind: facts.KindBlocked, Error: fmt.Sprintf("TCP connection to port %d failed", e.Endpoint.Port)}
+	return facts.Step{Kind: facts.KindBlocked, Error: "the TCP connection failed"}
 }
 
 func anyAtLeast(vs []facts.VersionProbe, min string) bool {
@@ -263,6 +267,8 @@ func versionsDetail(e facts.EndpointFacts) string {
 			parts = append(parts, "TLS "+v.Version+" accepted")
 		case facts.StepNotRun:
 			parts = append(parts, "TLS "+v.Version+" not tried")
+		case facts.StepTimeout:
+			parts = append(parts, "TLS "+v.Version+" no answer")
 		default:
 			parts = append(parts, fmt.Sprintf("TLS %s refused (%s)", v.Version, v.Kind))
 		}

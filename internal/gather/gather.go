@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/netip"
 	"os"
@@ -149,7 +150,12 @@ type gatherer struct {
 	now   func() time.Time
 }
 
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+// ms is a duration in milliseconds, to the microsecond.
+func ms(d time.Duration) float64 { return round3(float64(d.Microseconds()) / 1000) }
+
+// round3 rounds to three decimals, so differences of milliseconds read
+// 0.102 in JSON, not 0.10200000000000001.
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
 // endpointRun is one endpoint's facts while they are being gathered. The
 // mutex guards against the snapshot taken at the deadline while probes may
@@ -191,7 +197,7 @@ func (r *endpointRun) snapshot(elapsedMS float64) facts.EndpointFacts {
 	cut := func(s *facts.Step, waiting string) {
 		if s.State == facts.StepRunning {
 			s.State, s.Kind = facts.StepTimeout, facts.KindTimeout
-			s.DurationMS = elapsedMS - s.StartMS
+			s.DurationMS = round3(elapsedMS - s.StartMS)
 			s.Error = "cut off at the run's deadline"
 			if s.WaitingOn == "" {
 				s.WaitingOn = waiting
@@ -214,7 +220,7 @@ func (g *gatherer) begin(s *facts.Step) {
 
 // end records a step's outcome.
 func (g *gatherer) end(s *facts.Step, err error, kind string) {
-	s.DurationMS = ms(time.Since(g.start)) - s.StartMS
+	s.DurationMS = round3(ms(time.Since(g.start)) - s.StartMS)
 	switch {
 	case err == nil:
 		s.State = facts.StepOK
@@ -245,7 +251,7 @@ func (g *gatherer) endpoint(ctx context.Context, r *endpointRun) {
 		}
 	})
 	if err != nil {
-		why := "DNS lookup of " + host + " failed"
+		why := "the DNS lookup failed"
 		r.update(func(f *facts.EndpointFacts) {
 			if g.plan.TCP {
 				f.TCP.Step = blocked(why)
@@ -290,7 +296,7 @@ func (g *gatherer) chain(ctx context.Context, r *endpointRun, addrs []netip.Addr
 	if err != nil {
 		if g.plan.TLS {
 			r.update(func(f *facts.EndpointFacts) {
-				f.TLS.Step = blocked(fmt.Sprintf("TCP connection to port %d failed", e.Port))
+				f.TLS.Step = blocked("the TCP connection failed")
 			})
 		}
 		return
@@ -343,9 +349,9 @@ func (g *gatherer) chain(ctx context.Context, r *endpointRun, addrs []netip.Addr
 // handshakeWait says where a stalled handshake stopped.
 func handshakeWait(read int64) string {
 	if read == 0 {
-		return "the server's first TLS reply (ServerHello); it accepted the connection but sent nothing"
+		return "the server's first TLS reply (ServerHello), and none came"
 	}
-	return fmt.Sprintf("the rest of the TLS handshake; the server sent %d bytes, then went silent", read)
+	return fmt.Sprintf("the rest of the TLS handshake after the server's first %d bytes", read)
 }
 
 // version is one handshake pinned to a single TLS version, on its own
@@ -359,7 +365,7 @@ func (g *gatherer) version(ctx context.Context, r *endpointRun, i int, v uint16,
 		r.update(func(f *facts.EndpointFacts) {
 			// A version probe that cannot connect says nothing about the
 			// version: the TCP step reports the connection failure.
-			f.Versions[i].Step = blocked("TCP connection failed: " + err.Error())
+			f.Versions[i].Step = blocked("the TCP connection failed: " + err.Error())
 		})
 		return
 	}

@@ -132,11 +132,8 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 	b.WriteString("Checks:\n")
 	for _, f := range r.Findings {
 		fmt.Fprintf(&b, "%s  %-15s %s\n", label[f.Status], f.ID, f.Summary)
-		for _, e := range f.Evidence {
-			if e.Status == finding.Pass && !opts.Verbose {
-				continue
-			}
-			fmt.Fprintf(&b, "         %-5s %s: %s\n", e.Status, e.Subject, e.Detail)
+		for _, g := range groupEvidence(f.Evidence, opts.Verbose) {
+			fmt.Fprintf(&b, "         %-5s %s: %s\n", g.status, g.subjects(), g.detail)
 		}
 		if f.Status != finding.Pass && f.Cause != "" && (r.Verdict == nil || f.ID != r.Verdict.ID) {
 			writeWrapped(&b, f.Cause, "         ")
@@ -153,19 +150,59 @@ func fmtDuration(ms float64) string {
 	return fmt.Sprintf("%.1f s", ms/1000)
 }
 
-// writeWrapped writes text indented and wrapped at 100 columns.
+// evidenceGroup is evidence lines that say the same thing of several
+// subjects, so sixteen identical DNS failures read as one line.
+type evidenceGroup struct {
+	status finding.Status
+	detail string
+	names  []string
+}
+
+func (g evidenceGroup) subjects() string {
+	const shown = 3
+	if len(g.names) <= shown {
+		return strings.Join(g.names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(g.names[:shown], ", "), len(g.names)-shown)
+}
+
+// groupEvidence merges evidence with the same status and detail, in order
+// of first appearance. Unless verbose, passing and skipped evidence is left
+// out: the finding's summary already counts it.
+func groupEvidence(ev []finding.Evidence, verbose bool) []evidenceGroup {
+	var groups []evidenceGroup
+	index := map[string]int{}
+	for _, e := range ev {
+		if !verbose && (e.Status == finding.Pass || e.Status == finding.Skip) {
+			continue
+		}
+		key := e.Status.String() + "\x00" + e.Detail
+		i, ok := index[key]
+		if !ok {
+			i = len(groups)
+			index[key] = i
+			groups = append(groups, evidenceGroup{status: e.Status, detail: e.Detail})
+		}
+		groups[i].names = append(groups[i].names, e.Subject)
+	}
+	return groups
+}
+
+// writeWrapped writes text indented and wrapped at 100 columns; continued
+// lines are indented three more.
 func writeWrapped(b *strings.Builder, text, indent string) {
 	const width = 100
-	line := indent
+	line, words := indent, 0
 	for _, word := range strings.Fields(text) {
-		if len(line) > len(indent) && len(line)+1+len(word) > width {
+		if words > 0 && len(line)+1+len(word) > width {
 			b.WriteString(line + "\n")
-			line = indent + "   "
+			line, words = indent+"   ", 0
 		}
-		if len(line) > len(indent) && !strings.HasSuffix(line, "   ") {
+		if words > 0 {
 			line += " "
 		}
 		line += word
+		words++
 	}
 	b.WriteString(line + "\n")
 }

@@ -1,0 +1,370 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/report"
+	"github.com/qadoctor/qadoctor/internal/testpeer"
+)
+
+// runCLI runs qadoctor with args and returns the exit code and output.
+func runCLI(t *testing.T, nd NetDeps, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = Run(context.Background(), args, &Deps{
+		IO:    IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+		Build: BuildInfo{Version: "test"},
+		Net:   nd,
+	})
+	return code, out.String(), errOut.String()
+}
+
+// diagnoseJSON runs diagnose --json and decodes the report.
+func diagnoseJSON(t *testing.T, nd NetDeps, args ...string) (int, *report.Report) {
+	t.Helper()
+	code, out, errOut := runCLI(t, nd, append([]string{"diagnose", "--json"}, args...)...)
+	var r report.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("diagnose %v: exit %d, output is not a JSON report: %v\nstdout:\n%s\nstderr:\n%s", args, code, err, out, errOut)
+	}
+	if r.Schema != report.Schema {
+		t.Errorf("report schema = %q; want %q", r.Schema, report.Schema)
+	}
+	return code, &r
+}
+
+func byID(t *testing.T, r *report.Report, id string) finding.Finding {
+	t.Helper()
+	for _, f := range r.Findings {
+		if f.ID == id {
+			return f
+		}
+	}
+	t.Fatalf("report has no finding %s", id)
+	return finding.Finding{}
+}
+
+// want asserts a finding's status and, when reason is not empty, its reason.
+func want(t *testing.T, r *report.Report, id string, status finding.Status, reason string) finding.Finding {
+	t.Helper()
+	f := byID(t, r, id)
+	if f.Status != status {
+		t.Errorf("%s status = %s; want %s (summary: %s; cause: %s)", id, f.Status, status, f.Summary, f.Cause)
+	}
+	if reason != "" && f.Reason != reason {
+		t.Errorf("%s reason = %q; want %q (cause: %s)", id, f.Reason, reason, f.Cause)
+	}
+	return f
+}
+
+func TestDiagnoseTLS13ServerPasses(t *testing.T) {
+	pki := testpeer.LocalPKI(t)
+	addr := testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{MinVersion: tls.VersionTLS13, MaxVersion: tls.VersionTLS13})
+	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
+
+	code, r := diagnoseJSON(t, NetDeps{}, "--profile", prof, "--ca-file", pki.CAFile, "--skip", "net.hosts-file")
+	if code != ExitOK {
+		t.Errorf("exit code = %d; want %d", code, ExitOK)
+	}
+	for _, id := range []string{"net.dns", "net.reach", "tls.handshake", "tls.versions"} {
+		want(t, r, id, finding.Pass, "")
+	}
+	ev := byID(t, r, "tls.versions").Evidence[0].Detail
+	for _, s := range []string{"TLS 1.3 accepted", "TLS 1.2 refused", "TLS 1.0 refused"} {
+		if !strings.Contains(ev, s) {
+			t.Errorf("tls.versions evidence %q lacks %q", ev, s)
+		}
+	}
+	hs := byID(t, r, "tls.handshake").Evidence[0].Detail
+	if !strings.Contains(hs, "TLS 1.3") || !strings.Contains(hs, "qadoctor Test CA") {
+		t.Errorf("tls.handshake evidence %q should name the version and the issuer", hs)
+	}
+}
+
+func TestDiagnoseUntrustedCertificateFails(t *testing.T) {
+	pki := testpeer.LocalPKI(t)
+	addr := testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{})
+	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
+
+	code, r := diagnoseJSON(t, NetDeps{}, "--profile", prof, "--skip", "net.hosts-file") // no --ca-file
+	if code != ExitFailed {
+		t.Errorf("exit code = %d; want %d", code, ExitFailed)
+	}
+	f := want(t, r, "tls.handshake", finding.Fail, "cert-unknown-authority")
+	if !strings.Contains(f.Cause, "qadoctor Test CA") {
+		t.Errorf("cause %q should name the issuer", f.Cause)
+	}
+	want(t, r, "tls.versions", finding.Pass, "")
+	if r.Verdict == nil || r.Verdict.ID != "tls.handshake" {
+		t.Errorf("verdict = %+v; want tls.handshake", r.Verdict)
+	}
+}
+
+// An old-TLS peer nobody here wrote: openssl s_server restricted to TLS 1.0
+// (OpenSSL 3 needs security level 0 for TLS 1.0's SHA-1 signatures).
+func openSSLTLS10(t *testing.T, pki *testpeer.PKI) string {
+	return testpeer.OpenSSLServer(t, pki, "-tls1", "-cipher", "DEFAULT:@SECLEVEL=0")
+}
+
+func TestDiagnoseOpenSSLTLS10Fails(t *testing.T) {
+	pki := testpeer.LocalPKI(t)
+	addr := openSSLTLS10(t, pki)
+	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
+
+	code, r := diagnoseJSON(t, NetDeps{}, "--profile", prof, "--ca-file", pki.CAFile, "--skip", "net.hosts-file")
+	if code != ExitFailed {
+		t.Errorf("exit code = %d; want %d", code, ExitFailed)
+	}
+	want(t, r, "net.reach", finding.Pass, "")
+	want(t, r, "tls.handshake", finding.Fail, "tls-protocol-version")
+	f := want(t, r, "tls.versions", finding.Fail, "tls-old-only")
+	if !strings.Contains(f.Cause, "accepts only TLS 1.0") {
+		t.Errorf("tls.versions cause %q should say it accepts only TLS 1.0", f.Cause)
+	}
+	if ev := f.Evidence[0].Detail; !strings.Contains(ev, "TLS 1.0 accepted") || !strings.Contains(ev, "TLS 1.2 refused") {
+		t.Errorf("tls.versions evidence %q should list 1.0 accepted and 1.2 refused", ev)
+	}
+}
+
+func TestDiagnoseOldTLSPathOrFarEnd(t *testing.T) {
+	pki := testpeer.LocalPKI(t)
+	old1, old2 := openSSLTLS10(t, pki), openSSLTLS10(t, pki)
+	modern := testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{})
+
+	tests := []struct {
+		name   string
+		addrs  []string
+		reason string
+		says   string
+	}{
+		{"every endpoint old: the path", []string{old1, old2}, "tls-old-only-path", "points at the path"},
+		{"one endpoint old: the far end", []string{old1, modern}, "tls-old-only-far-end", "points at the far end"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var eps []testpeer.Endpoint
+			for _, a := range tt.addrs {
+				eps = append(eps, testpeer.LocalEndpoint(t, a))
+			}
+			prof := testpeer.WriteProfile(t, eps...)
+			_, r := diagnoseJSON(t, NetDeps{}, "--profile", prof, "--ca-file", pki.CAFile, "--only", "tls.versions")
+			f := want(t, r, "tls.versions", finding.Fail, tt.reason)
+			if !strings.Contains(f.Cause, tt.says) {
+				t.Errorf("cause %q; want it to say %q", f.Cause, tt.says)
+			}
+		})
+	}
+}
+
+func TestDiagnoseSilentServerEndsAtDeadline(t *testing.T) {
+	addr := testpeer.SilentServer(t)
+	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
+	const timeout = 2 * time.Second
+
+	start := time.Now()
+	code, r := diagnoseJSON(t, NetDeps{}, "--profile", prof, "--timeout", timeout.String(), "--skip", "net.hosts-file")
+	elapsed := time.Since(start)
+	// A bound the command promises, not a speed measurement: it must never
+	// outlive its deadline by more than a second.
+	if elapsed > timeout+time.Second {
+		t.Errorf("diagnose took %s; want at most --timeout (%s) plus one second", elapsed, timeout)
+	}
+	if code != ExitFailed {
+		t.Errorf("exit code = %d; want %d", code, ExitFailed)
+	}
+	want(t, r, "net.reach", finding.Pass, "")
+	f := want(t, r, "tls.handshake", finding.Fail, "tls-timeout")
+	if !strings.Contains(f.Cause, "ServerHello") {
+		t.Errorf("cause %q should say the handshake waited for the ServerHello", f.Cause)
+	}
+	if r.Verdict == nil || r.Verdict.ID != "tls.handshake" {
+		t.Errorf("verdict = %+v; want tls.handshake", r.Verdict)
+	}
+}
+
+func TestDiagnoseClosedPortIsRefused(t *testing.T) {
+	addr := testpeer.ClosedPort(t)
+	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
+
+	code, r := diagnoseJSON(t, NetDeps{}, "--profile", prof, "--skip", "net.hosts-file")
+	if code != ExitFailed {
+		t.Errorf("exit code = %d; want %d", code, ExitFailed)
+	}
+	want(t, r, "net.dns", finding.Pass, "")
+	want(t, r, "net.reach", finding.Fail, "tcp-refused")
+	// The later steps are not blamed for what the TCP step broke.
+	want(t, r, "tls.handshake", finding.Skip, "")
+	want(t, r, "tls.versions", finding.Skip, "")
+	if r.Verdict == nil || r.Verdict.ID != "net.reach" {
+		t.Errorf("verdict = %+v; want net.reach", r.Verdict)
+	}
+}
+
+func TestDiagnoseDNSFailuresToldApart(t *testing.T) {
+	dnsAddr := testpeer.DNSServer(t, testpeer.Zone(map[string]string{
+		"nx.qadoctor.test.":     "NXDOMAIN",
+		"broken.qadoctor.test.": "SERVFAIL",
+		"silent.qadoctor.test.": "SILENT",
+		"ok.qadoctor.test.":     "127.0.0.1",
+	}))
+	pki := testpeer.LocalPKI(t)
+	srv := testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{})
+	port := testpeer.Port(t, srv)
+	ep := func(host string, required bool) testpeer.Endpoint {
+		return testpeer.Endpoint{Host: host, Port: port, Required: required, Purpose: "test"}
+	}
+	prof := testpeer.WriteProfile(t,
+		ep("nx.qadoctor.test", true), ep("broken.qadoctor.test", true),
+		ep("silent.qadoctor.test", true), ep("ok.qadoctor.test", false))
+
+	code, r := diagnoseJSON(t, NetDeps{Resolver: testpeer.Resolver(dnsAddr)},
+		"--profile", prof, "--timeout", "2s", "--skip", "net.hosts-file")
+	if code != ExitFailed {
+		t.Errorf("exit code = %d; want %d", code, ExitFailed)
+	}
+	f := want(t, r, "net.dns", finding.Fail, "dns-nxdomain")
+	wantDetail := map[string]string{
+		"nx.qadoctor.test":     "NXDOMAIN",
+		"broken.qadoctor.test": "SERVFAIL",
+		"silent.qadoctor.test": "no answer",
+		"ok.qadoctor.test":     "127.0.0.1",
+	}
+	if len(f.Evidence) != len(wantDetail) {
+		t.Fatalf("net.dns has %d evidence lines; want %d", len(f.Evidence), len(wantDetail))
+	}
+	for _, e := range f.Evidence {
+		host, _, _ := strings.Cut(e.Subject, ":")
+		if w := wantDetail[host]; !strings.Contains(e.Detail, w) {
+			t.Errorf("net.dns evidence for %s = %q; want it to contain %q", e.Subject, e.Detail, w)
+		}
+	}
+	// Endpoints whose name failed are skipped by later checks; the one that
+	// resolved is judged (it is optional and its certificate untrusted: warn).
+	reach := want(t, r, "net.reach", finding.Pass, "")
+	skipped := 0
+	for _, e := range reach.Evidence {
+		if e.Status == finding.Skip {
+			skipped++
+		}
+	}
+	if skipped != 3 {
+		t.Errorf("net.reach skipped %d endpoints; want the 3 whose names failed", skipped)
+	}
+	if r.Verdict == nil || r.Verdict.ID != "net.dns" {
+		t.Errorf("verdict = %+v; want net.dns", r.Verdict)
+	}
+}
+
+func TestDiagnoseBuiltInProfileOfflineEndsFast(t *testing.T) {
+	// A DNS server that knows no name stands for a machine without internet.
+	dnsAddr := testpeer.DNSServer(t, testpeer.Zone(nil))
+	code, r := diagnoseJSON(t, NetDeps{Resolver: testpeer.Resolver(dnsAddr)}, "--skip", "net.hosts-file")
+	if code != ExitFailed {
+		t.Errorf("exit code = %d; want %d", code, ExitFailed)
+	}
+	f := want(t, r, "net.dns", finding.Fail, "dns-none-resolve")
+	if !strings.Contains(f.Cause, "offline") {
+		t.Errorf("cause %q should say the PC may be offline", f.Cause)
+	}
+	if r.Endpoints < 10 {
+		t.Errorf("built-in profile has %d endpoints; want Microsoft's list", r.Endpoints)
+	}
+	// It did not wait for the deadline: every probe ended on an answer.
+	if r.DurationMS > float64(DefaultTimeout.Milliseconds())/2 {
+		t.Errorf("offline run took %.0f ms; it should end on the DNS answers, not the deadline", r.DurationMS)
+	}
+}
+
+func TestDiagnoseHostsFileEntry(t *testing.T) {
+	hosts := filepath.Join(t.TempDir(), "hosts")
+	os.WriteFile(hosts, []byte("# hosts\n127.0.0.1 localhost\n0.0.0.0 remoteassistance.support.services.microsoft.com # blocked\n"), 0o644)
+
+	code, r := diagnoseJSON(t, NetDeps{}, "--only", "net.hosts-file", "--hosts-file", hosts)
+	if code != ExitFailed {
+		t.Errorf("exit code = %d; want %d", code, ExitFailed)
+	}
+	f := want(t, r, "net.hosts-file", finding.Fail, "hosts-file-entry")
+	if len(f.Evidence) != 1 || !strings.Contains(f.Evidence[0].Subject, "line 3") || !strings.Contains(f.Evidence[0].Detail, "blocks it") {
+		t.Errorf("evidence = %+v; want line 3 named as blocking", f.Evidence)
+	}
+	if !strings.Contains(strings.Join(f.Fix, " "), "line 3") {
+		t.Errorf("fix %q should name line 3", f.Fix)
+	}
+	if len(r.Findings) != 1 {
+		t.Errorf("--only net.hosts-file gave %d findings; want 1", len(r.Findings))
+	}
+}
+
+func TestDiagnoseBadInput(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad-profile.json")
+	os.WriteFile(bad, []byte("{\n  \"schema\": 1,\n  \"endpoints\": [\n"), 0o644)
+	notPEM := filepath.Join(dir, "not.pem")
+	os.WriteFile(notPEM, []byte("hello"), 0o644)
+
+	tests := []struct {
+		name string
+		args []string
+		says string
+	}{
+		{"malformed profile", []string{"diagnose", "--profile", bad}, "bad-profile.json"},
+		{"missing profile", []string{"diagnose", "--profile", filepath.Join(dir, "nope.json")}, "nope.json"},
+		{"unknown check", []string{"diagnose", "--only", "net.bogus"}, "known checks"},
+		{"bad timeout", []string{"diagnose", "--timeout", "-1s"}, "--timeout"},
+		{"unknown flag", []string{"diagnose", "--frobnicate"}, "frobnicate"},
+		{"ca file without certificates", []string{"diagnose", "--ca-file", notPEM}, "no PEM certificate"},
+		{"unknown command", []string{"diagnoze"}, "unknown command"},
+		{"validate invalid", []string{"profile", "validate", bad}, "bad-profile.json"},
+		{"validate without file", []string{"profile", "validate"}, "accepts 1 arg"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errOut := runCLI(t, NetDeps{}, tt.args...)
+			if code != ExitUsage {
+				t.Errorf("exit code = %d; want %d", code, ExitUsage)
+			}
+			if !strings.Contains(errOut, tt.says) {
+				t.Errorf("stderr = %q; want it to mention %q", errOut, tt.says)
+			}
+		})
+	}
+}
+
+func TestProfileShowAndValidate(t *testing.T) {
+	code, out, _ := runCLI(t, NetDeps{}, "profile", "show")
+	if code != ExitOK || !strings.Contains(out, "remoteassistance.support.services.microsoft.com") {
+		t.Fatalf("profile show: exit %d, output %.200q", code, out)
+	}
+	path := filepath.Join(t.TempDir(), "p.json")
+	os.WriteFile(path, []byte(out), 0o644)
+	code, out, errOut := runCLI(t, NetDeps{}, "profile", "validate", path)
+	if code != ExitOK || !strings.Contains(out, "valid profile") {
+		t.Errorf("profile validate of the shown profile: exit %d, %q %q", code, out, errOut)
+	}
+}
+
+func TestTextReportLeadsWithCause(t *testing.T) {
+	addr := testpeer.ClosedPort(t)
+	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
+	code, out, _ := runCLI(t, NetDeps{}, "diagnose", "--profile", prof, "--skip", "net.hosts-file")
+	if code != ExitFailed {
+		t.Errorf("exit code = %d; want %d", code, ExitFailed)
+	}
+	cause := strings.Index(out, "Most likely cause (net.reach)")
+	checksAt := strings.Index(out, "Checks:")
+	if cause < 0 || checksAt < 0 || cause > checksAt {
+		t.Errorf("text report should lead with the cause, then list checks:\n%s", out)
+	}
+	if !strings.Contains(out, "Test-NetConnection") {
+		t.Errorf("text report should give the Test-NetConnection fix:\n%s", out)
+	}
+}

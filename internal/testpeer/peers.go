@@ -1,0 +1,102 @@
+package testpeer
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os/exec"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// OpenSSLServer runs `openssl s_server` with cert and the extra args (for
+// example "-tls1" to speak only TLS 1.0) on a loopback port and returns its
+// address. It is a real TLS peer that nobody here wrote. openssl must be
+// installed: scripts/test installs it.
+func OpenSSLServer(t testing.TB, pki *PKI, args ...string) string {
+	t.Helper()
+	path, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Fatalf("openssl is not installed (scripts/test installs it): %v", err)
+	}
+	for attempt := 0; attempt < 5; attempt++ {
+		addr := ClosedPort(t)
+		argv := append([]string{"s_server", "-accept", addr, "-cert", pki.CertFile, "-key", pki.KeyFile, "-www", "-quiet"}, args...)
+		cmd := exec.Command(path, argv...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("start openssl: %v", err)
+		}
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }()
+		if err := WaitListening(addr, 5*time.Second); err == nil {
+			t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+			return addr
+		}
+		cmd.Process.Kill()
+		<-exited
+		t.Logf("openssl s_server on %s did not start (attempt %d): %s", addr, attempt+1, stderr.String())
+	}
+	t.Fatal("openssl s_server would not start")
+	return ""
+}
+
+// DNSServer serves DNS over UDP on 127.0.0.1:0 with handler and returns its
+// address. A handler that writes nothing leaves the query unanswered.
+func DNSServer(t testing.TB, handler dns.HandlerFunc) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	srv := &dns.Server{PacketConn: pc, Handler: handler, NotifyStartedFunc: func() { close(started) }}
+	go srv.ActivateAndServe()
+	<-started
+	t.Cleanup(func() { srv.Shutdown() })
+	return pc.LocalAddr().String()
+}
+
+// Resolver is a pure-Go resolver that asks only the DNS server at addr.
+func Resolver(addr string) *net.Resolver {
+	return &net.Resolver{
+		PreferGo: true,
+		Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, addr)
+		},
+	}
+}
+
+// Zone answers A queries from a table: a name mapped to an address answers
+// it, to "NXDOMAIN" or "SERVFAIL" answers that rcode, to "SILENT" answers
+// nothing. Unknown names get NXDOMAIN; AAAA queries get an empty answer.
+func Zone(table map[string]string) dns.HandlerFunc {
+	return func(w dns.ResponseWriter, r *dns.Msg) {
+		q := r.Question[0]
+		m := new(dns.Msg)
+		m.SetReply(r)
+		v, ok := table[q.Name]
+		switch {
+		case v == "SILENT":
+			return
+		case !ok || v == "NXDOMAIN":
+			m.Rcode = dns.RcodeNameError
+		case v == "SERVFAIL":
+			m.Rcode = dns.RcodeServerFailure
+		case q.Qtype == dns.TypeA:
+			m.Answer = append(m.Answer, &dns.A{
+				Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 60},
+				A:   net.ParseIP(v),
+			})
+		}
+		w.WriteMsg(m)
+	}
+}
+
+// Addr joins a host and port.
+func Addr(host string, port int) string { return net.JoinHostPort(host, strconv.Itoa(port)) }

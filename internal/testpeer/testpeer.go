@@ -1,0 +1,303 @@
+// Package testpeer starts real peers for tests: crypto/tls servers pinned
+// to TLS versions, openssl s_server, listeners that never answer, DNS
+// servers, and the certificates and profiles that go with them. Every
+// helper owns its cleanup through t.Cleanup and listens on 127.0.0.1:0.
+package testpeer
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+// PKI is a test certificate authority and one server certificate it issued.
+type PKI struct {
+	CA       *x509.Certificate
+	CAFile   string // PEM of the CA, for --ca-file
+	CertFile string // PEM of the server certificate
+	KeyFile  string // PEM of the server key
+	Cert     tls.Certificate
+}
+
+// NewPKI makes a CA named caName and a server certificate for names (DNS
+// names or IP addresses), valid from notBefore to notAfter, and writes
+// them as world-readable PEM files in dir (peers such as squid run as
+// another user and must read them).
+func NewPKI(t testing.TB, dir, caName string, notBefore, notAfter time.Time, names ...string) *PKI {
+	t.Helper()
+	caKey := mustKey(t)
+	caTmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: caName, Organization: []string{caName + " Org"}},
+		NotBefore:             notBefore,
+		NotAfter:              notAfter,
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+
+	key := mustKey(t)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2),
+		Subject:      pkix.Name{CommonName: names[0]},
+		NotBefore:    notBefore,
+		NotAfter:     notAfter,
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	for _, n := range names {
+		if ip := net.ParseIP(n); ip != nil {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+		} else {
+			tmpl.DNSNames = append(tmpl.DNSNames, n)
+		}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &PKI{
+		CA:       ca,
+		CAFile:   filepath.Join(dir, "ca.pem"),
+		CertFile: filepath.Join(dir, "server.pem"),
+		KeyFile:  filepath.Join(dir, "server.key"),
+	}
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
+	writeFile(t, p.CAFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}))
+	writeFile(t, p.CertFile, certPEM)
+	writeFile(t, p.KeyFile, keyPEM)
+	p.Cert, err = tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// LocalPKI is NewPKI for localhost and 127.0.0.1, valid now.
+func LocalPKI(t testing.TB) *PKI {
+	t.Helper()
+	now := time.Now()
+	return NewPKI(t, t.TempDir(), "qadoctor Test CA", now.Add(-time.Hour), now.Add(24*time.Hour), "localhost", "127.0.0.1")
+}
+
+func mustKey(t testing.TB) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func writeFile(t testing.TB, path string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Listen opens a TCP listener on 127.0.0.1:0, closed at cleanup.
+func Listen(t testing.TB) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+// Port returns the port of a "host:port" address.
+func Port(t testing.TB, addr string) int {
+	t.Helper()
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := strconv.Atoi(p)
+	return n
+}
+
+// ServerOptions tune a TLS server.
+type ServerOptions struct {
+	MinVersion, MaxVersion uint16
+	// Latency delays the server's answers: every write waits this long,
+	// as one way of a round trip would. Zero is loopback speed.
+	Latency time.Duration
+}
+
+// TLSServer serves TLS with cert on 127.0.0.1:0 and returns its address.
+// Each connection completes the handshake and is closed.
+func TLSServer(t testing.TB, cert tls.Certificate, o ServerOptions) string {
+	t.Helper()
+	ln := Listen(t)
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: o.MinVersion, MaxVersion: o.MaxVersion,
+		NextProtos: []string{"h2", "http/1.1"}}
+	serve(t, ln, func(c net.Conn) {
+		if o.Latency > 0 {
+			c = &slowConn{Conn: c, delay: o.Latency}
+			time.Sleep(o.Latency) // the SYN-ACK's way back
+		}
+		tc := tls.Server(c, cfg)
+		tc.SetDeadline(time.Now().Add(10 * time.Second))
+		if tc.Handshake() == nil {
+			// Let the client read its last flight before closing.
+			buf := make([]byte, 1)
+			tc.Read(buf)
+		}
+	})
+	return ln.Addr().String()
+}
+
+// slowConn delays each write, simulating latency on the server's sends.
+type slowConn struct {
+	net.Conn
+	delay time.Duration
+}
+
+func (c *slowConn) Write(p []byte) (int, error) {
+	time.Sleep(c.delay)
+	return c.Conn.Write(p)
+}
+
+// SilentServer accepts connections and never sends a byte: a device that
+// holds the connection without passing it on.
+func SilentServer(t testing.TB) string {
+	t.Helper()
+	ln := Listen(t)
+	serve(t, ln, func(c net.Conn) {
+		buf := make([]byte, 4096)
+		for {
+			if _, err := c.Read(buf); err != nil {
+				return
+			}
+		}
+	})
+	return ln.Addr().String()
+}
+
+// ClosedPort returns a loopback address where nothing listens.
+func ClosedPort(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// serve accepts on ln until cleanup, handling each connection in its own
+// goroutine; cleanup closes the listener and every open connection.
+func serve(t testing.TB, ln net.Listener, handle func(net.Conn)) {
+	var mu sync.Mutex
+	conns := map[net.Conn]bool{}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns[c] = true
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() {
+					mu.Lock()
+					delete(conns, c)
+					mu.Unlock()
+					c.Close()
+				}()
+				handle(c)
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+}
+
+// Endpoint is a profile endpoint in a test profile.
+type Endpoint struct {
+	Host     string   `json:"host"`
+	Probe    string   `json:"probe,omitempty"`
+	Port     int      `json:"port"`
+	Required bool     `json:"required"`
+	Purpose  string   `json:"purpose"`
+	Issuers  []string `json:"issuers"`
+}
+
+// LocalEndpoint is a required endpoint at a loopback address "127.0.0.1:port",
+// probed as localhost so the certificate's name matches.
+func LocalEndpoint(t testing.TB, addr string) Endpoint {
+	return Endpoint{Host: "localhost", Port: Port(t, addr), Required: true, Purpose: "test peer"}
+}
+
+// WriteProfile writes a valid profile with endpoints and returns its path.
+func WriteProfile(t testing.TB, endpoints ...Endpoint) string {
+	t.Helper()
+	p := map[string]any{
+		"schema":    1,
+		"version":   "test",
+		"source":    map[string]string{"title": "test", "url": "https://example.invalid/", "date": "2026-01-01"},
+		"min_tls":   "1.2",
+		"endpoints": endpoints,
+	}
+	data, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "profile.json")
+	writeFile(t, path, data)
+	return path
+}
+
+// WaitListening waits until addr accepts TCP connections.
+func WaitListening(addr string, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return errors.New(addr + " did not start listening")
+}
