@@ -265,6 +265,9 @@ func (g *gatherer) endpoint(ctx context.Context, r *endpointRun) {
 		})
 		return
 	}
+	if !g.plan.TCP {
+		return
+	}
 
 	var wg sync.WaitGroup
 	if g.plan.Versions {
@@ -377,8 +380,9 @@ func (g *gatherer) version(ctx context.Context, r *endpointRun, i int, v uint16,
 		ServerName:   e.ProbeHost(),
 		MinVersion:   v,
 		MaxVersion:   v,
-		CipherSuites: suites,
-		Now:          g.now,
+		CipherSuites:     suites,
+		Now:              g.now,
+		AcceptedIsEnough: true,
 	})
 	r.update(func(f *facts.EndpointFacts) {
 		vp := &f.Versions[i]

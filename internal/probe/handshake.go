@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"net"
 	"time"
 )
@@ -21,7 +22,14 @@ type HandshakeConfig struct {
 	Verify bool
 	Roots  *x509.CertPool   // nil: the system roots
 	Now    func() time.Time // nil: time.Now; the clock used to judge validity
+	// AcceptedIsEnough ends the handshake as soon as the server has chosen
+	// a version and a suite and sent its certificate: enough to know the
+	// version is accepted, and one round trip sooner for TLS 1.2 and older.
+	AcceptedIsEnough bool
 }
+
+// errEnough aborts a handshake that has shown what it had to.
+var errEnough = errors.New("handshake ended early: the server accepted the offer")
 
 // HandshakeResult is what one handshake showed.
 type HandshakeResult struct {
@@ -57,12 +65,19 @@ func Handshake(ctx context.Context, conn net.Conn, hc HandshakeConfig) (Handshak
 			if hc.Verify {
 				res.VerifyErr = verify(cs.PeerCertificates, hc.ServerName, hc.Roots, now())
 			}
+			if hc.AcceptedIsEnough {
+				res.State = cs
+				return errEnough
+			}
 			return nil
 		},
 	}
 	tc := tls.Client(cc, cfg)
 	err := tc.HandshakeContext(ctx)
 	res.BytesRead, res.BytesSent = cc.BytesRead(), cc.BytesWritten()
+	if hc.AcceptedIsEnough && errors.Is(err, errEnough) {
+		return res, nil
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			err = ctx.Err()

@@ -1,0 +1,136 @@
+package gather_test
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net"
+	"net/netip"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/gather"
+	"github.com/qadoctor/qadoctor/internal/profile"
+	"github.com/qadoctor/qadoctor/internal/testpeer"
+)
+
+func localProfile(t testing.TB, addrs ...string) *profile.Profile {
+	t.Helper()
+	p := &profile.Profile{Schema: 1, Version: "test", MinTLS: "1.2"}
+	for _, a := range addrs {
+		p.Endpoints = append(p.Endpoints, profile.Endpoint{Host: "localhost", Port: testpeer.Port(t, a), Required: true, Purpose: "test"})
+	}
+	return p
+}
+
+func roots(pki *testpeer.PKI) *x509.CertPool {
+	pool := x509.NewCertPool()
+	pool.AddCert(pki.CA)
+	return pool
+}
+
+// countingDialer counts the TCP connections a run opens.
+type countingDialer struct {
+	n atomic.Int32
+	d net.Dialer
+}
+
+func (c *countingDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	c.n.Add(1)
+	return c.d.DialContext(ctx, network, addr)
+}
+
+// Each endpoint gets one lookup and one TCP+TLS chain; version probes add
+// one connection per version and nothing else.
+func TestRunSharesWork(t *testing.T) {
+	pki := testpeer.LocalPKI(t)
+	addr := testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{})
+	tests := []struct {
+		name  string
+		plan  gather.Plan
+		conns int32
+	}{
+		{"dns only", gather.Plan{DNS: true}, 0},
+		{"reach", gather.Plan{TCP: true}, 1},
+		{"reach and handshake share one connection", gather.Plan{TCP: true, TLS: true}, 1},
+		{"versions add one per version", gather.Plan{TLS: true, Versions: true}, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := &countingDialer{}
+			f := gather.Run(context.Background(), gather.Options{
+				Profile: localProfile(t, addr), Timeout: 5 * time.Second, Plan: tt.plan, Dialer: d, Roots: roots(pki),
+			})
+			if got := d.n.Load(); got != tt.conns {
+				t.Errorf("connections = %d; want %d", got, tt.conns)
+			}
+			e := f.Endpoints[0]
+			if e.DNS.State != facts.StepOK {
+				t.Errorf("DNS state = %s; want ok", e.DNS.State)
+			}
+			if tt.plan.TLS && (e.TLS.State != facts.StepOK || !e.TLS.Verified) {
+				t.Errorf("TLS = %+v; want a verified handshake", e.TLS)
+			}
+			if !tt.plan.TLS && e.TLS.Kind != facts.KindNotSelected {
+				t.Errorf("TLS kind = %q; want %q when not planned", e.TLS.Kind, facts.KindNotSelected)
+			}
+			if f.Hosts.State != facts.HostsNotSelected {
+				t.Errorf("hosts file state = %q; want %q", f.Hosts.State, facts.HostsNotSelected)
+			}
+		})
+	}
+}
+
+// hangingResolver ignores its context, as a broken platform resolver
+// might: the run must still end at the deadline plus the grace.
+type hangingResolver struct{}
+
+func (hangingResolver) LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error) {
+	time.Sleep(3 * time.Second)
+	return nil, context.DeadlineExceeded
+}
+
+func TestRunCutsOffProbesThatIgnoreTheDeadline(t *testing.T) {
+	p := localProfile(t, "127.0.0.1:443")
+	p.Endpoints[0].Host = "hang.qadoctor.test"
+	f := gather.Run(context.Background(), gather.Options{
+		Profile: p, Timeout: 100 * time.Millisecond, Plan: gather.Plan{TLS: true}, Resolver: hangingResolver{},
+	})
+	d := f.Endpoints[0].DNS
+	// Run returned before the resolver did: the step was cut off, not ended.
+	if d.State != facts.StepTimeout || d.Error != "cut off at the run's deadline" || d.WaitingOn == "" {
+		t.Errorf("DNS step = %+v; want a cut-off timeout saying what it waited on", d.Step)
+	}
+	if f.Endpoints[0].TCP.State != facts.StepNotRun {
+		t.Errorf("TCP state = %s; want not-run", f.Endpoints[0].TCP.State)
+	}
+}
+
+func TestPlanUnion(t *testing.T) {
+	got := gather.Plan{DNS: true}.Union(gather.Plan{Versions: true})
+	if want := (gather.Plan{DNS: true, Versions: true}); got != want {
+		t.Errorf("Union = %+v; want %+v", got, want)
+	}
+}
+
+// The handshake step records the negotiated parameters and the whole chain
+// even when the chain does not verify.
+func TestRunRecordsUnverifiedChain(t *testing.T) {
+	pki := testpeer.LocalPKI(t)
+	addr := testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{MaxVersion: tls.VersionTLS12})
+	f := gather.Run(context.Background(), gather.Options{
+		Profile: localProfile(t, addr), Timeout: 5 * time.Second, Plan: gather.Plan{TLS: true}, Roots: x509.NewCertPool(),
+	})
+	tl := f.Endpoints[0].TLS
+	if tl.State != facts.StepOK || tl.Verified || tl.VerifyKind != "unknown-authority" {
+		t.Errorf("TLS = state %s verified %v kind %q; want ok, unverified, unknown-authority", tl.State, tl.Verified, tl.VerifyKind)
+	}
+	if tl.Version != "1.2" || tl.CipherSuite == "" || tl.ALPN != "h2" {
+		t.Errorf("negotiated %s %s ALPN %q; want TLS 1.2, a suite, h2", tl.Version, tl.CipherSuite, tl.ALPN)
+	}
+	if len(tl.Chain) != 1 || tl.Chain[0].Issuer != pki.CA.Subject.String() || len(tl.Chain[0].SHA256) != 64 {
+		t.Errorf("chain = %+v; want the leaf issued by the test CA with its SHA-256", tl.Chain)
+	}
+}
