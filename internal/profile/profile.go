@@ -186,16 +186,21 @@ func decodeError(name string, data []byte, dec *json.Decoder, err error) error {
 		line, col := position(data, len(data))
 		return &Error{File: name, Line: line, Col: col, Msg: "file ends in the middle of a JSON value; is it truncated?"}
 	case errors.As(err, &syn):
-		line, col := position(data, int(syn.Offset))
+		// Offset counts the bytes read, the offending one included.
+		line, col := position(data, int(syn.Offset)-1)
 		return &Error{File: name, Line: line, Col: col, Msg: "invalid JSON: " + strings.TrimPrefix(syn.Error(), "json: ")}
 	case errors.As(err, &typ):
 		line, col := position(data, int(typ.Offset))
 		return &Error{File: name, Line: line, Col: col, Field: typ.Field, Msg: fmt.Sprintf("got a JSON %s, want %s", typ.Value, jsonKind(typ.Type.Kind().String()))}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		// encoding/json has no typed error for DisallowUnknownFields; the
-		// decoder's offset is just past the offending key.
-		line, col := position(data, int(dec.InputOffset()))
+		// encoding/json has no typed error for DisallowUnknownFields and
+		// reports it after the whole value; find the key's first use.
 		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		at := int(dec.InputOffset())
+		if loc := regexp.MustCompile(regexp.QuoteMeta(field) + `\s*:`).FindIndex(data); loc != nil {
+			at = loc[0]
+		}
+		line, col := position(data, at)
 		return &Error{File: name, Line: line, Col: col, Msg: fmt.Sprintf("unknown field %s; known fields are schema, version, name, source, min_tls, endpoints (endpoint: host, probe, port, required, purpose, issuers)", field)}
 	default:
 		return &Error{File: name, Msg: err.Error()}

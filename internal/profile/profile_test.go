@@ -1,0 +1,147 @@
+package profile
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestDefaultIsValid(t *testing.T) {
+	p, err := Default()
+	if err != nil {
+		t.Fatalf("built-in profile: %v", err)
+	}
+	if p.MinTLS != "1.2" {
+		t.Errorf("min_tls = %q; want 1.2 (Quick Assist traffic is TLS 1.2, REFERENCE.md)", p.MinTLS)
+	}
+	var primary *Endpoint
+	for i, e := range p.Endpoints {
+		if e.Port != 443 {
+			t.Errorf("%s: port %d; Quick Assist uses 443 only", e.Host, e.Port)
+		}
+		if e.IsWildcard() && !e.Covers(e.Probe) {
+			t.Errorf("%s: probe %q is not under the wildcard", e.Host, e.Probe)
+		}
+		if e.ProbeHost() == "remoteassistance.support.services.microsoft.com" {
+			primary = &p.Endpoints[i]
+		}
+	}
+	if primary == nil || !primary.Required || primary.Host != "*.support.services.microsoft.com" {
+		t.Errorf("the Remote Assistance Service must be a required endpoint under its wildcard; got %+v", primary)
+	}
+}
+
+const valid = `{
+  "schema": 1,
+  "version": "t1",
+  "source": {"title": "t", "url": "https://example.test/", "date": "2026-01-02"},
+  "min_tls": "1.2",
+  "endpoints": [
+    {"host": "*.example.test", "probe": "a.example.test", "port": 443, "required": true, "purpose": "p", "issuers": ["X"]}
+  ]
+}`
+
+func TestParseErrors(t *testing.T) {
+	// edit returns the valid profile with old replaced by new.
+	edit := func(old, new string) string {
+		if !strings.Contains(valid, old) {
+			panic("test profile lacks " + old)
+		}
+		return strings.Replace(valid, old, new, 1)
+	}
+	tests := []struct {
+		name  string
+		input string
+		want  []string // substrings of the error
+	}{
+		{"empty", "", []string{"p.json", "empty"}},
+		{"truncated", valid[:60], []string{"p.json:", "truncated"}},
+		{"syntax", edit(`"schema": 1,`, `"schema": 1,,`), []string{"p.json:2:15", "invalid JSON"}},
+		{"wrong type", edit(`"port": 443`, `"port": "443"`), []string{"p.json:7:", "endpoints.port", "want a number"}},
+		{"unknown field", edit(`"port": 443`, `"prot": 443`), []string{"p.json:7:59:", `unknown field "prot"`}},
+		{"trailing data", valid + "{}", []string{"p.json:9:", "one JSON object"}},
+		{"schema", edit(`"schema": 1`, `"schema": 2`), []string{"schema: is 2", "reads schema 1"}},
+		{"no version", edit(`"version": "t1"`, `"version": ""`), []string{"version: missing"}},
+		{"bad date", edit(`"2026-01-02"`, `"Jan 2"`), []string{"source.date", "YYYY-MM-DD"}},
+		{"bad min_tls", edit(`"min_tls": "1.2"`, `"min_tls": "1.4"`), []string{"min_tls", `"1.4"`}},
+		{"no endpoints", edit(`[
+    {"host": "*.example.test", "probe": "a.example.test", "port": 443, "required": true, "purpose": "p", "issuers": ["X"]}
+  ]`, `[]`), []string{"endpoints: empty"}},
+		{"wildcard without probe", edit(`"probe": "a.example.test", `, ``), []string{"endpoints[0].probe: missing"}},
+		{"probe outside wildcard", edit(`"a.example.test"`, `"a.other.test"`), []string{"endpoints[0].probe", "not under *.example.test"}},
+		{"bad host", edit(`"*.example.test"`, `"exa mple.test"`), []string{"endpoints[0].host", "not a valid host"}},
+		{"port range", edit(`"port": 443`, `"port": 70000`), []string{"endpoints[0].port", "1-65535"}},
+		{"no purpose", edit(`"purpose": "p"`, `"purpose": " "`), []string{"endpoints[0].purpose: missing"}},
+		{"empty issuer", edit(`["X"]`, `["X", ""]`), []string{"endpoints[0].issuers[1]"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("p.json", []byte(tt.input))
+			if err == nil {
+				t.Fatalf("Parse(%q) = nil error; want one mentioning %q", tt.input, tt.want)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Parse error = %q; want it to contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestParseReportsEveryProblem(t *testing.T) {
+	_, err := Parse("p.json", []byte(`{"schema": 3, "version": "", "source": {}, "min_tls": "x", "endpoints": []}`))
+	var errs Errors
+	if !errors.As(err, &errs) || len(errs) != 6 {
+		t.Fatalf("Parse = %v; want 6 validation errors", err)
+	}
+}
+
+func TestCovers(t *testing.T) {
+	wild := Endpoint{Host: "*.live.com", Probe: "login.live.com"}
+	exact := Endpoint{Host: "turn.azure.com"}
+	tests := []struct {
+		e    Endpoint
+		name string
+		want bool
+	}{
+		{wild, "login.live.com", true},
+		{wild, "LOGIN.Live.com.", true},
+		{wild, "a.b.live.com", true},
+		{wild, "live.com", false},
+		{wild, "notlive.com", false},
+		{exact, "turn.azure.com", true},
+		{exact, "x.turn.azure.com", false},
+	}
+	for _, tt := range tests {
+		if got := tt.e.Covers(tt.name); got != tt.want {
+			t.Errorf("%s.Covers(%q) = %v; want %v", tt.e.Host, tt.name, got, tt.want)
+		}
+	}
+}
+
+// FuzzParse checks that Parse never panics, that every error names the
+// file, and that an accepted profile survives a round trip.
+// Seeds: the built-in profile and testdata/fuzz/FuzzParse.
+func FuzzParse(f *testing.F) {
+	f.Add(Embedded())
+	f.Add([]byte(valid))
+	f.Add([]byte(`{"schema":1,"endpoints":[{"port":1e99}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := Parse("fuzz.json", data)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "profile fuzz.json") {
+				t.Fatalf("error %q does not name the file", err)
+			}
+			return
+		}
+		out, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Parse("again.json", out); err != nil {
+			t.Fatalf("re-encoded profile does not parse: %v\n%s", err, out)
+		}
+	})
+}
