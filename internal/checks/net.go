@@ -141,9 +141,7 @@ func judgeDNS(f *facts.Facts) finding.Finding {
 			j.add(e, finding.Skip, blockedBy(d.Step), d)
 		default:
 			j.add(e, severity(e), dnsDetail(d), d)
-			if e.Endpoint.Required {
-				kinds[d.Kind]++
-			}
+			kinds[d.Kind]++
 		}
 	}
 	n, bad := j.counts()

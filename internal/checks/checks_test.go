@@ -1,0 +1,227 @@
+package checks
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/profile"
+)
+
+// ep builds an endpoint's facts with every step ok, then applies mods.
+func ep(host string, required bool, mods ...func(*facts.EndpointFacts)) facts.EndpointFacts {
+	e := facts.EndpointFacts{
+		Endpoint: profile.Endpoint{Host: host, Port: 443, Required: required, Purpose: "test", Issuers: []string{"Microsoft"}},
+		DNS:      facts.DNS{Step: facts.Step{State: facts.StepOK}, Host: host, Addrs: []string{"192.0.2.10"}},
+		TCP:      facts.TCP{Step: facts.Step{State: facts.StepOK}, Remote: "192.0.2.10:443"},
+		TLS: facts.TLS{Step: facts.Step{State: facts.StepOK}, ServerName: host, Version: "1.3", CipherSuite: "TLS_AES_128_GCM_SHA256",
+			Verified: true, Chain: []facts.Certificate{{Subject: "CN=" + host, Issuer: "CN=Microsoft Azure RSA TLS Issuing CA 03,O=Microsoft Corporation"}}},
+		Versions: versions("1.2", "1.3"),
+	}
+	for _, m := range mods {
+		m(&e)
+	}
+	return e
+}
+
+// versions makes version probes accepting the listed versions and
+// refusing the others with a protocol_version alert.
+func versions(accepted ...string) []facts.VersionProbe {
+	var out []facts.VersionProbe
+	for _, v := range []string{"1.0", "1.1", "1.2", "1.3"} {
+		p := facts.VersionProbe{Version: v, Step: facts.Step{State: facts.StepFailed, Kind: facts.KindProtocol}}
+		for _, a := range accepted {
+			if a == v {
+				p.Step = facts.Step{State: facts.StepOK}
+				p.Issuer = "CN=Microsoft Azure RSA TLS Issuing CA 03,O=Microsoft Corporation"
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func oldOnly(issuer string) func(*facts.EndpointFacts) {
+	return func(e *facts.EndpointFacts) {
+		e.TLS = facts.TLS{Step: facts.Step{State: facts.StepFailed, Kind: facts.KindProtocol, Error: "protocol version not supported"}, Offered: []string{"1.2", "1.3"}}
+		e.Versions = versions("1.0")
+		e.Versions[0].Issuer = issuer
+	}
+}
+
+func dnsFailed(kind string) func(*facts.EndpointFacts) {
+	return func(e *facts.EndpointFacts) {
+		e.DNS.Step = facts.Step{State: facts.StepFailed, Kind: kind}
+		if kind == facts.KindTimeout {
+			e.DNS.State = facts.StepTimeout
+		}
+		e.DNS.Addrs = nil
+		blocked := facts.Step{State: facts.StepNotRun, Kind: facts.KindBlocked, Error: "the DNS lookup failed"}
+		e.TCP.Step, e.TLS = blocked, facts.TLS{Step: blocked}
+		for i := range e.Versions {
+			e.Versions[i] = facts.VersionProbe{Version: e.Versions[i].Version, Step: blocked}
+		}
+	}
+}
+
+func certProblem(kind string) func(*facts.EndpointFacts) {
+	return func(e *facts.EndpointFacts) { e.TLS.Verified, e.TLS.VerifyKind, e.TLS.VerifyError = false, kind, "x509: "+kind }
+}
+
+func tlsFailed(kind string) func(*facts.EndpointFacts) {
+	return func(e *facts.EndpointFacts) {
+		e.TLS = facts.TLS{Step: facts.Step{State: facts.StepFailed, Kind: kind, Error: kind}}
+	}
+}
+
+func run(judge func(*facts.Facts) finding.Finding, eps ...facts.EndpointFacts) finding.Finding {
+	return judge(&facts.Facts{MinTLS: "1.2", Endpoints: eps, Hosts: facts.HostsFile{State: facts.HostsNotSelected}})
+}
+
+func TestJudges(t *testing.T) {
+	tests := []struct {
+		name   string
+		judge  func(*facts.Facts) finding.Finding
+		eps    []facts.EndpointFacts
+		status finding.Status
+		reason string
+		cause  string // substring of the cause
+	}{
+		{"dns all ok", judgeDNS, []facts.EndpointFacts{ep("a.test", true), ep("b.test", false)}, finding.Pass, "", ""},
+		{"dns nxdomain on one", judgeDNS, []facts.EndpointFacts{ep("a.test", true, dnsFailed(facts.KindNXDomain)), ep("b.test", true)}, finding.Fail, "dns-nxdomain", "does not exist"},
+		{"dns timeout", judgeDNS, []facts.EndpointFacts{ep("a.test", true, dnsFailed(facts.KindTimeout)), ep("b.test", true)}, finding.Fail, "dns-timeout", "did not answer"},
+		{"dns servfail", judgeDNS, []facts.EndpointFacts{ep("a.test", true, dnsFailed(facts.KindServFail)), ep("b.test", true)}, finding.Fail, "dns-servfail", "SERVFAIL"},
+		{"dns nothing resolves", judgeDNS, []facts.EndpointFacts{ep("a.test", true, dnsFailed(facts.KindNXDomain)), ep("b.test", false, dnsFailed(facts.KindNXDomain))}, finding.Fail, "dns-none-resolve", "offline"},
+		{"dns optional only", judgeDNS, []facts.EndpointFacts{ep("a.test", true), ep("b.test", false, dnsFailed(facts.KindNXDomain))}, finding.Warn, "dns-nxdomain", "b.test"},
+		{"dns sinkhole", judgeDNS, []facts.EndpointFacts{ep("a.test", true, func(e *facts.EndpointFacts) { e.DNS.Addrs = []string{"0.0.0.0"} }), ep("b.test", true)}, finding.Fail, "dns-sinkhole", "DNS filter"},
+		{"reach skips what DNS broke", judgeReach, []facts.EndpointFacts{ep("a.test", true, dnsFailed(facts.KindNXDomain)), ep("b.test", true)}, finding.Pass, "", ""},
+		{"reach refused", judgeReach, []facts.EndpointFacts{ep("a.test", true, func(e *facts.EndpointFacts) { e.TCP.Step = facts.Step{State: facts.StepFailed, Kind: facts.KindRefused} })}, finding.Fail, "tcp-refused", "refused"},
+		{"reach timeout", judgeReach, []facts.EndpointFacts{ep("a.test", true, func(e *facts.EndpointFacts) { e.TCP.Step = facts.Step{State: facts.StepTimeout, Kind: facts.KindTimeout} })}, finding.Fail, "tcp-timeout", "drops"},
+		{"reach nothing judged", judgeReach, []facts.EndpointFacts{ep("a.test", true, dnsFailed(facts.KindNXDomain))}, finding.Skip, "", ""},
+		{"handshake ok", judgeHandshake, []facts.EndpointFacts{ep("a.test", true)}, finding.Pass, "", ""},
+		{"handshake unknown authority", judgeHandshake, []facts.EndpointFacts{ep("a.test", true, certProblem("unknown-authority"))}, finding.Fail, "cert-unknown-authority", "does not trust"},
+		{"handshake expired blames the clock", judgeHandshake, []facts.EndpointFacts{ep("a.test", true, certProblem("expired"))}, finding.Fail, "cert-expired", "date and time"},
+		{"handshake wrong name", judgeHandshake, []facts.EndpointFacts{ep("a.test", true, certProblem("hostname"))}, finding.Fail, "cert-hostname", "captive portal"},
+		{"handshake not tls", judgeHandshake, []facts.EndpointFacts{ep("a.test", true, tlsFailed(facts.KindNotTLS))}, finding.Fail, "tls-not-tls", "does not speak TLS"},
+		{"handshake reset", judgeHandshake, []facts.EndpointFacts{ep("a.test", true, tlsFailed(facts.KindReset))}, finding.Fail, "tls-reset", "SNI"},
+		{"handshake optional", judgeHandshake, []facts.EndpointFacts{ep("a.test", false, tlsFailed(facts.KindReset))}, finding.Warn, "tls-reset", ""},
+		{"versions ok", judgeVersions, []facts.EndpointFacts{ep("a.test", true), ep("b.test", true)}, finding.Pass, "", ""},
+		{"versions path", judgeVersions, []facts.EndpointFacts{ep("a.test", true, oldOnly("CN=Microsoft RSA")), ep("b.test", true, oldOnly("CN=Microsoft RSA"))}, finding.Fail, "tls-old-only-path", "points at the path"},
+		{"versions far end", judgeVersions, []facts.EndpointFacts{ep("a.test", true, oldOnly("CN=Microsoft RSA")), ep("b.test", true)}, finding.Fail, "tls-old-only-far-end", "points at the far end"},
+		{"versions single endpoint", judgeVersions, []facts.EndpointFacts{ep("a.test", true, oldOnly("CN=Microsoft RSA"))}, finding.Fail, "tls-old-only", "cannot be told apart"},
+		{"versions foreign issuer", judgeVersions, []facts.EndpointFacts{ep("a.test", true, oldOnly("CN=Old Box CA"))}, finding.Fail, "tls-old-only", "CN=Old Box CA"},
+		{"versions nothing accepted", judgeVersions, []facts.EndpointFacts{ep("a.test", true, func(e *facts.EndpointFacts) { e.Versions = versions() }), ep("b.test", true)}, finding.Fail, "tls-no-version-far-end", "no TLS version at all"},
+		{"versions all silent", judgeVersions, []facts.EndpointFacts{ep("a.test", true, func(e *facts.EndpointFacts) {
+			for i := range e.Versions {
+				e.Versions[i].Step = facts.Step{State: facts.StepTimeout, Kind: facts.KindTimeout}
+			}
+		})}, finding.Skip, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := run(tt.judge, tt.eps...)
+			if got.Status != tt.status || got.Reason != tt.reason || !strings.Contains(got.Cause, tt.cause) {
+				t.Errorf("got status %s reason %q cause %q; want %s %q containing %q", got.Status, got.Reason, got.Cause, tt.status, tt.reason, tt.cause)
+			}
+			if got.Summary == "" {
+				t.Error("summary is empty")
+			}
+			if got.Status == finding.Fail && len(got.Fix) == 0 {
+				t.Error("a failing finding must say what to do")
+			}
+		})
+	}
+}
+
+func TestJudgeHostsFile(t *testing.T) {
+	eps := []facts.EndpointFacts{
+		ep("*.support.services.microsoft.com", true, func(e *facts.EndpointFacts) { e.Endpoint.Probe = "remoteassistance.support.services.microsoft.com" }),
+		ep("localhost", true),
+		ep("edge.microsoft.com", false),
+	}
+	tests := []struct {
+		name    string
+		hosts   facts.HostsFile
+		status  finding.Status
+		subject string
+		detail  string
+	}{
+		{"not read", facts.HostsFile{State: facts.HostsNotSelected}, finding.Skip, "", ""},
+		{"missing", facts.HostsFile{State: facts.HostsMissing, Path: "h"}, finding.Pass, "", ""},
+		{"unreadable", facts.HostsFile{State: facts.HostsError, Path: "h", Error: "permission denied"}, finding.Error, "", ""},
+		{"own localhost line is no override", facts.HostsFile{State: facts.HostsRead, Path: "h", Entries: []facts.HostsEntry{{Line: 1, Address: "127.0.0.1", Names: []string{"localhost"}}}}, finding.Pass, "", ""},
+		{"sinkhole under a wildcard", facts.HostsFile{State: facts.HostsRead, Path: "h", Entries: []facts.HostsEntry{{Line: 7, Address: "0.0.0.0", Names: []string{"x.support.services.microsoft.com"}}}}, finding.Fail, "h line 7", "blocks it"},
+		{"pin", facts.HostsFile{State: facts.HostsRead, Path: "h", Entries: []facts.HostsEntry{{Line: 2, Address: "203.0.113.9", Names: []string{"remoteassistance.support.services.microsoft.com"}}}}, finding.Fail, "h line 2", "bypassing DNS"},
+		{"optional endpoint", facts.HostsFile{State: facts.HostsRead, Path: "h", Entries: []facts.HostsEntry{{Line: 3, Address: "0.0.0.0", Names: []string{"edge.microsoft.com"}}}}, finding.Warn, "h line 3", "blocks it"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := judgeHostsFile(&facts.Facts{Endpoints: eps, Hosts: tt.hosts})
+			if got.Status != tt.status {
+				t.Errorf("status = %s; want %s (%s)", got.Status, tt.status, got.Summary)
+			}
+			if tt.subject != "" && (len(got.Evidence) != 1 || got.Evidence[0].Subject != tt.subject || !strings.Contains(got.Evidence[0].Detail, tt.detail)) {
+				t.Errorf("evidence = %+v; want one line for %q saying %q", got.Evidence, tt.subject, tt.detail)
+			}
+		})
+	}
+}
+
+func TestVerdictNamesFirstBrokenStep(t *testing.T) {
+	fs := []finding.Finding{
+		{ID: "net.hosts-file", Status: finding.Pass},
+		{ID: "net.dns", Status: finding.Warn},
+		{ID: "net.reach", Status: finding.Fail},
+		{ID: "tls.handshake", Status: finding.Fail},
+	}
+	if v := Verdict(fs); v == nil || v.ID != "net.reach" {
+		t.Errorf("Verdict = %+v; want net.reach, the first failure in chain order", v)
+	}
+	if v := Verdict(fs[:2]); v == nil || v.ID != "net.dns" {
+		t.Errorf("Verdict without failures = %+v; want the warning", v)
+	}
+	if v := Verdict(fs[:1]); v != nil {
+		t.Errorf("Verdict of all passing = %+v; want nil", v)
+	}
+}
+
+func TestSelect(t *testing.T) {
+	tests := []struct {
+		only, skip []string
+		want       string // IDs joined, or the error's text
+	}{
+		{nil, nil, strings.Join(IDs(), ",")},
+		{[]string{"tls.versions", "net.dns"}, nil, "net.dns,tls.versions"},
+		{nil, []string{"net.hosts-file", "tls.versions"}, "net.dns,net.reach,tls.handshake"},
+		{[]string{"net.bogus"}, nil, `unknown check "net.bogus"`},
+		{[]string{"net.dns"}, []string{"net.dns"}, "leave no check"},
+	}
+	for _, tt := range tests {
+		cs, err := Select(tt.only, tt.skip)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		} else {
+			var ids []string
+			for _, c := range cs {
+				ids = append(ids, c.ID)
+			}
+			got = strings.Join(ids, ",")
+		}
+		if !strings.Contains(got, tt.want) {
+			t.Errorf("Select(%v, %v) = %q; want %q", tt.only, tt.skip, got, tt.want)
+		}
+	}
+}
+
+func TestPlanFor(t *testing.T) {
+	cs, _ := Select([]string{"net.hosts-file"}, nil)
+	if p := PlanFor(cs); p.DNS || p.TCP || p.TLS || p.Versions || !p.HostsFile {
+		t.Errorf("PlanFor(net.hosts-file) = %+v; want the hosts file only, no network", p)
+	}
+	cs, _ = Select([]string{"tls.handshake"}, nil)
+	if p := PlanFor(cs); !p.TLS || p.Versions || p.HostsFile {
+		t.Errorf("PlanFor(tls.handshake) = %+v; want TLS only", p)
+	}
+}
