@@ -216,7 +216,7 @@ func judgeVersions(f *facts.Facts) finding.Finding {
 		where = fmt.Sprintf("Other endpoints on the same path negotiate TLS %s or newer, so the path is not downgrading everything: this points at the far end of %s (or a device that intercepts only that name).", f.MinTLS, hostList(failed))
 	default:
 		fd.Reason = "tls-old-only"
-		where = "With a single endpoint the path and the far end cannot be told apart: run again on another network to compare."
+		where = "Only one endpoint could be tested, so the path and the far end cannot be told apart: run again on another network to compare."
 	}
 	if len(oldOnly) == 0 {
 		fd.Reason = strings.Replace(fd.Reason, "old-only", "no-version", 1)

@@ -1,0 +1,140 @@
+package probe
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/testpeer"
+)
+
+// rawServer accepts connections on loopback and hands each to handle.
+func rawServer(t *testing.T, handle func(net.Conn)) string {
+	t.Helper()
+	ln := testpeer.Listen(t)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); handle(c) }()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func handshakeWith(t *testing.T, addr string, hc HandshakeConfig) (HandshakeResult, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	ap := netip.MustParseAddrPort(addr)
+	dr, err := Dial(ctx, &net.Dialer{}, []netip.Addr{ap.Addr()}, int(ap.Port()))
+	if err != nil {
+		t.Fatalf("dial %s: %v", addr, err)
+	}
+	return Handshake(ctx, dr.Conn, hc)
+}
+
+func TestClassifyHandshakeFailures(t *testing.T) {
+	pki := testpeer.LocalPKI(t)
+	tls12 := testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{MaxVersion: tls.VersionTLS12})
+	tests := []struct {
+		name string
+		addr string
+		hc   HandshakeConfig
+		kind string
+	}{
+		{"plain HTTP answer", rawServer(t, func(c net.Conn) {
+			c.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"))
+		}), HandshakeConfig{ServerName: "localhost"}, facts.KindNotTLS},
+		{"garbage", rawServer(t, func(c net.Conn) {
+			c.Write([]byte{0x16, 0x03, 0x03, 0xff, 0xff, 1, 2, 3})
+		}), HandshakeConfig{ServerName: "localhost"}, facts.KindNotTLS},
+		{"reset after the ClientHello", rawServer(t, func(c net.Conn) {
+			buf := make([]byte, 512)
+			c.Read(buf)
+			c.(*net.TCPConn).SetLinger(0) // close with RST
+		}), HandshakeConfig{ServerName: "localhost"}, facts.KindReset},
+		{"closed without a word", rawServer(t, func(c net.Conn) {
+			// Read the whole ClientHello, or the close turns into a reset.
+			buf := make([]byte, 64<<10)
+			c.Read(buf)
+		}), HandshakeConfig{ServerName: "localhost"}, facts.KindClosed},
+		{"version refused by the server", tls12, HandshakeConfig{ServerName: "localhost", MinVersion: tls.VersionTLS13}, facts.KindProtocol},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := handshakeWith(t, tt.addr, tt.hc)
+			if got := ClassifyTLS(err); got != tt.kind {
+				t.Errorf("ClassifyTLS(%v) = %q; want %q", err, got, tt.kind)
+			}
+		})
+	}
+}
+
+func TestHandshakeCapsBytesRead(t *testing.T) {
+	addr := rawServer(t, func(c net.Conn) {
+		// A handshake record header announcing a valid length, then an
+		// endless stream: more than any certificate chain.
+		junk := make([]byte, 16<<10)
+		for i := 0; i < 200; i++ {
+			if _, err := c.Write(append([]byte{0x16, 0x03, 0x03, 0x40, 0x00}, junk...)); err != nil {
+				return
+			}
+		}
+	})
+	res, err := handshakeWith(t, addr, HandshakeConfig{ServerName: "localhost"})
+	if err == nil {
+		t.Fatal("handshake with a junk stream succeeded")
+	}
+	if res.BytesRead > MaxHandshakeBytes {
+		t.Errorf("read %d bytes; the cap is %d", res.BytesRead, MaxHandshakeBytes)
+	}
+}
+
+func TestAcceptedIsEnoughStopsEarly(t *testing.T) {
+	pki := testpeer.LocalPKI(t)
+	addr := testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{MaxVersion: tls.VersionTLS12})
+	res, err := handshakeWith(t, addr, HandshakeConfig{ServerName: "localhost", MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12, AcceptedIsEnough: true})
+	if err != nil {
+		t.Fatalf("handshake: %v", err)
+	}
+	if res.State.Version != tls.VersionTLS12 || res.State.CipherSuite == 0 || len(res.Chain) != 1 {
+		t.Errorf("state = version %x suite %x chain %d; want TLS 1.2 with a suite and the chain", res.State.Version, res.State.CipherSuite, len(res.Chain))
+	}
+}
+
+func TestDialClassifiesRefused(t *testing.T) {
+	ap := netip.MustParseAddrPort(testpeer.ClosedPort(t))
+	_, err := Dial(context.Background(), &net.Dialer{}, []netip.Addr{ap.Addr()}, int(ap.Port()))
+	if got := ClassifyNet(err); got != facts.KindRefused {
+		t.Errorf("ClassifyNet(%v) = %q; want %q", err, got, facts.KindRefused)
+	}
+}
+
+func TestDialFallsBackToTheNextAddress(t *testing.T) {
+	ln := testpeer.Listen(t)
+	port := testpeer.Port(t, ln.Addr().String())
+	// 127.0.0.2 also routes to loopback on Linux but nothing listens there.
+	dr, err := Dial(context.Background(), &net.Dialer{}, []netip.Addr{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.1")}, port)
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	defer dr.Conn.Close()
+	if !strings.HasPrefix(dr.Remote, "127.0.0.1:") || len(dr.Attempts) != 1 {
+		t.Errorf("Dial = remote %s attempts %v; want 127.0.0.1 after one failed attempt", dr.Remote, dr.Attempts)
+	}
+}
+
+func TestLookupIPLiteral(t *testing.T) {
+	addrs, err := Lookup(context.Background(), nil, "192.0.2.7")
+	if err != nil || len(addrs) != 1 || addrs[0].String() != "192.0.2.7" {
+		t.Errorf("Lookup(IP literal) = %v, %v; want the address itself without a query", addrs, err)
+	}
+}

@@ -1,0 +1,108 @@
+// Golden tests for the renderers. After an intended change to the output,
+// regenerate the files with:
+//
+//	go test ./internal/report -update
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/qadoctor/qadoctor/internal/checks"
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/profile"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// fixture is a run where the hosts file is clean, one required endpoint
+// speaks only TLS 1.0 and an optional one does not resolve.
+func fixture() *facts.Facts {
+	ok := facts.Step{State: facts.StepOK, DurationMS: 12.5}
+	refused := facts.Step{State: facts.StepFailed, Kind: facts.KindProtocol, Error: "remote error: tls: protocol version not supported"}
+	return &facts.Facts{
+		Started:   time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC),
+		TimeoutMS: 15000,
+		Profile:   facts.ProfileInfo{Name: profile.EmbeddedName, Version: "2026.11.1", Source: "https://learn.microsoft.com/", Date: "2024-07-01"},
+		MinTLS:    "1.2",
+		Hosts:     facts.HostsFile{State: facts.HostsRead, Path: `C:\Windows\System32\drivers\etc\hosts`, Lines: 22},
+		Endpoints: []facts.EndpointFacts{
+			{
+				Endpoint: profile.Endpoint{Host: "*.support.services.microsoft.com", Probe: "remoteassistance.support.services.microsoft.com", Port: 443, Required: true, Purpose: "Remote Assistance Service", Issuers: []string{"Microsoft", "DigiCert"}},
+				DNS:      facts.DNS{Step: ok, Host: "remoteassistance.support.services.microsoft.com", Addrs: []string{"192.0.2.10"}},
+				TCP:      facts.TCP{Step: ok, Remote: "192.0.2.10:443"},
+				TLS:      facts.TLS{Step: refused, ServerName: "remoteassistance.support.services.microsoft.com", Offered: []string{"1.2", "1.3"}},
+				Versions: []facts.VersionProbe{
+					{Step: ok, Version: "1.0", CipherSuite: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", Issuer: "CN=Old Box CA"},
+					{Step: refused, Version: "1.1"}, {Step: refused, Version: "1.2"}, {Step: refused, Version: "1.3"},
+				},
+			},
+			{
+				Endpoint: profile.Endpoint{Host: "edge.microsoft.com", Port: 443, Required: false, Purpose: "WebView2"},
+				DNS:      facts.DNS{Step: facts.Step{State: facts.StepFailed, Kind: facts.KindNXDomain, Error: "no such host"}, Host: "edge.microsoft.com"},
+				TCP:      facts.TCP{Step: facts.Step{State: facts.StepNotRun, Kind: facts.KindBlocked, Error: "the DNS lookup failed"}},
+				TLS:      facts.TLS{Step: facts.Step{State: facts.StepNotRun, Kind: facts.KindBlocked, Error: "the DNS lookup failed"}},
+			},
+		},
+	}
+}
+
+func fixtureReport() *Report {
+	f := fixture()
+	fs := checks.Judge(f, checks.All())
+	return New(Tool{Name: "qadoctor", Version: "1.0.0"}, f, fs, checks.Verdict(fs), 1234*time.Millisecond)
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/report -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file; if the change is intended, run go test ./internal/report -update\ngot:\n%s", name, got)
+	}
+}
+
+func TestWriteTextGolden(t *testing.T) {
+	for _, verbose := range []bool{false, true} {
+		var b bytes.Buffer
+		if err := WriteText(&b, fixtureReport(), TextOptions{Verbose: verbose}); err != nil {
+			t.Fatal(err)
+		}
+		name := "report.txt"
+		if verbose {
+			name = "report-verbose.txt"
+		}
+		golden(t, name, b.Bytes())
+	}
+}
+
+func TestWriteJSONGolden(t *testing.T) {
+	var b bytes.Buffer
+	r := fixtureReport()
+	if err := WriteJSON(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "report.json", b.Bytes())
+
+	var back Report
+	if err := json.Unmarshal(b.Bytes(), &back); err != nil {
+		t.Fatalf("report JSON does not decode: %v", err)
+	}
+	if back.Status != finding.Fail || back.Verdict == nil || back.Verdict.ID != "tls.handshake" || len(back.Findings) != len(r.Findings) {
+		t.Errorf("decoded report = status %s verdict %+v, %d findings; want fail, tls.handshake, %d", back.Status, back.Verdict, len(back.Findings), len(r.Findings))
+	}
+}
