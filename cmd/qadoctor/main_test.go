@@ -1,0 +1,130 @@
+package main
+
+import (
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qadoctor/qadoctor/internal/testpeer"
+)
+
+// The test binary doubles as qadoctor: with QADOCTOR_RUN_MAIN set it runs
+// main, so these tests exercise the real process, exit codes included.
+func TestMain(m *testing.M) {
+	if os.Getenv("QADOCTOR_RUN_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// qadoctor runs the binary with args and returns its exit code and output.
+func qadoctor(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "QADOCTOR_RUN_MAIN=1")
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	default:
+		t.Fatalf("run qadoctor: %v", err)
+	}
+	return code, out.String(), errOut.String()
+}
+
+type jsonReport struct {
+	Schema   string `json:"schema"`
+	Findings []struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	} `json:"findings"`
+}
+
+func statuses(t *testing.T, out string) map[string]string {
+	t.Helper()
+	var r jsonReport
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("not a JSON report: %v\n%s", err, out)
+	}
+	m := map[string]string{}
+	for _, f := range r.Findings {
+		m[f.ID] = f.Status
+	}
+	return m
+}
+
+func TestBinaryAgainstTLS13Server(t *testing.T) {
+	pki := testpeer.LocalPKI(t)
+	addr := testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{MinVersion: tls.VersionTLS13})
+	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
+
+	code, out, errOut := qadoctor(t, "diagnose", "--profile", prof, "--ca-file", pki.CAFile, "--json")
+	if code != 0 {
+		t.Errorf("exit code = %d; want 0\n%s\n%s", code, out, errOut)
+	}
+	st := statuses(t, out)
+	for _, id := range []string{"net.dns", "net.reach", "tls.handshake", "tls.versions"} {
+		if st[id] != "pass" {
+			t.Errorf("%s = %q; want pass", id, st[id])
+		}
+	}
+}
+
+func TestBinaryAgainstOpenSSLTLS10(t *testing.T) {
+	pki := testpeer.LocalPKI(t)
+	addr := testpeer.OpenSSLServer(t, pki, "-tls1", "-cipher", "DEFAULT:@SECLEVEL=0")
+	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
+
+	code, out, _ := qadoctor(t, "diagnose", "--profile", prof, "--ca-file", pki.CAFile, "--json")
+	if code != 1 {
+		t.Errorf("exit code = %d; want 1", code)
+	}
+	if st := statuses(t, out); st["tls.versions"] != "fail" {
+		t.Errorf("tls.versions = %q; want fail", st["tls.versions"])
+	}
+}
+
+func TestBinaryEndsAtDeadline(t *testing.T) {
+	addr := testpeer.SilentServer(t)
+	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
+	start := time.Now()
+	code, _, _ := qadoctor(t, "diagnose", "--profile", prof, "--timeout", "1s", "--json")
+	// The command's promise, not a speed figure: --timeout plus one second
+	// at most (process start included).
+	if elapsed := time.Since(start); elapsed > 2*time.Second {
+		t.Errorf("diagnose --timeout 1s took %s; want at most 2s", elapsed)
+	}
+	if code != 1 {
+		t.Errorf("exit code = %d; want 1", code)
+	}
+}
+
+func TestBinaryBadProfileExits2(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "broken-profile.json")
+	os.WriteFile(bad, []byte(`{"schema": 1, "endpoints": [}`), 0o644)
+	code, out, errOut := qadoctor(t, "diagnose", "--profile", bad)
+	if code != 2 {
+		t.Errorf("exit code = %d; want 2", code)
+	}
+	if out != "" || !strings.Contains(errOut, "broken-profile.json:1:") {
+		t.Errorf("stdout %q, stderr %q; want nothing on stdout and the file with its position on stderr", out, errOut)
+	}
+}
+
+func TestBinaryVersion(t *testing.T) {
+	code, out, _ := qadoctor(t, "version")
+	if code != 0 || !strings.Contains(out, "qadoctor dev") || !strings.Contains(out, "profile 2026.") {
+		t.Errorf("version: exit %d, %q", code, out)
+	}
+}
