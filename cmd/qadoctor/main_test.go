@@ -81,20 +81,6 @@ func TestBinaryAgainstTLS13Server(t *testing.T) {
 	}
 }
 
-func TestBinaryAgainstOpenSSLTLS10(t *testing.T) {
-	pki := testpeer.LocalPKI(t)
-	addr := testpeer.OpenSSLServer(t, pki, "-tls1", "-cipher", "DEFAULT:@SECLEVEL=0")
-	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
-
-	code, out, _ := qadoctor(t, "diagnose", "--profile", prof, "--ca-file", pki.CAFile, "--json")
-	if code != 1 {
-		t.Errorf("exit code = %d; want 1", code)
-	}
-	if st := statuses(t, out); st["tls.versions"] != "fail" {
-		t.Errorf("tls.versions = %q; want fail", st["tls.versions"])
-	}
-}
-
 func TestBinaryEndsAtDeadline(t *testing.T) {
 	addr := testpeer.SilentServer(t)
 	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
@@ -111,7 +97,7 @@ func TestBinaryEndsAtDeadline(t *testing.T) {
 }
 
 func TestBinaryBadProfileExits2(t *testing.T) {
-	bad := filepath.Join(t.TempDir(), "broken-profile.json")
+	bad := filepath.Join(testpeer.TempDir(t), "broken-profile.json")
 	os.WriteFile(bad, []byte(`{"schema": 1, "endpoints": [}`), 0o644)
 	code, out, errOut := qadoctor(t, "diagnose", "--profile", bad)
 	if code != 2 {

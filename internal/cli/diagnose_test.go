@@ -109,62 +109,6 @@ func TestDiagnoseUntrustedCertificateFails(t *testing.T) {
 	}
 }
 
-// An old-TLS peer nobody here wrote: openssl s_server restricted to TLS 1.0
-// (OpenSSL 3 needs security level 0 for TLS 1.0's SHA-1 signatures).
-func openSSLTLS10(t *testing.T, pki *testpeer.PKI) string {
-	return testpeer.OpenSSLServer(t, pki, "-tls1", "-cipher", "DEFAULT:@SECLEVEL=0")
-}
-
-func TestDiagnoseOpenSSLTLS10Fails(t *testing.T) {
-	pki := testpeer.LocalPKI(t)
-	addr := openSSLTLS10(t, pki)
-	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
-
-	code, r := diagnoseJSON(t, NetDeps{}, "--profile", prof, "--ca-file", pki.CAFile, "--skip", "net.hosts-file")
-	if code != ExitFailed {
-		t.Errorf("exit code = %d; want %d", code, ExitFailed)
-	}
-	want(t, r, "net.reach", finding.Pass, "")
-	want(t, r, "tls.handshake", finding.Fail, "tls-protocol-version")
-	f := want(t, r, "tls.versions", finding.Fail, "tls-old-only")
-	if !strings.Contains(f.Cause, "accepts only TLS 1.0") {
-		t.Errorf("tls.versions cause %q should say it accepts only TLS 1.0", f.Cause)
-	}
-	if ev := f.Evidence[0].Detail; !strings.Contains(ev, "TLS 1.0 accepted") || !strings.Contains(ev, "TLS 1.2 refused") {
-		t.Errorf("tls.versions evidence %q should list 1.0 accepted and 1.2 refused", ev)
-	}
-}
-
-func TestDiagnoseOldTLSPathOrFarEnd(t *testing.T) {
-	pki := testpeer.LocalPKI(t)
-	old1, old2 := openSSLTLS10(t, pki), openSSLTLS10(t, pki)
-	modern := testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{})
-
-	tests := []struct {
-		name   string
-		addrs  []string
-		reason string
-		says   string
-	}{
-		{"every endpoint old: the path", []string{old1, old2}, "tls-old-only-path", "points at the path"},
-		{"one endpoint old: the far end", []string{old1, modern}, "tls-old-only-far-end", "points at the far end"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var eps []testpeer.Endpoint
-			for _, a := range tt.addrs {
-				eps = append(eps, testpeer.LocalEndpoint(t, a))
-			}
-			prof := testpeer.WriteProfile(t, eps...)
-			_, r := diagnoseJSON(t, NetDeps{}, "--profile", prof, "--ca-file", pki.CAFile, "--only", "tls.versions")
-			f := want(t, r, "tls.versions", finding.Fail, tt.reason)
-			if !strings.Contains(f.Cause, tt.says) {
-				t.Errorf("cause %q; want it to say %q", f.Cause, tt.says)
-			}
-		})
-	}
-}
-
 func TestDiagnoseSilentServerEndsAtDeadline(t *testing.T) {
 	addr := testpeer.SilentServer(t)
 	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
@@ -285,7 +229,7 @@ func TestDiagnoseBuiltInProfileOfflineEndsFast(t *testing.T) {
 }
 
 func TestDiagnoseHostsFileEntry(t *testing.T) {
-	hosts := filepath.Join(t.TempDir(), "hosts")
+	hosts := filepath.Join(testpeer.TempDir(t), "hosts")
 	os.WriteFile(hosts, []byte("# hosts\n127.0.0.1 localhost\n0.0.0.0 remoteassistance.support.services.microsoft.com # blocked\n"), 0o644)
 
 	code, r := diagnoseJSON(t, NetDeps{}, "--only", "net.hosts-file", "--hosts-file", hosts)
@@ -305,7 +249,7 @@ func TestDiagnoseHostsFileEntry(t *testing.T) {
 }
 
 func TestDiagnoseBadInput(t *testing.T) {
-	dir := t.TempDir()
+	dir := testpeer.TempDir(t)
 	bad := filepath.Join(dir, "bad-profile.json")
 	os.WriteFile(bad, []byte("{\n  \"schema\": 1,\n  \"endpoints\": [\n"), 0o644)
 	notPEM := filepath.Join(dir, "not.pem")
@@ -344,7 +288,7 @@ func TestProfileShowAndValidate(t *testing.T) {
 	if code != ExitOK || !strings.Contains(out, "remoteassistance.support.services.microsoft.com") {
 		t.Fatalf("profile show: exit %d, output %.200q", code, out)
 	}
-	path := filepath.Join(t.TempDir(), "p.json")
+	path := filepath.Join(testpeer.TempDir(t), "p.json")
 	os.WriteFile(path, []byte(out), 0o644)
 	code, out, errOut := runCLI(t, NetDeps{}, "profile", "validate", path)
 	if code != ExitOK || !strings.Contains(out, "valid profile") {

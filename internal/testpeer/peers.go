@@ -45,29 +45,30 @@ func OpenSSLServer(t testing.TB, pki *PKI, args ...string) string {
 	return ""
 }
 
-// DNSServer serves DNS over UDP on 127.0.0.1:0 with handler and returns its
-// address. A handler that writes nothing leaves the query unanswered.
+// DNSServer serves DNS on 127.0.0.1:0 with handler and returns its address.
+// A handler that writes nothing leaves the query unanswered. It serves over
+// TCP, which the Go resolver speaks as well as UDP: Wine 8, which runs the
+// Windows test binaries, cannot open Go's UDP sockets (it lacks the
+// SIO_UDP_CONNRESET ioctl).
 func DNSServer(t testing.TB, handler dns.HandlerFunc) string {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := Listen(t)
 	started := make(chan struct{})
-	srv := &dns.Server{PacketConn: pc, Handler: handler, NotifyStartedFunc: func() { close(started) }}
+	srv := &dns.Server{Listener: ln, Handler: handler, NotifyStartedFunc: func() { close(started) }}
 	go srv.ActivateAndServe()
 	<-started
 	t.Cleanup(func() { srv.Shutdown() })
-	return pc.LocalAddr().String()
+	return ln.Addr().String()
 }
 
-// Resolver is a pure-Go resolver that asks only the DNS server at addr.
+// Resolver is a pure-Go resolver that asks only the DNS server at addr,
+// over TCP.
 func Resolver(addr string) *net.Resolver {
 	return &net.Resolver{
 		PreferGo: true,
-		Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer
-			return d.DialContext(ctx, network, addr)
+			return d.DialContext(ctx, "tcp", addr)
 		},
 	}
 }

@@ -101,7 +101,7 @@ func NewPKI(t testing.TB, dir, caName string, notBefore, notAfter time.Time, nam
 func LocalPKI(t testing.TB) *PKI {
 	t.Helper()
 	now := time.Now()
-	return NewPKI(t, t.TempDir(), "qadoctor Test CA", now.Add(-time.Hour), now.Add(24*time.Hour), "localhost", "127.0.0.1")
+	return NewPKI(t, TempDir(t), "qadoctor Test CA", now.Add(-time.Hour), now.Add(24*time.Hour), "localhost", "127.0.0.1")
 }
 
 func mustKey(t testing.TB) *ecdsa.PrivateKey {
@@ -118,6 +118,24 @@ func writeFile(t testing.TB, path string, data []byte) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TempDir is t.TempDir, except that a failure to remove the directory at
+// cleanup is logged rather than failing the test: Wine 8, which runs the
+// Windows test binaries here, lacks the file-disposition call Go's
+// RemoveAll uses on Windows.
+func TempDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "qadoctor-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Logf("leaving %s behind: %v", dir, err)
+		}
+	})
+	return dir
 }
 
 // Listen opens a TCP listener on 127.0.0.1:0, closed at cleanup.
@@ -283,7 +301,7 @@ func WriteProfile(t testing.TB, endpoints ...Endpoint) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "profile.json")
+	path := filepath.Join(TempDir(t), "profile.json")
 	writeFile(t, path, data)
 	return path
 }
