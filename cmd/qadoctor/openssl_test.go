@@ -24,4 +24,3 @@ func TestBinaryAgainstOpenSSLTLS10(t *testing.T) {
 		t.Errorf("tls.versions = %q; want fail", st["tls.versions"])
 	}
 }
-

@@ -156,7 +156,7 @@ func (j *judged) counts() (judgedN, bad int) {
 	return len(j.statuses), len(j.failed)
 }
 
-// firstRequired returns the failed endpoints, required ones first.
+// ordered returns the failed endpoints, required ones first.
 func (j *judged) ordered() []facts.EndpointFacts {
 	out := append([]facts.EndpointFacts(nil), j.failed...)
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Endpoint.Required && !out[b].Endpoint.Required })

@@ -66,7 +66,9 @@ func dnsFailed(kind string) func(*facts.EndpointFacts) {
 }
 
 func certProblem(kind string) func(*facts.EndpointFacts) {
-	return func(e *facts.EndpointFacts) { e.TLS.Verified, e.TLS.VerifyKind, e.TLS.VerifyError = false, kind, "x509: "+kind }
+	return func(e *facts.EndpointFacts) {
+		e.TLS.Verified, e.TLS.VerifyKind, e.TLS.VerifyError = false, kind, "x509: "+kind
+	}
 }
 
 func tlsFailed(kind string) func(*facts.EndpointFacts) {
@@ -96,8 +98,12 @@ func TestJudges(t *testing.T) {
 		{"dns optional only", judgeDNS, []facts.EndpointFacts{ep("a.test", true), ep("b.test", false, dnsFailed(facts.KindNXDomain))}, finding.Warn, "dns-nxdomain", "b.test"},
 		{"dns sinkhole", judgeDNS, []facts.EndpointFacts{ep("a.test", true, func(e *facts.EndpointFacts) { e.DNS.Addrs = []string{"0.0.0.0"} }), ep("b.test", true)}, finding.Fail, "dns-sinkhole", "DNS filter"},
 		{"reach skips what DNS broke", judgeReach, []facts.EndpointFacts{ep("a.test", true, dnsFailed(facts.KindNXDomain)), ep("b.test", true)}, finding.Pass, "", ""},
-		{"reach refused", judgeReach, []facts.EndpointFacts{ep("a.test", true, func(e *facts.EndpointFacts) { e.TCP.Step = facts.Step{State: facts.StepFailed, Kind: facts.KindRefused} })}, finding.Fail, "tcp-refused", "refused"},
-		{"reach timeout", judgeReach, []facts.EndpointFacts{ep("a.test", true, func(e *facts.EndpointFacts) { e.TCP.Step = facts.Step{State: facts.StepTimeout, Kind: facts.KindTimeout} })}, finding.Fail, "tcp-timeout", "drops"},
+		{"reach refused", judgeReach, []facts.EndpointFacts{ep("a.test", true, func(e *facts.EndpointFacts) {
+			e.TCP.Step = facts.Step{State: facts.StepFailed, Kind: facts.KindRefused}
+		})}, finding.Fail, "tcp-refused", "refused"},
+		{"reach timeout", judgeReach, []facts.EndpointFacts{ep("a.test", true, func(e *facts.EndpointFacts) {
+			e.TCP.Step = facts.Step{State: facts.StepTimeout, Kind: facts.KindTimeout}
+		})}, finding.Fail, "tcp-timeout", "drops"},
 		{"reach nothing judged", judgeReach, []facts.EndpointFacts{ep("a.test", true, dnsFailed(facts.KindNXDomain))}, finding.Skip, "", ""},
 		{"handshake ok", judgeHandshake, []facts.EndpointFacts{ep("a.test", true)}, finding.Pass, "", ""},
 		{"handshake unknown authority", judgeHandshake, []facts.EndpointFacts{ep("a.test", true, certProblem("unknown-authority"))}, finding.Fail, "cert-unknown-authority", "does not trust"},

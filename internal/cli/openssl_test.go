@@ -68,4 +68,3 @@ func TestDiagnoseOldTLSPathOrFarEnd(t *testing.T) {
 		})
 	}
 }
-

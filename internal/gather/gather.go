@@ -10,7 +10,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net"
 	"net/netip"
@@ -377,9 +376,9 @@ func (g *gatherer) version(ctx context.Context, r *endpointRun, i int, v uint16,
 		suites = nil // TLS 1.3 suites are not configurable in crypto/tls
 	}
 	res, err := probe.Handshake(ctx, dr.Conn, probe.HandshakeConfig{
-		ServerName:   e.ProbeHost(),
-		MinVersion:   v,
-		MaxVersion:   v,
+		ServerName:       e.ProbeHost(),
+		MinVersion:       v,
+		MaxVersion:       v,
 		CipherSuites:     suites,
 		Now:              g.now,
 		AcceptedIsEnough: true,
@@ -414,7 +413,7 @@ func readHostsFile(path string) facts.HostsFile {
 		return h
 	}
 	defer fh.Close()
-	entries, lines, err := hostsfile.Parse(io.Reader(fh))
+	entries, lines, err := hostsfile.Parse(fh)
 	h.Entries, h.Lines = entries, lines
 	if err != nil {
 		h.State, h.Error = facts.HostsError, fmt.Sprintf("read %s: %v", path, err)

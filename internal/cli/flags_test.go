@@ -1,0 +1,38 @@
+package cli
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Flag parsing is tested apart from behaviour: a stub run function
+// captures the options the command line produced.
+func TestDiagnoseFlags(t *testing.T) {
+	tests := []struct {
+		args []string
+		want DiagnoseOptions
+	}{
+		{nil, DiagnoseOptions{Timeout: DefaultTimeout}},
+		{[]string{"--json", "--timeout", "3s", "--only", "net.dns,net.reach", "--skip", "tls.versions", "-v"},
+			DiagnoseOptions{JSON: true, Timeout: 3 * time.Second, Only: []string{"net.dns", "net.reach"}, Skip: []string{"tls.versions"}, Verbose: true}},
+		{[]string{"--profile", "p.json", "--ca-file", "ca.pem", "--hosts-file", "hosts"},
+			DiagnoseOptions{Timeout: DefaultTimeout, ProfilePath: "p.json", CAFile: "ca.pem", HostsFile: "hosts"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var got *DiagnoseOptions
+			cmd := newCmdDiagnose(&Deps{}, func(_ context.Context, o *DiagnoseOptions) error { got = o; return nil })
+			cmd.SetArgs(tt.args)
+			if err := cmd.Execute(); err != nil {
+				t.Fatalf("Execute: %v", err)
+			}
+			got.IO, got.Build, got.Net = IOStreams{}, BuildInfo{}, NetDeps{}
+			if !reflect.DeepEqual(*got, tt.want) {
+				t.Errorf("options = %+v; want %+v", *got, tt.want)
+			}
+		})
+	}
+}
