@@ -164,3 +164,60 @@ type HostsEntry struct {
 	Address string   `json:"address"`
 	Names   []string `json:"names"`
 }
+
+// System is the Windows system state the os.* and app.* checks judge: every
+// registry value they read, set or not, from the live registry, a .reg
+// export or a snapshot.
+type System struct {
+	State  string `json:"state"`          // read, not-windows, error, not-selected
+	Source string `json:"source"`         // live, reg, snapshot
+	File   string `json:"file,omitempty"` // the .reg or snapshot file
+	Error  string `json:"error,omitempty"`
+	// Values holds one entry per value the checks read, in a fixed order.
+	Values  []RegValue   `json:"values,omitempty"`
+	SubKeys []RegKeyList `json:"subkeys,omitempty"`
+	// Files are files whose presence matters (the retired quickassist.exe);
+	// only a live run knows them.
+	Files []FileFact `json:"files,omitempty"`
+}
+
+// System states.
+const (
+	SystemRead        = "read"
+	SystemNotWindows  = "not-windows"
+	SystemError       = "error"
+	SystemNotSelected = "not-selected"
+)
+
+// Registry value states.
+const (
+	ValueSet     = "set"
+	ValueAbsent  = "absent"  // not set: the Windows default applies
+	ValueUnknown = "unknown" // the source does not say (a .reg export without the key)
+	ValueError   = "error"
+)
+
+// RegValue is one registry value as read.
+type RegValue struct {
+	Key     string `json:"key"`
+	Name    string `json:"name"` // "" is the key's default value
+	State   string `json:"state"`
+	Type    string `json:"type,omitempty"`    // REG_DWORD, REG_SZ…
+	Data    string `json:"data,omitempty"`    // the raw bytes, hex, for an exact round trip
+	Display string `json:"display,omitempty"` // the value as people read it
+	Error   string `json:"error,omitempty"`
+}
+
+// RegKeyList is the subkey names of one key.
+type RegKeyList struct {
+	Key   string   `json:"key"`
+	State string   `json:"state"` // set (the key exists), absent, unknown, error
+	Names []string `json:"names,omitempty"`
+	Error string   `json:"error,omitempty"`
+}
+
+// FileFact says whether a file exists.
+type FileFact struct {
+	Path   string `json:"path"`
+	Exists bool   `json:"exists"`
+}

@@ -1,0 +1,93 @@
+package winstate
+
+import (
+	"encoding/hex"
+	"errors"
+	"strings"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
+)
+
+// Collect reads every wanted value and subkey list from reg. source and
+// file say where reg comes from ("live", "reg", "snapshot"). fileExists,
+// when not nil, checks the files only a live run can see.
+func Collect(reg Registry, source, file string, fileExists func(string) bool) facts.System {
+	s := facts.System{State: facts.SystemRead, Source: source, File: file}
+	for _, w := range Wanted() {
+		s.Values = append(s.Values, readValue(reg, w))
+	}
+	for _, k := range WantedSubKeys() {
+		l := facts.RegKeyList{Key: k}
+		names, err := reg.SubKeys(k)
+		l.State, l.Error = stateOf(err)
+		l.Names = names
+		s.SubKeys = append(s.SubKeys, l)
+	}
+	if fileExists != nil {
+		for _, p := range []string{LegacyQuickAssistPath} {
+			s.Files = append(s.Files, facts.FileFact{Path: p, Exists: fileExists(p)})
+		}
+	}
+	return s
+}
+
+// LegacyQuickAssistPath is the retired built-in Quick Assist (the Windows
+// capability App.Support.QuickAssist), told apart from the Store app by
+// its path (REFERENCE.md "WebView2 and the app").
+const LegacyQuickAssistPath = `C:\Windows\System32\quickassist.exe`
+
+func stateOf(err error) (state, msg string) {
+	switch {
+	case err == nil:
+		return facts.ValueSet, ""
+	case errors.Is(err, ErrNotExist):
+		return facts.ValueAbsent, ""
+	case errors.Is(err, ErrNotCovered):
+		return facts.ValueUnknown, ""
+	}
+	return facts.ValueError, err.Error()
+}
+
+func readValue(reg Registry, w ValueRef) facts.RegValue {
+	rv := facts.RegValue{Key: w.Key, Name: w.Name}
+	v, err := reg.Value(w.Key, w.Name)
+	rv.State, rv.Error = stateOf(err)
+	if err == nil {
+		rv.Type = TypeName(v.Type)
+		rv.Data = hex.EncodeToString(v.Data)
+		rv.Display = v.String()
+	}
+	return rv
+}
+
+// FromFact turns a recorded value back into a Value; ok is false unless
+// the value was set.
+func FromFact(rv facts.RegValue) (v Value, ok bool) {
+	if rv.State != facts.ValueSet {
+		return Value{}, false
+	}
+	t, known := typeCodes[rv.Type]
+	data, err := hex.DecodeString(rv.Data)
+	if !known || err != nil {
+		return Value{}, false
+	}
+	return Value{Type: t, Data: data}, true
+}
+
+var typeCodes = func() map[string]uint32 {
+	m := map[string]uint32{}
+	for _, t := range []uint32{TypeNone, TypeSZ, TypeExpandSZ, TypeBinary, TypeDWORD, TypeDWORDBE, TypeMultiSZ, TypeQWORD} {
+		m[TypeName(t)] = t
+	}
+	return m
+}()
+
+// Lookup finds a recorded value by key and name, ignoring case.
+func Lookup(s facts.System, key, name string) facts.RegValue {
+	for _, v := range s.Values {
+		if strings.EqualFold(v.Key, key) && strings.EqualFold(v.Name, name) {
+			return v
+		}
+	}
+	return facts.RegValue{Key: key, Name: name, State: facts.ValueUnknown}
+}

@@ -1,0 +1,126 @@
+package winstate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
+)
+
+// SnapshotSchema names the snapshot format `qadoctor collect` writes.
+const SnapshotSchema = "qadoctor.snapshot/v1"
+
+// Snapshot is what collect writes: the system state, recorded.
+type Snapshot struct {
+	Schema    string       `json:"schema"`
+	Tool      string       `json:"tool"` // the qadoctor version that wrote it
+	Collected time.Time    `json:"collected"`
+	System    facts.System `json:"system"`
+}
+
+// WriteSnapshot writes s as indented JSON.
+func WriteSnapshot(w io.Writer, s *Snapshot) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(s)
+}
+
+// SnapshotError is a problem with a snapshot file.
+type SnapshotError struct {
+	File string
+	Msg  string
+}
+
+func (e *SnapshotError) Error() string { return fmt.Sprintf("snapshot %s: %s", e.File, e.Msg) }
+
+// ReadSnapshot parses a snapshot and returns it with a Registry over its
+// values: what it recorded as set or absent is known; anything else (a
+// value a newer qadoctor reads) is ErrNotCovered.
+func ReadSnapshot(file string, data []byte) (*Snapshot, Registry, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var s Snapshot
+	if err := dec.Decode(&s); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			return nil, nil, &SnapshotError{File: file, Msg: fmt.Sprintf("invalid JSON at byte %d: %v", syn.Offset, err)}
+		}
+		return nil, nil, &SnapshotError{File: file, Msg: fmt.Sprintf("not a snapshot: %v", err)}
+	}
+	if s.Schema != SnapshotSchema {
+		return nil, nil, &SnapshotError{File: file, Msg: fmt.Sprintf("schema is %q; want %q (write one with qadoctor collect)", s.Schema, SnapshotSchema)}
+	}
+	r := &snapshotRegistry{values: map[string]facts.RegValue{}, keys: map[string]facts.RegKeyList{}}
+	for i, v := range s.System.Values {
+		if v.State == facts.ValueSet {
+			if _, ok := FromFact(v); !ok {
+				return nil, nil, &SnapshotError{File: file, Msg: fmt.Sprintf("system.values[%d] (%s\\%s): type %q with data %q cannot be read", i, v.Key, v.Name, v.Type, v.Data)}
+			}
+		}
+		r.values[lower(v.Key)+"\x00"+lower(v.Name)] = v
+	}
+	for _, k := range s.System.SubKeys {
+		r.keys[lower(k.Key)] = k
+	}
+	return &s, r, nil
+}
+
+type snapshotRegistry struct {
+	values map[string]facts.RegValue
+	keys   map[string]facts.RegKeyList
+}
+
+func (r *snapshotRegistry) Value(key, name string) (Value, error) {
+	rv, ok := r.values[lower(key)+"\x00"+lower(name)]
+	if !ok {
+		return Value{}, ErrNotCovered
+	}
+	switch rv.State {
+	case facts.ValueSet:
+		v, _ := FromFact(rv)
+		return v, nil
+	case facts.ValueAbsent:
+		return Value{}, ErrNotExist
+	case facts.ValueError:
+		return Value{}, errors.New(rv.Error)
+	}
+	return Value{}, ErrNotCovered
+}
+
+func (r *snapshotRegistry) SubKeys(key string) ([]string, error) {
+	l, ok := r.keys[lower(key)]
+	if !ok {
+		return nil, ErrNotCovered
+	}
+	switch l.State {
+	case facts.ValueSet:
+		return l.Names, nil
+	case facts.ValueAbsent:
+		return nil, ErrNotExist
+	case facts.ValueError:
+		return nil, errors.New(l.Error)
+	}
+	return nil, ErrNotCovered
+}
+
+// Open reads a file given to analyze: a snapshot (JSON) or a .reg export,
+// told apart by content. It returns the registry and its source name.
+func Open(file string, data []byte) (Registry, string, error) {
+	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte{0xEF, 0xBB, 0xBF}), " \t\r\n")
+	if bytes.HasPrefix(trimmed, []byte("{")) {
+		_, r, err := ReadSnapshot(file, data)
+		return r, "snapshot", err
+	}
+	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || strings.HasPrefix(string(trimmed), "Windows Registry Editor") || strings.HasPrefix(string(trimmed), "REGEDIT4") {
+		h, err := ParseReg(file, data)
+		if err != nil {
+			return nil, "", err
+		}
+		return h, "reg", nil
+	}
+	return nil, "", fmt.Errorf("%s: neither a qadoctor snapshot (JSON) nor a regedit export (.reg); give the file qadoctor collect wrote, or a .reg export", file)
+}

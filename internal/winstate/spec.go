@@ -1,0 +1,98 @@
+package winstate
+
+// The registry keys qadoctor reads, with their sources (see
+// ../shared/REFERENCE.md for the facts in full).
+const (
+	// SCHANNEL protocol switches: <Protocols>\<TLS 1.2>\Client, DWORD Enabled
+	// and DisabledByDefault (learn.microsoft.com/windows-server/security/tls/tls-registry-settings).
+	KeySchannelProtocols = `HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols`
+
+	// WinHTTP's DefaultSecureProtocols mask (Microsoft KB3140245), native and 32-bit.
+	KeyWinHTTP   = `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\WinHttp`
+	KeyWinHTTP32 = `HKLM\SOFTWARE\Wow6432Node\Microsoft\Windows\CurrentVersion\Internet Settings\WinHttp`
+
+	// Internet Settings' SecureProtocols mask (WinINet), per user, per
+	// machine, and as policy (policy wins; third-party sources, REFERENCE.md).
+	KeyInetUser         = `HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings`
+	KeyInetMachine      = `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings`
+	KeyInetPolicyUser   = `HKCU\Software\Policies\Microsoft\Windows\CurrentVersion\Internet Settings`
+	KeyInetPolicyMachine = `HKLM\SOFTWARE\Policies\Microsoft\Windows\CurrentVersion\Internet Settings`
+
+	// .NET Framework strong crypto (learn.microsoft.com/dotnet/framework/network-programming/tls).
+	KeyDotNet4   = `HKLM\SOFTWARE\Microsoft\.NETFramework\v4.0.30319`
+	KeyDotNet4W  = `HKLM\SOFTWARE\Wow6432Node\Microsoft\.NETFramework\v4.0.30319`
+	KeyDotNet2   = `HKLM\SOFTWARE\Microsoft\.NETFramework\v2.0.50727`
+	KeyDotNet2W  = `HKLM\SOFTWARE\Wow6432Node\Microsoft\.NETFramework\v2.0.50727`
+
+	// Group Policy "SSL Cipher Suite Order" (learn.microsoft.com/windows-server/security/tls/manage-tls):
+	// Functions (REG_SZ, comma list) and EccCurves (REG_MULTI_SZ).
+	KeyCipherPolicy = `HKLM\SOFTWARE\Policies\Microsoft\Cryptography\Configuration\SSL\00010002`
+
+	// FIPS mode: FipsAlgorithmPolicy\Enabled, MDMEnabled; older builds:
+	// Lsa\FIPSAlgorithmPolicy.
+	KeyLsa  = `HKLM\SYSTEM\CurrentControlSet\Control\Lsa`
+	KeyFIPS = KeyLsa + `\FipsAlgorithmPolicy`
+
+	// The Windows version (REFERENCE.md "Windows versions").
+	KeyCurrentVersion = `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`
+
+	// The Evergreen WebView2 runtime's version, value pv, per machine and per
+	// user ("Detect if a WebView2 Runtime is already installed").
+	KeyWebView2Machine   = `HKLM\SOFTWARE\WOW6432Node\Microsoft\EdgeUpdate\Clients\{F3017226-FE2A-4295-8BDF-00C3A9A7E4C5}`
+	KeyWebView2Machine64 = `HKLM\SOFTWARE\Microsoft\EdgeUpdate\Clients\{F3017226-FE2A-4295-8BDF-00C3A9A7E4C5}`
+	KeyWebView2User      = `HKCU\Software\Microsoft\EdgeUpdate\Clients\{F3017226-FE2A-4295-8BDF-00C3A9A7E4C5}`
+
+	// Where AppX packages are registered: per user (the package repository)
+	// and provisioned for all users. Subkeys are package full names such as
+	// MicrosoftCorporationII.QuickAssist_2.0.32.0_x64__8wekyb3d8bbwe.
+	KeyAppxUserPackages = `HKCU\Software\Classes\Local Settings\Software\Microsoft\Windows\CurrentVersion\AppModel\Repository\Packages`
+	KeyAppxAllUsers     = `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Appx\AppxAllUserStore\Applications`
+)
+
+// SchannelVersions are the protocol subkeys judged, oldest first.
+var SchannelVersions = []string{"SSL 3.0", "TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3"}
+
+// ValueRef names one registry value.
+type ValueRef struct{ Key, Name string }
+
+// Wanted is every value the checks read, in report order. collect saves
+// exactly these; analyze finds them again in a .reg export or snapshot.
+func Wanted() []ValueRef {
+	var w []ValueRef
+	for _, v := range SchannelVersions {
+		k := KeySchannelProtocols + `\` + v + `\Client`
+		w = append(w, ValueRef{k, "Enabled"}, ValueRef{k, "DisabledByDefault"})
+	}
+	w = append(w,
+		ValueRef{KeyWinHTTP, "DefaultSecureProtocols"},
+		ValueRef{KeyWinHTTP32, "DefaultSecureProtocols"},
+		ValueRef{KeyInetPolicyMachine, "SecureProtocols"},
+		ValueRef{KeyInetPolicyUser, "SecureProtocols"},
+		ValueRef{KeyInetUser, "SecureProtocols"},
+		ValueRef{KeyInetMachine, "SecureProtocols"},
+	)
+	for _, k := range []string{KeyDotNet4, KeyDotNet4W, KeyDotNet2, KeyDotNet2W} {
+		w = append(w, ValueRef{k, "SchUseStrongCrypto"}, ValueRef{k, "SystemDefaultTlsVersions"})
+	}
+	w = append(w,
+		ValueRef{KeyCipherPolicy, "Functions"},
+		ValueRef{KeyCipherPolicy, "EccCurves"},
+		ValueRef{KeyFIPS, "Enabled"},
+		ValueRef{KeyFIPS, "MDMEnabled"},
+		ValueRef{KeyLsa, "FIPSAlgorithmPolicy"},
+	)
+	for _, n := range []string{"ProductName", "EditionID", "InstallationType", "DisplayVersion", "CurrentBuildNumber", "UBR"} {
+		w = append(w, ValueRef{KeyCurrentVersion, n})
+	}
+	w = append(w,
+		ValueRef{KeyWebView2Machine, "pv"},
+		ValueRef{KeyWebView2Machine64, "pv"},
+		ValueRef{KeyWebView2User, "pv"},
+	)
+	return w
+}
+
+// WantedSubKeys is every key whose subkey names the checks read.
+func WantedSubKeys() []string {
+	return []string{KeyAppxUserPackages, KeyAppxAllUsers}
+}
