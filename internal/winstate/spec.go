@@ -13,16 +13,16 @@ const (
 
 	// Internet Settings' SecureProtocols mask (WinINet), per user, per
 	// machine, and as policy (policy wins; third-party sources, REFERENCE.md).
-	KeyInetUser         = `HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings`
-	KeyInetMachine      = `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings`
-	KeyInetPolicyUser   = `HKCU\Software\Policies\Microsoft\Windows\CurrentVersion\Internet Settings`
+	KeyInetUser          = `HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings`
+	KeyInetMachine       = `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings`
+	KeyInetPolicyUser    = `HKCU\Software\Policies\Microsoft\Windows\CurrentVersion\Internet Settings`
 	KeyInetPolicyMachine = `HKLM\SOFTWARE\Policies\Microsoft\Windows\CurrentVersion\Internet Settings`
 
 	// .NET Framework strong crypto (learn.microsoft.com/dotnet/framework/network-programming/tls).
-	KeyDotNet4   = `HKLM\SOFTWARE\Microsoft\.NETFramework\v4.0.30319`
-	KeyDotNet4W  = `HKLM\SOFTWARE\Wow6432Node\Microsoft\.NETFramework\v4.0.30319`
-	KeyDotNet2   = `HKLM\SOFTWARE\Microsoft\.NETFramework\v2.0.50727`
-	KeyDotNet2W  = `HKLM\SOFTWARE\Wow6432Node\Microsoft\.NETFramework\v2.0.50727`
+	KeyDotNet4  = `HKLM\SOFTWARE\Microsoft\.NETFramework\v4.0.30319`
+	KeyDotNet4W = `HKLM\SOFTWARE\Wow6432Node\Microsoft\.NETFramework\v4.0.30319`
+	KeyDotNet2  = `HKLM\SOFTWARE\Microsoft\.NETFramework\v2.0.50727`
+	KeyDotNet2W = `HKLM\SOFTWARE\Wow6432Node\Microsoft\.NETFramework\v2.0.50727`
 
 	// Group Policy "SSL Cipher Suite Order" (learn.microsoft.com/windows-server/security/tls/manage-tls):
 	// Functions (REG_SZ, comma list) and EccCurves (REG_MULTI_SZ).
