@@ -20,6 +20,9 @@ type Check struct {
 	ID    string
 	Title string
 	Needs gather.Plan
+	// Live marks checks that only a run on the machine itself can judge
+	// (the network, the hosts file); analyze skips them.
+	Live  bool
 	Judge func(*facts.Facts) finding.Finding
 }
 
@@ -28,13 +31,25 @@ type Check struct {
 // that order to name the first broken step.
 func All() []Check {
 	return []Check{
-		{ID: "net.hosts-file", Title: titleHosts, Needs: gather.Plan{HostsFile: true}, Judge: judgeHostsFile},
-		{ID: "net.dns", Title: titleDNS, Needs: gather.Plan{DNS: true}, Judge: judgeDNS},
-		{ID: "net.reach", Title: titleReach, Needs: gather.Plan{TCP: true}, Judge: judgeReach},
-		{ID: "tls.handshake", Title: titleHandshake, Needs: gather.Plan{TLS: true}, Judge: judgeHandshake},
-		{ID: "tls.versions", Title: titleVersions, Needs: gather.Plan{Versions: true}, Judge: judgeVersions},
+		{ID: "net.hosts-file", Title: titleHosts, Needs: gather.Plan{HostsFile: true}, Live: true, Judge: judgeHostsFile},
+		{ID: "net.dns", Title: titleDNS, Needs: gather.Plan{DNS: true}, Live: true, Judge: judgeDNS},
+		{ID: "net.reach", Title: titleReach, Needs: gather.Plan{TCP: true}, Live: true, Judge: judgeReach},
+		{ID: "tls.handshake", Title: titleHandshake, Needs: gather.Plan{TLS: true}, Live: true, Judge: judgeHandshake},
+		{ID: "tls.versions", Title: titleVersions, Needs: gather.Plan{Versions: true}, Live: true, Judge: judgeVersions},
+		{ID: "os.schannel", Title: titleSchannel, Needs: system, Judge: judgeSchannel},
+		{ID: "os.winhttp", Title: titleWinHTTP, Needs: system, Judge: judgeWinHTTP},
+		{ID: "os.inet", Title: titleInet, Needs: system, Judge: judgeInet},
+		{ID: "os.dotnet", Title: titleDotNet, Needs: system, Judge: judgeDotNet},
+		{ID: "os.cipher-policy", Title: titleCipher, Needs: system, Judge: judgeCipherPolicy},
+		{ID: "os.fips", Title: titleFIPS, Needs: system, Judge: judgeFIPS},
+		{ID: "os.version", Title: titleVersion, Needs: system, Judge: judgeVersion},
+		{ID: "app.quickassist", Title: titleQuickAssist, Needs: system, Judge: judgeQuickAssist},
+		{ID: "app.webview2", Title: titleWebView2, Needs: system, Judge: judgeWebView2},
 	}
 }
+
+// system is the plan of the checks that read the Windows system state.
+var system = gather.Plan{System: true}
 
 // IDs lists every check ID, in order.
 func IDs() []string {
@@ -91,7 +106,12 @@ func PlanFor(cs []Check) gather.Plan {
 func Judge(f *facts.Facts, cs []Check) []finding.Finding {
 	out := make([]finding.Finding, 0, len(cs))
 	for _, c := range cs {
-		fd := c.Judge(f)
+		var fd finding.Finding
+		if c.Live && f.Analyzed != "" {
+			fd = finding.Finding{Status: finding.Skip, Summary: "Only a live run on the PC can check this; " + f.Analyzed + " is a recording."}
+		} else {
+			fd = c.Judge(f)
+		}
 		fd.ID, fd.Title = c.ID, c.Title
 		out = append(out, fd)
 	}

@@ -11,10 +11,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qadoctor/qadoctor/internal/checks"
+	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/gather"
 	"github.com/qadoctor/qadoctor/internal/probe"
 	"github.com/qadoctor/qadoctor/internal/profile"
 	"github.com/qadoctor/qadoctor/internal/report"
+	"github.com/qadoctor/qadoctor/internal/winstate"
 )
 
 // DefaultTimeout is the whole diagnosis's deadline. Every probe runs at
@@ -27,11 +29,13 @@ const DefaultTimeout = 15 * time.Second
 // maxTimeout keeps a typo (--timeout 15m) from holding a terminal for hours.
 const maxTimeout = 10 * time.Minute
 
-// NetDeps are the network seams: nil means the system's own.
+// NetDeps are the seams to the machine: nil means the system's own.
 type NetDeps struct {
 	Resolver probe.Resolver
 	Dialer   probe.Dialer
 	Now      func() time.Time
+	// System reads the Windows system state; nil means the live machine's.
+	System func() facts.System
 }
 
 // DiagnoseOptions are diagnose's flags and dependencies.
@@ -111,15 +115,22 @@ func runDiagnose(ctx context.Context, opts *DiagnoseOptions) error {
 		Roots:       roots,
 		HostsFile:   opts.HostsFile,
 		Now:         opts.Net.Now,
+		System:      systemReader(opts.Net),
 	})
-	findings := checks.Judge(f, sel)
-	rep := report.New(report.Tool{Name: "qadoctor", Version: opts.Build.Version, Commit: opts.Build.Commit},
-		f, findings, checks.Verdict(findings), time.Since(start))
+	return writeReport(opts.IO, opts.Build, f, sel, start, opts.JSON, opts.Verbose)
+}
 
-	if opts.JSON {
-		err = report.WriteJSON(opts.IO.Out, rep)
+// writeReport judges the facts, writes the report and returns the error
+// that sets the exit code.
+func writeReport(io IOStreams, build BuildInfo, f *facts.Facts, sel []checks.Check, start time.Time, asJSON, verbose bool) error {
+	findings := checks.Judge(f, sel)
+	rep := report.New(report.Tool{Name: "qadoctor", Version: build.Version, Commit: build.Commit},
+		f, findings, checks.Verdict(findings), time.Since(start))
+	var err error
+	if asJSON {
+		err = report.WriteJSON(io.Out, rep)
 	} else {
-		err = report.WriteText(opts.IO.Out, rep, report.TextOptions{Verbose: opts.Verbose})
+		err = report.WriteText(io.Out, rep, report.TextOptions{Verbose: verbose})
 	}
 	if err != nil {
 		return fmt.Errorf("write report: %w", err)
@@ -187,3 +198,6 @@ func loadRoots(caFile string) (*x509.CertPool, error) {
 	}
 	return pool, nil
 }
+
+// systemReader is the injected system-state reader, or the live one.
+func systemReader(nd NetDeps) func() facts.System { return orLive(nd.System, winstate.LiveSystem) }

@@ -18,6 +18,10 @@ type Facts struct {
 	MinTLS    string          `json:"min_tls"` // the profile's minimum TLS version
 	Hosts     HostsFile       `json:"hosts_file"`
 	Endpoints []EndpointFacts `json:"endpoints"`
+	System    System          `json:"system"`
+	// Analyzed names the file a run judged instead of the live machine
+	// (qadoctor analyze); what only a live run can know is skipped.
+	Analyzed string `json:"analyzed,omitempty"`
 }
 
 // ProfileInfo names the profile a run used.

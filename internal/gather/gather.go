@@ -33,6 +33,7 @@ type Plan struct {
 	TCP       bool // implies DNS
 	TLS       bool // implies TCP
 	Versions  bool // implies DNS and TCP reachability
+	System    bool // the Windows system state
 }
 
 // Union is a plan that gathers what either plan gathers.
@@ -43,6 +44,7 @@ func (p Plan) Union(q Plan) Plan {
 		TCP:       p.TCP || q.TCP,
 		TLS:       p.TLS || q.TLS,
 		Versions:  p.Versions || q.Versions,
+		System:    p.System || q.System,
 	}
 }
 
@@ -66,6 +68,9 @@ type Options struct {
 	Roots     *x509.CertPool // nil: the system roots
 	HostsFile string         // "": the platform's hosts file
 	Now       func() time.Time
+	// System reads the Windows system state; nil means there is none (the
+	// checks skip, saying so).
+	System func() facts.System
 }
 
 // cutoffGrace is how long Run waits past the deadline for probes to notice
@@ -123,6 +128,14 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 		f.Hosts = readHostsFile(opts.HostsFile)
 	} else {
 		f.Hosts = facts.HostsFile{State: facts.HostsNotSelected}
+	}
+	switch {
+	case !plan.System:
+		f.System = facts.System{State: facts.SystemNotSelected}
+	case opts.System == nil:
+		f.System = facts.System{State: facts.SystemNotWindows}
+	default:
+		f.System = opts.System()
 	}
 
 	done := make(chan struct{})

@@ -26,6 +26,9 @@ type Report struct {
 	DurationMS float64           `json:"duration_ms"`
 	TimeoutMS  int64             `json:"timeout_ms"`
 	Endpoints  int               `json:"endpoints"`
+	// Analyzed names the snapshot or .reg file judged instead of a live
+	// machine (qadoctor analyze).
+	Analyzed string `json:"analyzed,omitempty"`
 	Status     finding.Status    `json:"status"` // the worst finding's status
 	// Verdict is the most likely cause: the first broken step of the chain.
 	Verdict  *Verdict          `json:"verdict,omitempty"`
@@ -57,6 +60,7 @@ func New(tool Tool, f *facts.Facts, fs []finding.Finding, verdict *finding.Findi
 		DurationMS: float64(duration.Microseconds()) / 1000,
 		TimeoutMS:  f.TimeoutMS,
 		Endpoints:  len(f.Endpoints),
+		Analyzed:   f.Analyzed,
 		Status:     finding.Pass,
 		Findings:   fs,
 	}
@@ -108,8 +112,12 @@ var label = map[finding.Status]string{
 // fix first, then every check with the evidence that matters.
 func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "qadoctor %s — profile %s (%s), %d endpoints, %s\n\n",
-		r.Tool.Version, r.Profile.Version, r.Profile.Name, r.Endpoints, fmtDuration(r.DurationMS))
+	if r.Analyzed != "" {
+		fmt.Fprintf(&b, "qadoctor %s — analysis of %s, %s\n\n", r.Tool.Version, r.Analyzed, fmtDuration(r.DurationMS))
+	} else {
+		fmt.Fprintf(&b, "qadoctor %s — profile %s (%s), %d endpoints, %s\n\n",
+			r.Tool.Version, r.Profile.Version, r.Profile.Name, r.Endpoints, fmtDuration(r.DurationMS))
+	}
 	if r.Verdict == nil {
 		b.WriteString("Nothing found that would end a Quick Assist session.\n\n")
 	} else {
@@ -131,7 +139,7 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 	}
 	b.WriteString("Checks:\n")
 	for _, f := range r.Findings {
-		fmt.Fprintf(&b, "%s  %-15s %s\n", label[f.Status], f.ID, f.Summary)
+		fmt.Fprintf(&b, "%s  %-16s %s\n", label[f.Status], f.ID, f.Summary)
 		for _, g := range groupEvidence(f.Evidence, opts.Verbose) {
 			fmt.Fprintf(&b, "         %-5s %s: %s\n", g.status, g.subjects(), g.detail)
 		}

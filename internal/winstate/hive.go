@@ -143,3 +143,12 @@ func (h *Hive) SubKeys(key string) ([]string, error) {
 	sort.Strings(names)
 	return names, nil
 }
+
+// Remove deletes a key and its subtree (for tests that build machines).
+func (h *Hive) Remove(key string) {
+	k, err := NormalizeKey(key)
+	if err != nil {
+		panic(err)
+	}
+	h.deleteKey(k)
+}

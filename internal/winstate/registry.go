@@ -203,3 +203,6 @@ func NormalizeKey(key string) (string, error) {
 	}
 	return short + `\` + rest, nil
 }
+
+// ErrNotWindows says the live system state exists only on Windows.
+var ErrNotWindows = errors.New("the live Windows registry exists only on Windows; run qadoctor collect there and analyze the file here")

@@ -1,0 +1,140 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/winstate"
+)
+
+const (
+	titleQuickAssist = "The Quick Assist app from the Microsoft Store is installed"
+	titleWebView2    = "The WebView2 runtime Quick Assist is built on is installed"
+)
+
+// quickAssistFamily prefixes the package full names of the Store app
+// (package family MicrosoftCorporationII.QuickAssist_8wekyb3d8bbwe,
+// Store ID 9P7BP5VNWKX5; REFERENCE.md "Quick Assist").
+const quickAssistFamily = "MicrosoftCorporationII.QuickAssist_"
+
+// installFix is the reinstall the guide walks people through, as commands.
+var installFix = []string{
+	"Install it from the Microsoft Store (search \"Quick Assist\"), or as administrator: winget install --id 9P7BP5VNWKX5 --source msstore --accept-package-agreements --accept-source-agreements",
+	"Then start Quick Assist from the Start menu (not C:\\Windows\\System32\\quickassist.exe).",
+}
+
+// packageVersion reads the version out of a package full name:
+// Name_Version_Arch_ResourceId_PublisherId.
+func packageVersion(fullName string) (version, arch string) {
+	parts := strings.Split(fullName, "_")
+	if len(parts) >= 3 {
+		return parts[1], parts[2]
+	}
+	return "", ""
+}
+
+func judgeQuickAssist(f *facts.Facts) finding.Finding {
+	if fd := systemSkip(f); fd != nil {
+		return *fd
+	}
+	var ev []finding.Evidence
+	var found []string
+	covered := false
+	for _, l := range f.System.SubKeys {
+		if !strings.EqualFold(l.Key, winstate.KeyAppxUserPackages) && !strings.EqualFold(l.Key, winstate.KeyAppxAllUsers) {
+			continue
+		}
+		if l.State != facts.ValueUnknown {
+			covered = true
+		}
+		for _, n := range l.Names {
+			if strings.HasPrefix(n, quickAssistFamily) {
+				v, arch := packageVersion(n)
+				found = append(found, v)
+				ev = append(ev, finding.Evidence{Subject: l.Key, Status: finding.Pass, Detail: fmt.Sprintf("%s (version %s, %s)", n, v, arch), Facts: n})
+			}
+		}
+	}
+	legacy := false
+	for _, file := range f.System.Files {
+		if strings.EqualFold(file.Path, winstate.LegacyQuickAssistPath) && file.Exists {
+			legacy = true
+			ev = append(ev, finding.Evidence{Subject: file.Path, Status: finding.Warn, Detail: "the retired built-in Quick Assist is still present", Facts: file})
+		}
+	}
+	if !covered {
+		return uncovered(winstate.KeyAppxUserPackages, winstate.KeyAppxAllUsers)
+	}
+	switch {
+	case len(found) > 0 && legacy:
+		return finding.Finding{Status: finding.Warn, Reason: "quickassist-legacy-present", Evidence: ev,
+			Summary: "The Store app is installed (" + strings.Join(found, ", ") + "), and the retired built-in quickassist.exe is still there.",
+			Cause:   "A shortcut to C:\\Windows\\System32\\quickassist.exe starts the retired app, which can no longer connect.",
+			Fix:     []string{"Start Quick Assist from the Start menu, or remove the old one: Settings > Apps > Optional features > Quick Assist > Uninstall."}}
+	case len(found) > 0:
+		return finding.Finding{Status: finding.Pass, Evidence: ev, Summary: "The Store app is installed (version " + strings.Join(found, ", ") + ")."}
+	case legacy:
+		return finding.Finding{Status: finding.Fail, Reason: "quickassist-legacy-only", Evidence: ev,
+			Summary: "Only the retired built-in Quick Assist is installed.",
+			Cause:   "The built-in Quick Assist was retired; it cannot meet Microsoft's security requirements and ends sessions. The Microsoft Store app replaces it.",
+			Fix:     installFix}
+	}
+	return finding.Finding{Status: finding.Fail, Reason: "quickassist-missing", Evidence: ev,
+		Summary: "The Quick Assist app is not installed for this user or for all users.",
+		Cause:   "Without the Microsoft Store app there is no current Quick Assist to connect with. (Run as SYSTEM, for example from Intune, only apps provisioned for all users are seen.)",
+		Fix:     installFix}
+}
+
+// webView2Missing lists the pv values the WebView2 documentation says mean
+// "not installed" ("Detect if a WebView2 Runtime is already installed").
+func webView2Missing(pv string) bool {
+	pv = strings.TrimSpace(pv)
+	return pv == "" || pv == "null" || pv == "0.0.0.0"
+}
+
+func judgeWebView2(f *facts.Facts) finding.Finding {
+	if fd := systemSkip(f); fd != nil {
+		return *fd
+	}
+	var ev []finding.Evidence
+	var version string
+	covered := false
+	for _, k := range []string{winstate.KeyWebView2Machine, winstate.KeyWebView2Machine64, winstate.KeyWebView2User} {
+		pv, rv := regString(f.System, k, "pv")
+		if rv.State == facts.ValueUnknown {
+			continue
+		}
+		covered = true
+		st := finding.Skip
+		if !webView2Missing(pv) {
+			st = finding.Pass
+			if version == "" {
+				version = pv
+			}
+		}
+		ev = append(ev, finding.Evidence{Subject: k + ` pv`, Status: st, Detail: describe(rv), Facts: rv})
+	}
+	if !covered {
+		return uncovered(winstate.KeyWebView2Machine)
+	}
+	if version != "" {
+		return finding.Finding{Status: finding.Pass, Evidence: ev, Summary: "WebView2 runtime " + version + " is installed."}
+	}
+	b := buildOf(f.System)
+	fd := finding.Finding{Evidence: ev, Reason: "webview2-missing",
+		Summary: "The WebView2 runtime is not installed.",
+		Fix: []string{
+			"Install the Evergreen WebView2 runtime: winget install --id Microsoft.EdgeWebView2Runtime, or the bootstrapper from Microsoft's WebView2 page.",
+			"Then start Quick Assist again.",
+		}}
+	if b.Known && !b.Server && b.Build >= 22000 {
+		fd.Status = finding.Fail
+		fd.Cause = "Windows 11 ships WebView2 built in; its absence means it was removed or is broken, and Quick Assist, which is built on it, cannot run."
+		return fd
+	}
+	fd.Status = finding.Warn
+	fd.Cause = "Quick Assist is built on WebView2. On Windows 10 it installs the runtime at first start; if that is blocked (no admin rights, a blocked download), it cannot run."
+	return fd
+}

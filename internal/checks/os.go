@@ -1,0 +1,664 @@
+package checks
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/winstate"
+)
+
+const (
+	titleSchannel = "SCHANNEL lets Windows use TLS 1.2"
+	titleWinHTTP  = "WinHTTP's default protocols include TLS 1.2"
+	titleInet     = "Internet Settings allow TLS 1.2"
+	titleDotNet   = ".NET Framework uses the system's TLS versions"
+	titleCipher   = "The cipher-suite order policy leaves a suite Microsoft accepts"
+	titleFIPS     = "FIPS mode"
+	titleVersion  = "This Windows version is supported"
+)
+
+// systemSkip returns a finding for a check that has no system state to
+// judge, or nil when there is state.
+func systemSkip(f *facts.Facts) *finding.Finding {
+	s := f.System
+	switch s.State {
+	case facts.SystemRead:
+		return nil
+	case facts.SystemNotWindows:
+		return &finding.Finding{Status: finding.Skip, Summary: "Not Windows: run qadoctor on the Windows PC, or analyze a snapshot or .reg export from it."}
+	case facts.SystemError:
+		return &finding.Finding{Status: finding.Error, Reason: "system-unreadable", Summary: "Could not read the system state.", Cause: s.Error}
+	}
+	return &finding.Finding{Status: finding.Skip, Summary: "Not checked."}
+}
+
+// uncovered is the finding for a .reg export that lacks the keys a check
+// reads.
+func uncovered(keys ...string) finding.Finding {
+	return finding.Finding{
+		Status:  finding.Skip,
+		Summary: "The export does not include " + strings.Join(keys, " or ") + ".",
+		Fix:     []string{"Export the key with regedit (File > Export, selected branch) or run qadoctor collect on the PC, and analyze that file."},
+	}
+}
+
+// regValue reads a recorded value as a number; ok is false when it is not
+// set (or is not a number, which rv.Display then shows).
+func regNumber(s facts.System, key, name string) (n uint64, rv facts.RegValue, ok bool) {
+	rv = winstate.Lookup(s, key, name)
+	v, set := winstate.FromFact(rv)
+	if !set {
+		return 0, rv, false
+	}
+	n, err := v.Uint()
+	return n, rv, err == nil
+}
+
+func regString(s facts.System, key, name string) (string, facts.RegValue) {
+	rv := winstate.Lookup(s, key, name)
+	v, set := winstate.FromFact(rv)
+	if !set {
+		return "", rv
+	}
+	return v.String(), rv
+}
+
+// describe says how a value reads in evidence: "Enabled=0x0" or "Enabled not set".
+func describe(rv facts.RegValue) string {
+	switch rv.State {
+	case facts.ValueSet:
+		if v, ok := winstate.FromFact(rv); ok {
+			if n, err := v.Uint(); err == nil && (rv.Type == "REG_DWORD" || rv.Type == "REG_QWORD") {
+				return fmt.Sprintf("%s=0x%x", rv.Name, n)
+			}
+		}
+		return fmt.Sprintf("%s=%q", rv.Name, rv.Display)
+	case facts.ValueUnknown:
+		return rv.Name + " not in the export"
+	case facts.ValueError:
+		return rv.Name + " unreadable: " + rv.Error
+	}
+	return rv.Name + " not set"
+}
+
+// windowsBuild is what the checks need to know of the Windows version.
+type windowsBuild struct {
+	Known   bool
+	Build   int
+	UBR     uint64
+	Server  bool   // InstallationType Server or Server Core
+	Edition string // EditionID
+	Product string // ProductName (says "Windows 10" on Windows 11)
+	Display string // DisplayVersion (20H2 and later)
+	Covered bool   // the source includes CurrentVersion
+}
+
+// buildOf reads the build from HKLM\...\Windows NT\CurrentVersion.
+func buildOf(s facts.System) windowsBuild {
+	k := winstate.KeyCurrentVersion
+	var b windowsBuild
+	num, rv := regString(s, k, "CurrentBuildNumber")
+	b.Covered = rv.State != facts.ValueUnknown
+	if n, err := strconv.Atoi(strings.TrimSpace(num)); err == nil {
+		b.Known, b.Build = true, n
+	}
+	b.UBR, _, _ = regNumber(s, k, "UBR")
+	it, _ := regString(s, k, "InstallationType")
+	b.Server = strings.HasPrefix(it, "Server")
+	b.Edition, _ = regString(s, k, "EditionID")
+	b.Product, _ = regString(s, k, "ProductName")
+	b.Display, _ = regString(s, k, "DisplayVersion")
+	return b
+}
+
+// Name is how people know this build: ProductName corrected for Windows
+// 11, whose ProductName still says Windows 10 (build 22000 and later).
+func (b windowsBuild) Name() string {
+	if !b.Known {
+		return "an unknown Windows build"
+	}
+	name := b.Product
+	if !b.Server && b.Build >= 22000 {
+		name = strings.Replace(name, "Windows 10", "Windows 11", 1)
+	}
+	if name == "" {
+		name = "Windows"
+	}
+	s := fmt.Sprintf("%s build %d", name, b.Build)
+	if b.UBR > 0 {
+		s += fmt.Sprintf(".%d", b.UBR)
+	}
+	if b.Display != "" {
+		s += " (" + b.Display + ")"
+	}
+	return s
+}
+
+// schannelDefault is a protocol's state when its registry values are
+// absent, by build (learn.microsoft.com/windows/win32/secauthn/protocols-in-tls-ssl--schannel-ssp-):
+// TLS 1.2 on from Windows 8 / Server 2012 (build 9200); TLS 1.3 only on
+// Windows 11 (22000) and Server 2022 (20348) and later; TLS 1.0 and 1.1 on;
+// SSL 3.0 off on every supported build.
+func schannelDefault(version string, b windowsBuild) (on bool, why string) {
+	switch version {
+	case "SSL 3.0":
+		return false, "off by default"
+	case "TLS 1.0", "TLS 1.1":
+		return true, "on by default (deprecated)"
+	case "TLS 1.2":
+		if b.Known && b.Build < 9200 {
+			return false, "off by default before Windows 8 / Server 2012"
+		}
+		return true, "on by default"
+	case "TLS 1.3":
+		switch {
+		case !b.Known:
+			return false, "on by default on Windows 11 and Server 2022 and later"
+		case b.Server && b.Build >= 20348, !b.Server && b.Build >= 22000:
+			return true, "on by default"
+		}
+		return false, "not supported by this build (Windows 11 and Server 2022 and later have it)"
+	}
+	return false, ""
+}
+
+func judgeSchannel(f *facts.Facts) finding.Finding {
+	if fd := systemSkip(f); fd != nil {
+		return *fd
+	}
+	b := buildOf(f.System)
+	var ev []finding.Evidence
+	var statuses []finding.Status
+	covered := false
+	tls12 := ""
+	for _, ver := range winstate.SchannelVersions {
+		key := winstate.KeySchannelProtocols + `\` + ver + `\Client`
+		en, enRV, enSet := regNumber(f.System, key, "Enabled")
+		dbd, dbdRV, dbdSet := regNumber(f.System, key, "DisabledByDefault")
+		if enRV.State != facts.ValueUnknown || dbdRV.State != facts.ValueUnknown {
+			covered = true
+		}
+		def, defWhy := schannelDefault(ver, b)
+		// Enabled=0: never. Enabled≠0 and DisabledByDefault≠0: only for
+		// callers that ask for it. Absent: the build's default
+		// (learn.microsoft.com/windows-server/security/tls/tls-registry-settings).
+		var state string
+		switch {
+		case enRV.State == facts.ValueUnknown && dbdRV.State == facts.ValueUnknown:
+			state = "unknown (not in the export)"
+		case enSet && en == 0:
+			state = "off"
+		case dbdSet && dbd != 0:
+			state = "only for apps that ask for it explicitly"
+		case enSet:
+			state = "on"
+		case def:
+			state = "on (Windows default)"
+		default:
+			state = "off (Windows default)"
+		}
+		st := finding.Pass
+		switch {
+		case ver == "TLS 1.2" && (state == "off" || strings.HasPrefix(state, "only") || state == "off (Windows default)"):
+			st = finding.Fail
+			tls12 = state
+		case ver == "TLS 1.3" && def && (state == "off" || strings.HasPrefix(state, "only")):
+			st = finding.Warn
+		case strings.HasPrefix(state, "unknown"):
+			st = finding.Skip
+		}
+		statuses = append(statuses, st)
+		ev = append(ev, finding.Evidence{
+			Subject: `SCHANNEL\Protocols\` + ver + `\Client`,
+			Status:  st,
+			Detail:  fmt.Sprintf("%s, %s: %s (%s for %s)", describe(enRV), describe(dbdRV), state, defWhy, b.Name()),
+			Facts:   []facts.RegValue{enRV, dbdRV},
+		})
+	}
+	if !covered {
+		return uncovered(`HKLM\` + strings.TrimPrefix(winstate.KeySchannelProtocols, `HKLM\`))
+	}
+	fd := finding.Finding{Status: finding.Worst(statuses...), Evidence: ev}
+	switch fd.Status {
+	case finding.Fail:
+		key := winstate.KeySchannelProtocols + `\TLS 1.2\Client`
+		fd.Reason = "schannel-tls12-off"
+		fd.Summary = "TLS 1.2 is " + tls12 + " in SCHANNEL."
+		fd.Cause = fmt.Sprintf("SCHANNEL, the TLS of Windows itself, has TLS 1.2 %s, so the parts of Windows that Quick Assist relies on cannot make the connection Microsoft requires.", tls12)
+		if strings.HasSuffix(tls12, "(Windows default)") {
+			fd.Cause += " This Windows build predates TLS 1.2 as a default."
+		} else {
+			fd.Cause += " Someone set this in the registry or a legacy group policy."
+		}
+		fd.Fix = []string{
+			fmt.Sprintf(`As administrator: reg add "%s" /v Enabled /t REG_DWORD /d 1 /f`, key),
+			fmt.Sprintf(`As administrator: reg add "%s" /v DisabledByDefault /t REG_DWORD /d 0 /f`, key),
+			"Restart Windows (SCHANNEL reads these values at start).",
+			"If a group policy sets them, they come back: ask IT to change the policy.",
+		}
+	case finding.Warn:
+		fd.Reason = "schannel-tls13-off"
+		fd.Summary = "TLS 1.2 is on; TLS 1.3 is switched off although this build supports it."
+		fd.Cause = "TLS 1.3 is turned off in SCHANNEL. Quick Assist works with TLS 1.2, but Microsoft is moving services to TLS 1.3."
+		fd.Fix = []string{fmt.Sprintf(`Remove the Enabled and DisabledByDefault values under %s\TLS 1.3\Client to get the Windows default.`, winstate.KeySchannelProtocols)}
+	default:
+		fd.Summary = "TLS 1.2 is on in SCHANNEL for " + b.Name() + "."
+	}
+	return fd
+}
+
+// Protocol bits of WinHTTP's DefaultSecureProtocols and Internet Settings'
+// SecureProtocols (Microsoft KB3140245).
+var protocolBits = []struct {
+	bit  uint64
+	name string
+}{
+	{0x8, "SSL 2.0"}, {0x20, "SSL 3.0"}, {0x80, "TLS 1.0"}, {0x200, "TLS 1.1"}, {0x800, "TLS 1.2"}, {0x2000, "TLS 1.3"},
+}
+
+const bitTLS12 = 0x800
+
+func decodeProtocols(mask uint64) string {
+	var on []string
+	for _, p := range protocolBits {
+		if mask&p.bit != 0 {
+			on = append(on, p.name)
+		}
+	}
+	if len(on) == 0 {
+		return "no protocol"
+	}
+	return strings.Join(on, ", ")
+}
+
+// maskSource is one place a protocol mask can be set.
+type maskSource struct {
+	key, name, label string
+}
+
+func judgeWinHTTP(f *facts.Facts) finding.Finding {
+	if fd := systemSkip(f); fd != nil {
+		return *fd
+	}
+	b := buildOf(f.System)
+	sources := []maskSource{
+		{winstate.KeyWinHTTP, "DefaultSecureProtocols", "64-bit apps"},
+		{winstate.KeyWinHTTP32, "DefaultSecureProtocols", "32-bit apps (Wow6432Node)"},
+	}
+	var ev []finding.Evidence
+	var statuses []finding.Status
+	var bad []string
+	covered := false
+	for _, src := range sources {
+		mask, rv, set := regNumber(f.System, src.key, src.name)
+		st, detail := finding.Pass, ""
+		switch {
+		case rv.State == facts.ValueUnknown:
+			st, detail = finding.Skip, "not in the export"
+		case set && mask&bitTLS12 == 0:
+			st, detail = finding.Fail, fmt.Sprintf("0x%x = %s: TLS 1.2 is missing", mask, decodeProtocols(mask))
+			bad = append(bad, src.label)
+		case set:
+			detail = fmt.Sprintf("0x%x = %s", mask, decodeProtocols(mask))
+		case b.Known && b.Build < 9600:
+			// Before Windows 8.1 WinHTTP defaults to SSL 3.0 and TLS 1.0 (KB3140245).
+			st, detail = finding.Fail, "not set: this build's default is SSL 3.0 and TLS 1.0 only"
+			bad = append(bad, src.label)
+		default:
+			detail = "not set: the Windows default, which includes TLS 1.2"
+		}
+		if rv.State != facts.ValueUnknown {
+			covered = true
+		}
+		statuses = append(statuses, st)
+		ev = append(ev, finding.Evidence{Subject: src.key + ` ` + src.name + ` (` + src.label + `)`, Status: st, Detail: detail, Facts: rv})
+	}
+	if !covered {
+		return uncovered(winstate.KeyWinHTTP)
+	}
+	fd := finding.Finding{Status: finding.Worst(statuses...), Evidence: ev}
+	if fd.Status != finding.Fail {
+		fd.Summary = "WinHTTP's default protocols include TLS 1.2."
+		return fd
+	}
+	fd.Reason = "winhttp-no-tls12"
+	fd.Summary = "WinHTTP's DefaultSecureProtocols leaves out TLS 1.2 for " + strings.Join(bad, " and ") + "."
+	fd.Cause = "Windows components that use WinHTTP with the default protocols (sign-in, updates, the older Quick Assist) cannot speak TLS 1.2, which Microsoft's services require."
+	fd.Fix = []string{
+		fmt.Sprintf(`As administrator: reg add "%s" /v DefaultSecureProtocols /t REG_DWORD /d 0xA00 /f`, winstate.KeyWinHTTP),
+		fmt.Sprintf(`As administrator: reg add "%s" /v DefaultSecureProtocols /t REG_DWORD /d 0xA00 /f`, winstate.KeyWinHTTP32),
+		"0xA00 is TLS 1.1 and TLS 1.2 (Microsoft KB3140245); on Windows 11 use 0x2A00 to add TLS 1.3. Restart the app afterwards.",
+	}
+	return fd
+}
+
+func judgeInet(f *facts.Facts) finding.Finding {
+	if fd := systemSkip(f); fd != nil {
+		return *fd
+	}
+	// The first set value in this order is the one WinINet uses: machine
+	// policy, user policy, then the user's own setting, then the machine's.
+	sources := []maskSource{
+		{winstate.KeyInetPolicyMachine, "SecureProtocols", "machine policy"},
+		{winstate.KeyInetPolicyUser, "SecureProtocols", "user policy"},
+		{winstate.KeyInetUser, "SecureProtocols", "this user"},
+		{winstate.KeyInetMachine, "SecureProtocols", "this machine"},
+	}
+	var ev []finding.Evidence
+	var effective *maskSource
+	var effMask uint64
+	covered := false
+	for i, src := range sources {
+		mask, rv, set := regNumber(f.System, src.key, src.name)
+		if rv.State != facts.ValueUnknown {
+			covered = true
+		}
+		detail := describe(rv)
+		if set {
+			detail = fmt.Sprintf("0x%x = %s", mask, decodeProtocols(mask))
+			if effective == nil {
+				effective, effMask = &sources[i], mask
+				detail += " (in effect)"
+			} else {
+				detail += " (overridden by the " + effective.label + ")"
+			}
+		}
+		ev = append(ev, finding.Evidence{Subject: src.key + ` ` + src.name + ` (` + src.label + `)`, Status: finding.Pass, Detail: detail, Facts: rv})
+	}
+	if !covered {
+		return uncovered(winstate.KeyInetMachine, winstate.KeyInetUser)
+	}
+	switch {
+	case effective == nil:
+		return finding.Finding{Status: finding.Pass, Summary: "SecureProtocols is not set anywhere: the Windows default, which includes TLS 1.2.", Evidence: ev}
+	case effMask&bitTLS12 != 0:
+		return finding.Finding{Status: finding.Pass, Summary: fmt.Sprintf("SecureProtocols (%s) allows %s.", effective.label, decodeProtocols(effMask)), Evidence: ev}
+	}
+	for i := range ev {
+		if strings.HasSuffix(ev[i].Detail, "(in effect)") {
+			ev[i].Status = finding.Fail
+		}
+	}
+	fix := []string{"Open Internet Options > Advanced and tick \"Use TLS 1.2\" (and \"Use TLS 1.3\"), then restart the app."}
+	if strings.Contains(effective.label, "policy") {
+		fix = []string{"The setting comes from a group policy (\"Turn off encryption support\"): ask IT to allow TLS 1.2 in it."}
+	}
+	return finding.Finding{
+		Status:   finding.Fail,
+		Reason:   "inet-no-tls12",
+		Summary:  fmt.Sprintf("SecureProtocols (%s) allows only %s.", effective.label, decodeProtocols(effMask)),
+		Cause:    "Internet Settings leave out TLS 1.2, so Windows components that use WinINet (sign-in windows, older apps) cannot reach Microsoft's services. Edge and WebView2 do not use this setting.",
+		Fix:      fix,
+		Evidence: ev,
+	}
+}
+
+func judgeDotNet(f *facts.Facts) finding.Finding {
+	if fd := systemSkip(f); fd != nil {
+		return *fd
+	}
+	var ev []finding.Evidence
+	var statuses []finding.Status
+	covered := false
+	for _, k := range []string{winstate.KeyDotNet4, winstate.KeyDotNet4W, winstate.KeyDotNet2, winstate.KeyDotNet2W} {
+		for _, name := range []string{"SchUseStrongCrypto", "SystemDefaultTlsVersions"} {
+			n, rv, set := regNumber(f.System, k, name)
+			if rv.State == facts.ValueUnknown {
+				continue
+			}
+			covered = true
+			st := finding.Pass
+			detail := describe(rv) + ": the default for apps built for .NET 4.7 and later"
+			if set {
+				detail = describe(rv)
+				if n != 1 {
+					st = finding.Warn
+					detail += ": older TLS for .NET apps (recommended 1)"
+				}
+			}
+			statuses = append(statuses, st)
+			ev = append(ev, finding.Evidence{Subject: k + ` ` + name, Status: st, Detail: detail, Facts: rv})
+		}
+	}
+	if !covered {
+		return uncovered(winstate.KeyDotNet4)
+	}
+	fd := finding.Finding{Status: finding.Worst(statuses...), Evidence: ev}
+	if fd.Status == finding.Pass {
+		fd.Summary = ".NET Framework is not held to old TLS versions."
+		return fd
+	}
+	fd.Reason = "dotnet-old-tls"
+	fd.Summary = ".NET Framework is told to avoid the system's TLS versions."
+	fd.Cause = "A value set to 0 keeps .NET Framework apps (some helpdesk and remote-support tools) on TLS 1.0. Quick Assist itself does not use .NET, so this does not end its sessions."
+	fd.Fix = []string{"Set SchUseStrongCrypto and SystemDefaultTlsVersions to 1 in all four places Microsoft lists (learn.microsoft.com/dotnet/framework/network-programming/tls)."}
+	return fd
+}
+
+// modernSuite matches a TLS 1.2 ECDHE suite with AES-GCM, which Microsoft's
+// services accept; older Windows builds append the curve (_P256).
+var modernSuite = regexp.MustCompile(`^TLS_ECDHE_(RSA|ECDSA)_WITH_AES_(128|256)_GCM_SHA(256|384)(_P(256|384|521))?$`)
+
+// usableCurves are curves Microsoft's endpoints offer for ECDHE.
+var usableCurves = map[string]bool{"curve25519": true, "nistp256": true, "nistp384": true}
+
+// maxFunctionsLength is the Group Policy limit on the Functions string
+// (learn.microsoft.com/windows-server/security/tls/manage-tls).
+const maxFunctionsLength = 1023
+
+func judgeCipherPolicy(f *facts.Facts) finding.Finding {
+	if fd := systemSkip(f); fd != nil {
+		return *fd
+	}
+	k := winstate.KeyCipherPolicy
+	funcs, fRV := regString(f.System, k, "Functions")
+	cRV := winstate.Lookup(f.System, k, "EccCurves")
+	if fRV.State == facts.ValueUnknown && cRV.State == facts.ValueUnknown {
+		return uncovered(k)
+	}
+	var curves []string
+	if v, ok := winstate.FromFact(cRV); ok {
+		curves = v.Strings()
+	}
+	ev := []finding.Evidence{
+		{Subject: k + ` Functions`, Status: finding.Pass, Detail: describe(fRV), Facts: fRV},
+		{Subject: k + ` EccCurves`, Status: finding.Pass, Detail: describe(cRV), Facts: cRV},
+	}
+	if fRV.State != facts.ValueSet && cRV.State != facts.ValueSet {
+		return finding.Finding{Status: finding.Pass, Summary: "No cipher-suite order policy: Windows uses its default order.", Evidence: ev}
+	}
+	var problems []string
+	var status finding.Status
+	if fRV.State == facts.ValueSet {
+		var modern []string
+		for _, s := range strings.Split(funcs, ",") {
+			if modernSuite.MatchString(strings.TrimSpace(s)) {
+				modern = append(modern, strings.TrimSpace(s))
+			}
+		}
+		switch {
+		case len(modern) == 0:
+			ev[0].Status, status = finding.Fail, finding.Fail
+			ev[0].Detail = fmt.Sprintf("%d suites, none of them TLS 1.2 ECDHE with AES-GCM", len(strings.Split(funcs, ",")))
+			problems = append(problems, "the suite order lists no TLS 1.2 ECDHE suite with AES-GCM, the kind Microsoft's services accept")
+		default:
+			ev[0].Detail = fmt.Sprintf("%d suites, including %s", len(strings.Split(funcs, ",")), strings.Join(modern, ", "))
+		}
+		if len(funcs) > maxFunctionsLength {
+			ev[0].Status, status = finding.Worst(ev[0].Status, finding.Warn), finding.Worst(status, finding.Warn)
+			problems = append(problems, fmt.Sprintf("the list is %d characters; Group Policy cuts it at %d", len(funcs), maxFunctionsLength))
+		}
+	}
+	if cRV.State == facts.ValueSet {
+		ok := false
+		for _, c := range curves {
+			ok = ok || usableCurves[strings.ToLower(c)]
+		}
+		if !ok {
+			ev[1].Status, status = finding.Fail, finding.Fail
+			problems = append(problems, "the curve list has none of curve25519, NistP256 or NistP384, so no ECDHE key exchange can be made")
+		}
+		ev[1].Detail = "EccCurves = " + strings.Join(curves, ", ")
+	}
+	if status == finding.Pass {
+		return finding.Finding{Status: finding.Pass, Summary: "The cipher-suite order policy keeps a suite and a curve Microsoft accepts.", Evidence: ev}
+	}
+	return finding.Finding{
+		Status:   status,
+		Reason:   "cipher-policy-no-modern-suite",
+		Summary:  "The cipher-suite order policy " + problems[0] + ".",
+		Cause:    "A group policy (\"SSL Cipher Suite Order\" / \"ECC Curve Order\") decides which suites SCHANNEL may use: " + strings.Join(problems, "; ") + ".",
+		Fix:      []string{"Ask IT to add TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (and the 256-bit ones) and the curves NistP256 and curve25519 to the policy, or remove the policy to get the Windows default; restart afterwards."},
+		Evidence: ev,
+	}
+}
+
+func judgeFIPS(f *facts.Facts) finding.Finding {
+	if fd := systemSkip(f); fd != nil {
+		return *fd
+	}
+	en, enRV, enSet := regNumber(f.System, winstate.KeyFIPS, "Enabled")
+	mdm, mdmRV, mdmSet := regNumber(f.System, winstate.KeyFIPS, "MDMEnabled")
+	old, oldRV, oldSet := regNumber(f.System, winstate.KeyLsa, "FIPSAlgorithmPolicy")
+	if enRV.State == facts.ValueUnknown && oldRV.State == facts.ValueUnknown {
+		return uncovered(winstate.KeyFIPS)
+	}
+	on := (enSet && en != 0) || (mdmSet && mdm != 0) || (oldSet && old != 0)
+	ev := []finding.Evidence{
+		{Subject: winstate.KeyFIPS + ` Enabled`, Detail: describe(enRV), Facts: enRV},
+		{Subject: winstate.KeyFIPS + ` MDMEnabled`, Detail: describe(mdmRV), Facts: mdmRV},
+		{Subject: winstate.KeyLsa + ` FIPSAlgorithmPolicy`, Detail: describe(oldRV), Facts: oldRV},
+	}
+	if !on {
+		return finding.Finding{Status: finding.Pass, Summary: "FIPS mode is off.", Evidence: ev}
+	}
+	for i := range ev {
+		ev[i].Status = finding.Warn
+	}
+	return finding.Finding{
+		Status:   finding.Warn,
+		Reason:   "fips-on",
+		Summary:  "FIPS mode is on (\"System cryptography: Use FIPS compliant algorithms\").",
+		Cause:    "FIPS mode limits Windows to FIPS-approved algorithms. TLS 1.2 with ECDHE and AES-GCM stays allowed, so it rarely ends Quick Assist sessions on its own, but together with a cipher-suite policy it can leave nothing Microsoft accepts.",
+		Fix:      []string{"If the PC does not have to be FIPS-compliant, ask IT to turn the policy off; otherwise check os.cipher-policy."},
+		Evidence: ev,
+	}
+}
+
+//go:embed windows-lifecycle.json
+var lifecycleJSON []byte
+
+type release struct {
+	Build         int    `json:"build"`
+	Kind          string `json:"kind"` // client, ltsc, server
+	Name          string `json:"name"`
+	End           string `json:"end"`
+	EndEnterprise string `json:"end_enterprise"`
+	ESU           string `json:"esu"`
+}
+
+type lifecycle struct {
+	Source   string    `json:"source"`
+	Date     string    `json:"date"`
+	Releases []release `json:"releases"`
+}
+
+// loadLifecycle parses the embedded table; a test proves it parses, so an
+// error here is a broken build.
+func loadLifecycle() (lifecycle, error) {
+	var l lifecycle
+	err := json.Unmarshal(lifecycleJSON, &l)
+	sort.Slice(l.Releases, func(i, j int) bool { return l.Releases[i].Build < l.Releases[j].Build })
+	return l, err
+}
+
+// kindOf says which servicing channel a build's edition follows.
+func kindOf(b windowsBuild) string {
+	switch {
+	case b.Server:
+		return "server"
+	case strings.HasSuffix(b.Edition, "EnterpriseS"), strings.HasSuffix(b.Edition, "EnterpriseSN"):
+		return "ltsc"
+	}
+	return "client"
+}
+
+func judgeVersion(f *facts.Facts) finding.Finding {
+	if fd := systemSkip(f); fd != nil {
+		return *fd
+	}
+	b := buildOf(f.System)
+	if !b.Covered {
+		return uncovered(winstate.KeyCurrentVersion)
+	}
+	if !b.Known {
+		return finding.Finding{Status: finding.Skip, Summary: "CurrentBuildNumber is not set or not a number."}
+	}
+	ev := []finding.Evidence{{Subject: winstate.KeyCurrentVersion, Status: finding.Pass,
+		Detail: fmt.Sprintf("%s, edition %s", b.Name(), b.Edition)}}
+	if b.Build < 10240 {
+		ev[0].Status = finding.Fail
+		return finding.Finding{
+			Status: finding.Fail, Reason: "os-too-old", Evidence: ev,
+			Summary: b.Name() + " is older than Windows 10.",
+			Cause:   "The current Quick Assist is a Microsoft Store app for Windows 10 and 11; this Windows cannot run it, and its TLS defaults predate TLS 1.2.",
+			Fix:     []string{"Upgrade to a supported Windows 11 release."},
+		}
+	}
+	l, err := loadLifecycle()
+	if err != nil {
+		return finding.Finding{Status: finding.Error, Summary: "The built-in lifecycle table is broken: " + err.Error()}
+	}
+	kind := kindOf(b)
+	var row *release
+	newest := 0
+	for i, r := range l.Releases {
+		if r.Kind == kind {
+			newest = max(newest, r.Build)
+			if r.Build == b.Build {
+				row = &l.Releases[i]
+			}
+		}
+	}
+	now := f.Started
+	if now.IsZero() {
+		now = time.Now()
+	}
+	switch {
+	case row == nil && b.Build > newest:
+		return finding.Finding{Status: finding.Pass, Evidence: ev, Summary: fmt.Sprintf("%s is newer than the lifecycle table (dated %s).", b.Name(), l.Date)}
+	case row == nil:
+		return finding.Finding{Status: finding.Warn, Reason: "os-unsupported", Evidence: ev,
+			Summary: fmt.Sprintf("%s is an older release that Microsoft no longer services.", b.Name()),
+			Cause:   "An unserviced Windows misses the security and root-certificate updates Microsoft's services expect.",
+			Fix:     []string{"Install the latest feature update from Settings > Windows Update."}}
+	}
+	end := row.End
+	if row.EndEnterprise != "" && (strings.HasPrefix(b.Edition, "Enterprise") || strings.HasPrefix(b.Edition, "Education") || strings.HasPrefix(b.Edition, "IoTEnterprise")) {
+		end = row.EndEnterprise
+	}
+	endDate, err := time.Parse(time.DateOnly, end)
+	if err != nil || now.Before(endDate.AddDate(0, 0, 1)) {
+		ev[0].Detail += fmt.Sprintf(": %s, serviced until %s", row.Name, end)
+		return finding.Finding{Status: finding.Pass, Evidence: ev, Summary: fmt.Sprintf("%s (%s) is serviced until %s.", row.Name, b.Name(), end)}
+	}
+	ev[0].Status = finding.Warn
+	ev[0].Detail += fmt.Sprintf(": %s, servicing ended %s", row.Name, end)
+	fd := finding.Finding{Status: finding.Warn, Reason: "os-unsupported", Evidence: ev,
+		Summary: fmt.Sprintf("%s reached the end of servicing on %s.", row.Name, end),
+		Cause:   "An unserviced Windows misses the security and root-certificate updates Microsoft's services expect; Quick Assist problems on it are not fixed by Microsoft.",
+		Fix:     []string{"Install the latest feature update from Settings > Windows Update, or upgrade to Windows 11."},
+	}
+	if row.ESU != "" {
+		fd.Cause += " Devices enrolled in " + row.ESU + " still receive security updates."
+	}
+	return fd
+}

@@ -1,0 +1,183 @@
+package checks
+
+// Snapshot fixtures in testdata/snapshots/ are written from the machines
+// below; regenerate them after changing a machine with:
+//
+//	go test ./internal/checks -run TestSystemChecks -update
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/winstate"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/snapshots/")
+
+// machine builds a registry: a healthy Windows 11 25H2 unless mods change it.
+func machine(mods ...func(*winstate.Hive)) *winstate.Hive {
+	h := winstate.NewHive()
+	cv := winstate.KeyCurrentVersion
+	h.Set(cv, "ProductName", winstate.StringValue("Windows 10 Pro")) // sic: Windows 11 says 10 here
+	h.Set(cv, "EditionID", winstate.StringValue("Professional"))
+	h.Set(cv, "InstallationType", winstate.StringValue("Client"))
+	h.Set(cv, "DisplayVersion", winstate.StringValue("25H2"))
+	h.Set(cv, "CurrentBuildNumber", winstate.StringValue("26200"))
+	h.Set(cv, "UBR", winstate.DWORDValue(7171))
+	h.Set(winstate.KeyAppxUserPackages+`\MicrosoftCorporationII.QuickAssist_2.0.35.0_x64__8wekyb3d8bbwe`, "", winstate.StringValue(""))
+	h.Set(winstate.KeyWebView2Machine, "pv", winstate.StringValue("142.0.3595.94"))
+	h.Set(winstate.KeyFIPS, "Enabled", winstate.DWORDValue(0))
+	h.Set(winstate.KeyInetUser, "SecureProtocols", winstate.DWORDValue(0x2A80))
+	for _, m := range mods {
+		m(h)
+	}
+	return h
+}
+
+func build(number, product, edition, install, display string) func(*winstate.Hive) {
+	return func(h *winstate.Hive) {
+		cv := winstate.KeyCurrentVersion
+		h.Set(cv, "CurrentBuildNumber", winstate.StringValue(number))
+		h.Set(cv, "ProductName", winstate.StringValue(product))
+		h.Set(cv, "EditionID", winstate.StringValue(edition))
+		h.Set(cv, "InstallationType", winstate.StringValue(install))
+		h.Set(cv, "DisplayVersion", winstate.StringValue(display))
+	}
+}
+
+func set(key, name string, v winstate.Value) func(*winstate.Hive) {
+	return func(h *winstate.Hive) { h.Set(key, name, v) }
+}
+
+// without removes a key and its subtree.
+func without(key string) func(*winstate.Hive) {
+	return func(h *winstate.Hive) { h.Remove(key) }
+}
+
+var schannel12 = winstate.KeySchannelProtocols + `\TLS 1.2\Client`
+
+func TestSystemChecks(t *testing.T) {
+	now := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		hive   *winstate.Hive
+		legacy bool // the retired quickassist.exe exists
+		want   map[string]finding.Status
+		reason map[string]string
+	}{
+		{"windows 11 healthy", machine(), false,
+			map[string]finding.Status{"os.schannel": finding.Pass, "os.winhttp": finding.Pass, "os.inet": finding.Pass, "os.dotnet": finding.Pass,
+				"os.cipher-policy": finding.Pass, "os.fips": finding.Pass, "os.version": finding.Pass, "app.quickassist": finding.Pass, "app.webview2": finding.Pass}, nil},
+		{"windows 10 22H2 healthy but past end of servicing", machine(build("19045", "Windows 10 Pro", "Professional", "Client", "22H2")), false,
+			map[string]finding.Status{"os.schannel": finding.Pass, "os.winhttp": finding.Pass, "os.version": finding.Warn, "app.quickassist": finding.Pass, "app.webview2": finding.Pass},
+			map[string]string{"os.version": "os-unsupported"}},
+		{"server 2016 with TLS 1.2 off", machine(build("14393", "Windows Server 2016 Standard", "ServerStandard", "Server", ""),
+			set(schannel12, "Enabled", winstate.DWORDValue(0)), set(schannel12, "DisabledByDefault", winstate.DWORDValue(1))), false,
+			map[string]finding.Status{"os.schannel": finding.Fail, "os.version": finding.Pass},
+			map[string]string{"os.schannel": "schannel-tls12-off"}},
+		{"TLS 1.2 only when asked", machine(set(schannel12, "DisabledByDefault", winstate.DWORDValue(1))), false,
+			map[string]finding.Status{"os.schannel": finding.Fail}, nil},
+		{"TLS 1.3 off on Windows 11", machine(set(winstate.KeySchannelProtocols+`\TLS 1.3\Client`, "Enabled", winstate.DWORDValue(0))), false,
+			map[string]finding.Status{"os.schannel": finding.Warn}, map[string]string{"os.schannel": "schannel-tls13-off"}},
+		{"FIPS on", machine(set(winstate.KeyFIPS, "Enabled", winstate.DWORDValue(1))), false,
+			map[string]finding.Status{"os.fips": finding.Warn}, map[string]string{"os.fips": "fips-on"}},
+		{"cipher policy without ECDHE-GCM", machine(set(winstate.KeyCipherPolicy, "Functions",
+			winstate.StringValue("TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,TLS_RSA_WITH_AES_128_CBC_SHA,TLS_RSA_WITH_3DES_EDE_CBC_SHA"))), false,
+			map[string]finding.Status{"os.cipher-policy": finding.Fail}, map[string]string{"os.cipher-policy": "cipher-policy-no-modern-suite"}},
+		{"cipher policy with a suffixed GCM suite", machine(set(winstate.KeyCipherPolicy, "Functions",
+			winstate.StringValue("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256_P256,TLS_RSA_WITH_AES_128_CBC_SHA"))), false,
+			map[string]finding.Status{"os.cipher-policy": finding.Pass}, nil},
+		{"curve policy without a usable curve", machine(set(winstate.KeyCipherPolicy, "EccCurves", winstate.MultiStringValue("NistP521"))), false,
+			map[string]finding.Status{"os.cipher-policy": finding.Fail}, nil},
+		{"WinHTTP mask 0xA0", machine(set(winstate.KeyWinHTTP, "DefaultSecureProtocols", winstate.DWORDValue(0xA0))), false,
+			map[string]finding.Status{"os.winhttp": finding.Fail}, map[string]string{"os.winhttp": "winhttp-no-tls12"}},
+		{"Internet Settings policy without TLS 1.2", machine(set(winstate.KeyInetPolicyMachine, "SecureProtocols", winstate.DWORDValue(0x280))), false,
+			map[string]finding.Status{"os.inet": finding.Fail}, map[string]string{"os.inet": "inet-no-tls12"}},
+		{".NET strong crypto off", machine(set(winstate.KeyDotNet4, "SchUseStrongCrypto", winstate.DWORDValue(0))), false,
+			map[string]finding.Status{"os.dotnet": finding.Warn}, nil},
+		{"Quick Assist missing", machine(without(winstate.KeyAppxUserPackages)), false,
+			map[string]finding.Status{"app.quickassist": finding.Fail}, map[string]string{"app.quickassist": "quickassist-missing"}},
+		{"only the retired Quick Assist", machine(without(winstate.KeyAppxUserPackages)), true,
+			map[string]finding.Status{"app.quickassist": finding.Fail}, map[string]string{"app.quickassist": "quickassist-legacy-only"}},
+		{"WebView2 missing on Windows 11", machine(set(winstate.KeyWebView2Machine, "pv", winstate.StringValue("0.0.0.0"))), false,
+			map[string]finding.Status{"app.webview2": finding.Fail}, map[string]string{"app.webview2": "webview2-missing"}},
+		{"Windows 7", machine(build("7601", "Windows 7 Professional", "Professional", "Client", "")), false,
+			map[string]finding.Status{"os.schannel": finding.Fail, "os.winhttp": finding.Fail, "os.version": finding.Fail}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			exists := func(string) bool { return tt.legacy }
+			sys := winstate.Collect(tt.hive, "live", "", exists)
+
+			// Go through a snapshot file, as analyze does: the fixture on
+			// disk is what is judged.
+			path := filepath.Join("testdata", "snapshots", strings.ReplaceAll(tt.name, " ", "-")+".json")
+			if *update {
+				var b bytes.Buffer
+				if err := winstate.WriteSnapshot(&b, &winstate.Snapshot{Schema: winstate.SnapshotSchema, Tool: "test", Collected: now, System: sys}); err != nil {
+					t.Fatal(err)
+				}
+				os.WriteFile(path, b.Bytes(), 0o644)
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to write the fixture)", err)
+			}
+			snap, reg, err := winstate.ReadSnapshot(path, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := &facts.Facts{Started: now, MinTLS: "1.2", System: winstate.Collect(reg, "snapshot", path, nil)}
+			f.System.Files = snap.System.Files // files are recorded, not re-read
+			byID := map[string]finding.Finding{}
+			for _, fd := range Judge(f, All()) {
+				byID[fd.ID] = fd
+			}
+			for id, want := range tt.want {
+				got := byID[id]
+				if got.Status != want {
+					t.Errorf("%s = %s (%s); want %s", id, got.Status, got.Summary, want)
+				}
+				if r := tt.reason[id]; r != "" && got.Reason != r {
+					t.Errorf("%s reason = %q; want %q", id, got.Reason, r)
+				}
+				if got.Status == finding.Fail && (len(got.Fix) == 0 || got.Cause == "") {
+					t.Errorf("%s fails without a cause and a fix", id)
+				}
+			}
+		})
+	}
+}
+
+func TestSystemChecksSkipOffWindows(t *testing.T) {
+	f := &facts.Facts{System: facts.System{State: facts.SystemNotWindows}}
+	cs, _ := Select(nil, nil)
+	for _, fd := range Judge(f, cs) {
+		if strings.HasPrefix(fd.ID, "os.") || strings.HasPrefix(fd.ID, "app.") {
+			if fd.Status != finding.Skip || !strings.Contains(fd.Summary, "Not Windows") {
+				t.Errorf("%s off Windows = %s %q; want skip saying so", fd.ID, fd.Status, fd.Summary)
+			}
+		}
+	}
+}
+
+func TestLifecycleTableParses(t *testing.T) {
+	l, err := loadLifecycle()
+	if err != nil || len(l.Releases) < 10 || l.Date == "" {
+		t.Fatalf("lifecycle table: %d rows, date %q, err %v", len(l.Releases), l.Date, err)
+	}
+	for _, r := range l.Releases {
+		for _, d := range []string{r.End, r.EndEnterprise} {
+			if _, err := time.Parse(time.DateOnly, d); d != "" && err != nil {
+				t.Errorf("%s: end %q is not a date", r.Name, d)
+			}
+		}
+	}
+}

@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/qadoctor/qadoctor/internal/checks"
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/profile"
+	"github.com/qadoctor/qadoctor/internal/winstate"
+)
+
+// AnalyzeOptions are analyze's flags.
+type AnalyzeOptions struct {
+	IO    IOStreams
+	Build BuildInfo
+
+	File    string
+	JSON    bool
+	Only    []string
+	Skip    []string
+	Verbose bool
+}
+
+func newCmdAnalyze(d *Deps) *cobra.Command {
+	opts := &AnalyzeOptions{IO: d.IO, Build: d.Build}
+	cmd := &cobra.Command{
+		Use:   "analyze FILE",
+		Short: "Judge a snapshot from qadoctor collect, or a regedit .reg export, on any machine",
+		Long: `analyze judges the Windows system state recorded in FILE - a snapshot written by qadoctor collect,
+or a .reg export from regedit - with the same checks as a live run. What only a live run can know
+(the network, the hosts file) is skipped, saying so. Keys missing from a .reg export are reported
+as not in the export, never as not set.`,
+		Example: `  qadoctor analyze snapshot.json
+  qadoctor analyze schannel.reg --json`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.File = args[0]
+			return runAnalyze(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&opts.JSON, "json", false, "write the report as JSON")
+	f.StringSliceVar(&opts.Only, "only", nil, "run only these check `IDS` (comma-separated)")
+	f.StringSliceVar(&opts.Skip, "skip", nil, "skip these check `IDS` (comma-separated)")
+	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "show the evidence of passing checks too")
+	return cmd
+}
+
+func runAnalyze(_ context.Context, opts *AnalyzeOptions) error {
+	sel, err := checks.Select(opts.Only, opts.Skip)
+	if err != nil {
+		return usageError{err}
+	}
+	start := time.Now()
+	data, err := os.ReadFile(opts.File)
+	if err != nil {
+		return usageErrorf("read %s: %w", opts.File, err)
+	}
+	if len(data) > winstate.MaxRegFileSize {
+		return usageErrorf("%s is larger than %d MiB; give the snapshot qadoctor collect wrote, or export only the keys asked for", opts.File, winstate.MaxRegFileSize>>20)
+	}
+	reg, source, err := winstate.Open(opts.File, data)
+	if err != nil {
+		return usageError{err}
+	}
+	p, err := profile.Default()
+	if err != nil {
+		return fmt.Errorf("built-in profile: %w", err)
+	}
+	f := &facts.Facts{
+		Started:  time.Now().UTC(),
+		Profile:  facts.ProfileInfo{Name: profile.EmbeddedName, Version: p.Version, Source: p.Source.URL, Date: p.Source.Date},
+		MinTLS:   p.MinTLS,
+		Hosts:    facts.HostsFile{State: facts.HostsNotSelected},
+		System:   winstate.Collect(reg, source, opts.File, nil),
+		Analyzed: opts.File,
+	}
+	return writeReport(opts.IO, opts.Build, f, sel, start, opts.JSON, opts.Verbose)
+}
