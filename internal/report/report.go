@@ -28,8 +28,8 @@ type Report struct {
 	Endpoints  int               `json:"endpoints"`
 	// Analyzed names the snapshot or .reg file judged instead of a live
 	// machine (qadoctor analyze).
-	Analyzed string `json:"analyzed,omitempty"`
-	Status     finding.Status    `json:"status"` // the worst finding's status
+	Analyzed string         `json:"analyzed,omitempty"`
+	Status   finding.Status `json:"status"` // the worst finding's status
 	// Verdict is the most likely cause: the first broken step of the chain.
 	Verdict  *Verdict          `json:"verdict,omitempty"`
 	Findings []finding.Finding `json:"findings"`

@@ -32,6 +32,7 @@ func fixture() *facts.Facts {
 		Profile:   facts.ProfileInfo{Name: profile.EmbeddedName, Version: "2026.11.1", Source: "https://learn.microsoft.com/", Date: "2024-07-01"},
 		MinTLS:    "1.2",
 		Hosts:     facts.HostsFile{State: facts.HostsRead, Path: `C:\Windows\System32\drivers\etc\hosts`, Lines: 22},
+		System:    facts.System{State: facts.SystemNotWindows},
 		Endpoints: []facts.EndpointFacts{
 			{
 				Endpoint: profile.Endpoint{Host: "*.support.services.microsoft.com", Probe: "remoteassistance.support.services.microsoft.com", Port: 443, Required: true, Purpose: "Remote Assistance Service", Issuers: []string{"Microsoft", "DigiCert"}},

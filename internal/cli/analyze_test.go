@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/testpeer"
+	"github.com/qadoctor/qadoctor/internal/winstate"
+)
+
+func regFixture(name string) string { return filepath.Join("..", "winstate", "testdata", name) }
+
+func TestAnalyzeRegExport(t *testing.T) {
+	tests := []struct {
+		file   string
+		code   int
+		status finding.Status
+	}{
+		{"schannel-tls12-off.reg", ExitFailed, finding.Fail},
+		{"schannel-tls12-on.reg", ExitOK, finding.Pass},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			code, out, errOut := runCLI(t, NetDeps{}, "analyze", regFixture(tt.file), "--json")
+			if code != tt.code {
+				t.Errorf("exit code = %d; want %d\n%s", code, tt.code, errOut)
+			}
+			r := decodeReport(t, out)
+			want(t, r, "os.schannel", tt.status, "")
+			// Live-only checks skip, saying why; keys outside the export skip too.
+			if f := want(t, r, "net.reach", finding.Skip, ""); !strings.Contains(f.Summary, "live run") {
+				t.Errorf("net.reach summary %q should say only a live run can know", f.Summary)
+			}
+			if f := want(t, r, "os.winhttp", finding.Skip, ""); !strings.Contains(f.Summary, "does not include") {
+				t.Errorf("os.winhttp summary %q should say the export lacks the key", f.Summary)
+			}
+			if r.Analyzed == "" {
+				t.Error("report does not name the analyzed file")
+			}
+		})
+	}
+}
+
+// A snapshot written by collect and judged by analyze gives the same
+// system findings as diagnose on the same machine.
+func TestCollectThenAnalyzeMatchesLive(t *testing.T) {
+	h := winstate.NewHive()
+	h.Set(winstate.KeyCurrentVersion, "CurrentBuildNumber", winstate.StringValue("26200"))
+	h.Set(winstate.KeyCurrentVersion, "InstallationType", winstate.StringValue("Client"))
+	h.Set(winstate.KeySchannelProtocols+`\TLS 1.2\Client`, "Enabled", winstate.DWORDValue(0))
+	h.Set(winstate.KeyWinHTTP, "DefaultSecureProtocols", winstate.DWORDValue(0xA0))
+	sys := func() facts.System { return winstate.Collect(h, "live", "", nil) }
+	system := "os.schannel,os.winhttp,os.inet,os.dotnet,os.cipher-policy,os.fips,os.version,app.quickassist,app.webview2"
+
+	snap := filepath.Join(testpeer.TempDir(t), "snap.json")
+	code, _, errOut := runCLI(t, NetDeps{System: sys}, "collect", "-o", snap)
+	if code != ExitOK || !strings.Contains(errOut, "qadoctor analyze") {
+		t.Fatalf("collect: exit %d, %s", code, errOut)
+	}
+	liveCode, liveOut, _ := runCLI(t, NetDeps{System: sys}, "diagnose", "--json", "--only", system)
+	fileCode, fileOut, _ := runCLI(t, NetDeps{}, "analyze", snap, "--json", "--only", system)
+	live, file := decodeReport(t, liveOut), decodeReport(t, fileOut)
+	if liveCode != ExitFailed || fileCode != liveCode {
+		t.Errorf("exit codes: diagnose %d, analyze %d; want both %d", liveCode, fileCode, ExitFailed)
+	}
+	for i := range live.Findings {
+		l, f := live.Findings[i], file.Findings[i]
+		if l.ID != f.ID || l.Status != f.Status || l.Reason != f.Reason || l.Summary != f.Summary {
+			t.Errorf("%s: live %s %q; from the snapshot %s %q", l.ID, l.Status, l.Summary, f.Status, f.Summary)
+		}
+	}
+}
+
+func TestAnalyzeBadInput(t *testing.T) {
+	dir := testpeer.TempDir(t)
+	badReg := filepath.Join(dir, "bad.reg")
+	os.WriteFile(badReg, []byte("Windows Registry Editor Version 5.00\n\n[HKEY_LOCAL_MACHINE\\X]\n\"a\"=dword:zz\n"), 0o644)
+	badSnap := filepath.Join(dir, "snap.json")
+	os.WriteFile(badSnap, []byte(`{"schema": "qadoctor.snapshot/v9"}`), 0o644)
+	other := filepath.Join(dir, "notes.txt")
+	os.WriteFile(other, []byte("hello"), 0o644)
+	tests := []struct {
+		args []string
+		says string
+	}{
+		{[]string{"analyze", badReg}, "bad.reg:4:"},
+		{[]string{"analyze", badSnap}, "qadoctor.snapshot/v1"},
+		{[]string{"analyze", other}, "neither a qadoctor snapshot"},
+		{[]string{"analyze", filepath.Join(dir, "missing.reg")}, "missing.reg"},
+		{[]string{"analyze"}, "accepts 1 arg"},
+		{[]string{"collect"}, "-o FILE"},
+	}
+	for _, tt := range tests {
+		code, _, errOut := runCLI(t, NetDeps{}, tt.args...)
+		if code != ExitUsage || !strings.Contains(errOut, tt.says) {
+			t.Errorf("%v: exit %d, stderr %q; want %d mentioning %q", tt.args, code, errOut, ExitUsage, tt.says)
+		}
+	}
+}
+
+func TestCollectOffWindows(t *testing.T) {
+	out := filepath.Join(testpeer.TempDir(t), "snap.json")
+	code, _, errOut := runCLI(t, NetDeps{}, "collect", "-o", out) // runCLI's system is "not Windows"
+	if code != ExitUsage || !strings.Contains(errOut, "only on Windows") {
+		t.Errorf("collect off Windows: exit %d, %q; want %d saying it runs on Windows", code, errOut, ExitUsage)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("collect wrote a file off Windows")
+	}
+}

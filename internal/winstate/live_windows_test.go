@@ -1,0 +1,101 @@
+package winstate_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/qadoctor/qadoctor/internal/checks"
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/winstate"
+)
+
+// underWine fails or skips the test unless it runs under Wine: it rewrites
+// HKLM, which must never happen on a real PC. scripts/wine/exec sets
+// QADOCTOR_WINE=1, so under scripts/test the test cannot be skipped.
+func underWine(t *testing.T) {
+	t.Helper()
+	reg, err := winstate.Live()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = reg.SubKeys(`HKLM\Software\Wine`)
+	switch {
+	case err == nil:
+	case os.Getenv("QADOCTOR_WINE") == "1":
+		t.Fatalf("QADOCTOR_WINE=1 but HKLM\\Software\\Wine is not there: %v", err)
+	default:
+		t.Skip("rewrites HKLM: runs only under Wine (scripts/test)")
+	}
+}
+
+// regImport applies a .reg file with Wine's own regedit, as an admin would.
+func regImport(t *testing.T, file string) {
+	t.Helper()
+	abs, err := filepath.Abs(filepath.Join("testdata", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("regedit", "/S", abs).CombinedOutput(); err != nil {
+		t.Fatalf("regedit /S %s: %v\n%s", file, err, out)
+	}
+}
+
+func schannelStatus(t *testing.T) finding.Finding {
+	t.Helper()
+	sys := winstate.LiveSystem()
+	if sys.State != facts.SystemRead {
+		t.Fatalf("live system state: %+v", sys)
+	}
+	cs, err := checks.Select([]string{"os.schannel"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return checks.Judge(&facts.Facts{MinTLS: "1.2", System: sys}, cs)[0]
+}
+
+func TestLiveSchannelUnderWine(t *testing.T) {
+	underWine(t)
+	t.Cleanup(func() { regImport(t, "schannel-restore.reg") })
+
+	regImport(t, "schannel-tls12-off.reg")
+	if f := schannelStatus(t); f.Status != finding.Fail || f.Reason != "schannel-tls12-off" {
+		t.Errorf("after importing TLS 1.2 off: os.schannel = %s %q (%s); want fail", f.Status, f.Reason, f.Summary)
+	}
+	regImport(t, "schannel-tls12-on.reg")
+	if f := schannelStatus(t); f.Status != finding.Pass {
+		t.Errorf("after importing TLS 1.2 on: os.schannel = %s (%s); want pass", f.Status, f.Summary)
+	}
+	regImport(t, "schannel-restore.reg")
+	if f := schannelStatus(t); f.Status != finding.Pass || f.Evidence[3].Facts.([]facts.RegValue)[0].State != facts.ValueAbsent {
+		t.Errorf("after restoring: os.schannel = %s; want pass with TLS 1.2 values absent", f.Status)
+	}
+}
+
+// The live reader and a .reg export of the same keys agree value by value.
+func TestLiveMatchesRegExportUnderWine(t *testing.T) {
+	underWine(t)
+	t.Cleanup(func() { regImport(t, "schannel-restore.reg") })
+	regImport(t, "schannel-tls12-off.reg")
+
+	live := winstate.LiveSystem()
+	data, err := os.ReadFile(filepath.Join("testdata", "schannel-tls12-off.reg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hive, err := winstate.ParseReg("schannel-tls12-off.reg", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromFile := winstate.Collect(hive, "reg", "schannel-tls12-off.reg", nil)
+	for i, v := range fromFile.Values {
+		if v.State == facts.ValueUnknown {
+			continue // outside the export
+		}
+		if l := live.Values[i]; l.State != v.State || l.Data != v.Data || l.Type != v.Type {
+			t.Errorf("%s\\%s: live %s %s %s; from the export %s %s %s", v.Key, v.Name, l.State, l.Type, l.Data, v.State, v.Type, v.Data)
+		}
+	}
+}
