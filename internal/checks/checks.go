@@ -36,6 +36,7 @@ func All() []Check {
 		{ID: "net.reach", Title: titleReach, Needs: gather.Plan{TCP: true}, Live: true, Judge: judgeReach},
 		{ID: "tls.handshake", Title: titleHandshake, Needs: gather.Plan{TLS: true}, Live: true, Judge: judgeHandshake},
 		{ID: "tls.versions", Title: titleVersions, Needs: gather.Plan{Versions: true}, Live: true, Judge: judgeVersions},
+		{ID: "tls.os-stack", Title: titleOSStack, Needs: gather.Plan{OSStack: true}, Live: true, Judge: judgeOSStack},
 		{ID: "os.schannel", Title: titleSchannel, Needs: system, Judge: judgeSchannel},
 		{ID: "os.winhttp", Title: titleWinHTTP, Needs: system, Judge: judgeWinHTTP},
 		{ID: "os.inet", Title: titleInet, Needs: system, Judge: judgeInet},

@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,6 +14,7 @@ import (
 	"github.com/qadoctor/qadoctor/internal/checks"
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/gather"
+	"github.com/qadoctor/qadoctor/internal/osstack"
 	"github.com/qadoctor/qadoctor/internal/probe"
 	"github.com/qadoctor/qadoctor/internal/profile"
 	"github.com/qadoctor/qadoctor/internal/report"
@@ -36,6 +38,9 @@ type NetDeps struct {
 	Now      func() time.Time
 	// System reads the Windows system state; nil means the live machine's.
 	System func() facts.System
+	// OSStack requests a URL through the OS's HTTP stack; nil means the
+	// live one (WinHTTP on Windows).
+	OSStack func(ctx context.Context, url string) facts.OSStack
 }
 
 // DiagnoseOptions are diagnose's flags and dependencies.
@@ -116,6 +121,7 @@ func runDiagnose(ctx context.Context, opts *DiagnoseOptions) error {
 		HostsFile:   opts.HostsFile,
 		Now:         opts.Net.Now,
 		System:      systemReader(opts.Net),
+		OSStack:     osStack(opts.Net),
 	})
 	return writeReport(opts.IO, opts.Build, f, sel, start, opts.JSON, opts.Verbose)
 }
@@ -201,3 +207,15 @@ func loadRoots(caFile string) (*x509.CertPool, error) {
 
 // systemReader is the injected system-state reader, or the live one.
 func systemReader(nd NetDeps) func() facts.System { return orLive(nd.System, winstate.LiveSystem) }
+
+// osStack is the injected OS-stack requester, or the live one; nil off
+// Windows, where there is none.
+func osStack(nd NetDeps) func(context.Context, string) facts.OSStack {
+	if nd.OSStack != nil {
+		return nd.OSStack
+	}
+	if runtime.GOOS != "windows" {
+		return nil
+	}
+	return osstack.Request
+}

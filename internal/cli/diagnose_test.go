@@ -17,9 +17,10 @@ import (
 	"github.com/qadoctor/qadoctor/internal/testpeer"
 )
 
-// notWindows stands in for the system state in tests of the network
-// checks, so they judge the same on Linux and on Windows (under Wine, whose
-// registry has no Quick Assist); the system checks have their own tests.
+// notWindows stands in for the system state (and the OS stack) in tests of
+// the network checks, so they judge the same on Linux and on Windows (under
+// Wine, whose registry has no Quick Assist and whose root store lacks the
+// test CA); the system checks have their own tests.
 func notWindows() facts.System { return facts.System{State: facts.SystemNotWindows} }
 
 // runCLI runs qadoctor with args and returns the exit code and output.
@@ -27,6 +28,11 @@ func runCLI(t *testing.T, nd NetDeps, args ...string) (code int, stdout, stderr 
 	t.Helper()
 	if nd.System == nil {
 		nd.System = notWindows
+	}
+	if nd.OSStack == nil {
+		nd.OSStack = func(_ context.Context, url string) facts.OSStack {
+			return facts.OSStack{State: facts.OSStackNotWindows, URL: url}
+		}
 	}
 	var out, errOut bytes.Buffer
 	code = Run(context.Background(), args, &Deps{
@@ -328,5 +334,25 @@ func TestTextReportLeadsWithCause(t *testing.T) {
 	}
 	if !strings.Contains(out, "Test-NetConnection") {
 		t.Errorf("text report should give the Test-NetConnection fix:\n%s", out)
+	}
+}
+
+// tls.os-stack blames Windows' own settings when Go's TLS reaches the same
+// endpoint but WinHTTP does not.
+func TestDiagnoseOSStackFailureIsLocal(t *testing.T) {
+	pki := testpeer.LocalPKI(t)
+	addr := testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{})
+	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
+	winhttp := func(_ context.Context, url string) facts.OSStack {
+		return facts.OSStack{State: facts.OSStackFailed, URL: url, ErrorCode: 12157, ErrorName: "ERROR_WINHTTP_SECURE_CHANNEL_ERROR", Meaning: "SCHANNEL could not build the TLS channel"}
+	}
+	code, r := diagnoseJSON(t, NetDeps{OSStack: winhttp}, "--profile", prof, "--ca-file", pki.CAFile, "--only", "tls.handshake,tls.os-stack")
+	if code != ExitFailed {
+		t.Errorf("exit code = %d; want %d", code, ExitFailed)
+	}
+	want(t, r, "tls.handshake", finding.Pass, "")
+	f := want(t, r, "tls.os-stack", finding.Fail, "os-stack-secure-channel-error-local")
+	if !strings.Contains(f.Cause, "12157") || !strings.Contains(f.Cause, "Windows' TLS settings") {
+		t.Errorf("cause %q should name the WinHTTP error and blame the local settings", f.Cause)
 	}
 }

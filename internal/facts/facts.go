@@ -19,6 +19,7 @@ type Facts struct {
 	Hosts     HostsFile       `json:"hosts_file"`
 	Endpoints []EndpointFacts `json:"endpoints"`
 	System    System          `json:"system"`
+	OSStack   OSStack         `json:"os_stack"`
 	// Analyzed names the file a run judged instead of the live machine
 	// (qadoctor analyze); what only a live run can know is skipped.
 	Analyzed string `json:"analyzed,omitempty"`
@@ -225,3 +226,25 @@ type FileFact struct {
 	Path   string `json:"path"`
 	Exists bool   `json:"exists"`
 }
+
+// OSStack is one HTTPS request made through the operating system's own
+// stack (WinHTTP), with the system proxy and SCHANNEL's policy.
+type OSStack struct {
+	State      string  `json:"state"` // ok, failed, timeout, not-windows, not-selected
+	URL        string  `json:"url,omitempty"`
+	StatusCode int     `json:"status_code,omitempty"` // the HTTP status, when one came back
+	ErrorCode  uint32  `json:"error_code,omitempty"`  // the WinHTTP error (12xxx)
+	ErrorName  string  `json:"error_name,omitempty"`  // ERROR_WINHTTP_…
+	Meaning    string  `json:"meaning,omitempty"`     // what the error code means
+	Error      string  `json:"error,omitempty"`
+	DurationMS float64 `json:"duration_ms"`
+}
+
+// OS stack states.
+const (
+	OSStackOK          = "ok"
+	OSStackFailed      = "failed"
+	OSStackTimeout     = "timeout"
+	OSStackNotWindows  = "not-windows"
+	OSStackNotSelected = "not-selected"
+)

@@ -34,6 +34,7 @@ type Plan struct {
 	TLS       bool // implies TCP
 	Versions  bool // implies DNS and TCP reachability
 	System    bool // the Windows system state
+	OSStack   bool // one request through the OS's own HTTP stack
 }
 
 // Union is a plan that gathers what either plan gathers.
@@ -45,6 +46,7 @@ func (p Plan) Union(q Plan) Plan {
 		TLS:       p.TLS || q.TLS,
 		Versions:  p.Versions || q.Versions,
 		System:    p.System || q.System,
+		OSStack:   p.OSStack || q.OSStack,
 	}
 }
 
@@ -71,6 +73,9 @@ type Options struct {
 	// System reads the Windows system state; nil means there is none (the
 	// checks skip, saying so).
 	System func() facts.System
+	// OSStack requests a URL through the OS's own HTTP stack; nil means
+	// there is none here.
+	OSStack func(ctx context.Context, url string) facts.OSStack
 }
 
 // cutoffGrace is how long Run waits past the deadline for probes to notice
@@ -124,6 +129,20 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 			}()
 		}
 	}
+	osStack := &guarded[facts.OSStack]{v: facts.OSStack{State: facts.OSStackNotSelected}}
+	switch e, ok := mainEndpoint(p); {
+	case !plan.OSStack || !ok:
+	case opts.OSStack == nil:
+		osStack.set(facts.OSStack{State: facts.OSStackNotWindows})
+	default:
+		osURL := "https://" + e.Address() + "/"
+		osStack.set(facts.OSStack{State: facts.OSStackTimeout, URL: osURL, Error: "cut off at the run's deadline"})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			osStack.set(opts.OSStack(ctx, osURL))
+		}()
+	}
 	if plan.HostsFile {
 		f.Hosts = readHostsFile(opts.HostsFile)
 	} else {
@@ -148,6 +167,7 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 		case <-time.After(cutoffGrace):
 		}
 	}
+	f.OSStack = osStack.get()
 	elapsed := ms(time.Since(start))
 	for _, e := range eps {
 		f.Endpoints = append(f.Endpoints, e.snapshot(elapsed))
@@ -447,3 +467,28 @@ func addrStrings(addrs []netip.Addr) []string {
 	}
 	return s
 }
+
+// mainEndpoint is the endpoint the OS-stack request goes to: the first
+// required one (the profile lists the Remote Assistance Service first).
+func mainEndpoint(p *profile.Profile) (profile.Endpoint, bool) {
+	for _, e := range p.Endpoints {
+		if e.Required {
+			return e, true
+		}
+	}
+	if len(p.Endpoints) > 0 {
+		return p.Endpoints[0], true
+	}
+	return profile.Endpoint{}, false
+}
+
+// guarded is a value written by a probe and read by the snapshot taken at
+// the deadline, whichever comes first.
+type guarded[T any] struct {
+	mu sync.Mutex
+	v  T
+}
+
+func (g *guarded[T]) set(v T) { g.mu.Lock(); g.v = v; g.mu.Unlock() }
+
+func (g *guarded[T]) get() T { g.mu.Lock(); defer g.mu.Unlock(); return g.v }

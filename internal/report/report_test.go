@@ -33,6 +33,7 @@ func fixture() *facts.Facts {
 		MinTLS:    "1.2",
 		Hosts:     facts.HostsFile{State: facts.HostsRead, Path: `C:\Windows\System32\drivers\etc\hosts`, Lines: 22},
 		System:    facts.System{State: facts.SystemNotWindows},
+		OSStack:   facts.OSStack{State: facts.OSStackNotWindows},
 		Endpoints: []facts.EndpointFacts{
 			{
 				Endpoint: profile.Endpoint{Host: "*.support.services.microsoft.com", Probe: "remoteassistance.support.services.microsoft.com", Port: 443, Required: true, Purpose: "Remote Assistance Service", Issuers: []string{"Microsoft", "DigiCert"}},

@@ -16,6 +16,8 @@ import (
 	"errors"
 	"math/big"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -318,4 +320,17 @@ func WaitListening(addr string, within time.Duration) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return errors.New(addr + " did not start listening")
+}
+
+// HTTPSServer serves HTTPS with cert on 127.0.0.1:0, answering every
+// request with status, and returns its address.
+func HTTPSServer(t testing.TB, cert tls.Certificate, status int) string {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(status)
+	}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv.Listener.Addr().String()
 }
