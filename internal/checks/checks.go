@@ -27,13 +27,15 @@ type Check struct {
 }
 
 // All returns every check, in the order of the chain a connection goes
-// through: local overrides, name, route, then TLS. Verdict relies on
+// through: local overrides, name, route, the clock (which decides whether
+// certificates look valid), then TLS, then the system. Verdict relies on
 // that order to name the first broken step.
 func All() []Check {
 	return []Check{
 		{ID: "net.hosts-file", Title: titleHosts, Needs: gather.Plan{HostsFile: true}, Live: true, Judge: judgeHostsFile},
 		{ID: "net.dns", Title: titleDNS, Needs: gather.Plan{DNS: true}, Live: true, Judge: judgeDNS},
 		{ID: "net.reach", Title: titleReach, Needs: gather.Plan{TCP: true}, Live: true, Judge: judgeReach},
+		{ID: "clock.offset", Title: titleClockOffset, Needs: gather.Plan{NTP: true, HTTP: true}, Live: true, Judge: judgeClockOffset},
 		{ID: "tls.handshake", Title: titleHandshake, Needs: gather.Plan{TLS: true}, Live: true, Judge: judgeHandshake},
 		{ID: "tls.versions", Title: titleVersions, Needs: gather.Plan{Versions: true}, Live: true, Judge: judgeVersions},
 		{ID: "tls.os-stack", Title: titleOSStack, Needs: gather.Plan{OSStack: true}, Live: true, Judge: judgeOSStack},

@@ -44,7 +44,7 @@ func judgeHandshake(f *facts.Facts) finding.Finding {
 	failed := j.ordered()
 	e := failed[0]
 	fd.Summary = fmt.Sprintf("%d of %d endpoints did not complete a trusted TLS handshake: %s.", bad, n, hostList(failed))
-	fd.Reason, fd.Cause, fd.Fix = handshakeCause(e, f.MinTLS)
+	fd.Reason, fd.Cause, fd.Fix = handshakeCause(e, f.MinTLS, readClock(f))
 	return fd
 }
 
@@ -80,7 +80,7 @@ func handshakeFailure(t facts.TLS) string {
 }
 
 // handshakeCause explains the first failed endpoint's handshake.
-func handshakeCause(e facts.EndpointFacts, minTLS string) (reason, cause string, fix []string) {
+func handshakeCause(e facts.EndpointFacts, minTLS string, clock clockReading) (reason, cause string, fix []string) {
 	t := e.TLS
 	host := e.Endpoint.ProbeHost()
 	retest := fmt.Sprintf("Run qadoctor again on another network (a phone hotspot): if it passes there, the problem is in this network's path to %s.", host)
@@ -103,9 +103,26 @@ func handshakeCause(e facts.EndpointFacts, minTLS string) (reason, cause string,
 				fmt.Sprintf("The certificate %s presented is for another name (%s): something else answers in Microsoft's place, such as a captive portal, a proxy or a firewall's block page.", host, certNames(t)),
 				[]string{"Sign in to the network's portal if it has one (hotel, airport), then try again.", retest}
 		case "expired", "not-yet-valid":
+			// A certificate judged by a wrong clock is the clock's fault, not
+			// the server's: say which, when the clock was measured.
+			state := strings.ReplaceAll(t.VerifyKind, "-", " ")
+			abs := clock.offset
+			if abs < 0 {
+				abs = -abs
+			}
+			switch {
+			case len(clock.sources) > 0 && clock.agree && abs > clock.maxSkew:
+				return "cert-" + t.VerifyKind + "-clock",
+					fmt.Sprintf("The certificate %s presented only looks %s because this PC's clock is %s (measured by %s). The server is fine: fix the clock.", host, state, fmtOffset(clock.offset), strings.Join(sourceNames(clock.sources), " and ")),
+					clockFixes(clock.offset)
+			case len(clock.sources) > 0 && clock.agree:
+				return "cert-" + t.VerifyKind,
+					fmt.Sprintf("The certificate %s presented is really %s: this PC's clock is right (%s). Something in the path serves an old certificate in Microsoft's place, or the server is misconfigured.", host, state, fmtOffset(clock.offset)),
+					[]string{retest}
+			}
 			return "cert-" + t.VerifyKind,
-				fmt.Sprintf("The certificate %s presented is %s by this PC's clock. Microsoft's certificates are current, so the PC's date and time are most likely wrong.", host, strings.ReplaceAll(t.VerifyKind, "-", " ")),
-				[]string{"Open Settings > Time & language > Date & time, turn on \"Set time automatically\" and \"Set time zone automatically\", then press \"Sync now\"."}
+				fmt.Sprintf("The certificate %s presented is %s by this PC's clock. Microsoft's certificates are current, so the PC's date and time are most likely wrong.", host, state),
+				clockFixes(0)
 		}
 		return "cert-invalid", fmt.Sprintf("The certificate %s presented is not valid: %s", host, t.VerifyError), []string{retest}
 	}

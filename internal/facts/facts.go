@@ -20,6 +20,7 @@ type Facts struct {
 	Endpoints []EndpointFacts `json:"endpoints"`
 	System    System          `json:"system"`
 	OSStack   OSStack         `json:"os_stack"`
+	Clock     Clock           `json:"clock"`
 	// Analyzed names the file a run judged instead of the live machine
 	// (qadoctor analyze); what only a live run can know is skipped.
 	Analyzed string `json:"analyzed,omitempty"`
@@ -87,6 +88,7 @@ type EndpointFacts struct {
 	DNS      DNS              `json:"dns"`
 	TCP      TCP              `json:"tcp"`
 	TLS      TLS              `json:"tls"`
+	HTTP     HTTP             `json:"http"`
 	// Versions has one entry per TLS version probed (1.0 … 1.3), or none
 	// when version probing was not selected.
 	Versions []VersionProbe `json:"versions,omitempty"`
@@ -248,3 +250,46 @@ const (
 	OSStackNotWindows  = "not-windows"
 	OSStackNotSelected = "not-selected"
 )
+
+// HTTP is one HEAD request sent on the endpoint's own TLS connection.
+type HTTP struct {
+	Step
+	Status int    `json:"status,omitempty"`
+	Proto  string `json:"proto,omitempty"`
+	Date   string `json:"date,omitempty"`   // the Date header, as sent
+	Server string `json:"server,omitempty"` // the Server header
+	// ClockOffsetMS is the server's clock minus this PC's: its Date (which
+	// has one-second resolution, so half a second is added) against this
+	// PC's clock halfway through the exchange. Nil without a usable Date.
+	ClockOffsetMS *float64 `json:"clock_offset_ms,omitempty"`
+	// UncertaintyMS bounds the offset's error: half a second of Date
+	// resolution plus half the round trip.
+	UncertaintyMS float64 `json:"uncertainty_ms,omitempty"`
+}
+
+// Clock is what the time sources said.
+type Clock struct {
+	MaxSkewMS int64       `json:"max_skew_ms"` // the profile's max_clock_skew
+	NTP       []NTPSample `json:"ntp,omitempty"`
+	// Settings is how this machine keeps its time.
+	Settings ClockSettings `json:"settings"`
+}
+
+// NTPSample is one NTP server's answer.
+type NTPSample struct {
+	Step
+	Server   string  `json:"server"` // host:port
+	OffsetMS float64 `json:"offset_ms"`
+	RTTMS    float64 `json:"rtt_ms"`
+	Stratum  uint8   `json:"stratum,omitempty"`
+	RefID    string  `json:"ref_id,omitempty"`
+}
+
+// ClockSettings is how the machine keeps time: on Windows from the
+// registry and the service manager, on Linux from timedatectl.
+type ClockSettings struct {
+	State  string            `json:"state"`            // read, unavailable, error, not-selected
+	Source string            `json:"source,omitempty"` // windows, timedatectl
+	Error  string            `json:"error,omitempty"`
+	Values map[string]string `json:"values,omitempty"` // timedatectl show's properties
+}

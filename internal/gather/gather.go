@@ -12,11 +12,14 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/beevik/ntp"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/hostsfile"
@@ -35,6 +38,8 @@ type Plan struct {
 	Versions  bool // implies DNS and TCP reachability
 	System    bool // the Windows system state
 	OSStack   bool // one request through the OS's own HTTP stack
+	HTTP      bool // a HEAD request on each endpoint's TLS connection; implies TLS
+	NTP       bool // the profile's NTP servers
 }
 
 // Union is a plan that gathers what either plan gathers.
@@ -47,11 +52,14 @@ func (p Plan) Union(q Plan) Plan {
 		Versions:  p.Versions || q.Versions,
 		System:    p.System || q.System,
 		OSStack:   p.OSStack || q.OSStack,
+		HTTP:      p.HTTP || q.HTTP,
+		NTP:       p.NTP || q.NTP,
 	}
 }
 
 // normalized adds the steps a requested step depends on.
 func (p Plan) normalized() Plan {
+	p.TLS = p.TLS || p.HTTP
 	p.TCP = p.TCP || p.TLS || p.Versions
 	p.DNS = p.DNS || p.TCP
 	return p
@@ -129,6 +137,21 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 			}()
 		}
 	}
+	f.Clock.MaxSkewMS = p.MaxSkew().Milliseconds()
+	var ntpRuns []*guarded[facts.NTPSample]
+	if plan.NTP {
+		for _, server := range p.NTPServerList() {
+			r := &guarded[facts.NTPSample]{}
+			g.begin(&r.v.Step)
+			r.v.Server = server
+			ntpRuns = append(ntpRuns, r)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r.set(g.ntp(ctx, server, r.get().Step))
+			}()
+		}
+	}
 	osStack := &guarded[facts.OSStack]{v: facts.OSStack{State: facts.OSStackNotSelected}}
 	switch e, ok := mainEndpoint(p); {
 	case !plan.OSStack || !ok:
@@ -168,6 +191,14 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 		}
 	}
 	f.OSStack = osStack.get()
+	for _, r := range ntpRuns {
+		smp := r.get()
+		if smp.State == facts.StepRunning {
+			smp.State, smp.Kind, smp.Error = facts.StepTimeout, facts.KindTimeout, "cut off at the run's deadline"
+			smp.WaitingOn = "an answer from the NTP server (UDP port 123 may be blocked)"
+		}
+		f.Clock.NTP = append(f.Clock.NTP, smp)
+	}
 	elapsed := ms(time.Since(start))
 	for _, e := range eps {
 		f.Endpoints = append(f.Endpoints, e.snapshot(elapsed))
@@ -205,6 +236,7 @@ func newEndpointRun(e profile.Endpoint, plan Plan) *endpointRun {
 	r.f.DNS = facts.DNS{Step: notSelected, Host: e.ProbeHost()}
 	r.f.TCP = facts.TCP{Step: notSelected}
 	r.f.TLS = facts.TLS{Step: notSelected, ServerName: e.ProbeHost()}
+	r.f.HTTP = facts.HTTP{Step: notSelected}
 	if plan.Versions {
 		for _, v := range probedVersions {
 			r.f.Versions = append(r.f.Versions, facts.VersionProbe{Step: notSelected, Version: probe.VersionName(v)})
@@ -239,6 +271,7 @@ func (r *endpointRun) snapshot(elapsedMS float64) facts.EndpointFacts {
 	cut(&f.DNS.Step, "an answer from the DNS resolver")
 	cut(&f.TCP.Step, "the TCP handshake")
 	cut(&f.TLS.Step, "the TLS handshake")
+	cut(&f.HTTP.Step, "the answer to HEAD /")
 	for i := range f.Versions {
 		cut(&f.Versions[i].Step, "the TLS handshake")
 	}
@@ -291,6 +324,9 @@ func (g *gatherer) endpoint(ctx context.Context, r *endpointRun) {
 			if g.plan.TLS {
 				f.TLS.Step = blocked(why)
 			}
+			if g.plan.HTTP {
+				f.HTTP.Step = blocked(why)
+			}
 			for i := range f.Versions {
 				f.Versions[i].Step = blocked(why)
 			}
@@ -329,11 +365,14 @@ func (g *gatherer) chain(ctx context.Context, r *endpointRun, addrs []netip.Addr
 		}
 	})
 	if err != nil {
-		if g.plan.TLS {
-			r.update(func(f *facts.EndpointFacts) {
+		r.update(func(f *facts.EndpointFacts) {
+			if g.plan.TLS {
 				f.TLS.Step = blocked("the TCP connection failed")
-			})
-		}
+			}
+			if g.plan.HTTP {
+				f.HTTP.Step = blocked("the TCP connection failed")
+			}
+		})
 		return
 	}
 	if !g.plan.TLS {
@@ -357,6 +396,7 @@ func (g *gatherer) chain(ctx context.Context, r *endpointRun, addrs []netip.Addr
 		Verify:     true,
 		Roots:      g.opts.Roots,
 		Now:        g.now,
+		KeepOpen:   g.plan.HTTP,
 	})
 	r.update(func(f *facts.EndpointFacts) {
 		t := &f.TLS
@@ -378,8 +418,82 @@ func (g *gatherer) chain(ctx context.Context, r *endpointRun, addrs []netip.Addr
 				t.VerifyKind = probe.ClassifyVerify(res.VerifyErr)
 			}
 		}
+		if err != nil && g.plan.HTTP {
+			f.HTTP.Step = blocked("the TLS handshake failed")
+		}
+	})
+	if res.Conn != nil {
+		defer res.Conn.Close()
+		g.http(ctx, r, res.Conn)
+	}
+}
+
+// http sends HEAD / on the endpoint's own TLS connection and reads the
+// server's clock from its Date header.
+func (g *gatherer) http(ctx context.Context, r *endpointRun, conn *tls.Conn) {
+	host := r.f.Endpoint.ProbeHost()
+	r.update(func(f *facts.EndpointFacts) { g.begin(&f.HTTP.Step) })
+	res, err := probe.Head(ctx, conn, host, g.now)
+	r.update(func(f *facts.EndpointFacts) {
+		h := &f.HTTP
+		g.end(&h.Step, err, probe.ClassifyNet(err))
+		if err != nil {
+			if h.State == facts.StepTimeout {
+				h.WaitingOn = "the answer to HEAD /"
+			}
+			return
+		}
+		h.Status, h.Proto, h.Date, h.Server = res.Status, res.Proto, res.Date, res.Server
+		if date, err := http.ParseTime(res.Date); err == nil {
+			rtt := res.Recv.Sub(res.Sent)
+			mid := res.Sent.Add(rtt / 2)
+			// Date is truncated to the second: its true time is half a
+			// second later on average.
+			off := ms(date.Add(500 * time.Millisecond).Sub(mid))
+			h.ClockOffsetMS = &off
+			h.UncertaintyMS = ms(500*time.Millisecond + rtt/2)
+		}
 	})
 }
+
+// ntp asks one NTP server for the time (beevik/ntp), bounded by the run's
+// deadline, measured against this machine's clock (opts.Now).
+func (g *gatherer) ntp(ctx context.Context, server string, started facts.Step) facts.NTPSample {
+	smp := facts.NTPSample{Step: started, Server: server}
+	timeout := ntpTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(dl))
+	}
+	resp, err := ntp.QueryWithOptions(server, ntp.QueryOptions{Timeout: timeout, GetSystemTime: g.now})
+	if err == nil {
+		err = resp.Validate()
+	}
+	kind := probe.ClassifyNet(err)
+	switch {
+	case errors.Is(err, ntp.ErrKissOfDeath):
+		kind = "kiss-of-death"
+	case errors.Is(err, ntp.ErrServerNotSynchronized), errors.Is(err, ntp.ErrInvalidStratum), errors.Is(err, ntp.ErrServerClockFreshness):
+		kind = "unsynchronized"
+	case err != nil && kind == facts.KindOther && ctx.Err() != nil:
+		kind = facts.KindTimeout
+	}
+	g.end(&smp.Step, err, kind)
+	if err != nil {
+		if smp.State == facts.StepTimeout {
+			smp.WaitingOn = "an answer from the NTP server (UDP port 123 may be blocked)"
+		}
+		return smp
+	}
+	smp.OffsetMS = ms(resp.ClockOffset)
+	smp.RTTMS = ms(resp.RTT)
+	smp.Stratum = resp.Stratum
+	smp.RefID = resp.ReferenceString()
+	return smp
+}
+
+// ntpTimeout bounds one NTP query: W32Time itself waits a few seconds; an
+// NTP answer on a working path comes in well under one.
+const ntpTimeout = 5 * time.Second
 
 // handshakeWait says where a stalled handshake stopped.
 func handshakeWait(read int64) string {

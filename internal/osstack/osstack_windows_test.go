@@ -12,8 +12,8 @@ import (
 
 func TestRequestThroughWinHTTP(t *testing.T) {
 	pki := testpeer.LocalPKI(t) // a CA no Windows root store holds
-	ok := testpeer.HTTPSServer(t, pki.Cert, 204)
-	unavailable := testpeer.HTTPSServer(t, pki.Cert, 503)
+	ok := testpeer.HTTPSServer(t, pki.Cert, testpeer.HTTPOptions{Status: 204})
+	unavailable := testpeer.HTTPSServer(t, pki.Cert, testpeer.HTTPOptions{Status: 503})
 	local := func(addr string) string { return "https://localhost:" + strconv.Itoa(testpeer.Port(t, addr)) + "/" }
 	tests := []struct {
 		name   string

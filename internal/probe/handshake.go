@@ -22,6 +22,10 @@ type HandshakeConfig struct {
 	Verify bool
 	Roots  *x509.CertPool   // nil: the system roots
 	Now    func() time.Time // nil: time.Now; the clock used to judge validity
+	// KeepOpen leaves the connection open after a successful handshake and
+	// returns it in HandshakeResult.Conn; the caller closes it. The
+	// diagnosis's HTTP request reuses it.
+	KeepOpen bool
 	// AcceptedIsEnough ends the handshake as soon as the server has chosen
 	// a version and a suite and sent its certificate: enough to know the
 	// version is accepted, and one round trip sooner for TLS 1.2 and older.
@@ -36,6 +40,7 @@ type HandshakeResult struct {
 	State     tls.ConnectionState
 	Chain     []*x509.Certificate // as served, leaf first; set even when verification failed
 	VerifyErr error               // why the chain did not verify; nil when it did or Verify was off
+	Conn      *tls.Conn           // the open connection, with KeepOpen
 	BytesRead int64
 	BytesSent int64
 }
@@ -47,7 +52,12 @@ type HandshakeResult struct {
 func Handshake(ctx context.Context, conn net.Conn, hc HandshakeConfig) (HandshakeResult, error) {
 	var res HandshakeResult
 	cc := NewCountingConn(conn, MaxHandshakeBytes)
-	defer cc.Close()
+	keep := false
+	defer func() {
+		if !keep {
+			cc.Close()
+		}
+	}()
 	now := hc.Now
 	if now == nil {
 		now = time.Now
@@ -85,6 +95,9 @@ func Handshake(ctx context.Context, conn net.Conn, hc HandshakeConfig) (Handshak
 		return res, err
 	}
 	res.State = tc.ConnectionState()
+	if hc.KeepOpen {
+		res.Conn, keep = tc, true
+	}
 	return res, nil
 }
 

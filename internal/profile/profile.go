@@ -39,6 +39,46 @@ type Profile struct {
 	Source    Source     `json:"source"`
 	MinTLS    string     `json:"min_tls"` // "1.0" … "1.3": the lowest version the service accepts
 	Endpoints []Endpoint `json:"endpoints"`
+	// NTPServers are asked for the time: "host" or "host:port". Empty
+	// means DefaultNTPServer.
+	NTPServers []string `json:"ntp_servers,omitempty"`
+	// MaxClockSkew is the clock offset beyond which sign-in and certificate
+	// checks fail, as a Go duration ("5m"). Empty means DefaultMaxClockSkew.
+	MaxClockSkew string `json:"max_clock_skew,omitempty"`
+}
+
+// DefaultNTPServer is Windows' own default time source (W32Time NtpServer
+// "time.windows.com,0x1"; REFERENCE.md "Time").
+const DefaultNTPServer = "time.windows.com"
+
+// DefaultMaxClockSkew is the default tolerance of Kerberos and of Entra ID
+// sign-in for clock differences: five minutes ("Maximum tolerance for
+// computer clock synchronization", learn.microsoft.com).
+const DefaultMaxClockSkew = 5 * time.Minute
+
+// NTPServerList returns the NTP servers to ask, each as host:port.
+func (p *Profile) NTPServerList() []string {
+	list := p.NTPServers
+	if len(list) == 0 {
+		list = []string{DefaultNTPServer}
+	}
+	out := make([]string, len(list))
+	for i, s := range list {
+		if _, _, err := net.SplitHostPort(s); err != nil {
+			s = net.JoinHostPort(s, "123")
+		}
+		out[i] = s
+	}
+	return out
+}
+
+// MaxSkew is MaxClockSkew as a duration. The profile is validated on load;
+// DefaultMaxClockSkew is the fallback.
+func (p *Profile) MaxSkew() time.Duration {
+	if d, err := time.ParseDuration(p.MaxClockSkew); err == nil && d > 0 {
+		return d
+	}
+	return DefaultMaxClockSkew
 }
 
 // Source says where the endpoint list comes from and how current it is.
@@ -201,7 +241,7 @@ func decodeError(name string, data []byte, dec *json.Decoder, err error) error {
 			at = loc[0]
 		}
 		line, col := position(data, at)
-		return &Error{File: name, Line: line, Col: col, Msg: fmt.Sprintf("unknown field %s; known fields are schema, version, name, source, min_tls, endpoints (endpoint: host, probe, port, required, purpose, issuers)", field)}
+		return &Error{File: name, Line: line, Col: col, Msg: fmt.Sprintf("unknown field %s; known fields are schema, version, name, source, min_tls, endpoints, ntp_servers, max_clock_skew (endpoint: host, probe, port, required, purpose, issuers)", field)}
 	default:
 		return &Error{File: name, Msg: err.Error()}
 	}
@@ -272,6 +312,24 @@ func (p *Profile) validate(name string) Errors {
 	}
 	if len(p.Endpoints) == 0 {
 		bad("endpoints", "empty; list at least one endpoint")
+	}
+	for i, s := range p.NTPServers {
+		host := s
+		if h, port, err := net.SplitHostPort(s); err == nil {
+			host = h
+			if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+				bad(fmt.Sprintf("ntp_servers[%d]", i), "%q has a bad port; want host or host:port", s)
+				continue
+			}
+		}
+		if !validHost(host) {
+			bad(fmt.Sprintf("ntp_servers[%d]", i), "%q is not a host name or address", s)
+		}
+	}
+	if p.MaxClockSkew != "" {
+		if d, err := time.ParseDuration(p.MaxClockSkew); err != nil || d <= 0 {
+			bad("max_clock_skew", "%q is not a positive duration; want for example \"5m\"", p.MaxClockSkew)
+		}
 	}
 	seen := map[string]int{}
 	for i, e := range p.Endpoints {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDefaultIsValid(t *testing.T) {
@@ -74,6 +75,9 @@ func TestParseErrors(t *testing.T) {
 		{"port range", edit(`"port": 443`, `"port": 70000`), []string{"endpoints[0].port", "1-65535"}},
 		{"no purpose", edit(`"purpose": "p"`, `"purpose": " "`), []string{"endpoints[0].purpose: missing"}},
 		{"empty issuer", edit(`["X"]`, `["X", ""]`), []string{"endpoints[0].issuers[1]"}},
+		{"bad ntp server", edit(`"min_tls": "1.2",`, `"min_tls": "1.2", "ntp_servers": ["ok.test", "bad host"],`), []string{"ntp_servers[1]", `"bad host"`}},
+		{"bad ntp port", edit(`"min_tls": "1.2",`, `"min_tls": "1.2", "ntp_servers": ["ok.test:99999"],`), []string{"ntp_servers[0]", "bad port"}},
+		{"bad skew", edit(`"min_tls": "1.2",`, `"min_tls": "1.2", "max_clock_skew": "five minutes",`), []string{"max_clock_skew", "positive duration"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -144,4 +148,21 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("re-encoded profile does not parse: %v\n%s", err, out)
 		}
 	})
+}
+
+func TestClockDefaults(t *testing.T) {
+	p := &Profile{}
+	if got := p.NTPServerList(); len(got) != 1 || got[0] != "time.windows.com:123" {
+		t.Errorf("NTPServerList() = %v; want [time.windows.com:123]", got)
+	}
+	if p.MaxSkew() != 5*time.Minute {
+		t.Errorf("MaxSkew() = %v; want 5m", p.MaxSkew())
+	}
+	p = &Profile{NTPServers: []string{"127.0.0.1:11123", "ntp.test"}, MaxClockSkew: "90s"}
+	if got := p.NTPServerList(); got[0] != "127.0.0.1:11123" || got[1] != "ntp.test:123" {
+		t.Errorf("NTPServerList() = %v", got)
+	}
+	if p.MaxSkew() != 90*time.Second {
+		t.Errorf("MaxSkew() = %v; want 90s", p.MaxSkew())
+	}
 }

@@ -3,6 +3,7 @@ package testpeer
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"os/exec"
 	"strconv"
@@ -101,3 +102,39 @@ func Zone(table map[string]string) dns.HandlerFunc {
 
 // Addr joins a host and port.
 func Addr(host string, port int) string { return net.JoinHostPort(host, strconv.Itoa(port)) }
+
+// ntpAnswers sends one NTP client request and reports whether any reply came.
+func ntpAnswers(addr string) bool {
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	req := make([]byte, 48)
+	req[0] = 0x23 // LI 0, version 4, mode 3 (client)
+	c.SetDeadline(time.Now().Add(200 * time.Millisecond))
+	if _, err := c.Write(req); err != nil {
+		return false
+	}
+	_, err = c.Read(make([]byte, 128))
+	return err == nil
+}
+
+// freeUDPPort returns a loopback UDP port nothing listens on. Where UDP
+// sockets cannot be opened (Go under Wine 8), a free TCP port's number
+// stands in: the two port spaces are separate, and the same number is
+// almost surely free in both.
+func freeUDPPort(t testing.TB) int {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		return Port(t, ClosedPort(t))
+	}
+	defer pc.Close()
+	return pc.LocalAddr().(*net.UDPAddr).Port
+}
+
+// ClosedUDPPort returns "127.0.0.1:port" where no UDP socket listens.
+func ClosedUDPPort(t testing.TB) string {
+	return fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t))
+}

@@ -5,6 +5,7 @@
 package testpeer
 
 import (
+	"cmp"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -289,15 +290,36 @@ func LocalEndpoint(t testing.TB, addr string) Endpoint {
 	return Endpoint{Host: "localhost", Port: Port(t, addr), Required: true, Purpose: "test peer"}
 }
 
+// ProfileOptions are the profile fields beyond the endpoints.
+type ProfileOptions struct {
+	// NTPServers default to one closed loopback port, so a test that does
+	// not ask for time servers never waits on the real ones.
+	NTPServers   []string
+	MaxClockSkew string
+}
+
 // WriteProfile writes a valid profile with endpoints and returns its path.
 func WriteProfile(t testing.TB, endpoints ...Endpoint) string {
 	t.Helper()
+	return WriteProfileWith(t, ProfileOptions{}, endpoints...)
+}
+
+// WriteProfileWith writes a valid profile with endpoints and o.
+func WriteProfileWith(t testing.TB, o ProfileOptions, endpoints ...Endpoint) string {
+	t.Helper()
+	if o.NTPServers == nil {
+		o.NTPServers = []string{ClosedUDPPort(t)}
+	}
 	p := map[string]any{
-		"schema":    1,
-		"version":   "test",
-		"source":    map[string]string{"title": "test", "url": "https://example.invalid/", "date": "2026-01-01"},
-		"min_tls":   "1.2",
-		"endpoints": endpoints,
+		"schema":      1,
+		"version":     "test",
+		"source":      map[string]string{"title": "test", "url": "https://example.invalid/", "date": "2026-01-01"},
+		"min_tls":     "1.2",
+		"ntp_servers": o.NTPServers,
+		"endpoints":   endpoints,
+	}
+	if o.MaxClockSkew != "" {
+		p["max_clock_skew"] = o.MaxClockSkew
 	}
 	data, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
@@ -322,14 +344,26 @@ func WaitListening(addr string, within time.Duration) error {
 	return errors.New(addr + " did not start listening")
 }
 
+// HTTPOptions shape an HTTPS server's answers.
+type HTTPOptions struct {
+	Status int // 0: 200
+	// DateSkew shifts the Date header from the real time: a server whose
+	// clock is off (Go's own clock cannot be faked, so the server lies).
+	DateSkew time.Duration
+}
+
 // HTTPSServer serves HTTPS with cert on 127.0.0.1:0, answering every
-// request with status, and returns its address.
-func HTTPSServer(t testing.TB, cert tls.Certificate, status int) string {
+// request as o says, and returns its address.
+func HTTPSServer(t testing.TB, cert tls.Certificate, o HTTPOptions) string {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.WriteHeader(status)
+		if o.DateSkew != 0 {
+			w.Header().Set("Date", time.Now().Add(o.DateSkew).UTC().Format(http.TimeFormat))
+		}
+		w.WriteHeader(cmp.Or(o.Status, http.StatusOK))
 	}))
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.EnableHTTP2 = true
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	return srv.Listener.Addr().String()
