@@ -36,6 +36,7 @@ func All() []Check {
 		{ID: "net.dns", Title: titleDNS, Needs: gather.Plan{DNS: true}, Live: true, Judge: judgeDNS},
 		{ID: "net.reach", Title: titleReach, Needs: gather.Plan{TCP: true}, Live: true, Judge: judgeReach},
 		{ID: "clock.offset", Title: titleClockOffset, Needs: gather.Plan{NTP: true, HTTP: true}, Live: true, Judge: judgeClockOffset},
+		{ID: "clock.settings", Title: titleClockSettings, Needs: gather.Plan{System: true, ClockSettings: true}, Judge: judgeClockSettings},
 		{ID: "tls.handshake", Title: titleHandshake, Needs: gather.Plan{TLS: true}, Live: true, Judge: judgeHandshake},
 		{ID: "tls.versions", Title: titleVersions, Needs: gather.Plan{Versions: true}, Live: true, Judge: judgeVersions},
 		{ID: "tls.os-stack", Title: titleOSStack, Needs: gather.Plan{OSStack: true}, Live: true, Judge: judgeOSStack},

@@ -54,7 +54,7 @@ func readClock(f *facts.Facts) clockReading {
 			ev.Status, ev.Detail = finding.Pass, fmt.Sprintf("offset %s, round trip %s, stratum %d", fmtOffset(off), fmtMS(n.RTTMS), n.Stratum)
 		} else {
 			ev.Status, ev.Detail = finding.Skip, fmt.Sprintf("no answer (%s): %s", n.Kind, n.Error)
-			c.failures = append(c.failures, fmt.Sprintf("NTP %s: %s", n.Server, n.Kind))
+			c.failures = append(c.failures, fmt.Sprintf("NTP %s gave no answer (%s)", n.Server, n.Error))
 		}
 		c.evidence = append(c.evidence, ev)
 	}
@@ -72,7 +72,17 @@ func readClock(f *facts.Facts) clockReading {
 	if len(https) > 0 {
 		c.sources = append(c.sources, clockSource{fmt.Sprintf("HTTPS Date of %d endpoint(s)", len(https)), median(https)})
 	} else if len(f.Endpoints) > 0 {
-		c.failures = append(c.failures, "HTTPS: no endpoint answered with a Date header")
+		reached := 0
+		for _, e := range f.Endpoints {
+			if e.TLS.State == facts.StepOK {
+				reached++
+			}
+		}
+		if reached == 0 {
+			c.failures = append(c.failures, "no endpoint could be reached over HTTPS to read its Date header")
+		} else {
+			c.failures = append(c.failures, fmt.Sprintf("none of the %d endpoints reached answered HEAD with a Date header", reached))
+		}
 	}
 	if len(c.sources) == 0 {
 		return c
@@ -150,7 +160,8 @@ func judgeClockOffset(f *facts.Facts) finding.Finding {
 		return finding.Finding{Status: finding.Fail, Evidence: c.evidence, Reason: "clock-offset",
 			Summary: summary,
 			Cause:   fmt.Sprintf("This PC's clock is %s. Beyond %s, certificates look expired or not yet valid and Microsoft sign-in refuses the tokens, so Quick Assist cannot build its secure session.", fmtOffset(c.offset), c.maxSkew),
-			Fix:     clockFixes(c.offset)}
+			Fix:     clockFixes(c.offset),
+			Actions: []finding.Action{actionStartW32Time, actionResync}}
 	case abs > clockWarn:
 		return finding.Finding{Status: finding.Warn, Evidence: c.evidence, Reason: "clock-drift",
 			Summary: summary,

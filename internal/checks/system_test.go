@@ -35,6 +35,11 @@ func machine(mods ...func(*winstate.Hive)) *winstate.Hive {
 	h.Set(winstate.KeyWebView2Machine, "pv", winstate.StringValue("142.0.3595.94"))
 	h.Set(winstate.KeyFIPS, "Enabled", winstate.DWORDValue(0))
 	h.Set(winstate.KeyInetUser, "SecureProtocols", winstate.DWORDValue(0x2A80))
+	h.Set(winstate.KeyW32TimeParameters, "Type", winstate.StringValue("NTP"))
+	h.Set(winstate.KeyW32TimeParameters, "NtpServer", winstate.StringValue("time.windows.com,0x9"))
+	h.Set(winstate.KeyW32Time, "Start", winstate.DWORDValue(3))
+	h.Set(winstate.KeyTZAutoUpdate, "Start", winstate.DWORDValue(3))
+	h.Set(winstate.KeyTimeZone, "TimeZoneKeyName", winstate.StringValue("Tokyo Standard Time"))
 	for _, m := range mods {
 		m(h)
 	}
@@ -74,7 +79,8 @@ func TestSystemChecks(t *testing.T) {
 	}{
 		{"windows 11 healthy", machine(), false,
 			map[string]finding.Status{"os.schannel": finding.Pass, "os.winhttp": finding.Pass, "os.inet": finding.Pass, "os.dotnet": finding.Pass,
-				"os.cipher-policy": finding.Pass, "os.fips": finding.Pass, "os.version": finding.Pass, "app.quickassist": finding.Pass, "app.webview2": finding.Pass}, nil},
+				"os.cipher-policy": finding.Pass, "os.fips": finding.Pass, "os.version": finding.Pass, "app.quickassist": finding.Pass, "app.webview2": finding.Pass,
+				"clock.settings": finding.Pass}, nil},
 		{"windows 10 22H2 healthy but past end of servicing", machine(build("19045", "Windows 10 Pro", "Professional", "Client", "22H2")), false,
 			map[string]finding.Status{"os.schannel": finding.Pass, "os.winhttp": finding.Pass, "os.version": finding.Warn, "app.quickassist": finding.Pass, "app.webview2": finding.Pass},
 			map[string]string{"os.version": "os-unsupported"}},
@@ -108,6 +114,13 @@ func TestSystemChecks(t *testing.T) {
 			map[string]finding.Status{"app.quickassist": finding.Fail}, map[string]string{"app.quickassist": "quickassist-legacy-only"}},
 		{"WebView2 missing on Windows 11", machine(set(winstate.KeyWebView2Machine, "pv", winstate.StringValue("0.0.0.0"))), false,
 			map[string]finding.Status{"app.webview2": finding.Fail}, map[string]string{"app.webview2": "webview2-missing"}},
+		{"automatic time off", machine(set(winstate.KeyW32TimeParameters, "Type", winstate.StringValue("NoSync"))), false,
+			map[string]finding.Status{"clock.settings": finding.Warn}, map[string]string{"clock.settings": "clock-settings"}},
+		{"automatic time off by policy", machine(set(winstate.KeyW32TimeParameters, "Type", winstate.StringValue("NTP")),
+			set(winstate.KeyW32TimePolicy, "Type", winstate.StringValue("NoSync"))), false,
+			map[string]finding.Status{"clock.settings": finding.Warn}, nil},
+		{"time service disabled", machine(set(winstate.KeyW32Time, "Start", winstate.DWORDValue(4))), false,
+			map[string]finding.Status{"clock.settings": finding.Warn}, nil},
 		{"Windows 7", machine(build("7601", "Windows 7 Professional", "Professional", "Client", "")), false,
 			map[string]finding.Status{"os.schannel": finding.Fail, "os.winhttp": finding.Fail, "os.version": finding.Fail}, nil},
 	}
@@ -178,6 +191,48 @@ func TestLifecycleTableParses(t *testing.T) {
 			if _, err := time.Parse(time.DateOnly, d); d != "" && err != nil {
 				t.Errorf("%s: end %q is not a date", r.Name, d)
 			}
+		}
+	}
+}
+
+// A wrong clock with automatic time off: the setting is the cause (fail),
+// with the repairs the fix command runs.
+func TestClockSettingsExplainAWrongClock(t *testing.T) {
+	sys := winstate.Collect(machine(set(winstate.KeyW32TimeParameters, "Type", winstate.StringValue("NoSync"))), "live", "", nil)
+	off := float64(-20 * time.Hour / time.Millisecond) // this PC is 20 hours ahead
+	f := &facts.Facts{System: sys, Clock: facts.Clock{MaxSkewMS: 300000,
+		NTP: []facts.NTPSample{{Step: facts.Step{State: facts.StepOK}, Server: "ntp.test:123", OffsetMS: off}}}}
+	cs, _ := Select([]string{"clock.offset", "clock.settings"}, nil)
+	got := Judge(f, cs)
+	if got[0].Status != finding.Fail || got[1].Status != finding.Fail {
+		t.Fatalf("clock.offset %s, clock.settings %s; want both fail", got[0].Status, got[1].Status)
+	}
+	var ids []string
+	for _, a := range got[1].Actions {
+		ids = append(ids, a.ID)
+	}
+	if strings.Join(ids, ",") != "clock.auto-time-on,clock.resync" {
+		t.Errorf("actions = %v; want auto time on, then resync", ids)
+	}
+	if !strings.Contains(got[1].Cause, "more than W32Time will correct") {
+		t.Errorf("cause %q should say 20 hours is beyond MaxNegPhaseCorrection", got[1].Cause)
+	}
+}
+
+func TestClockSettingsTimedatectl(t *testing.T) {
+	tests := []struct {
+		values map[string]string
+		want   finding.Status
+	}{
+		{map[string]string{"NTP": "yes", "NTPSynchronized": "yes", "Timezone": "Asia/Tokyo"}, finding.Pass},
+		{map[string]string{"NTP": "yes", "NTPSynchronized": "no"}, finding.Warn},
+		{map[string]string{"NTP": "no", "NTPSynchronized": "no"}, finding.Warn},
+	}
+	for _, tt := range tests {
+		f := &facts.Facts{System: facts.System{State: facts.SystemNotWindows},
+			Clock: facts.Clock{Settings: facts.ClockSettings{State: facts.ClockSettingsRead, Source: "timedatectl", Values: tt.values}}}
+		if got := judgeClockSettings(f); got.Status != tt.want {
+			t.Errorf("timedatectl %v: %s (%s); want %s", tt.values, got.Status, got.Summary, tt.want)
 		}
 	}
 }

@@ -41,6 +41,9 @@ type NetDeps struct {
 	// OSStack requests a URL through the OS's HTTP stack; nil means the
 	// live one (WinHTTP on Windows).
 	OSStack func(ctx context.Context, url string) facts.OSStack
+	// ClockSettings reads how a Linux machine keeps time; nil means
+	// timedatectl (Windows reads its settings from the registry).
+	ClockSettings func(context.Context) facts.ClockSettings
 }
 
 // DiagnoseOptions are diagnose's flags and dependencies.
@@ -111,17 +114,18 @@ func runDiagnose(ctx context.Context, opts *DiagnoseOptions) error {
 
 	start := time.Now()
 	f := gather.Run(ctx, gather.Options{
-		Profile:     p,
-		ProfileName: name,
-		Timeout:     opts.Timeout,
-		Plan:        checks.PlanFor(sel),
-		Resolver:    opts.Net.Resolver,
-		Dialer:      opts.Net.Dialer,
-		Roots:       roots,
-		HostsFile:   opts.HostsFile,
-		Now:         opts.Net.Now,
-		System:      systemReader(opts.Net),
-		OSStack:     osStack(opts.Net),
+		Profile:       p,
+		ProfileName:   name,
+		Timeout:       opts.Timeout,
+		Plan:          checks.PlanFor(sel),
+		Resolver:      opts.Net.Resolver,
+		Dialer:        opts.Net.Dialer,
+		Roots:         roots,
+		HostsFile:     opts.HostsFile,
+		Now:           opts.Net.Now,
+		System:        systemReader(opts.Net),
+		OSStack:       osStack(opts.Net),
+		ClockSettings: clockSettings(opts.Net),
 	})
 	return writeReport(opts.IO, opts.Build, f, sel, start, opts.JSON, opts.Verbose)
 }
@@ -218,4 +222,16 @@ func osStack(nd NetDeps) func(context.Context, string) facts.OSStack {
 		return nil
 	}
 	return osstack.Request
+}
+
+// clockSettings is the live reader of how the machine keeps time outside
+// the registry: timedatectl on Linux, nothing elsewhere.
+func clockSettings(nd NetDeps) func(context.Context) facts.ClockSettings {
+	if nd.ClockSettings != nil {
+		return nd.ClockSettings
+	}
+	if runtime.GOOS == "linux" {
+		return gather.Timedatectl(gather.ExecRunner{})
+	}
+	return nil
 }

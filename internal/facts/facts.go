@@ -186,6 +186,16 @@ type System struct {
 	// Files are files whose presence matters (the retired quickassist.exe);
 	// only a live run knows them.
 	Files []FileFact `json:"files,omitempty"`
+	// Services are the states of services that matter (W32Time), from the
+	// service manager; only a live run knows them.
+	Services []ServiceFact `json:"services,omitempty"`
+}
+
+// ServiceFact is a service's state as the service manager reports it.
+type ServiceFact struct {
+	Name  string `json:"name"`
+	State string `json:"state"` // running, stopped, start-pending, …, not-installed, unknown
+	Error string `json:"error,omitempty"`
 }
 
 // System states.
@@ -285,11 +295,18 @@ type NTPSample struct {
 	RefID    string  `json:"ref_id,omitempty"`
 }
 
-// ClockSettings is how the machine keeps time: on Windows from the
-// registry and the service manager, on Linux from timedatectl.
+// ClockSettings is how a Linux machine keeps time, from timedatectl. On
+// Windows the settings are registry values in System.
 type ClockSettings struct {
-	State  string            `json:"state"`            // read, unavailable, error, not-selected
+	State  string            `json:"state"`            // read, unavailable, not-selected
 	Source string            `json:"source,omitempty"` // windows, timedatectl
 	Error  string            `json:"error,omitempty"`
 	Values map[string]string `json:"values,omitempty"` // timedatectl show's properties
 }
+
+// Clock settings states.
+const (
+	ClockSettingsRead        = "read"
+	ClockSettingsUnavailable = "unavailable"
+	ClockSettingsNotSelected = "not-selected"
+)

@@ -74,6 +74,17 @@ type Finding struct {
 	Cause    string     `json:"cause,omitempty"` // why it matters, in plain words
 	Fix      []string   `json:"fix,omitempty"`   // steps a person can take, in order
 	Evidence []Evidence `json:"evidence,omitempty"`
+	// Actions are the repairs `qadoctor fix` can apply for this finding,
+	// in order, as argument vectors (never shell strings).
+	Actions []Action `json:"actions,omitempty"`
+}
+
+// Action is one repair: what it does, and the commands that do it.
+type Action struct {
+	ID       string     `json:"id"` // stable: "clock.resync"
+	Title    string     `json:"title"`
+	Commands [][]string `json:"commands"` // each an argv, run in order
+	Admin    bool       `json:"admin"`    // needs an elevated prompt
 }
 
 // Evidence is one observation behind a finding, usually one endpoint's.

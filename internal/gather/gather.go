@@ -40,6 +40,9 @@ type Plan struct {
 	OSStack   bool // one request through the OS's own HTTP stack
 	HTTP      bool // a HEAD request on each endpoint's TLS connection; implies TLS
 	NTP       bool // the profile's NTP servers
+	// ClockSettings reads how the machine keeps time (timedatectl on
+	// Linux; on Windows the registry values come with System).
+	ClockSettings bool
 }
 
 // Union is a plan that gathers what either plan gathers.
@@ -54,6 +57,8 @@ func (p Plan) Union(q Plan) Plan {
 		OSStack:   p.OSStack || q.OSStack,
 		HTTP:      p.HTTP || q.HTTP,
 		NTP:       p.NTP || q.NTP,
+
+		ClockSettings: p.ClockSettings || q.ClockSettings,
 	}
 }
 
@@ -84,6 +89,9 @@ type Options struct {
 	// OSStack requests a URL through the OS's own HTTP stack; nil means
 	// there is none here.
 	OSStack func(ctx context.Context, url string) facts.OSStack
+	// ClockSettings reads how the machine keeps time; nil means there is no
+	// way here.
+	ClockSettings func(context.Context) facts.ClockSettings
 }
 
 // cutoffGrace is how long Run waits past the deadline for probes to notice
@@ -152,6 +160,18 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 			}()
 		}
 	}
+	settings := &guarded[facts.ClockSettings]{v: facts.ClockSettings{State: facts.ClockSettingsNotSelected}}
+	switch {
+	case !plan.ClockSettings:
+	case opts.ClockSettings == nil:
+		settings.set(facts.ClockSettings{State: facts.ClockSettingsUnavailable})
+	default:
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			settings.set(opts.ClockSettings(ctx))
+		}()
+	}
 	osStack := &guarded[facts.OSStack]{v: facts.OSStack{State: facts.OSStackNotSelected}}
 	switch e, ok := mainEndpoint(p); {
 	case !plan.OSStack || !ok:
@@ -191,6 +211,7 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 		}
 	}
 	f.OSStack = osStack.get()
+	f.Clock.Settings = settings.get()
 	for _, r := range ntpRuns {
 		smp := r.get()
 		if smp.State == facts.StepRunning {

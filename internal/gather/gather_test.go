@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"net"
 	"net/netip"
+	"os/exec"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -132,5 +133,28 @@ func TestRunRecordsUnverifiedChain(t *testing.T) {
 	}
 	if len(tl.Chain) != 1 || tl.Chain[0].Issuer != pki.CA.Subject.String() || len(tl.Chain[0].SHA256) != 64 {
 		t.Errorf("chain = %+v; want the leaf issued by the test CA with its SHA-256", tl.Chain)
+	}
+}
+
+func TestParseTimedatectl(t *testing.T) {
+	// Recorded from `timedatectl show` on Debian 12 with systemd-timesyncd.
+	out := []byte("Timezone=Asia/Tokyo\nLocalRTC=no\nCanNTP=yes\nNTP=yes\nNTPSynchronized=yes\nTimeUSec=Wed 2026-11-25 18:40:00 JST\nRTCTimeUSec=Wed 2026-11-25 09:40:00 JST\n")
+	v := gather.ParseTimedatectl(out)
+	if v["Timezone"] != "Asia/Tokyo" || v["NTP"] != "yes" || v["TimeUSec"] != "Wed 2026-11-25 18:40:00 JST" || len(v) != 7 {
+		t.Errorf("ParseTimedatectl = %v", v)
+	}
+}
+
+type recordedRunner struct {
+	out []byte
+	err error
+}
+
+func (r recordedRunner) Output(context.Context, string, ...string) ([]byte, error) { return r.out, r.err }
+
+func TestTimedatectlMissing(t *testing.T) {
+	s := gather.Timedatectl(recordedRunner{err: &exec.Error{Name: "timedatectl", Err: exec.ErrNotFound}})(context.Background())
+	if s.State != facts.ClockSettingsUnavailable || s.Error != "timedatectl is not installed" {
+		t.Errorf("settings = %+v; want unavailable, not installed", s)
 	}
 }

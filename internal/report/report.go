@@ -119,7 +119,17 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 			r.Tool.Version, r.Profile.Version, r.Profile.Name, r.Endpoints, fmtDuration(r.DurationMS))
 	}
 	if r.Verdict == nil {
-		b.WriteString("Nothing found that would end a Quick Assist session.\n\n")
+		skipped := 0
+		for _, f := range r.Findings {
+			if f.Status == finding.Skip {
+				skipped++
+			}
+		}
+		b.WriteString("Nothing found that would end a Quick Assist session.")
+		if skipped > 0 {
+			fmt.Fprintf(&b, " %d of %d checks could not run here; each says why below.", skipped, len(r.Findings))
+		}
+		b.WriteString("\n\n")
 	} else {
 		lead := "Most likely cause"
 		if r.Verdict.Status != finding.Fail {

@@ -73,4 +73,3 @@ driftfile %s
 	t.Fatalf("chronyd did not answer on %s: %s", addr, out.String())
 	return ""
 }
-

@@ -49,6 +49,16 @@ const (
 	KeyAppxAllUsers     = `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Appx\AppxAllUserStore\Applications`
 )
 
+// Windows Time (REFERENCE.md "Time"; learn.microsoft.com/windows-server/networking/windows-time-service/windows-time-service-tools-and-settings).
+const (
+	KeyW32Time           = `HKLM\SYSTEM\CurrentControlSet\Services\W32Time`
+	KeyW32TimeParameters = KeyW32Time + `\Parameters` // Type: NTP, NT5DS, NoSync, AllSync; NtpServer
+	KeyW32TimeConfig     = KeyW32Time + `\Config`     // MaxPosPhaseCorrection, MaxNegPhaseCorrection
+	KeyW32TimePolicy     = `HKLM\SOFTWARE\Policies\Microsoft\W32Time\Parameters`
+	KeyTZAutoUpdate      = `HKLM\SYSTEM\CurrentControlSet\Services\tzautoupdate` // Start 3 = on, 4 = off
+	KeyTimeZone          = `HKLM\SYSTEM\CurrentControlSet\Control\TimeZoneInformation`
+)
+
 // SchannelVersions are the protocol subkeys judged, oldest first.
 var SchannelVersions = []string{"SSL 3.0", "TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3"}
 
@@ -84,6 +94,17 @@ func Wanted() []ValueRef {
 	for _, n := range []string{"ProductName", "EditionID", "InstallationType", "DisplayVersion", "CurrentBuildNumber", "UBR"} {
 		w = append(w, ValueRef{KeyCurrentVersion, n})
 	}
+	w = append(w,
+		ValueRef{KeyW32TimePolicy, "Type"},
+		ValueRef{KeyW32TimePolicy, "NtpServer"},
+		ValueRef{KeyW32TimeParameters, "Type"},
+		ValueRef{KeyW32TimeParameters, "NtpServer"},
+		ValueRef{KeyW32Time, "Start"},
+		ValueRef{KeyW32TimeConfig, "MaxPosPhaseCorrection"},
+		ValueRef{KeyW32TimeConfig, "MaxNegPhaseCorrection"},
+		ValueRef{KeyTZAutoUpdate, "Start"},
+		ValueRef{KeyTimeZone, "TimeZoneKeyName"},
+	)
 	w = append(w,
 		ValueRef{KeyWebView2Machine, "pv"},
 		ValueRef{KeyWebView2Machine64, "pv"},

@@ -17,8 +17,15 @@ func LiveSystem() facts.System {
 	case err != nil:
 		return facts.System{State: facts.SystemError, Source: "live", Error: err.Error()}
 	}
-	return Collect(reg, "live", "", func(path string) bool {
+	s := Collect(reg, "live", "", func(path string) bool {
 		_, err := os.Stat(path)
 		return err == nil
 	})
+	for _, name := range WantedServices {
+		s.Services = append(s.Services, serviceState(name))
+	}
+	return s
 }
+
+// WantedServices are the services whose state a live run records.
+var WantedServices = []string{"W32Time"}
