@@ -150,7 +150,9 @@ type recordedRunner struct {
 	err error
 }
 
-func (r recordedRunner) Output(context.Context, string, ...string) ([]byte, error) { return r.out, r.err }
+func (r recordedRunner) Output(context.Context, string, ...string) ([]byte, error) {
+	return r.out, r.err
+}
 
 func TestTimedatectlMissing(t *testing.T) {
 	s := gather.Timedatectl(recordedRunner{err: &exec.Error{Name: "timedatectl", Err: exec.ErrNotFound}})(context.Background())
