@@ -1,14 +1,17 @@
 package winstate_test
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/qadoctor/qadoctor/internal/checks"
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/testpeer"
 	"github.com/qadoctor/qadoctor/internal/winstate"
 )
 
@@ -98,4 +101,36 @@ func TestLiveMatchesRegExportUnderWine(t *testing.T) {
 			t.Errorf("%s\\%s: live %s %s %s; from the export %s %s %s", v.Key, v.Name, l.State, l.Type, l.Data, v.State, v.Type, v.Data)
 		}
 	}
+}
+
+// clock.settings reads W32Time from the live registry: automatic time
+// switched off with regedit is seen as off.
+func TestLiveClockSettingsUnderWine(t *testing.T) {
+	underWine(t)
+	reg, _ := winstate.Live()
+	before, err := reg.Value(winstate.KeyW32TimeParameters, "Type")
+	if err != nil && !errors.Is(err, winstate.ErrNotExist) {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		restore := "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\W32Time\\Parameters]\r\n\"Type\"=-\r\n"
+		if err == nil {
+			restore = strings.Replace(restore, `"Type"=-`, `"Type"="`+before.String()+`"`, 1)
+		}
+		path := filepath.Join(testpeer.TempDir(t), "restore.reg")
+		os.WriteFile(path, []byte(restore), 0o644)
+		exec.Command("regedit", "/S", path).Run()
+	})
+	regImport(t, "w32time-nosync.reg")
+	cs, _ := checks.Select([]string{"clock.settings"}, nil)
+	f := checks.Judge(&facts.Facts{System: winstate.LiveSystem()}, cs)[0]
+	if f.Status != finding.Warn || f.Reason != "clock-settings" || !strings.Contains(f.Summary, "NoSync") {
+		t.Errorf("clock.settings = %s %q %q; want warn naming NoSync", f.Status, f.Reason, f.Summary)
+	}
+	for _, e := range f.Evidence {
+		if e.Subject == "service W32Time" {
+			return // the service manager was asked, whatever Wine answers
+		}
+	}
+	t.Errorf("evidence %+v lacks the W32Time service state", f.Evidence)
 }
