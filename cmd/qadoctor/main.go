@@ -8,6 +8,8 @@ import (
 	"os/signal"
 	"runtime/debug"
 
+	"golang.org/x/term"
+
 	"github.com/qadoctor/qadoctor/internal/cli"
 )
 
@@ -17,7 +19,7 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := cli.Run(ctx, os.Args[1:], &cli.Deps{
-		IO:    cli.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr},
+		IO:    cli.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, InTTY: term.IsTerminal(int(os.Stdin.Fd()))},
 		Build: cli.BuildInfo{Version: version, Commit: commit()},
 	})
 	stop()

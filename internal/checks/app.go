@@ -19,6 +19,14 @@ const (
 // Store ID 9P7BP5VNWKX5; REFERENCE.md "Quick Assist").
 const quickAssistFamily = "MicrosoftCorporationII.QuickAssist_"
 
+// actionInstall reinstalls Quick Assist from the Store with winget
+// (REFERENCE.md "WebView2 and the app").
+var actionInstall = finding.Action{
+	ID:       "quickassist.install",
+	Title:    "Install Quick Assist from the Microsoft Store (winget, 9P7BP5VNWKX5)",
+	Commands: [][]string{{"winget", "install", "--id", "9P7BP5VNWKX5", "--source", "msstore", "--accept-package-agreements", "--accept-source-agreements"}},
+}
+
 // installFix is the reinstall the guide walks people through, as commands.
 var installFix = []string{
 	"Install it from the Microsoft Store (search \"Quick Assist\"), or as administrator: winget install --id 9P7BP5VNWKX5 --source msstore --accept-package-agreements --accept-source-agreements",
@@ -79,12 +87,12 @@ func judgeQuickAssist(f *facts.Facts) finding.Finding {
 		return finding.Finding{Status: finding.Fail, Reason: "quickassist-legacy-only", Evidence: ev,
 			Summary: "Only the retired built-in Quick Assist is installed.",
 			Cause:   "The built-in Quick Assist was retired; it cannot meet Microsoft's security requirements and ends sessions. The Microsoft Store app replaces it.",
-			Fix:     installFix}
+			Fix:     installFix, Actions: []finding.Action{actionInstall}}
 	}
 	return finding.Finding{Status: finding.Fail, Reason: "quickassist-missing", Evidence: ev,
 		Summary: "The Quick Assist app is not installed for this user or for all users.",
 		Cause:   "Without the Microsoft Store app there is no current Quick Assist to connect with. (Run as SYSTEM, for example from Intune, only apps provisioned for all users are seen.)",
-		Fix:     installFix}
+		Fix:     installFix, Actions: []finding.Action{actionInstall}}
 }
 
 // webView2Missing lists the pv values the WebView2 documentation says mean

@@ -14,23 +14,24 @@ import (
 const titleClockSettings = "Windows sets the time and time zone automatically"
 
 // Repairs the fix command can run for the clock (REFERENCE.md "Time").
+// Registry changes are journaled and undone; commands only tell Windows.
 var (
 	actionAutoTime = finding.Action{
 		ID:    "clock.auto-time-on",
 		Title: "Turn on automatic time with time.windows.com (W32Time Type=NTP)",
-		Commands: [][]string{
-			{"w32tm", "/config", "/syncfromflags:manual", "/manualpeerlist:time.windows.com,0x1", "/update"},
+		Registry: []finding.RegChange{
+			{Key: winstate.KeyW32TimeParameters, Name: "Type", Type: "REG_SZ", Value: "NTP"},
+			{Key: winstate.KeyW32TimeParameters, Name: "NtpServer", Type: "REG_SZ", Value: "time.windows.com,0x9"},
 		},
-		Admin: true,
+		Commands: [][]string{{"w32tm", "/config", "/update"}},
+		Admin:    true,
 	}
 	actionStartW32Time = finding.Action{
-		ID:    "clock.start-w32time",
-		Title: "Start the Windows Time service and start it automatically",
-		Commands: [][]string{
-			{"sc.exe", "config", "w32time", "start=", "auto"},
-			{"net", "start", "w32time"},
-		},
-		Admin: true,
+		ID:       "clock.start-w32time",
+		Title:    "Start the Windows Time service, and start it automatically",
+		Registry: []finding.RegChange{{Key: winstate.KeyW32Time, Name: "Start", Type: "REG_DWORD", Value: "2"}},
+		Commands: [][]string{{"net", "start", "w32time"}},
+		Admin:    true,
 	}
 	actionResync = finding.Action{
 		ID:       "clock.resync",

@@ -238,6 +238,15 @@ func judgeSchannel(f *facts.Facts) finding.Finding {
 		} else {
 			fd.Cause += " Someone set this in the registry or a legacy group policy."
 		}
+		fd.Actions = []finding.Action{{
+			ID:    "schannel.tls12-on",
+			Title: "Turn TLS 1.2 on for SCHANNEL clients (Enabled=1, DisabledByDefault=0)",
+			Registry: []finding.RegChange{
+				{Key: key, Name: "Enabled", Type: "REG_DWORD", Value: "1"},
+				{Key: key, Name: "DisabledByDefault", Type: "REG_DWORD", Value: "0"},
+			},
+			Admin: true, Restart: true,
+		}}
 		fd.Fix = []string{
 			fmt.Sprintf(`As administrator: reg add "%s" /v Enabled /t REG_DWORD /d 1 /f`, key),
 			fmt.Sprintf(`As administrator: reg add "%s" /v DisabledByDefault /t REG_DWORD /d 0 /f`, key),
@@ -296,6 +305,13 @@ func judgeWinHTTP(f *facts.Facts) finding.Finding {
 	var ev []finding.Evidence
 	var statuses []finding.Status
 	var bad []string
+	var changes []finding.RegChange
+	// Microsoft KB3140245: 0xA00 is TLS 1.1 and 1.2; Windows 11 and Server
+	// 2022 add TLS 1.3 (0x2000).
+	want := uint64(0xA00)
+	if b.Known && ((!b.Server && b.Build >= 22000) || (b.Server && b.Build >= 20348)) {
+		want = 0x2A00
+	}
 	covered := false
 	for _, src := range sources {
 		mask, rv, set := regNumber(f.System, src.key, src.name)
@@ -306,12 +322,14 @@ func judgeWinHTTP(f *facts.Facts) finding.Finding {
 		case set && mask&bitTLS12 == 0:
 			st, detail = finding.Fail, fmt.Sprintf("0x%x = %s: TLS 1.2 is missing", mask, decodeProtocols(mask))
 			bad = append(bad, src.label)
+			changes = append(changes, finding.RegChange{Key: src.key, Name: src.name, Type: "REG_DWORD", Value: fmt.Sprint(mask | want)})
 		case set:
 			detail = fmt.Sprintf("0x%x = %s", mask, decodeProtocols(mask))
 		case b.Known && b.Build < 9600:
 			// Before Windows 8.1 WinHTTP defaults to SSL 3.0 and TLS 1.0 (KB3140245).
 			st, detail = finding.Fail, "not set: this build's default is SSL 3.0 and TLS 1.0 only"
 			bad = append(bad, src.label)
+			changes = append(changes, finding.RegChange{Key: src.key, Name: src.name, Type: "REG_DWORD", Value: fmt.Sprint(want)})
 		default:
 			detail = "not set: the Windows default, which includes TLS 1.2"
 		}
@@ -330,6 +348,8 @@ func judgeWinHTTP(f *facts.Facts) finding.Finding {
 		return fd
 	}
 	fd.Reason = "winhttp-no-tls12"
+	fd.Actions = []finding.Action{{ID: "winhttp.tls12-on", Title: fmt.Sprintf("Add TLS 1.2 to WinHTTP's DefaultSecureProtocols (0x%x)", want),
+		Registry: changes, Admin: true}}
 	fd.Summary = "WinHTTP's DefaultSecureProtocols leaves out TLS 1.2 for " + strings.Join(bad, " and ") + "."
 	fd.Cause = "Windows components that use WinHTTP with the default protocols (sign-in, updates, the older Quick Assist) cannot speak TLS 1.2, which Microsoft's services require."
 	fd.Fix = []string{
@@ -388,10 +408,17 @@ func judgeInet(f *facts.Facts) finding.Finding {
 		}
 	}
 	fix := []string{"Open Internet Options > Advanced and tick \"Use TLS 1.2\" (and \"Use TLS 1.3\"), then restart the app."}
+	var actions []finding.Action
 	if strings.Contains(effective.label, "policy") {
+		// A policy is IT's to change: an instruction, never a silent edit.
 		fix = []string{"The setting comes from a group policy (\"Turn off encryption support\"): ask IT to allow TLS 1.2 in it."}
+	} else {
+		actions = []finding.Action{{ID: "inet.tls12-on", Title: "Add TLS 1.2 to Internet Settings' SecureProtocols (" + effective.label + ")",
+			Registry: []finding.RegChange{{Key: effective.key, Name: effective.name, Type: "REG_DWORD", Value: fmt.Sprint(effMask | 0xA00)}},
+			Admin:    strings.HasPrefix(effective.key, "HKLM")}}
 	}
 	return finding.Finding{
+		Actions:  actions,
 		Status:   finding.Fail,
 		Reason:   "inet-no-tls12",
 		Summary:  fmt.Sprintf("SecureProtocols (%s) allows only %s.", effective.label, decodeProtocols(effMask)),
@@ -407,6 +434,7 @@ func judgeDotNet(f *facts.Facts) finding.Finding {
 	}
 	var ev []finding.Evidence
 	var statuses []finding.Status
+	var changes []finding.RegChange
 	covered := false
 	for _, k := range []string{winstate.KeyDotNet4, winstate.KeyDotNet4W, winstate.KeyDotNet2, winstate.KeyDotNet2W} {
 		for _, name := range []string{"SchUseStrongCrypto", "SystemDefaultTlsVersions"} {
@@ -422,6 +450,7 @@ func judgeDotNet(f *facts.Facts) finding.Finding {
 				if n != 1 {
 					st = finding.Warn
 					detail += ": older TLS for .NET apps (recommended 1)"
+					changes = append(changes, finding.RegChange{Key: k, Name: name, Type: "REG_DWORD", Value: "1"})
 				}
 			}
 			statuses = append(statuses, st)
@@ -437,6 +466,7 @@ func judgeDotNet(f *facts.Facts) finding.Finding {
 		return fd
 	}
 	fd.Reason = "dotnet-old-tls"
+	fd.Actions = []finding.Action{{ID: "dotnet.strong-crypto", Title: "Let .NET Framework use the system's TLS versions (set the values to 1)", Registry: changes, Admin: true}}
 	fd.Summary = ".NET Framework is told to avoid the system's TLS versions."
 	fd.Cause = "A value set to 0 keeps .NET Framework apps (some helpdesk and remote-support tools) on TLS 1.0. Quick Assist itself does not use .NET, so this does not end its sessions."
 	fd.Fix = []string{"Set SchUseStrongCrypto and SystemDefaultTlsVersions to 1 in all four places Microsoft lists (learn.microsoft.com/dotnet/framework/network-programming/tls)."}

@@ -19,6 +19,9 @@ const (
 	ExitFailed   = 1 // at least one finding failed
 	ExitUsage    = 2 // usage error or bad input (a flag, a profile, a CA file)
 	ExitInternal = 3 // the tool itself broke
+	// ExitNotApplied: fix or undo changed nothing because consent was not
+	// given or administrator rights are missing.
+	ExitNotApplied = 4
 )
 
 // IOStreams carries where a command reads and writes. Reports go to Out;
@@ -27,6 +30,9 @@ type IOStreams struct {
 	In     io.Reader
 	Out    io.Writer
 	ErrOut io.Writer
+	// InTTY says standard input is a terminal a person can answer a
+	// question on; fix asks for consent only then.
+	InTTY bool
 }
 
 // BuildInfo identifies the build.
@@ -48,6 +54,11 @@ func usageErrorf(format string, args ...any) error {
 // errFindingsFailed says the report has been printed and a finding failed.
 var errFindingsFailed = errors.New("at least one check failed")
 
+// notAppliedError says fix or undo changed nothing, and why.
+type notAppliedError struct{ why string }
+
+func (e notAppliedError) Error() string { return e.why }
+
 // exitCode maps a command's error to the process exit code.
 func exitCode(err error) int {
 	var ue usageError
@@ -58,6 +69,8 @@ func exitCode(err error) int {
 		return ExitFailed
 	case errors.As(err, &ue):
 		return ExitUsage
+	case errors.As(err, new(notAppliedError)):
+		return ExitNotApplied
 	}
 	return ExitInternal
 }
@@ -68,6 +81,7 @@ type Deps struct {
 	IO    IOStreams
 	Build BuildInfo
 	Net   NetDeps
+	Fix   FixDeps
 }
 
 // NewRootCmd builds the qadoctor command tree.
@@ -84,7 +98,7 @@ DNS, blocked endpoints, hosts-file entries, old TLS in the path, untrusted certi
 	root.SetOut(d.IO.Out)
 	root.SetErr(d.IO.ErrOut)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newCmdDiagnose(d, nil), newCmdAnalyze(d), newCmdCollect(d), newCmdProfile(d), newCmdVersion(d))
+	root.AddCommand(newCmdDiagnose(d, nil), newCmdFix(d), newCmdUndo(d), newCmdAnalyze(d), newCmdCollect(d), newCmdProfile(d), newCmdVersion(d))
 	return root
 }
 

@@ -96,23 +96,32 @@ Exit codes: 0 nothing failed, 1 at least one check failed, 2 usage or bad input,
 }
 
 func runDiagnose(ctx context.Context, opts *DiagnoseOptions) error {
+	start := time.Now()
+	f, sel, err := diagnoseFacts(ctx, opts)
+	if err != nil {
+		return err
+	}
+	return writeReport(opts.IO, opts.Build, f, sel, start, opts.JSON, opts.Verbose)
+}
+
+// diagnoseFacts checks the options, gathers what the selected checks need
+// and returns the facts with the checks to judge them.
+func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []checks.Check, error) {
 	if opts.Timeout <= 0 || opts.Timeout > maxTimeout {
-		return usageErrorf("--timeout %s: want a duration between 1ms and %s, such as 15s", opts.Timeout, maxTimeout)
+		return nil, nil, usageErrorf("--timeout %s: want a duration between 1ms and %s, such as 15s", opts.Timeout, maxTimeout)
 	}
 	sel, err := checks.Select(opts.Only, opts.Skip)
 	if err != nil {
-		return usageError{err}
+		return nil, nil, usageError{err}
 	}
 	p, name, err := loadProfile(opts.ProfilePath)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	roots, err := loadRoots(opts.CAFile)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-
-	start := time.Now()
 	f := gather.Run(ctx, gather.Options{
 		Profile:       p,
 		ProfileName:   name,
@@ -127,7 +136,7 @@ func runDiagnose(ctx context.Context, opts *DiagnoseOptions) error {
 		OSStack:       osStack(opts.Net),
 		ClockSettings: clockSettings(opts.Net),
 	})
-	return writeReport(opts.IO, opts.Build, f, sel, start, opts.JSON, opts.Verbose)
+	return f, sel, nil
 }
 
 // writeReport judges the facts, writes the report and returns the error

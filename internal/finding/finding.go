@@ -79,12 +79,24 @@ type Finding struct {
 	Actions []Action `json:"actions,omitempty"`
 }
 
-// Action is one repair: what it does, and the commands that do it.
+// Action is one repair: what it does, the registry values it sets (which
+// fix journals and undo restores), then the commands it runs.
 type Action struct {
-	ID       string     `json:"id"` // stable: "clock.resync"
-	Title    string     `json:"title"`
-	Commands [][]string `json:"commands"` // each an argv, run in order
-	Admin    bool       `json:"admin"`    // needs an elevated prompt
+	ID       string      `json:"id"` // stable: "clock.resync"
+	Title    string      `json:"title"`
+	Registry []RegChange `json:"registry,omitempty"`
+	Commands [][]string  `json:"commands,omitempty"` // each an argv, run in order, after Registry
+	Admin    bool        `json:"admin"`              // needs an elevated prompt
+	Restart  bool        `json:"restart,omitempty"`  // takes effect after Windows restarts
+}
+
+// RegChange sets one registry value (or deletes it).
+type RegChange struct {
+	Key    string `json:"key"`  // HKLM\… or HKCU\…
+	Name   string `json:"name"` // "" is the default value
+	Type   string `json:"type,omitempty"`
+	Value  string `json:"value,omitempty"` // decimal for REG_DWORD, text for REG_SZ
+	Delete bool   `json:"delete,omitempty"`
 }
 
 // Evidence is one observation behind a finding, usually one endpoint's.

@@ -1,0 +1,7 @@
+//go:build !windows
+
+package elevate
+
+import "os"
+
+func isElevated() bool { return os.Geteuid() == 0 }

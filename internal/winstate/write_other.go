@@ -1,0 +1,5 @@
+//go:build !windows
+
+package winstate
+
+func liveWriter() (Writer, error) { return nil, ErrNotWindows }

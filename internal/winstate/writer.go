@@ -1,0 +1,85 @@
+package winstate
+
+//go:generate go run golang.org/x/sys/windows/mkwinsyscall -output zsyscall_windows.go write_windows.go
+
+import "strings"
+
+// Writer changes registry values: what `qadoctor fix` and `undo` need. The
+// live registry (Windows) and Hive implement it.
+type Writer interface {
+	Registry
+	// SetValue writes a value with its exact type and bytes, creating the
+	// key when needed.
+	SetValue(key, name string, v Value) error
+	// DeleteValue removes a value; a value already absent is not an error.
+	DeleteValue(key, name string) error
+	// KeyExists reports whether a key exists.
+	KeyExists(key string) (bool, error)
+	// DeleteKeyIfEmpty removes a key that has no values and no subkeys (one
+	// that fix created); any other key is left alone.
+	DeleteKeyIfEmpty(key string) error
+}
+
+// SetValue implements Writer.
+func (h *Hive) SetValue(key, name string, v Value) error {
+	k, err := NormalizeKey(key)
+	if err != nil {
+		return err
+	}
+	h.key(k).set(name, v)
+	return nil
+}
+
+// DeleteValue implements Writer.
+func (h *Hive) DeleteValue(key, name string) error {
+	k, err := NormalizeKey(key)
+	if err != nil {
+		return err
+	}
+	if hk := h.keys[lower(k)]; hk != nil {
+		delete(hk.values, lower(name))
+		delete(hk.names, lower(name))
+	}
+	return nil
+}
+
+// KeyExists implements Writer.
+func (h *Hive) KeyExists(key string) (bool, error) {
+	k, err := NormalizeKey(key)
+	if err != nil {
+		return false, err
+	}
+	if h.keys[lower(k)] != nil {
+		return true, nil
+	}
+	prefix := lower(k) + `\`
+	for other := range h.keys {
+		if strings.HasPrefix(other, prefix) {
+			return true, nil // a parent of a stored key exists too
+		}
+	}
+	return false, nil
+}
+
+// DeleteKeyIfEmpty implements Writer.
+func (h *Hive) DeleteKeyIfEmpty(key string) error {
+	k, err := NormalizeKey(key)
+	if err != nil {
+		return err
+	}
+	hk := h.keys[lower(k)]
+	if hk == nil || len(hk.values) > 0 {
+		return nil
+	}
+	prefix := lower(k) + `\`
+	for other := range h.keys {
+		if strings.HasPrefix(other, prefix) {
+			return nil
+		}
+	}
+	delete(h.keys, lower(k))
+	return nil
+}
+
+// LiveWriter returns the machine's registry for writing (Windows only).
+func LiveWriter() (Writer, error) { return liveWriter() }
