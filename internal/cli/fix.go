@@ -206,12 +206,10 @@ func hasRegistry(plan []fix.PlannedAction) bool {
 	return false
 }
 
-// diagnoseFindings runs the diagnosis (all checks, so every action is
-// known) and judges it.
+// diagnoseFindings runs the diagnosis of the checks fix may repair (those
+// of --only, or all) and judges it.
 func diagnoseFindings(ctx context.Context, opts *DiagnoseOptions) ([]finding.Finding, error) {
-	d := *opts
-	d.Only, d.Skip = nil, nil
-	f, sel, err := diagnoseFacts(ctx, &d)
+	f, sel, err := diagnoseFacts(ctx, opts)
 	if err != nil {
 		return nil, err
 	}

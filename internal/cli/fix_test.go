@@ -1,0 +1,191 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/fix"
+	"github.com/qadoctor/qadoctor/internal/testpeer"
+	"github.com/qadoctor/qadoctor/internal/winstate"
+)
+
+// fixBench is a machine with TLS 1.2 off in SCHANNEL, and the seams that
+// let fix change it: diagnose reads the same hive fix writes.
+type fixBench struct {
+	hive    *winstate.Hive
+	journal string
+	ran     [][]string
+	admin   bool
+}
+
+func newFixBench(t *testing.T) *fixBench {
+	h := winstate.NewHive()
+	h.Set(winstate.KeyCurrentVersion, "CurrentBuildNumber", winstate.StringValue("26200"))
+	h.Set(winstate.KeyCurrentVersion, "InstallationType", winstate.StringValue("Client"))
+	h.Set(winstate.KeySchannelProtocols+`\TLS 1.2\Client`, "Enabled", winstate.DWORDValue(0))
+	h.Set(winstate.KeyAppxUserPackages+`\MicrosoftCorporationII.QuickAssist_2.0.35.0_x64__8wekyb3d8bbwe`, "", winstate.StringValue(""))
+	h.Set(winstate.KeyWebView2Machine, "pv", winstate.StringValue("142.0"))
+	return &fixBench{hive: h, journal: filepath.Join(testpeer.TempDir(t), "journal"), admin: true}
+}
+
+func (b *fixBench) Run(_ context.Context, argv []string) ([]byte, error) {
+	b.ran = append(b.ran, argv)
+	return nil, nil
+}
+
+// run runs qadoctor against the bench, with a terminal on stdin or not.
+func (b *fixBench) run(t *testing.T, tty bool, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut strings.Builder
+	code := Run(context.Background(), args, &Deps{
+		IO:    IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut, InTTY: tty},
+		Build: BuildInfo{Version: "test"},
+		Net: NetDeps{
+			System:  func() facts.System { return winstate.Collect(b.hive, "live", "", nil) },
+			OSStack: func(_ context.Context, url string) facts.OSStack { return facts.OSStack{State: facts.OSStackNotWindows} },
+		},
+		Fix: FixDeps{
+			Writer:   func() (winstate.Writer, error) { return b.hive, nil },
+			Runner:   b,
+			Elevated: func() bool { return b.admin },
+		},
+	})
+	return code, out.String(), errOut.String()
+}
+
+func (b *fixBench) enabled(t *testing.T) string {
+	v, err := b.hive.Value(winstate.KeySchannelProtocols+`\TLS 1.2\Client`, "Enabled")
+	if err != nil {
+		return err.Error()
+	}
+	return v.String()
+}
+
+// The network checks are skipped: these tests are about the registry.
+var systemOnly = []string{"--only", "os.schannel", "--timeout", "2s"}
+
+func TestFixAppliesAndUndoRestores(t *testing.T) {
+	b := newFixBench(t)
+	code, out, errOut := b.run(t, false, "", append([]string{"fix", "--yes", "--journal", b.journal}, systemOnly...)...)
+	if code != ExitOK {
+		t.Fatalf("fix --yes: exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"Plan (1 action(s))", `Enabled: REG_DWORD 0x0 -> REG_DWORD 0x1`, "DisabledByDefault: (not set) -> REG_DWORD 0x0", "os.schannel      fail -> pass", "qadoctor undo "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("fix output lacks %q:\n%s", want, out)
+		}
+	}
+	if got := b.enabled(t); got != "1" {
+		t.Errorf("after fix Enabled = %s; want 1", got)
+	}
+	code, out, _ = b.run(t, false, "", "undo", "--journal", b.journal)
+	if code != ExitOK || !strings.Contains(out, "Restored 2 value(s)") {
+		t.Errorf("undo: exit %d, %q", code, out)
+	}
+	if got := b.enabled(t); got != "0" {
+		t.Errorf("after undo Enabled = %s; want 0 again", got)
+	}
+	if _, err := b.hive.Value(winstate.KeySchannelProtocols+`\TLS 1.2\Client`, "DisabledByDefault"); err == nil {
+		t.Error("after undo DisabledByDefault exists; it was absent before the fix")
+	}
+	code, out, _ = b.run(t, false, "", "undo", "--journal", b.journal)
+	if code != ExitOK || !strings.Contains(out, "Nothing to undo") {
+		t.Errorf("second undo: exit %d, %q; want nothing to undo", code, out)
+	}
+}
+
+func TestFixConsent(t *testing.T) {
+	tests := []struct {
+		name    string
+		tty     bool
+		stdin   string
+		admin   bool
+		args    []string
+		code    int
+		says    string
+		changed bool
+	}{
+		{"no terminal, no --yes", false, "", true, nil, ExitNotApplied, "no consent", false},
+		{"terminal, answer no", true, "n\n", true, nil, ExitNotApplied, "did not agree", false},
+		{"terminal, answer yes", true, "y\n", true, nil, ExitOK, "", true},
+		{"not administrator", false, "", false, []string{"--yes"}, ExitNotApplied, "administrator", false},
+		{"dry run", false, "", true, []string{"--dry-run"}, ExitOK, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newFixBench(t)
+			b.admin = tt.admin
+			args := append(append([]string{"fix", "--journal", b.journal}, tt.args...), systemOnly...)
+			code, out, errOut := b.run(t, tt.tty, tt.stdin, args...)
+			if code != tt.code || !strings.Contains(out+errOut, tt.says) {
+				t.Errorf("exit %d, output %q %q; want %d saying %q", code, out, errOut, tt.code, tt.says)
+			}
+			if changed := b.enabled(t) == "1"; changed != tt.changed {
+				t.Errorf("registry changed = %v; want %v", changed, tt.changed)
+			}
+			if !tt.changed {
+				if entries, _ := os.ReadDir(b.journal); len(entries) != 0 {
+					t.Errorf("a journal was written though nothing was applied: %v", entries)
+				}
+			}
+		})
+	}
+}
+
+func TestFixExport(t *testing.T) {
+	b := newFixBench(t)
+	dir := testpeer.TempDir(t)
+	for _, format := range []string{"reg", "ps1"} {
+		out := filepath.Join(dir, "repair."+format)
+		code, _, errOut := b.run(t, false, "", append([]string{"fix", "--export", format, "-o", out}, systemOnly...)...)
+		if code != ExitOK {
+			t.Fatalf("--export %s: exit %d, %s", format, code, errOut)
+		}
+		if _, err := os.Stat(out); err != nil {
+			t.Errorf("--export %s wrote no file: %v", format, err)
+		}
+	}
+	undo, err := os.ReadFile(filepath.Join(dir, "repair-undo.reg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := winstate.ParseReg("repair-undo.reg", undo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := h.Value(winstate.KeySchannelProtocols+`\TLS 1.2\Client`, "Enabled"); err != nil || v.String() != "0" {
+		t.Errorf("undo .reg sets Enabled to %v, %v; want the prior 0", v, err)
+	}
+	if got := b.enabled(t); got != "0" {
+		t.Errorf("--export changed the registry: Enabled = %s", got)
+	}
+}
+
+// The app and clock actions run exactly these argument vectors.
+func TestFixCommandVectors(t *testing.T) {
+	b := newFixBench(t)
+	b.hive.Remove(winstate.KeyAppxUserPackages)
+	b.hive.Set(winstate.KeyW32TimeParameters, "Type", winstate.StringValue("NoSync"))
+	code, out, errOut := b.run(t, false, "", "fix", "--yes", "--journal", b.journal, "--only", "app.quickassist,clock.settings", "--timeout", "2s")
+	if code != ExitFailed { // Quick Assist is still not installed: the recorder installs nothing
+		t.Errorf("exit %d; want %d\n%s\n%s", code, ExitFailed, out, errOut)
+	}
+	var got []string
+	for _, argv := range b.ran {
+		got = append(got, fix.FormatArgv(argv))
+	}
+	want := []string{ // in report order: clock.settings, then app.quickassist
+		"w32tm /config /update",
+		"winget install --id 9P7BP5VNWKX5 --source msstore --accept-package-agreements --accept-source-agreements",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("commands run:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if v, _ := b.hive.Value(winstate.KeyW32TimeParameters, "Type"); v.String() != "NTP" {
+		t.Errorf("W32Time Type = %q; want NTP", v.String())
+	}
+}
