@@ -45,8 +45,10 @@ func (b *fixBench) run(t *testing.T, tty bool, stdin string, args ...string) (in
 		IO:    IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut, InTTY: tty},
 		Build: BuildInfo{Version: "test"},
 		Net: NetDeps{
-			System:  func() facts.System { return winstate.Collect(b.hive, "live", "", nil) },
-			OSStack: func(_ context.Context, url string) facts.OSStack { return facts.OSStack{State: facts.OSStackNotWindows} },
+			System: func() facts.System { return winstate.Collect(b.hive, "live", "", nil) },
+			OSStack: func(_ context.Context, url string) facts.OSStack {
+				return facts.OSStack{State: facts.OSStackNotWindows}
+			},
 		},
 		Fix: FixDeps{
 			Writer:   func() (winstate.Writer, error) { return b.hive, nil },
