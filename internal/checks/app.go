@@ -27,6 +27,28 @@ var actionInstall = finding.Action{
 	Commands: [][]string{{"winget", "install", "--id", "9P7BP5VNWKX5", "--source", "msstore", "--accept-package-agreements", "--accept-source-agreements"}},
 }
 
+// The guide's app repairs, for `fix --app` (REFERENCE.md "WebView2 and the
+// app"): Reset-AppxPackage wipes the app's data and re-registers it
+// (Windows 11 has it; on Windows 10 use Settings > Apps > Advanced options
+// > Reset); a reinstall removes the package for all users, then installs it
+// from the Store.
+var (
+	ActionResetQuickAssist = finding.Action{
+		ID:    "quickassist.reset",
+		Title: "Reset Quick Assist (clears its data and re-registers it)",
+		Commands: [][]string{{"powershell.exe", "-NoProfile", "-NonInteractive", "-Command",
+			"Get-AppxPackage -Name MicrosoftCorporationII.QuickAssist | Reset-AppxPackage"}},
+	}
+	ActionReinstallQuickAssist = finding.Action{
+		ID:    "quickassist.reinstall",
+		Title: "Reinstall Quick Assist (remove it for all users, then install it from the Store)",
+		Commands: append([][]string{{"powershell.exe", "-NoProfile", "-NonInteractive", "-Command",
+			"Get-AppxPackage -Name MicrosoftCorporationII.QuickAssist -AllUsers | Remove-AppxPackage -AllUsers"}},
+			actionInstall.Commands...),
+		Admin: true,
+	}
+)
+
 // installFix is the reinstall the guide walks people through, as commands.
 var installFix = []string{
 	"Install it from the Microsoft Store (search \"Quick Assist\"), or as administrator: winget install --id 9P7BP5VNWKX5 --source msstore --accept-package-agreements --accept-source-agreements",

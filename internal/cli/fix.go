@@ -74,6 +74,7 @@ type FixOptions struct {
 	Yes      bool
 	Journal  string
 	Export   string // "", "ps1" or "reg"
+	App      string // "", "reset" or "reinstall": the guide's app repairs, asked for by name
 	Output   string
 	Now      func() time.Time
 }
@@ -106,6 +107,7 @@ Exit codes: 0 applied and the repaired checks pass (or nothing to do), 1 a check
 	f.StringVar(&opts.Journal, "journal", "", "keep the journal in `DIR` (default: %ProgramData%\\qadoctor\\journal on Windows)")
 	f.StringVar(&opts.Export, "export", "", "write the plan as a `ps1` or `reg` script (with its undo) instead of applying it")
 	f.StringVarP(&opts.Output, "output", "o", "", "the `FILE` for --export")
+	f.StringVar(&opts.App, "app", "", "also `reset` or `reinstall` the Quick Assist app, as the guide does when nothing else helps")
 	f.StringVar(&opts.Diagnose.ProfilePath, "profile", "", "use this profile `FILE`")
 	f.DurationVar(&opts.Diagnose.Timeout, "timeout", DefaultTimeout, "deadline for each diagnosis")
 	f.StringVar(&opts.Diagnose.CAFile, "ca-file", "", "also trust the certificates in this PEM `FILE`")
@@ -127,6 +129,18 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 	w, werr := opts.Deps.writer()
 	if werr != nil {
 		w = nil // off Windows: only command actions can be planned
+	}
+	if opts.App != "" {
+		// An app repair is asked for by name: it is planned like the
+		// others, as a warning of app.quickassist.
+		a, ok := map[string]finding.Action{"reset": checks.ActionResetQuickAssist, "reinstall": checks.ActionReinstallQuickAssist}[opts.App]
+		if !ok {
+			return usageErrorf("--app %q: want reset or reinstall", opts.App)
+		}
+		before = append(before, finding.Finding{ID: "app.quickassist", Status: finding.Warn, Actions: []finding.Action{a}})
+		if len(opts.Diagnose.Only) > 0 {
+			opts.Diagnose.Only = append(opts.Diagnose.Only, "app.quickassist")
+		}
 	}
 	plan, err := fix.Plan(before, opts.Diagnose.Only, w)
 	if err != nil {

@@ -191,3 +191,33 @@ func TestFixCommandVectors(t *testing.T) {
 		t.Errorf("W32Time Type = %q; want NTP", v.String())
 	}
 }
+
+func TestFixAppRepairs(t *testing.T) {
+	tests := []struct {
+		app  string
+		want []string
+	}{
+		{"reset", []string{"powershell.exe -NoProfile -NonInteractive -Command \"Get-AppxPackage -Name MicrosoftCorporationII.QuickAssist | Reset-AppxPackage\""}},
+		{"reinstall", []string{
+			"powershell.exe -NoProfile -NonInteractive -Command \"Get-AppxPackage -Name MicrosoftCorporationII.QuickAssist -AllUsers | Remove-AppxPackage -AllUsers\"",
+			"winget install --id 9P7BP5VNWKX5 --source msstore --accept-package-agreements --accept-source-agreements",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.app, func(t *testing.T) {
+			b := newFixBench(t)
+			b.hive.Set(winstate.KeySchannelProtocols+`\TLS 1.2\Client`, "Enabled", winstate.DWORDValue(1)) // nothing else to fix
+			code, out, errOut := b.run(t, false, "", "fix", "--yes", "--app", tt.app, "--journal", b.journal, "--only", "os.schannel", "--timeout", "2s")
+			if code != ExitOK {
+				t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+			}
+			var got []string
+			for _, argv := range b.ran {
+				got = append(got, fix.FormatArgv(argv))
+			}
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("commands run:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
