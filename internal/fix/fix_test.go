@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/testpeer"
 	"github.com/qadoctor/qadoctor/internal/winstate"
 )
 
@@ -89,7 +90,7 @@ func TestApplyAndUndo(t *testing.T) {
 	if len(plan) != 3 {
 		t.Fatalf("plan has %d actions; want 3 (the passing check's is left out)", len(plan))
 	}
-	j, err := NewJournal(t.TempDir(), "test", time.Unix(0, 0), plan)
+	j, err := NewJournal(testpeer.TempDir(t), "test", time.Unix(0, 0), plan)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ func TestUndoAfterACrashAtEveryStep(t *testing.T) {
 			h := broken()
 			original := snapshot(t, h)
 			plan, _ := Plan(findings(), nil, h)
-			dir := t.TempDir()
+			dir := testpeer.TempDir(t)
 			j, _ := NewJournal(dir, "test", time.Unix(0, 0), plan)
 			err := Apply(context.Background(), j, &crashingWriter{Hive: h, n: n, failBefore: before}, &recorder{})
 			if !errors.Is(err, errCrash) {
