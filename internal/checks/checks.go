@@ -180,6 +180,24 @@ func (j *judged) counts() (judgedN, bad int) {
 	return len(j.statuses), len(j.failed)
 }
 
+// finish turns the evidence into a finding. When no endpoint could be
+// judged, or none failed, the finding is complete (done); otherwise the
+// caller explains the failures, which come back required ones first.
+// allPassed says the summary for n endpoints that all passed.
+func (j *judged) finish(allPassed func(n int) string) (fd finding.Finding, failed []facts.EndpointFacts, done bool) {
+	n, bad := j.counts()
+	fd = finding.Finding{Status: j.status(), Evidence: j.evidence}
+	switch {
+	case n == 0:
+		fd.Summary = notChecked(j.evidence)
+		return fd, nil, true
+	case bad == 0:
+		fd.Summary = allPassed(n)
+		return fd, nil, true
+	}
+	return fd, j.ordered(), false
+}
+
 // ordered returns the failed endpoints, required ones first.
 func (j *judged) ordered() []facts.EndpointFacts {
 	out := append([]facts.EndpointFacts(nil), j.failed...)

@@ -144,17 +144,11 @@ func judgeDNS(f *facts.Facts) finding.Finding {
 			kinds[d.Kind]++
 		}
 	}
-	n, bad := j.counts()
-	fd := finding.Finding{Status: j.status(), Evidence: j.evidence}
-	switch {
-	case n == 0:
-		fd.Summary = "Not checked."
-		return fd
-	case bad == 0:
-		fd.Summary = fmt.Sprintf("%d of %d endpoint names resolve.", n, n)
+	fd, failed, done := j.finish(func(n int) string { return fmt.Sprintf("%d of %d endpoint names resolve.", n, n) })
+	if done {
 		return fd
 	}
-	failed := j.ordered()
+	n, bad := j.counts()
 	fd.Summary = fmt.Sprintf("%d of %d endpoint names do not resolve: %s.", bad, n, hostList(failed))
 	fd.Fix = []string{
 		"Check that the PC is online: open https://www.microsoft.com in a browser.",
@@ -228,17 +222,11 @@ func judgeReach(f *facts.Facts) finding.Finding {
 			kinds[t.Kind]++
 		}
 	}
-	n, bad := j.counts()
-	fd := finding.Finding{Status: j.status(), Evidence: j.evidence}
-	switch {
-	case n == 0:
-		fd.Summary = notChecked(j.evidence)
-		return fd
-	case bad == 0:
-		fd.Summary = fmt.Sprintf("%d of %d endpoints accept a TCP connection.", n, n)
+	fd, failed, done := j.finish(func(n int) string { return fmt.Sprintf("%d of %d endpoints accept a TCP connection.", n, n) })
+	if done {
 		return fd
 	}
-	failed := j.ordered()
+	n, bad := j.counts()
 	e := failed[0]
 	fd.Summary = fmt.Sprintf("%d of %d endpoints refuse or ignore a TCP connection: %s.", bad, n, hostList(failed))
 	switch {

@@ -15,7 +15,6 @@ const (
 
 func judgeHandshake(f *facts.Facts) finding.Finding {
 	var j judged
-	reasons := map[string]int{}
 	for _, e := range f.Endpoints {
 		t := e.TLS
 		switch {
@@ -25,23 +24,17 @@ func judgeHandshake(f *facts.Facts) finding.Finding {
 			j.add(e, finding.Pass, handshakeSummary(t), t)
 		case t.State == facts.StepOK:
 			j.add(e, severity(e), fmt.Sprintf("%s; certificate not trusted (%s): %s", handshakeSummary(t), t.VerifyKind, t.VerifyError), t)
-			reasons["cert-"+t.VerifyKind]++
 		default:
 			j.add(e, severity(e), handshakeFailure(t), t)
-			reasons["tls-"+t.Kind]++
 		}
 	}
-	n, bad := j.counts()
-	fd := finding.Finding{Status: j.status(), Evidence: j.evidence}
-	switch {
-	case n == 0:
-		fd.Summary = notChecked(j.evidence)
-		return fd
-	case bad == 0:
-		fd.Summary = fmt.Sprintf("%d of %d endpoints completed a TLS %s+ handshake with a trusted certificate.", n, n, f.MinTLS)
+	fd, failed, done := j.finish(func(n int) string {
+		return fmt.Sprintf("%d of %d endpoints completed a TLS %s+ handshake with a trusted certificate.", n, n, f.MinTLS)
+	})
+	if done {
 		return fd
 	}
-	failed := j.ordered()
+	n, bad := j.counts()
 	e := failed[0]
 	fd.Summary = fmt.Sprintf("%d of %d endpoints did not complete a trusted TLS handshake: %s.", bad, n, hostList(failed))
 	fd.Reason, fd.Cause, fd.Fix = handshakeCause(e, f.MinTLS, readClock(f))
@@ -178,7 +171,7 @@ func versionsOf(e facts.EndpointFacts) (accepted, refused []facts.VersionProbe) 
 
 func judgeVersions(f *facts.Facts) finding.Finding {
 	var j judged
-	var oldOnly, noTLS []facts.EndpointFacts
+	var oldOnly []facts.EndpointFacts
 	for _, e := range f.Endpoints {
 		if len(e.Versions) == 0 {
 			continue
@@ -200,20 +193,13 @@ func judgeVersions(f *facts.Facts) finding.Finding {
 			oldOnly = append(oldOnly, e)
 		default:
 			j.add(e, severity(e), detail, e.Versions)
-			noTLS = append(noTLS, e)
 		}
 	}
-	n, bad := j.counts()
-	fd := finding.Finding{Status: j.status(), Evidence: j.evidence}
-	switch {
-	case n == 0:
-		fd.Summary = notChecked(j.evidence)
-		return fd
-	case bad == 0:
-		fd.Summary = fmt.Sprintf("%d of %d endpoints accept TLS %s or newer.", n, n, f.MinTLS)
+	fd, failed, done := j.finish(func(n int) string { return fmt.Sprintf("%d of %d endpoints accept TLS %s or newer.", n, n, f.MinTLS) })
+	if done {
 		return fd
 	}
-	failed := j.ordered()
+	n, bad := j.counts()
 	e := failed[0]
 	host := e.Endpoint.ProbeHost()
 	fd.Summary = fmt.Sprintf("%d of %d endpoints accept no TLS version at or above %s: %s.", bad, n, f.MinTLS, hostList(failed))
