@@ -102,7 +102,7 @@ func judgeQuickAssist(f *facts.Facts) finding.Finding {
 		return finding.Finding{Status: finding.Warn, Reason: "quickassist-legacy-present", Evidence: ev,
 			Summary: "The Store app is installed (" + strings.Join(found, ", ") + "), and the retired built-in quickassist.exe is still there.",
 			Cause:   "A shortcut to C:\\Windows\\System32\\quickassist.exe starts the retired app, which can no longer connect.",
-			Fix:     []string{"Start Quick Assist from the Start menu, or remove the old one: Settings > Apps > Optional features > Quick Assist > Uninstall."}}
+			Fix:     []string{"Start Quick Assist from the Start menu, or remove the old one: Settings > Apps > Optional features (Win+R, then ms-settings:optionalfeatures) > Quick Assist > Uninstall."}}
 	case len(found) > 0:
 		return finding.Finding{Status: finding.Pass, Evidence: ev, Summary: "The Store app is installed (version " + strings.Join(found, ", ") + ")."}
 	case legacy:

@@ -125,7 +125,7 @@ func fmtOffset(off time.Duration) string {
 // (REFERENCE.md "Time": w32tm, MaxPos/NegPhaseCorrection).
 func clockFixes(off time.Duration) []string {
 	fix := []string{
-		"Open Settings > Time & language > Date & time, turn on \"Set time automatically\" and \"Set time zone automatically\", then press \"Sync now\".",
+		"Open Settings > Time & language > Date & time (Win+R, then ms-settings:dateandtime), turn on \"Set time automatically\" and \"Set time zone automatically\", then press \"Sync now\".",
 		"Or as administrator: net start w32time, then w32tm /resync /force",
 	}
 	if off > 15*time.Hour || off < -15*time.Hour {

@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"cmp"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -632,8 +633,12 @@ func judgeVersion(f *facts.Facts) finding.Finding {
 	if !b.Known {
 		return finding.Finding{Status: finding.Skip, Summary: "CurrentBuildNumber is not set or not a number."}
 	}
+	arch, _ := regString(f.System, winstate.KeyEnvironment, "PROCESSOR_ARCHITECTURE")
+	if arch == "" {
+		arch = "unknown architecture"
+	}
 	ev := []finding.Evidence{{Subject: winstate.KeyCurrentVersion, Status: finding.Pass,
-		Detail: fmt.Sprintf("%s, edition %s", b.Name(), b.Edition)}}
+		Detail: fmt.Sprintf("%s, edition %s, %s", b.Name(), cmp.Or(b.Edition, "not recorded"), arch)}}
 	if b.Build < 10240 {
 		ev[0].Status = finding.Fail
 		return finding.Finding{

@@ -35,6 +35,8 @@ const (
 
 	// The Windows version (REFERENCE.md "Windows versions").
 	KeyCurrentVersion = `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`
+	// The machine's architecture (AMD64, ARM64, x86), as the system sets it.
+	KeyEnvironment = `HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment`
 
 	// The Evergreen WebView2 runtime's version, value pv, per machine and per
 	// user ("Detect if a WebView2 Runtime is already installed").
@@ -94,6 +96,7 @@ func Wanted() []ValueRef {
 	for _, n := range []string{"ProductName", "EditionID", "InstallationType", "DisplayVersion", "CurrentBuildNumber", "UBR"} {
 		w = append(w, ValueRef{KeyCurrentVersion, n})
 	}
+	w = append(w, ValueRef{KeyEnvironment, "PROCESSOR_ARCHITECTURE"})
 	w = append(w,
 		ValueRef{KeyW32TimePolicy, "Type"},
 		ValueRef{KeyW32TimePolicy, "NtpServer"},
