@@ -199,7 +199,7 @@ func TestSelect(t *testing.T) {
 	}{
 		{nil, nil, strings.Join(IDs(), ",")},
 		{[]string{"tls.versions", "net.dns"}, nil, "net.dns,tls.versions"},
-		{nil, []string{"net.hosts-file", "tls.versions"}, "net.dns,net.reach,clock.offset,clock.settings,tls.handshake"},
+		{nil, []string{"net.hosts-file", "tls.versions"}, "net.dns,net.proxy,net.reach,clock.offset,clock.settings,tls.interception,tls.handshake"},
 		{[]string{"net.bogus"}, nil, `unknown check "net.bogus"`},
 		{[]string{"net.dns"}, []string{"net.dns"}, "leave no check"},
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/probe"
 )
 
 const (
@@ -218,6 +219,10 @@ func judgeReach(f *facts.Facts) finding.Finding {
 		case facts.StepNotRun:
 			j.add(e, finding.Skip, blockedBy(t.Step), t)
 		default:
+			if probe.IsProxyKind(t.Kind) {
+				j.add(e, finding.Skip, "not checked: the proxy failed (see net.proxy)", t)
+				continue
+			}
 			j.add(e, severity(e), reachDetail(e), t)
 			kinds[t.Kind]++
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/qadoctor/qadoctor/internal/osstack"
 	"github.com/qadoctor/qadoctor/internal/probe"
 	"github.com/qadoctor/qadoctor/internal/profile"
+	"github.com/qadoctor/qadoctor/internal/proxy"
 	"github.com/qadoctor/qadoctor/internal/report"
 	"github.com/qadoctor/qadoctor/internal/winstate"
 )
@@ -44,6 +45,16 @@ type NetDeps struct {
 	// ClockSettings reads how a Linux machine keeps time; nil means
 	// timedatectl (Windows reads its settings from the registry).
 	ClockSettings func(context.Context) facts.ClockSettings
+	// Getenv reads the environment (HTTPS_PROXY, NO_PROXY); nil: os.Getenv.
+	Getenv func(string) string
+}
+
+// getenv is the injected environment, or the process's.
+func (nd NetDeps) getenv() func(string) string {
+	if nd.Getenv != nil {
+		return nd.Getenv
+	}
+	return os.Getenv
 }
 
 // DiagnoseOptions are diagnose's flags and dependencies.
@@ -59,6 +70,7 @@ type DiagnoseOptions struct {
 	Skip        []string
 	CAFile      string
 	HostsFile   string
+	Proxy       string // --proxy: "direct" or a proxy URL; "" discovers
 	Verbose     bool
 }
 
@@ -91,6 +103,7 @@ Exit codes: 0 nothing failed, 1 at least one check failed, 2 usage or bad input,
 	f.StringSliceVar(&opts.Skip, "skip", nil, "skip these check `IDS` (comma-separated)")
 	f.StringVar(&opts.CAFile, "ca-file", "", "also trust the certificates in this PEM `FILE`")
 	f.StringVar(&opts.HostsFile, "hosts-file", "", "read this hosts `FILE` instead of the system's")
+	f.StringVar(&opts.Proxy, "proxy", "", "send the traffic through this proxy `URL` (http://host:port), or direct; default: the system's")
 	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "show the evidence of passing checks too")
 	return cmd
 }
@@ -122,17 +135,28 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 	if err != nil {
 		return nil, nil, err
 	}
+	plan := checks.PlanFor(sel)
+	// The system state is read once: it decides the proxy too.
+	sys := facts.System{State: facts.SystemNotSelected}
+	if plan.System || opts.Proxy == "" {
+		sys = systemReader(opts.Net)()
+	}
+	px, err := proxy.Discover(opts.Proxy, opts.Net.getenv(), sys)
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
 	f := gather.Run(ctx, gather.Options{
 		Profile:       p,
 		ProfileName:   name,
 		Timeout:       opts.Timeout,
-		Plan:          checks.PlanFor(sel),
+		Plan:          plan,
+		Proxy:         px,
 		Resolver:      opts.Net.Resolver,
 		Dialer:        opts.Net.Dialer,
 		Roots:         roots,
 		HostsFile:     opts.HostsFile,
 		Now:           opts.Net.Now,
-		System:        systemReader(opts.Net),
+		System:        func() facts.System { return sys },
 		OSStack:       osStack(opts.Net),
 		ClockSettings: clockSettings(opts.Net),
 	})

@@ -29,6 +29,9 @@ func runCLI(t *testing.T, nd NetDeps, args ...string) (code int, stdout, stderr 
 	if nd.System == nil {
 		nd.System = notWindows
 	}
+	if nd.Getenv == nil {
+		nd.Getenv = func(string) string { return "" } // no proxy from the test machine's environment
+	}
 	if nd.OSStack == nil {
 		nd.OSStack = func(_ context.Context, url string) facts.OSStack {
 			return facts.OSStack{State: facts.OSStackNotWindows, URL: url}

@@ -46,6 +46,7 @@ func (b *fixBench) run(t *testing.T, tty bool, stdin string, args ...string) (in
 		Build: BuildInfo{Version: "test"},
 		Net: NetDeps{
 			System: func() facts.System { return winstate.Collect(b.hive, "live", "", nil) },
+			Getenv: func(string) string { return "" },
 			OSStack: func(_ context.Context, url string) facts.OSStack {
 				return facts.OSStack{State: facts.OSStackNotWindows}
 			},

@@ -21,6 +21,7 @@ type Facts struct {
 	System    System          `json:"system"`
 	OSStack   OSStack         `json:"os_stack"`
 	Clock     Clock           `json:"clock"`
+	Proxy     ProxySettings   `json:"proxy"`
 	// Analyzed names the file a run judged instead of the live machine
 	// (qadoctor analyze); what only a live run can know is skipped.
 	Analyzed string `json:"analyzed,omitempty"`
@@ -85,6 +86,7 @@ const (
 // EndpointFacts is the network chain of one profile endpoint.
 type EndpointFacts struct {
 	Endpoint profile.Endpoint `json:"endpoint"`
+	Route    Route            `json:"route"`
 	DNS      DNS              `json:"dns"`
 	TCP      TCP              `json:"tcp"`
 	TLS      TLS              `json:"tls"`
@@ -310,3 +312,22 @@ const (
 	ClockSettingsUnavailable = "unavailable"
 	ClockSettingsNotSelected = "not-selected"
 )
+
+// ProxySettings is the proxy configuration a run found, and where.
+type ProxySettings struct {
+	Source        string   `json:"source"`          // flag, internet-settings, env, none
+	Proxy         string   `json:"proxy,omitempty"` // the proxy URL, password redacted
+	Bypass        []string `json:"bypass,omitempty"`
+	AutoConfigURL string   `json:"auto_config_url,omitempty"` // a PAC script (recorded, not evaluated)
+}
+
+// Route is the way one endpoint's traffic goes.
+type Route struct {
+	Via    string `json:"via"`             // direct or proxy
+	Proxy  string `json:"proxy,omitempty"` // password redacted
+	Source string `json:"source"`          // where the decision came from
+	Why    string `json:"why"`
+}
+
+// KindProxied marks a DNS step left to the proxy, which resolves the name.
+const KindProxied = "proxied"

@@ -25,6 +25,7 @@ import (
 	"github.com/qadoctor/qadoctor/internal/hostsfile"
 	"github.com/qadoctor/qadoctor/internal/probe"
 	"github.com/qadoctor/qadoctor/internal/profile"
+	"github.com/qadoctor/qadoctor/internal/proxy"
 )
 
 // Plan says which facts to gather. Checks declare what they need and the
@@ -92,6 +93,8 @@ type Options struct {
 	// ClockSettings reads how the machine keeps time; nil means there is no
 	// way here.
 	ClockSettings func(context.Context) facts.ClockSettings
+	// Proxy decides each endpoint's way; the zero value is direct.
+	Proxy proxy.Settings
 }
 
 // cutoffGrace is how long Run waits past the deadline for probes to notice
@@ -133,10 +136,21 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 		g.opts.Dialer = netDialer()
 	}
 
+	f.Proxy = facts.ProxySettings{Source: cmpOr(opts.Proxy.Source, proxy.SourceNone), Proxy: proxy.Redacted(opts.Proxy.Proxy),
+		Bypass: opts.Proxy.Bypass, AutoConfigURL: opts.Proxy.AutoConfigURL}
+	if opts.Proxy.Proxy == nil {
+		f.Proxy.Proxy = ""
+	}
 	eps := make([]*endpointRun, len(p.Endpoints))
 	var wg sync.WaitGroup
 	for i, e := range p.Endpoints {
 		eps[i] = newEndpointRun(e, plan)
+		rt := opts.Proxy.RouteFor(e.ProbeHost())
+		eps[i].route = rt
+		eps[i].f.Route = facts.Route{Via: "direct", Source: cmpOr(rt.Source, proxy.SourceNone), Why: rt.Why}
+		if rt.Proxy != nil {
+			eps[i].f.Route.Via, eps[i].f.Route.Proxy = "proxy", proxy.Redacted(rt.Proxy)
+		}
 		if plan.DNS {
 			wg.Add(1)
 			go func() {
@@ -245,8 +259,9 @@ func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 // mutex guards against the snapshot taken at the deadline while probes may
 // still be writing.
 type endpointRun struct {
-	mu sync.Mutex
-	f  facts.EndpointFacts
+	mu    sync.Mutex
+	f     facts.EndpointFacts
+	route proxy.Route // read-only once gathering starts
 }
 
 var probedVersions = []uint16{tls.VersionTLS10, tls.VersionTLS11, tls.VersionTLS12, tls.VersionTLS13}
@@ -325,6 +340,14 @@ func (g *gatherer) endpoint(ctx context.Context, r *endpointRun) {
 	e := r.f.Endpoint
 	host := e.ProbeHost()
 
+	if r.route.Proxy != nil {
+		// The proxy resolves the name; this PC need not.
+		r.update(func(f *facts.EndpointFacts) {
+			f.DNS.Step = facts.Step{State: facts.StepNotRun, Kind: facts.KindProxied, Error: "the proxy resolves the name"}
+		})
+		g.connectAndProbe(ctx, r, nil)
+		return
+	}
 	r.update(func(f *facts.EndpointFacts) { g.begin(&f.DNS.Step) })
 	addrs, err := probe.Lookup(ctx, g.opts.Resolver, host)
 	r.update(func(f *facts.EndpointFacts) {
@@ -357,7 +380,15 @@ func (g *gatherer) endpoint(ctx context.Context, r *endpointRun) {
 	if !g.plan.TCP {
 		return
 	}
+	g.connectAndProbe(ctx, r, addrs)
+}
 
+// connectAndProbe runs the endpoint's chain and its version probes side by
+// side, on the resolved addresses or through the endpoint's proxy.
+func (g *gatherer) connectAndProbe(ctx context.Context, r *endpointRun, addrs []netip.Addr) {
+	if !g.plan.TCP {
+		return
+	}
 	var wg sync.WaitGroup
 	if g.plan.Versions {
 		for i, v := range probedVersions {
@@ -376,12 +407,14 @@ func (g *gatherer) endpoint(ctx context.Context, r *endpointRun) {
 func (g *gatherer) chain(ctx context.Context, r *endpointRun, addrs []netip.Addr) {
 	e := r.f.Endpoint
 	r.update(func(f *facts.EndpointFacts) { g.begin(&f.TCP.Step) })
-	dr, err := probe.Dial(ctx, g.opts.Dialer, addrs, e.Port)
+	dr, err := g.dial(ctx, r, addrs)
 	r.update(func(f *facts.EndpointFacts) {
 		g.end(&f.TCP.Step, err, probe.ClassifyNet(err))
 		f.TCP.Remote = dr.Remote
 		f.TCP.Attempts = dr.Attempts
-		if err != nil {
+		if err != nil && r.route.Proxy != nil {
+			f.TCP.WaitingOn = "the proxy's answer to CONNECT " + e.Address()
+		} else if err != nil {
 			f.TCP.WaitingOn = fmt.Sprintf("the TCP handshake (SYN-ACK) from %s port %d", strings.Join(addrStrings(addrs), ", "), e.Port)
 		}
 	})
@@ -530,7 +563,7 @@ func handshakeWait(read int64) string {
 func (g *gatherer) version(ctx context.Context, r *endpointRun, i int, v uint16, addrs []netip.Addr) {
 	e := r.f.Endpoint
 	r.update(func(f *facts.EndpointFacts) { g.begin(&f.Versions[i].Step) })
-	dr, err := probe.Dial(ctx, g.opts.Dialer, addrs, e.Port)
+	dr, err := g.dial(ctx, r, addrs)
 	if err != nil {
 		r.update(func(f *facts.EndpointFacts) {
 			// A version probe that cannot connect says nothing about the
@@ -627,3 +660,25 @@ type guarded[T any] struct {
 func (g *guarded[T]) set(v T) { g.mu.Lock(); g.v = v; g.mu.Unlock() }
 
 func (g *guarded[T]) get() T { g.mu.Lock(); defer g.mu.Unlock(); return g.v }
+
+// dial connects to the endpoint: to its addresses in turn, or through its
+// proxy with CONNECT for its name.
+func (g *gatherer) dial(ctx context.Context, r *endpointRun, addrs []netip.Addr) (probe.DialResult, error) {
+	e := r.f.Endpoint
+	if r.route.Proxy == nil {
+		return probe.Dial(ctx, g.opts.Dialer, addrs, e.Port)
+	}
+	d := &probe.ProxyDialer{Proxy: r.route.Proxy, Base: g.opts.Dialer}
+	conn, err := d.DialContext(ctx, "tcp", e.Address())
+	if err != nil {
+		return probe.DialResult{}, err
+	}
+	return probe.DialResult{Conn: conn, Remote: e.Address() + " via " + proxy.Redacted(r.route.Proxy)}, nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -46,6 +46,13 @@ func ClassifyNet(err error) string {
 	switch {
 	case err == nil:
 		return ""
+	case errors.As(err, new(*ProxyError)):
+		var pe *ProxyError
+		errors.As(err, &pe)
+		if pe.Kind == KindProxyDead && isTimeout(pe.Err) {
+			return KindProxyTimeout
+		}
+		return pe.Kind
 	case isTimeout(err):
 		return facts.KindTimeout
 	case errors.Is(err, ErrTooLarge):

@@ -81,6 +81,11 @@ func Wanted() []ValueRef {
 		ValueRef{KeyInetPolicyMachine, "SecureProtocols"},
 		ValueRef{KeyInetPolicyUser, "SecureProtocols"},
 		ValueRef{KeyInetUser, "SecureProtocols"},
+		// The user's proxy, as Edge and WebView2 use it.
+		ValueRef{KeyInetUser, "ProxyEnable"},
+		ValueRef{KeyInetUser, "ProxyServer"},
+		ValueRef{KeyInetUser, "ProxyOverride"},
+		ValueRef{KeyInetUser, "AutoConfigURL"},
 		ValueRef{KeyInetMachine, "SecureProtocols"},
 	)
 	for _, k := range []string{KeyDotNet4, KeyDotNet4W, KeyDotNet2, KeyDotNet2W} {

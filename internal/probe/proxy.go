@@ -1,0 +1,129 @@
+package probe
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// MaxProxyResponseBytes caps what is read of a proxy's answer to CONNECT:
+// a status line and a few headers. A proxy that sends more is broken.
+const MaxProxyResponseBytes = 16 << 10
+
+// ProxyError is a proxy's refusal or failure, with what it said.
+type ProxyError struct {
+	Proxy  string // host:port of the proxy
+	Status int    // the HTTP status of the answer to CONNECT; 0 when none came
+	Kind   string // proxy-auth, proxy-refused, proxy-dead, proxy-garbage
+	Err    error
+}
+
+func (e *ProxyError) Error() string {
+	switch e.Kind {
+	case KindProxyAuth:
+		return fmt.Sprintf("proxy %s wants authentication (HTTP %d)", e.Proxy, e.Status)
+	case KindProxyRefused:
+		return fmt.Sprintf("proxy %s refused the CONNECT (HTTP %d)", e.Proxy, e.Status)
+	case KindProxyGarbage:
+		return fmt.Sprintf("proxy %s answered CONNECT with something that is not HTTP: %v", e.Proxy, e.Err)
+	}
+	return fmt.Sprintf("proxy %s: %v", e.Proxy, e.Err)
+}
+
+func (e *ProxyError) Unwrap() error { return e.Err }
+
+// Proxy failure kinds.
+const (
+	KindProxyAuth    = "proxy-auth"
+	KindProxyRefused = "proxy-refused"
+	KindProxyDead    = "proxy-dead"
+	KindProxyGarbage = "proxy-garbage"
+	KindProxyTimeout = "proxy-timeout" // the proxy accepted the connection, then said nothing in time
+)
+
+// IsProxyKind reports whether a step's failure kind is the proxy's.
+func IsProxyKind(kind string) bool {
+	switch kind {
+	case KindProxyAuth, KindProxyRefused, KindProxyDead, KindProxyGarbage, KindProxyTimeout:
+		return true
+	}
+	return false
+}
+
+// ProxyDialer reaches hosts through an HTTP proxy with CONNECT, as
+// WinHTTP and browsers do for HTTPS. It asks the proxy for the host name,
+// not an address: the proxy resolves it.
+type ProxyDialer struct {
+	Proxy *url.URL // http://[user:pass@]host:port
+	Base  Dialer   // how to reach the proxy; nil: a plain net.Dialer
+}
+
+// DialContext implements Dialer: address is host:port of the target.
+func (d *ProxyDialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	base := d.Base
+	if base == nil {
+		base = &net.Dialer{}
+	}
+	proxyAddr := d.Proxy.Host
+	if d.Proxy.Port() == "" {
+		proxyAddr = net.JoinHostPort(d.Proxy.Hostname(), "8080")
+	}
+	conn, err := base.DialContext(ctx, "tcp", proxyAddr)
+	if err != nil {
+		return nil, &ProxyError{Proxy: proxyAddr, Kind: KindProxyDead, Err: err}
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(dl)
+	}
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	req := &http.Request{
+		Method: http.MethodConnect,
+		URL:    &url.URL{Opaque: address},
+		Host:   address,
+		Header: http.Header{"User-Agent": {"qadoctor"}},
+	}
+	if u := d.Proxy.User; u != nil {
+		pass, _ := u.Password()
+		req.Header.Set("Proxy-Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(u.Username()+":"+pass)))
+	}
+	if err := req.Write(conn); err != nil {
+		conn.Close()
+		return nil, &ProxyError{Proxy: proxyAddr, Kind: KindProxyDead, Err: fmt.Errorf("send CONNECT: %w", err)}
+	}
+	br := bufio.NewReader(io.LimitReader(conn, MaxProxyResponseBytes))
+	resp, err := http.ReadResponse(br, req)
+	if err != nil {
+		conn.Close()
+		if ctx.Err() != nil {
+			return nil, &ProxyError{Proxy: proxyAddr, Kind: KindProxyDead, Err: ctx.Err()}
+		}
+		kind := KindProxyGarbage
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isReset(err) {
+			kind = KindProxyDead
+		}
+		return nil, &ProxyError{Proxy: proxyAddr, Kind: kind, Err: err}
+	}
+	resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusProxyAuthRequired:
+		conn.Close()
+		return nil, &ProxyError{Proxy: proxyAddr, Status: resp.StatusCode, Kind: KindProxyAuth, Err: errors.New(resp.Status)}
+	case resp.StatusCode != http.StatusOK:
+		conn.Close()
+		return nil, &ProxyError{Proxy: proxyAddr, Status: resp.StatusCode, Kind: KindProxyRefused, Err: errors.New(resp.Status)}
+	}
+	if br.Buffered() > 0 {
+		conn.Close()
+		return nil, &ProxyError{Proxy: proxyAddr, Kind: KindProxyGarbage, Err: errors.New("data after the CONNECT answer")}
+	}
+	conn.SetDeadline(time.Time{})
+	return conn, nil
+}
