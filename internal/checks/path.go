@@ -25,7 +25,7 @@ func judgeProxy(f *facts.Facts) finding.Finding {
 	var j judged
 	proxied := 0
 	for _, e := range f.Endpoints {
-		if e.Route.Via != "proxy" {
+		if e.Route.Via == "direct" || e.Route.Via == "" {
 			j.add(e, finding.Pass, "direct: "+e.Route.Why, e.Route)
 			continue
 		}
@@ -74,6 +74,10 @@ func judgeProxy(f *facts.Facts) finding.Finding {
 	case probe.KindProxyDead:
 		fd.Reason = "proxy-dead"
 		fd.Cause = fmt.Sprintf("The proxy %s cannot be reached or hung up: %s. A proxy set on this PC that no longer exists (a home PC taken from the office, a stale setting) cuts it off.", e.Route.Proxy, e.TCP.Error)
+	case probe.KindProxyPAC:
+		fd.Reason = "proxy-pac"
+		fd.Summary = "The proxy auto-config script does not work: " + e.TCP.Error + "."
+		fd.Cause = "Windows takes the way to each site from a PAC script (" + f.Proxy.AutoConfigURL + "). " + e.TCP.Error + ", so the traffic goes nowhere."
 	case probe.KindProxyTimeout:
 		fd.Reason = "proxy-timeout"
 		fd.Cause = fmt.Sprintf("The proxy %s accepted the connection but never answered CONNECT.", e.Route.Proxy)

@@ -88,3 +88,25 @@ func TestExpiredCertificateBlamedOnClock(t *testing.T) {
 		t.Errorf("verdict = %+v; want clock.offset, the step that explains the certificate", r.Verdict)
 	}
 }
+
+// Every step to the service works, but it answers 503: likely Microsoft's
+// outage, not this PC's problem.
+func TestServiceHealthOutage(t *testing.T) {
+	pki := testpeer.LocalPKI(t)
+	down := testpeer.HTTPSServer(t, pki.Cert, testpeer.HTTPOptions{Status: 503})
+	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, down))
+	code, r := diagnoseJSON(t, NetDeps{}, "--profile", prof, "--ca-file", pki.CAFile, "--only", "tls.handshake,service.health", "--timeout", "5s")
+	want(t, r, "tls.handshake", finding.Pass, "")
+	f := want(t, r, "service.health", finding.Warn, "service-outage")
+	if !strings.Contains(f.Summary, "outage") || !strings.Contains(strings.Join(f.Fix, " "), "release health") {
+		t.Errorf("service.health %q / %q should say outage and point to the health pages", f.Summary, f.Fix)
+	}
+	if code != ExitOK {
+		t.Errorf("exit code = %d; an outage on Microsoft's side is a warning", code)
+	}
+
+	up := testpeer.HTTPSServer(t, pki.Cert, testpeer.HTTPOptions{})
+	prof = testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, up))
+	_, r = diagnoseJSON(t, NetDeps{}, "--profile", prof, "--ca-file", pki.CAFile, "--only", "service.health", "--timeout", "5s")
+	want(t, r, "service.health", finding.Pass, "")
+}

@@ -145,6 +145,7 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 	if err != nil {
 		return nil, nil, usageError{err}
 	}
+	px.LoadPAC(ctx, proxy.FetchPAC)
 	f := gather.Run(ctx, gather.Options{
 		Profile:       p,
 		ProfileName:   name,

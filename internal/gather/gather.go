@@ -145,11 +145,14 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 	var wg sync.WaitGroup
 	for i, e := range p.Endpoints {
 		eps[i] = newEndpointRun(e, plan)
-		rt := opts.Proxy.RouteFor(e.ProbeHost())
+		rt := opts.Proxy.RouteFor(ctx, e.ProbeHost())
 		eps[i].route = rt
 		eps[i].f.Route = facts.Route{Via: "direct", Source: cmpOr(rt.Source, proxy.SourceNone), Why: rt.Why}
 		if rt.Proxy != nil {
 			eps[i].f.Route.Via, eps[i].f.Route.Proxy = "proxy", proxy.Redacted(rt.Proxy)
+		}
+		if rt.Err != "" {
+			eps[i].f.Route.Via, eps[i].f.Route.Why = "unknown", rt.Err
 		}
 		if plan.DNS {
 			wg.Add(1)
@@ -340,7 +343,7 @@ func (g *gatherer) endpoint(ctx context.Context, r *endpointRun) {
 	e := r.f.Endpoint
 	host := e.ProbeHost()
 
-	if r.route.Proxy != nil {
+	if r.route.Proxy != nil || r.route.Err != "" {
 		// The proxy resolves the name; this PC need not.
 		r.update(func(f *facts.EndpointFacts) {
 			f.DNS.Step = facts.Step{State: facts.StepNotRun, Kind: facts.KindProxied, Error: "the proxy resolves the name"}
@@ -665,6 +668,9 @@ func (g *guarded[T]) get() T { g.mu.Lock(); defer g.mu.Unlock(); return g.v }
 // proxy with CONNECT for its name.
 func (g *gatherer) dial(ctx context.Context, r *endpointRun, addrs []netip.Addr) (probe.DialResult, error) {
 	e := r.f.Endpoint
+	if r.route.Err != "" {
+		return probe.DialResult{}, &probe.ProxyError{Kind: probe.KindProxyPAC, Err: errors.New(r.route.Err)}
+	}
 	if r.route.Proxy == nil {
 		return probe.Dial(ctx, g.opts.Dialer, addrs, e.Port)
 	}

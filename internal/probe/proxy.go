@@ -33,6 +33,8 @@ func (e *ProxyError) Error() string {
 		return fmt.Sprintf("proxy %s refused the CONNECT (HTTP %d)", e.Proxy, e.Status)
 	case KindProxyGarbage:
 		return fmt.Sprintf("proxy %s answered CONNECT with something that is not HTTP: %v", e.Proxy, e.Err)
+	case KindProxyPAC:
+		return e.Err.Error()
 	}
 	return fmt.Sprintf("proxy %s: %v", e.Proxy, e.Err)
 }
@@ -46,12 +48,13 @@ const (
 	KindProxyDead    = "proxy-dead"
 	KindProxyGarbage = "proxy-garbage"
 	KindProxyTimeout = "proxy-timeout" // the proxy accepted the connection, then said nothing in time
+	KindProxyPAC     = "proxy-pac"     // the proxy auto-config script failed, so no way was decided
 )
 
 // IsProxyKind reports whether a step's failure kind is the proxy's.
 func IsProxyKind(kind string) bool {
 	switch kind {
-	case KindProxyAuth, KindProxyRefused, KindProxyDead, KindProxyGarbage, KindProxyTimeout:
+	case KindProxyAuth, KindProxyRefused, KindProxyDead, KindProxyGarbage, KindProxyTimeout, KindProxyPAC:
 		return true
 	}
 	return false

@@ -5,11 +5,15 @@
 package proxy
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/winstate"
@@ -28,11 +32,55 @@ type Settings struct {
 	Source string
 	Proxy  *url.URL // nil: direct
 	Bypass []string // host patterns that go direct
-	// AutoConfigURL and AutoDetect are a PAC script and WPAD; recorded,
-	// not evaluated by this version.
+	// AutoConfigURL is a PAC script; LoadPAC fetches and compiles it.
 	AutoConfigURL string
-	AutoDetect    bool
-	noProxyStyle  bool // Bypass holds NO_PROXY suffixes rather than Windows wildcards
+	PAC           *PAC
+	PACErr        string // why the PAC could not be used
+	noProxyStyle  bool   // Bypass holds NO_PROXY suffixes rather than Windows wildcards
+}
+
+// SourcePAC marks routes a PAC script decided.
+const SourcePAC = "pac"
+
+// LoadPAC fetches and compiles the AutoConfigURL script, if there is one.
+// A PAC that cannot be fetched or compiled is recorded in PACErr: every
+// route then says so, as Windows would fail those requests.
+func (s *Settings) LoadPAC(ctx context.Context, fetch func(context.Context, string) ([]byte, error)) {
+	if s.AutoConfigURL == "" {
+		return
+	}
+	src, err := fetch(ctx, s.AutoConfigURL)
+	if err != nil {
+		s.PACErr = fmt.Sprintf("the proxy auto-config script %s could not be fetched: %v", s.AutoConfigURL, err)
+		return
+	}
+	pac, err := ParsePAC(s.AutoConfigURL, src)
+	if err != nil {
+		s.PACErr = err.Error()
+		return
+	}
+	s.PAC = pac
+}
+
+// FetchPAC gets a PAC script over HTTP(S), bounded in size and time.
+func FetchPAC(ctx context.Context, rawURL string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	// The PAC is fetched direct, as WinHTTP does.
+	client := &http.Client{Transport: &http.Transport{Proxy: nil}}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("HTTP %s", resp.Status)
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, MaxPACSize+1))
 }
 
 // FromFlag reads --proxy: "direct", or a proxy URL (http://[user:pass@]host:port).
@@ -156,10 +204,32 @@ type Route struct {
 	Proxy  *url.URL // nil: direct
 	Source string
 	Why    string // "bypass list entry *.corp", "no proxy configured"…
+	Err    string // the way could not be decided (a broken PAC)
 }
 
 // RouteFor decides the way to host.
-func (s Settings) RouteFor(host string) Route {
+func (s Settings) RouteFor(ctx context.Context, host string) Route {
+	switch {
+	case s.PACErr != "":
+		return Route{Source: SourcePAC, Err: s.PACErr}
+	case s.PAC != nil:
+		answer, err := s.PAC.FindProxy(ctx, "https://"+host+"/", host, nil)
+		if err != nil {
+			return Route{Source: SourcePAC, Err: err.Error()}
+		}
+		choice, err := FirstChoice(answer)
+		if err != nil {
+			return Route{Source: SourcePAC, Err: fmt.Sprintf("the PAC answered %q for %s: %v", answer, host, err)}
+		}
+		if choice == "" {
+			return Route{Source: SourcePAC, Why: fmt.Sprintf("the PAC answered %q", answer)}
+		}
+		u, err := parseProxy(choice)
+		if err != nil {
+			return Route{Source: SourcePAC, Err: fmt.Sprintf("the PAC answered %q: %v", answer, err)}
+		}
+		return Route{Proxy: u, Source: SourcePAC, Why: fmt.Sprintf("the PAC answered %q", answer)}
+	}
 	if s.Proxy == nil {
 		why := "no proxy configured"
 		if s.Source == SourceFlag {

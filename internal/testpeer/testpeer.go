@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -29,11 +30,12 @@ import (
 
 // PKI is a test certificate authority and one server certificate it issued.
 type PKI struct {
-	CA       *x509.Certificate
-	CAFile   string // PEM of the CA, for --ca-file
-	CertFile string // PEM of the server certificate
-	KeyFile  string // PEM of the server key
-	Cert     tls.Certificate
+	CA        *x509.Certificate
+	CAFile    string // PEM of the CA, for --ca-file
+	CAKeyFile string // PEM of the CA's key, for peers that sign (squid ssl-bump)
+	CertFile  string // PEM of the server certificate
+	KeyFile   string // PEM of the server key
+	Cert      tls.Certificate
 }
 
 // NewPKI makes a CA named caName and a server certificate for names (DNS
@@ -82,15 +84,21 @@ func NewPKI(t testing.TB, dir, caName string, notBefore, notAfter time.Time, nam
 	if err != nil {
 		t.Fatal(err)
 	}
+	caKeyDER, err := x509.MarshalECPrivateKey(caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
 	p := &PKI{
-		CA:       ca,
-		CAFile:   filepath.Join(dir, "ca.pem"),
-		CertFile: filepath.Join(dir, "server.pem"),
-		KeyFile:  filepath.Join(dir, "server.key"),
+		CA:        ca,
+		CAKeyFile: filepath.Join(dir, "ca.key"),
+		CAFile:    filepath.Join(dir, "ca.pem"),
+		CertFile:  filepath.Join(dir, "server.pem"),
+		KeyFile:   filepath.Join(dir, "server.key"),
 	}
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
 	writeFile(t, p.CAFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}))
+	writeFile(t, p.CAKeyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: caKeyDER}))
 	writeFile(t, p.CertFile, certPEM)
 	writeFile(t, p.KeyFile, keyPEM)
 	p.Cert, err = tls.X509KeyPair(certPEM, keyPEM)
@@ -367,4 +375,18 @@ func HTTPSServer(t testing.TB, cert tls.Certificate, o HTTPOptions) string {
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	return srv.Listener.Addr().String()
+}
+
+// HTTPServer serves body at path over plain HTTP on 127.0.0.1:0 and
+// returns the URL of path (a PAC script, say).
+func HTTPServer(t testing.TB, path, body string) string {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.HandleFunc(path, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/x-ns-proxy-autoconfig")
+		io.WriteString(w, body)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv.URL + path
 }

@@ -1,0 +1,155 @@
+package proxy
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/winstate"
+)
+
+func internetSettings(values map[string]winstate.Value) facts.System {
+	h := winstate.NewHive()
+	for name, v := range values {
+		h.Set(winstate.KeyInetUser, name, v)
+	}
+	return winstate.Collect(h, "live", "", nil)
+}
+
+func TestDiscover(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	noEnv := env(nil)
+	tests := []struct {
+		name   string
+		flag   string
+		getenv func(string) string
+		sys    facts.System
+		host   string
+		source string
+		via    string // proxy host:port, or "" for direct
+	}{
+		{"nothing", "", noEnv, facts.System{}, "a.test", SourceNone, ""},
+		{"flag wins", "http://flag.test:3128", env(map[string]string{"HTTPS_PROXY": "http://env.test:1"}), facts.System{}, "a.test", SourceFlag, "flag.test:3128"},
+		{"flag direct", "direct", env(map[string]string{"HTTPS_PROXY": "http://env.test:1"}), facts.System{}, "a.test", SourceFlag, ""},
+		{"env", "", env(map[string]string{"HTTPS_PROXY": "env.test:8080"}), facts.System{}, "a.test", SourceEnv, "env.test:8080"},
+		{"env NO_PROXY suffix", "", env(map[string]string{"https_proxy": "http://env.test:1", "NO_PROXY": "example.com,.corp"}), facts.System{}, "x.example.com", SourceEnv, ""},
+		{"internet settings", "", noEnv, internetSettings(map[string]winstate.Value{"ProxyEnable": winstate.DWORDValue(1), "ProxyServer": winstate.StringValue("corp-proxy:8080")}), "a.test", SourceInternetSettings, "corp-proxy:8080"},
+		{"internet settings per protocol", "", noEnv, internetSettings(map[string]winstate.Value{"ProxyEnable": winstate.DWORDValue(1), "ProxyServer": winstate.StringValue("http=h:80;https=s:443")}), "a.test", SourceInternetSettings, "s:443"},
+		{"internet settings bypass", "", noEnv, internetSettings(map[string]winstate.Value{"ProxyEnable": winstate.DWORDValue(1), "ProxyServer": winstate.StringValue("p:1"), "ProxyOverride": winstate.StringValue("*.microsoft.com;<local>")}), "login.microsoft.com", SourceInternetSettings, ""},
+		{"internet settings <local>", "", noEnv, internetSettings(map[string]winstate.Value{"ProxyEnable": winstate.DWORDValue(1), "ProxyServer": winstate.StringValue("p:1"), "ProxyOverride": winstate.StringValue("<local>")}), "intranet", SourceInternetSettings, ""},
+		{"internet settings off falls back to env", "", env(map[string]string{"HTTPS_PROXY": "env.test:2"}), internetSettings(map[string]winstate.Value{"ProxyEnable": winstate.DWORDValue(0), "ProxyServer": winstate.StringValue("p:1")}), "a.test", SourceEnv, "env.test:2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.sys.State == "" {
+				tt.sys.State = facts.SystemNotWindows
+			}
+			s, err := Discover(tt.flag, tt.getenv, tt.sys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := s.RouteFor(context.Background(), tt.host)
+			got := ""
+			if r.Proxy != nil {
+				got = r.Proxy.Host
+			}
+			if s.Source != tt.source || got != tt.via {
+				t.Errorf("Discover → source %q, route %q (%s); want %q, %q", s.Source, got, r.Why, tt.source, tt.via)
+			}
+		})
+	}
+	if _, err := FromFlag("socks5://x:1"); err == nil || !strings.Contains(err.Error(), "--proxy") {
+		t.Errorf("FromFlag(socks5) = %v; want an error naming --proxy", err)
+	}
+}
+
+// PAC files shaped like those companies deploy.
+const corporatePAC = `
+// Corporate PAC: intranet direct, Microsoft 365 direct, the rest through the proxy.
+function FindProxyForURL(url, host) {
+  if (isPlainHostName(host) || dnsDomainIs(host, ".corp.example")) return "DIRECT";
+  if (shExpMatch(host, "*.support.services.microsoft.com") || host == "login.microsoftonline.com") return "DIRECT";
+  if (isInNet(dnsResolve(host), "10.0.0.0", "255.0.0.0")) return "DIRECT";
+  if (localHostOrDomainIs(host, "www.corp.example")) return "DIRECT";
+  return "PROXY proxy.corp.example:8080; DIRECT";
+}`
+
+func TestPAC(t *testing.T) {
+	pac, err := ParsePAC("corporate.pac", []byte(corporatePAC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resolve := func(h string) string {
+		if h == "files.intra" {
+			return "10.1.2.3"
+		}
+		return "192.0.2.1"
+	}
+	tests := []struct{ host, want string }{
+		{"intranet", "DIRECT"},
+		{"wiki.corp.example", "DIRECT"},
+		{"remoteassistance.support.services.microsoft.com", "DIRECT"},
+		{"login.microsoftonline.com", "DIRECT"},
+		{"files.intra", "DIRECT"},
+		{"turn.azure.com", "PROXY proxy.corp.example:8080; DIRECT"},
+	}
+	for _, tt := range tests {
+		got, err := pac.FindProxy(context.Background(), "https://"+tt.host+"/", tt.host, resolve)
+		if err != nil || got != tt.want {
+			t.Errorf("FindProxyForURL(%s) = %q, %v; want %q", tt.host, got, err, tt.want)
+		}
+	}
+}
+
+func TestPACErrors(t *testing.T) {
+	if _, err := ParsePAC("broken.pac", []byte("function FindProxyForURL(url, host) {\n  return 'DIRECT'\n")); err == nil || !strings.Contains(err.Error(), "broken.pac") || !strings.Contains(err.Error(), "3:") {
+		t.Errorf("ParsePAC of an unclosed function = %v; want an error naming the file and line", err)
+	}
+	tests := []struct{ name, src, says string }{
+		{"no function", "var x = 1;", "no FindProxyForURL"},
+		{"throws", "function FindProxyForURL(u, h) { throw new Error('boom'); }", "boom"},
+		{"loops forever", "function FindProxyForURL(u, h) { while (true) {} }", "too long"},
+	}
+	for _, tt := range tests {
+		pac, err := ParsePAC(tt.name+".pac", []byte(tt.src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		_, err = pac.FindProxy(context.Background(), "https://a.test/", "a.test", func(string) string { return "" })
+		if err == nil || !strings.Contains(err.Error(), tt.says) {
+			t.Errorf("%s: err = %v; want it to say %q", tt.name, err, tt.says)
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Errorf("%s: evaluation was not cut off", tt.name)
+		}
+	}
+	for answer, want := range map[string]string{"DIRECT": "", "PROXY p:1; DIRECT": "p:1", "SOCKS s:1; PROXY p:2": "p:2", "HTTP h:3": "h:3"} {
+		if got, err := FirstChoice(answer); err != nil || got != want {
+			t.Errorf("FirstChoice(%q) = %q, %v; want %q", answer, got, err, want)
+		}
+	}
+	if _, err := FirstChoice("SOCKS5 s:1"); err == nil {
+		t.Error("FirstChoice of a SOCKS-only answer should fail")
+	}
+}
+
+// FuzzPAC: no panic and no hang on any script.
+func FuzzPAC(f *testing.F) {
+	f.Add(corporatePAC)
+	f.Add("function FindProxyForURL(u,h){return shExpMatch(h,'*.[a')?'DIRECT':'PROXY x:1';}")
+	f.Fuzz(func(t *testing.T, src string) {
+		pac, err := ParsePAC("fuzz.pac", []byte(src))
+		if err != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		answer, err := pac.FindProxy(ctx, "https://a.test/", "a.test", func(string) string { return "" })
+		if err == nil {
+			FirstChoice(answer)
+		}
+	})
+}

@@ -1,0 +1,131 @@
+//go:build !windows
+
+package testpeer
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// daemon starts a peer program in its own process group, waits until addr
+// accepts connections, and ends the group at cleanup.
+func daemon(t testing.TB, addr string, name string, args ...string) {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s is not installed (scripts/test installs it): %v", name, err)
+	}
+	cmd := exec.Command(path, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = time.Second
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-exited
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			t.Fatalf("%s exited: %s", name, out.String())
+		default:
+		}
+		if WaitListening(addr, 100*time.Millisecond) == nil {
+			return
+		}
+	}
+	t.Fatalf("%s did not listen on %s: %s", name, addr, out.String())
+}
+
+// sharedDir is a temporary folder that peers running as their own user
+// (squid drops to "proxy") can read and write.
+func sharedDir(t testing.TB) string {
+	dir := TempDir(t)
+	os.Chmod(dir, 0o777)
+	return dir
+}
+
+// Tinyproxy runs tinyproxy as a plain CONNECT proxy and returns its address.
+func Tinyproxy(t testing.TB) string {
+	t.Helper()
+	dir := sharedDir(t)
+	addr := ClosedPort(t)
+	conf := filepath.Join(dir, "tinyproxy.conf")
+	writeFile(t, conf, []byte(fmt.Sprintf("Port %d\nListen 127.0.0.1\nAllow 127.0.0.1\nTimeout 30\nMaxClients 100\nLogLevel Warning\n", Port(t, addr))))
+	daemon(t, addr, "tinyproxy", "-d", "-c", conf)
+	return addr
+}
+
+// SquidOptions shape a squid proxy.
+type SquidOptions struct {
+	// BumpCA, when set, makes squid intercept TLS (ssl-bump), signing the
+	// certificates it forges with this CA.
+	BumpCA *PKI
+	// User and Password, when set, make squid require basic authentication.
+	User, Password string
+}
+
+// Squid runs squid (squid-openssl) and returns its address.
+func Squid(t testing.TB, o SquidOptions) string {
+	t.Helper()
+	dir := sharedDir(t)
+	addr := ClosedPort(t)
+	var conf strings.Builder
+	port := fmt.Sprintf("http_port %s", addr)
+	if o.BumpCA != nil {
+		bump := filepath.Join(dir, "bump.pem")
+		key, _ := os.ReadFile(o.BumpCA.CAKeyFile)
+		ca, _ := os.ReadFile(o.BumpCA.CAFile)
+		writeFile(t, bump, append(key, ca...))
+		db := filepath.Join(dir, "ssl_db")
+		if out, err := exec.Command("/usr/lib/squid/security_file_certgen", "-c", "-s", db, "-M", "4MB").CombinedOutput(); err != nil {
+			t.Fatalf("security_file_certgen: %v: %s", err, out)
+		}
+		exec.Command("chown", "-R", "proxy", db).Run()
+		port += fmt.Sprintf(" ssl-bump cert=%s generate-host-certificates=on dynamic_cert_mem_cache_size=4MB", bump)
+		fmt.Fprintf(&conf, "sslcrtd_program /usr/lib/squid/security_file_certgen -s %s -M 4MB\n", db)
+		conf.WriteString("acl step1 at_step SslBump1\nssl_bump peek step1\nssl_bump bump all\ntls_outgoing_options flags=DONT_VERIFY_PEER\n")
+	}
+	conf.WriteString(port + "\n")
+	if o.User != "" {
+		passwd := filepath.Join(dir, "passwd")
+		hash, err := exec.Command("openssl", "passwd", "-apr1", o.Password).Output()
+		if err != nil {
+			t.Fatalf("openssl passwd: %v", err)
+		}
+		writeFile(t, passwd, []byte(o.User+":"+strings.TrimSpace(string(hash))+"\n"))
+		fmt.Fprintf(&conf, "auth_param basic program /usr/lib/squid/basic_ncsa_auth %s\nacl users proxy_auth REQUIRED\nhttp_access allow users\n", passwd)
+	} else {
+		conf.WriteString("http_access allow localhost\n")
+	}
+	fmt.Fprintf(&conf, "http_access deny all\ncache deny all\naccess_log none\ncache_log %s\npid_filename %s\ncoredump_dir %s\nshutdown_lifetime 0 seconds\n",
+		filepath.Join(dir, "cache.log"), filepath.Join(dir, "squid.pid"), dir)
+	path := filepath.Join(dir, "squid.conf")
+	writeFile(t, path, []byte(conf.String()))
+	daemon(t, addr, "squid", "-N", "-f", path)
+	return addr
+}
+
+// Mitmproxy runs mitmdump, which intercepts TLS with its own CA
+// ("mitmproxy"), and returns its address.
+func Mitmproxy(t testing.TB) string {
+	t.Helper()
+	dir := sharedDir(t)
+	addr := ClosedPort(t)
+	daemon(t, addr, "mitmdump", "--listen-host", "127.0.0.1", "--listen-port", fmt.Sprint(Port(t, addr)),
+		"--ssl-insecure", "--set", "confdir="+dir, "-q")
+	return addr
+}
