@@ -34,6 +34,7 @@ func All() []Check {
 	return []Check{
 		{ID: "net.hosts-file", Title: titleHosts, Needs: gather.Plan{HostsFile: true}, Live: true, Judge: judgeHostsFile},
 		{ID: "net.dns", Title: titleDNS, Needs: gather.Plan{DNS: true}, Live: true, Judge: judgeDNS},
+		{ID: "net.vpn", Title: titleVPN, Needs: gather.Plan{Network: true}, Live: true, Judge: judgeVPN},
 		{ID: "net.proxy", Title: titleProxy, Needs: gather.Plan{TCP: true}, Live: true, Judge: judgeProxy},
 		{ID: "net.reach", Title: titleReach, Needs: gather.Plan{TCP: true}, Live: true, Judge: judgeReach},
 		{ID: "clock.offset", Title: titleClockOffset, Needs: gather.Plan{NTP: true, HTTP: true}, Live: true, Judge: judgeClockOffset},

@@ -199,7 +199,7 @@ func TestSelect(t *testing.T) {
 	}{
 		{nil, nil, strings.Join(IDs(), ",")},
 		{[]string{"tls.versions", "net.dns"}, nil, "net.dns,tls.versions"},
-		{nil, []string{"net.hosts-file", "tls.versions"}, "net.dns,net.proxy,net.reach,clock.offset,clock.settings,tls.interception,tls.handshake"},
+		{nil, []string{"net.hosts-file", "tls.versions"}, "net.dns,net.vpn,net.proxy,net.reach,clock.offset,clock.settings,tls.interception,tls.handshake"},
 		{[]string{"net.bogus"}, nil, `unknown check "net.bogus"`},
 		{[]string{"net.dns"}, []string{"net.dns"}, "leave no check"},
 	}
@@ -229,5 +229,94 @@ func TestPlanFor(t *testing.T) {
 	cs, _ = Select([]string{"tls.handshake"}, nil)
 	if p := PlanFor(cs); !p.TLS || p.Versions || p.HostsFile {
 		t.Errorf("PlanFor(tls.handshake) = %+v; want TLS only", p)
+	}
+}
+
+// The vendor table names each product from its CA's names as interceptors
+// actually sign (REFERENCE.md), and names no one for Microsoft's own CAs.
+func TestMatchInterceptor(t *testing.T) {
+	table, err := loadInterceptors()
+	if err != nil || len(table.Vendors) < 15 {
+		t.Fatalf("interceptor table: %d vendors, %v", len(table.Vendors), err)
+	}
+	tests := []struct {
+		issuer string
+		org    []string
+		vendor string // "" for no match
+		local  bool
+	}{
+		{"CN=Zscaler Intermediate Root CA (zscalerthree.net),O=Zscaler Inc.", []string{"Zscaler Inc."}, "Zscaler", false},
+		{"CN=ca.acme.goskope.com,O=acme", nil, "Netskope", false},
+		{"CN=FortiGate CA,O=Fortinet Ltd.", []string{"Fortinet Ltd."}, "Fortinet FortiGate", false},
+		{"CN=Cisco Umbrella Primary SubCA,O=Cisco", []string{"Cisco"}, "Cisco Umbrella", false},
+		{"CN=ESET SSL Filter CA,O=ESET, spol. s r. o.", []string{"ESET, spol. s r. o."}, "ESET", true},
+		{"CN=Kaspersky Anti-Virus Personal Root Certificate", nil, "Kaspersky", true},
+		{"CN=mitmproxy,O=mitmproxy", []string{"mitmproxy"}, "mitmproxy", false},
+		{"CN=Microsoft Azure RSA TLS Issuing CA 03,O=Microsoft Corporation", []string{"Microsoft Corporation"}, "", false},
+		{"CN=DigiCert Global G2 TLS RSA SHA256 2020 CA1,O=DigiCert Inc", []string{"DigiCert Inc"}, "", false},
+		{"CN=Palo Alto Decryption CA,O=Example Corp", []string{"Example Corp"}, "", false}, // admin-defined: unknown
+	}
+	for _, tt := range tests {
+		v, rule, ok := matchInterceptor(table, []facts.Certificate{{Issuer: tt.issuer, IssuerOrg: tt.org}})
+		if ok != (tt.vendor != "") || v.Vendor != tt.vendor || v.Local != tt.local {
+			t.Errorf("matchInterceptor(%q) = %q (local %v, %s), %v; want %q (local %v)", tt.issuer, v.Vendor, v.Local, rule, ok, tt.vendor, tt.local)
+		}
+	}
+}
+
+func TestInterceptionUnknownAndLocal(t *testing.T) {
+	intercepted := func(issuer string, org ...string) func(*facts.EndpointFacts) {
+		return func(e *facts.EndpointFacts) {
+			e.TLS.Verified, e.TLS.VerifyKind = false, "unknown-authority"
+			e.TLS.Chain = []facts.Certificate{{Subject: "CN=" + e.Endpoint.Host, Issuer: issuer, IssuerOrg: org}}
+			e.Route = facts.Route{Via: "direct"}
+		}
+	}
+	got := run(judgeInterception, ep("a.test", true, intercepted("CN=Palo Alto Decryption CA,O=Example Corp", "Example Corp")))
+	if got.Status != finding.Fail || got.Reason != "interception-unknown" || !strings.Contains(got.Summary, "Palo Alto Decryption CA") || !strings.Contains(got.Cause, "antivirus") {
+		t.Errorf("unknown interceptor, no proxy: %s %q %q; want a fail naming the issuer and local scanning", got.Status, got.Reason, got.Summary+" / "+got.Cause)
+	}
+	got = run(judgeInterception, ep("a.test", true, intercepted("CN=ESET SSL Filter CA,O=ESET, spol. s r. o.", "ESET, spol. s r. o.")))
+	if got.Reason != "interception-eset" || !strings.Contains(got.Fix[0], "ESET") {
+		t.Errorf("ESET: %q %q; want the antivirus named in the fix", got.Reason, got.Fix)
+	}
+	if got := run(judgeInterception, ep("a.test", true)); got.Status != finding.Pass {
+		t.Errorf("Microsoft's issuer: %s %q; want pass", got.Status, got.Summary)
+	}
+}
+
+func TestVPN(t *testing.T) {
+	iface := func(name, desc, typ string, up bool) facts.NetInterface {
+		return facts.NetInterface{Name: name, Description: desc, Type: typ, Up: up}
+	}
+	tests := []struct {
+		name   string
+		net    facts.Network
+		status finding.Status
+		reason string
+		says   string
+	}{
+		{"no VPN", facts.Network{State: "read", DefaultRoute: "Ethernet", Interfaces: []facts.NetInterface{
+			iface("Ethernet", "Intel(R) Ethernet Connection", "ethernet", true),
+			iface("vEthernet (Default Switch)", "Hyper-V Virtual Ethernet Adapter", "virtual", true)}}, finding.Pass, "", "No VPN"},
+		{"GlobalProtect shown as Ethernet, split tunnel", facts.Network{State: "read", DefaultRoute: "Ethernet", Interfaces: []facts.NetInterface{
+			iface("Ethernet", "Intel(R) Ethernet Connection", "ethernet", true),
+			iface("Ethernet 3", "PANGP Virtual Ethernet Adapter", "ethernet", true)}}, finding.Warn, "vpn-active", "Palo Alto GlobalProtect"},
+		{"AnyConnect full tunnel", facts.Network{State: "read", DefaultRoute: "Ethernet 2", Interfaces: []facts.NetInterface{
+			iface("Ethernet 2", "Cisco AnyConnect Secure Mobility Client Virtual Miniport Adapter for Windows x64", "ethernet", true)}}, finding.Warn, "vpn-full-tunnel", "All traffic leaves by"},
+		{"a VPN adapter that is down", facts.Network{State: "read", Interfaces: []facts.NetInterface{
+			iface("Ethernet 3", "PANGP Virtual Ethernet Adapter", "ethernet", false)}}, finding.Pass, "", "No VPN"},
+		{"an unknown tunnel (Linux)", facts.Network{State: "read", DefaultRoute: "eth0", Interfaces: []facts.NetInterface{
+			iface("tun7", "", "tunnel", true)}}, finding.Warn, "vpn-active", "unrecognised tunnel"},
+		{"WireGuard by name", facts.Network{State: "read", DefaultRoute: "wg0", Interfaces: []facts.NetInterface{
+			iface("wg0", "", "tunnel", true)}}, finding.Warn, "vpn-full-tunnel", "WireGuard"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := judgeVPN(&facts.Facts{Network: tt.net})
+			if got.Status != tt.status || got.Reason != tt.reason || !strings.Contains(got.Summary, tt.says) {
+				t.Errorf("net.vpn = %s %q %q; want %s %q saying %q", got.Status, got.Reason, got.Summary, tt.status, tt.reason, tt.says)
+			}
+		})
 	}
 }

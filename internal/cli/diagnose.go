@@ -14,6 +14,7 @@ import (
 	"github.com/qadoctor/qadoctor/internal/checks"
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/gather"
+	"github.com/qadoctor/qadoctor/internal/netif"
 	"github.com/qadoctor/qadoctor/internal/osstack"
 	"github.com/qadoctor/qadoctor/internal/probe"
 	"github.com/qadoctor/qadoctor/internal/profile"
@@ -47,6 +48,15 @@ type NetDeps struct {
 	ClockSettings func(context.Context) facts.ClockSettings
 	// Getenv reads the environment (HTTPS_PROXY, NO_PROXY); nil: os.Getenv.
 	Getenv func(string) string
+	// Network lists the interfaces; nil: the machine's.
+	Network func() facts.Network
+}
+
+func orNetwork(f func() facts.Network) func() facts.Network {
+	if f != nil {
+		return f
+	}
+	return netif.Read
 }
 
 // getenv is the injected environment, or the process's.
@@ -160,6 +170,7 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 		System:        func() facts.System { return sys },
 		OSStack:       osStack(opts.Net),
 		ClockSettings: clockSettings(opts.Net),
+		Network:       orNetwork(opts.Net.Network),
 	})
 	return f, sel, nil
 }

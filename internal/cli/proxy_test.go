@@ -6,6 +6,7 @@
 package cli
 
 import (
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -169,4 +170,21 @@ func internetSettings(values map[string]winstate.Value) facts.System {
 		h.Set(winstate.KeyInetUser, name, v)
 	}
 	return winstate.Collect(h, "live", "", nil)
+}
+
+// A real tunnel interface, made with iproute2, is seen as a VPN.
+func TestVPNTunnelInterface(t *testing.T) {
+	const dev = "tunqadoctor0"
+	if out, err := exec.Command("ip", "tuntap", "add", "dev", dev, "mode", "tun").CombinedOutput(); err != nil {
+		t.Fatalf("create %s (needs root and iproute2, as CI has): %v: %s", dev, err, out)
+	}
+	t.Cleanup(func() { exec.Command("ip", "tuntap", "del", "dev", dev, "mode", "tun").Run() })
+	if out, err := exec.Command("ip", "link", "set", dev, "up").CombinedOutput(); err != nil {
+		t.Fatalf("bring %s up: %v: %s", dev, err, out)
+	}
+	_, r := diagnoseJSON(t, NetDeps{}, "--only", "net.vpn")
+	f := want(t, r, "net.vpn", finding.Warn, "vpn-active")
+	if !strings.Contains(f.Summary, dev) {
+		t.Errorf("summary %q should name %s", f.Summary, dev)
+	}
 }

@@ -22,6 +22,7 @@ type Facts struct {
 	OSStack   OSStack         `json:"os_stack"`
 	Clock     Clock           `json:"clock"`
 	Proxy     ProxySettings   `json:"proxy"`
+	Network   Network         `json:"network"`
 	// Analyzed names the file a run judged instead of the live machine
 	// (qadoctor analyze); what only a live run can know is skipped.
 	Analyzed string `json:"analyzed,omitempty"`
@@ -331,3 +332,20 @@ type Route struct {
 
 // KindProxied marks a DNS step left to the proxy, which resolves the name.
 const KindProxied = "proxied"
+
+// Network is this machine's network interfaces and its default route.
+type Network struct {
+	State        string         `json:"state"` // read, error, not-selected
+	Error        string         `json:"error,omitempty"`
+	Interfaces   []NetInterface `json:"interfaces,omitempty"`
+	DefaultRoute string         `json:"default_route,omitempty"` // the interface the default route leaves by
+}
+
+// NetInterface is one network interface.
+type NetInterface struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"` // Windows: the adapter's description
+	Type        string   `json:"type"`                  // ethernet, wifi, ppp, tunnel, virtual, loopback, other
+	Up          bool     `json:"up"`
+	Addrs       []string `json:"addrs,omitempty"`
+}

@@ -44,6 +44,7 @@ type Plan struct {
 	// ClockSettings reads how the machine keeps time (timedatectl on
 	// Linux; on Windows the registry values come with System).
 	ClockSettings bool
+	Network       bool // the network interfaces and the default route
 }
 
 // Union is a plan that gathers what either plan gathers.
@@ -60,6 +61,7 @@ func (p Plan) Union(q Plan) Plan {
 		NTP:       p.NTP || q.NTP,
 
 		ClockSettings: p.ClockSettings || q.ClockSettings,
+		Network:       p.Network || q.Network,
 	}
 }
 
@@ -95,6 +97,8 @@ type Options struct {
 	ClockSettings func(context.Context) facts.ClockSettings
 	// Proxy decides each endpoint's way; the zero value is direct.
 	Proxy proxy.Settings
+	// Network lists the interfaces; nil means none are known.
+	Network func() facts.Network
 }
 
 // cutoffGrace is how long Run waits past the deadline for probes to notice
@@ -202,6 +206,14 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 			defer wg.Done()
 			osStack.set(opts.OSStack(ctx, osURL))
 		}()
+	}
+	switch {
+	case !plan.Network:
+		f.Network = facts.Network{State: "not-selected"}
+	case opts.Network == nil:
+		f.Network = facts.Network{State: "error", Error: "no way to list interfaces here"}
+	default:
+		f.Network = opts.Network()
 	}
 	if plan.HostsFile {
 		f.Hosts = readHostsFile(opts.HostsFile)
