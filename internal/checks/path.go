@@ -43,6 +43,14 @@ func judgeProxy(f *facts.Facts) finding.Finding {
 		}
 	}
 	src := f.Proxy.Source
+	if w := f.Proxy.WinHTTP; w != "" {
+		j.evidence = append(j.evidence, finding.Evidence{Subject: "WinHTTP proxy (netsh winhttp show proxy)", Status: finding.Pass,
+			Detail: w + ": what Windows services use; Quick Assist itself follows the user's settings", Facts: w})
+	}
+	if f.Proxy.AutoDetect {
+		j.evidence = append(j.evidence, finding.Evidence{Subject: "Automatically detect settings (WPAD)", Status: finding.Pass,
+			Detail: "on: a WPAD proxy, if the network offers one, is not evaluated by this version"})
+	}
 	if proxied == 0 {
 		summary := "No proxy: the traffic goes direct."
 		if f.Proxy.AutoConfigURL != "" {

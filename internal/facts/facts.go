@@ -319,7 +319,9 @@ type ProxySettings struct {
 	Source        string   `json:"source"`          // flag, internet-settings, env, none
 	Proxy         string   `json:"proxy,omitempty"` // the proxy URL, password redacted
 	Bypass        []string `json:"bypass,omitempty"`
-	AutoConfigURL string   `json:"auto_config_url,omitempty"` // a PAC script (recorded, not evaluated)
+	AutoConfigURL string   `json:"auto_config_url,omitempty"` // a PAC script
+	AutoDetect    bool     `json:"auto_detect,omitempty"`     // WPAD "Automatically detect settings" (recorded, not evaluated)
+	WinHTTP       string   `json:"winhttp,omitempty"`         // the WinHTTP proxy services use: direct, host:port
 }
 
 // Route is the way one endpoint's traffic goes.

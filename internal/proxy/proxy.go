@@ -34,6 +34,8 @@ type Settings struct {
 	Bypass []string // host patterns that go direct
 	// AutoConfigURL is a PAC script; LoadPAC fetches and compiles it.
 	AutoConfigURL string
+	AutoDetect    bool   // WPAD is on (recorded, not evaluated)
+	WinHTTP       string // the WinHTTP proxy, for Windows services
 	PAC           *PAC
 	PACErr        string // why the PAC could not be used
 	noProxyStyle  bool   // Bypass holds NO_PROXY suffixes rather than Windows wildcards
@@ -188,6 +190,14 @@ func pickHTTPS(v string) string {
 // Discover decides the settings in force: --proxy, then (on Windows) the
 // user's Internet Settings, then the environment, else direct.
 func Discover(flag string, getenv func(string) string, sys facts.System) (Settings, error) {
+	s, err := discover(flag, getenv, sys)
+	if sys.State == facts.SystemRead {
+		s.WinHTTP, s.AutoDetect = WinHTTPProxy(sys), AutoDetect(sys)
+	}
+	return s, err
+}
+
+func discover(flag string, getenv func(string) string, sys facts.System) (Settings, error) {
 	if flag != "" {
 		return FromFlag(flag)
 	}

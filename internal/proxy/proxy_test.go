@@ -153,3 +153,58 @@ func FuzzPAC(f *testing.F) {
 		}
 	})
 }
+
+// blob builds a settings blob: version, counter, flags, proxy, bypass.
+func blob(version, flags uint32, proxy, bypass string) []byte {
+	b := make([]byte, 12)
+	b[0], b[8] = byte(version), byte(flags)
+	for _, s := range []string{proxy, bypass} {
+		n := len(s)
+		b = append(b, byte(n), byte(n>>8), 0, 0)
+		b = append(b, s...)
+	}
+	return b
+}
+
+func TestConnectionBlobs(t *testing.T) {
+	tests := []struct {
+		name    string
+		data    []byte
+		winhttp string
+		detect  bool
+	}{
+		// `netsh winhttp reset proxy`: direct.
+		{"direct", blob(0x18, blobDirect, "", ""), "direct", false},
+		// `netsh winhttp set proxy proxy.corp:8080 "<local>"`.
+		{"proxy with bypass", blob(0x28, blobDirect|blobProxy, "proxy.corp:8080", "<local>"), "proxy.corp:8080 (bypass <local>)", false},
+		// Internet Options with "Automatically detect settings" ticked.
+		{"auto-detect", blob(0x46, blobDirect|blobAutoDetect, "", ""), "direct", true},
+		{"cut off", blob(0x28, blobProxy, "proxy.corp:8080", "")[:20], "unreadable: the proxy is 15 bytes but only 4 remain", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := winstate.NewHive()
+			h.Set(winstate.KeyConnectionsMachine, "WinHttpSettings", winstate.Value{Type: winstate.TypeBinary, Data: tt.data})
+			h.Set(winstate.KeyConnectionsUser, "DefaultConnectionSettings", winstate.Value{Type: winstate.TypeBinary, Data: tt.data})
+			sys := winstate.Collect(h, "live", "", nil)
+			if got := WinHTTPProxy(sys); got != tt.winhttp {
+				t.Errorf("WinHTTPProxy = %q; want %q", got, tt.winhttp)
+			}
+			if got := AutoDetect(sys); got != tt.detect {
+				t.Errorf("AutoDetect = %v; want %v", got, tt.detect)
+			}
+		})
+	}
+}
+
+// FuzzConnectionBlob: never a panic, whatever the registry holds.
+func FuzzConnectionBlob(f *testing.F) {
+	f.Add(blob(0x28, 3, "p:1", "<local>"))
+	f.Add([]byte{1, 2, 3})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := ParseConnectionBlob(b)
+		if err == nil && len(c.Proxy)+len(c.Bypass) > len(b) {
+			t.Fatalf("parsed more text than the blob holds")
+		}
+	})
+}

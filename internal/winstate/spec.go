@@ -18,6 +18,11 @@ const (
 	KeyInetPolicyUser    = `HKCU\Software\Policies\Microsoft\Windows\CurrentVersion\Internet Settings`
 	KeyInetPolicyMachine = `HKLM\SOFTWARE\Policies\Microsoft\Windows\CurrentVersion\Internet Settings`
 
+	// The proxy settings as binary blobs: WinHTTP's (netsh winhttp show
+	// proxy) and the user's connection flags (WPAD auto-detect).
+	KeyConnectionsMachine = `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections`
+	KeyConnectionsUser    = `HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Connections`
+
 	// .NET Framework strong crypto (learn.microsoft.com/dotnet/framework/network-programming/tls).
 	KeyDotNet4  = `HKLM\SOFTWARE\Microsoft\.NETFramework\v4.0.30319`
 	KeyDotNet4W = `HKLM\SOFTWARE\Wow6432Node\Microsoft\.NETFramework\v4.0.30319`
@@ -86,6 +91,8 @@ func Wanted() []ValueRef {
 		ValueRef{KeyInetUser, "ProxyServer"},
 		ValueRef{KeyInetUser, "ProxyOverride"},
 		ValueRef{KeyInetUser, "AutoConfigURL"},
+		ValueRef{KeyConnectionsMachine, "WinHttpSettings"},
+		ValueRef{KeyConnectionsUser, "DefaultConnectionSettings"},
 		ValueRef{KeyInetMachine, "SecureProtocols"},
 	)
 	for _, k := range []string{KeyDotNet4, KeyDotNet4W, KeyDotNet2, KeyDotNet2W} {
