@@ -48,8 +48,16 @@ func judgeProxy(f *facts.Facts) finding.Finding {
 			Detail: w + ": what Windows services use; Quick Assist itself follows the user's settings", Facts: w})
 	}
 	if f.Proxy.AutoDetect {
-		j.evidence = append(j.evidence, finding.Evidence{Subject: "Automatically detect settings (WPAD)", Status: finding.Pass,
-			Detail: "on: a WPAD proxy, if the network offers one, is not evaluated by this version"})
+		detail := "on"
+		switch {
+		case f.Proxy.Source == "pac" && f.Proxy.AutoConfigURL != "":
+			detail += ": found " + f.Proxy.AutoConfigURL
+		case len(f.Proxy.WPADTried) > 0:
+			detail += ": no wpad.dat at " + strings.Join(f.Proxy.WPADTried, ", ") + ", so Windows goes direct"
+		default:
+			detail += ": no DNS suffix to look for wpad.dat under (DHCP-announced WPAD is not queried)"
+		}
+		j.evidence = append(j.evidence, finding.Evidence{Subject: "Automatically detect settings (WPAD)", Status: finding.Pass, Detail: detail})
 	}
 	if proxied == 0 {
 		summary := "No proxy: the traffic goes direct."

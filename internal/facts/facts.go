@@ -320,7 +320,8 @@ type ProxySettings struct {
 	Proxy         string   `json:"proxy,omitempty"` // the proxy URL, password redacted
 	Bypass        []string `json:"bypass,omitempty"`
 	AutoConfigURL string   `json:"auto_config_url,omitempty"` // a PAC script
-	AutoDetect    bool     `json:"auto_detect,omitempty"`     // WPAD "Automatically detect settings" (recorded, not evaluated)
+	AutoDetect    bool     `json:"auto_detect,omitempty"`     // WPAD "Automatically detect settings"
+	WPADTried     []string `json:"wpad_tried,omitempty"`      // wpad.dat URLs tried without an answer
 	WinHTTP       string   `json:"winhttp,omitempty"`         // the WinHTTP proxy services use: direct, host:port
 }
 

@@ -141,7 +141,7 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 	}
 
 	f.Proxy = facts.ProxySettings{Source: cmpOr(opts.Proxy.Source, proxy.SourceNone), Proxy: proxy.Redacted(opts.Proxy.Proxy),
-		Bypass: opts.Proxy.Bypass, AutoConfigURL: opts.Proxy.AutoConfigURL, AutoDetect: opts.Proxy.AutoDetect, WinHTTP: opts.Proxy.WinHTTP}
+		Bypass: opts.Proxy.Bypass, AutoConfigURL: opts.Proxy.AutoConfigURL, AutoDetect: opts.Proxy.AutoDetect, WPADTried: opts.Proxy.WPADTried, WinHTTP: opts.Proxy.WinHTTP}
 	if opts.Proxy.Proxy == nil {
 		f.Proxy.Proxy = ""
 	}

@@ -34,8 +34,10 @@ type Settings struct {
 	Bypass []string // host patterns that go direct
 	// AutoConfigURL is a PAC script; LoadPAC fetches and compiles it.
 	AutoConfigURL string
-	AutoDetect    bool   // WPAD is on (recorded, not evaluated)
-	WinHTTP       string // the WinHTTP proxy, for Windows services
+	AutoDetect    bool     // WPAD ("Automatically detect settings") is on
+	WPADSuffix    string   // the DNS suffix WPAD devolves from
+	WPADTried     []string // the wpad.dat URLs tried, when WPAD decided nothing
+	WinHTTP       string   // the WinHTTP proxy, for Windows services
 	PAC           *PAC
 	PACErr        string // why the PAC could not be used
 	noProxyStyle  bool   // Bypass holds NO_PROXY suffixes rather than Windows wildcards
@@ -48,6 +50,17 @@ const SourcePAC = "pac"
 // A PAC that cannot be fetched or compiled is recorded in PACErr: every
 // route then says so, as Windows would fail those requests.
 func (s *Settings) LoadPAC(ctx context.Context, fetch func(context.Context, string) ([]byte, error)) {
+	if s.AutoConfigURL == "" && s.AutoDetect && s.Source != SourceFlag {
+		// WPAD by DNS, as Windows does: wpad.<suffix>, devolving one label
+		// at a time down to two. Nothing found means direct, as in Windows.
+		for _, u := range WPADCandidates(s.WPADSuffix) {
+			if _, err := fetch(ctx, u); err == nil {
+				s.AutoConfigURL, s.Source = u, SourcePAC
+				break
+			}
+			s.WPADTried = append(s.WPADTried, u)
+		}
+	}
 	if s.AutoConfigURL == "" {
 		return
 	}
@@ -193,6 +206,12 @@ func Discover(flag string, getenv func(string) string, sys facts.System) (Settin
 	s, err := discover(flag, getenv, sys)
 	if sys.State == facts.SystemRead {
 		s.WinHTTP, s.AutoDetect = WinHTTPProxy(sys), AutoDetect(sys)
+		for _, name := range []string{"NV Domain", "Domain"} {
+			if v, ok := winstate.FromFact(winstate.Lookup(sys, winstate.KeyTcpip, name)); ok && v.String() != "" {
+				s.WPADSuffix = v.String()
+				break
+			}
+		}
 	}
 	return s, err
 }
@@ -281,4 +300,16 @@ func Redacted(u *url.URL) string {
 		return "direct"
 	}
 	return u.Redacted()
+}
+
+// WPADCandidates lists the wpad.dat URLs DNS-based WPAD tries for a DNS
+// suffix: corp.example.com gives wpad.corp.example.com, then
+// wpad.example.com (never a bare top-level domain).
+func WPADCandidates(suffix string) []string {
+	labels := strings.Split(strings.Trim(strings.ToLower(suffix), "."), ".")
+	var out []string
+	for i := 0; len(labels)-i >= 2; i++ {
+		out = append(out, "http://wpad."+strings.Join(labels[i:], ".")+"/wpad.dat")
+	}
+	return out
 }

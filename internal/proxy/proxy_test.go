@@ -2,6 +2,9 @@ package proxy
 
 import (
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -207,4 +210,71 @@ func FuzzConnectionBlob(f *testing.F) {
 			t.Fatalf("parsed more text than the blob holds")
 		}
 	})
+}
+
+func TestWPAD(t *testing.T) {
+	got := strings.Join(WPADCandidates("Branch.Corp.Example.com."), " ")
+	want := "http://wpad.branch.corp.example.com/wpad.dat http://wpad.corp.example.com/wpad.dat http://wpad.example.com/wpad.dat"
+	if got != want {
+		t.Errorf("WPADCandidates = %s; want %s", got, want)
+	}
+	if c := WPADCandidates("localdomain"); len(c) != 0 {
+		t.Errorf("WPADCandidates(single label) = %v; want none", c)
+	}
+	// The network offers wpad.dat one level up; the PAC it holds decides.
+	fetch := func(_ context.Context, u string) ([]byte, error) {
+		if u == "http://wpad.example.com/wpad.dat" {
+			return []byte(`function FindProxyForURL(u, h) { return "PROXY wpad-proxy.example.com:3128"; }`), nil
+		}
+		return nil, errors.New("no such host")
+	}
+	s := Settings{Source: SourceNone, AutoDetect: true, WPADSuffix: "corp.example.com"}
+	s.LoadPAC(context.Background(), fetch)
+	r := s.RouteFor(context.Background(), "turn.azure.com")
+	if s.Source != SourcePAC || r.Proxy == nil || r.Proxy.Host != "wpad-proxy.example.com:3128" {
+		t.Errorf("after WPAD: source %q, route %+v; want the PAC's proxy", s.Source, r)
+	}
+	if len(s.WPADTried) != 1 || s.WPADTried[0] != "http://wpad.corp.example.com/wpad.dat" {
+		t.Errorf("WPADTried = %v; want the first candidate, which had nothing", s.WPADTried)
+	}
+	// No wpad.dat anywhere: direct, as Windows falls back.
+	s = Settings{Source: SourceNone, AutoDetect: true, WPADSuffix: "corp.example.com"}
+	s.LoadPAC(context.Background(), func(context.Context, string) ([]byte, error) { return nil, errors.New("no such host") })
+	if r := s.RouteFor(context.Background(), "turn.azure.com"); r.Proxy != nil || r.Err != "" || len(s.WPADTried) != 2 {
+		t.Errorf("WPAD with nothing found: route %+v, tried %v; want direct after two tries", r, s.WPADTried)
+	}
+}
+
+// PAC files shaped like those in the field, from testdata/.
+func TestRealWorldPACs(t *testing.T) {
+	tests := []struct {
+		file, host, ip, want string
+	}{
+		{"zscaler-style.pac", "remoteassistance.support.services.microsoft.com", "13.107.4.50", ""},
+		{"zscaler-style.pac", "turn.azure.com", "20.202.0.1", "gateway.zscaler.net:80"},
+		{"zscaler-style.pac", "fileserver.corp", "10.1.1.1", ""},
+		{"zscaler-style.pac", "printer", "", ""},
+		{"m365-direct.pac", "login.microsoftonline.com", "", ""},
+		{"m365-direct.pac", "login.live.com", "", ""},
+		{"m365-direct.pac", "remoteassistance.support.services.microsoft.com", "", "10.10.10.10:8080"},
+		{"m365-direct.pac", "localhost", "", ""},
+	}
+	for _, tt := range tests {
+		src, err := os.ReadFile(filepath.Join("testdata", tt.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pac, err := ParsePAC(tt.file, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		answer, err := pac.FindProxy(context.Background(), "https://"+tt.host+"/", tt.host, func(string) string { return tt.ip })
+		if err != nil {
+			t.Fatalf("%s for %s: %v", tt.file, tt.host, err)
+		}
+		got, err := FirstChoice(answer)
+		if err != nil || got != tt.want {
+			t.Errorf("%s for %s: %q → %q, %v; want %q", tt.file, tt.host, answer, got, err, tt.want)
+		}
+	}
 }

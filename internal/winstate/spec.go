@@ -23,6 +23,9 @@ const (
 	KeyConnectionsMachine = `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections`
 	KeyConnectionsUser    = `HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Connections`
 
+	// The machine's DNS suffix, from which WPAD devolves (wpad.<suffix>).
+	KeyTcpip = `HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters`
+
 	// .NET Framework strong crypto (learn.microsoft.com/dotnet/framework/network-programming/tls).
 	KeyDotNet4  = `HKLM\SOFTWARE\Microsoft\.NETFramework\v4.0.30319`
 	KeyDotNet4W = `HKLM\SOFTWARE\Wow6432Node\Microsoft\.NETFramework\v4.0.30319`
@@ -93,6 +96,8 @@ func Wanted() []ValueRef {
 		ValueRef{KeyInetUser, "AutoConfigURL"},
 		ValueRef{KeyConnectionsMachine, "WinHttpSettings"},
 		ValueRef{KeyConnectionsUser, "DefaultConnectionSettings"},
+		ValueRef{KeyTcpip, "NV Domain"},
+		ValueRef{KeyTcpip, "Domain"},
 		ValueRef{KeyInetMachine, "SecureProtocols"},
 	)
 	for _, k := range []string{KeyDotNet4, KeyDotNet4W, KeyDotNet2, KeyDotNet2W} {
