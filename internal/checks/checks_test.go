@@ -320,3 +320,21 @@ func TestVPN(t *testing.T) {
 		})
 	}
 }
+
+func TestHealthFarEnd(t *testing.T) {
+	cut := func(e *facts.EndpointFacts) {
+		e.TLS = facts.TLS{Step: facts.Step{State: facts.StepFailed, Kind: facts.KindReset, Error: "connection reset by peer"}}
+		e.HTTP = facts.HTTP{Step: facts.Step{State: facts.StepNotRun}}
+	}
+	ok := func(e *facts.EndpointFacts) { e.HTTP = facts.HTTP{Step: facts.Step{State: facts.StepOK}, Status: 200} }
+	got := run(judgeHealth, ep("a.test", true, ok), ep("b.test", true, cut), ep("c.test", true, cut))
+	if got.Status != finding.Warn || got.Reason != "service-far-end" || !strings.Contains(got.Cause, "firewall") {
+		t.Errorf("two far-end failures beside a healthy endpoint: %s %q %q", got.Status, got.Reason, got.Cause)
+	}
+	if got := run(judgeHealth, ep("a.test", true, ok), ep("b.test", true, cut)); got.Status != finding.Pass {
+		t.Errorf("one far-end failure: %s %q; want pass (one is not several)", got.Status, got.Summary)
+	}
+	if got := run(judgeHealth, ep("b.test", true, cut), ep("c.test", true, cut)); got.Status != finding.Skip {
+		t.Errorf("nothing healthy: %s; want skip (the path itself may be broken)", got.Status)
+	}
+}

@@ -253,6 +253,27 @@ func judgeHealth(f *facts.Facts) finding.Finding {
 		}
 		ev = append(ev, finding.Evidence{Subject: subject(e), Status: st, Detail: fmt.Sprintf("HTTP %d (%s, server %q)", h.Status, h.Proto, h.Server), Facts: h})
 	}
+	// Far-end failures: connected, then the TLS handshake died (reset,
+	// closed, no answer) although other endpoints on the same path work.
+	healthy := 0
+	var farEnd []facts.EndpointFacts
+	for _, e := range f.Endpoints {
+		switch {
+		case e.TLS.State == facts.StepOK && e.TLS.Verified:
+			healthy++
+		case e.TCP.State == facts.StepOK && (e.TLS.Kind == facts.KindReset || e.TLS.Kind == facts.KindClosed || e.TLS.Kind == facts.KindTimeout):
+			farEnd = append(farEnd, e)
+		}
+	}
+	if healthy > 0 && len(farEnd) >= 2 && serverErrors == 0 {
+		for _, e := range farEnd {
+			ev = append(ev, finding.Evidence{Subject: subject(e), Status: finding.Warn, Detail: "connected, then the TLS handshake failed: " + e.TLS.Error, Facts: e.TLS})
+		}
+		return finding.Finding{Status: finding.Warn, Reason: "service-far-end", Evidence: ev,
+			Summary: fmt.Sprintf("%d endpoints fail after connecting while %d others on the same path work: possibly an outage at Microsoft.", len(farEnd), healthy),
+			Cause:   "Several of Microsoft's services accept the connection and then fail, while others on the same path work. That points at their end - or at a firewall that filters by name, which looks the same; tls.handshake shows the details.",
+			Fix:     []string{"Check the Windows release health dashboard (learn.microsoft.com/windows/release-health) and the Microsoft 365 service status page (status.cloud.microsoft).", "If they show nothing, ask the network team whether a firewall filters these names."}}
+	}
 	if answered == 0 {
 		return finding.Finding{Status: finding.Skip, Summary: "No endpoint answered HTTP, so the service's own health cannot be judged (see the checks before)."}
 	}
