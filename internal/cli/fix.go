@@ -189,11 +189,7 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 	if dir == "" {
 		dir = defaultJournalDir()
 	}
-	now := time.Now
-	if opts.Now != nil {
-		now = opts.Now
-	}
-	j, err := fix.NewJournal(dir, "qadoctor "+opts.Diagnose.Build.Version, now(), plan)
+	j, err := fix.NewJournal(dir, "qadoctor "+opts.Diagnose.Build.Version, nowOf(opts.Now), plan)
 	if err != nil {
 		return err
 	}
@@ -347,4 +343,12 @@ func runUndo(d *Deps, dir, run string) error {
 	}
 	fmt.Fprintf(d.IO.Out, "Restored %d value(s) from %s. Commands the fix ran (resync, install) are not undone.\n", n, j.Run)
 	return nil
+}
+
+// nowOf is the injected clock's time, or the real one.
+func nowOf(now func() time.Time) time.Time {
+	if now != nil {
+		return now()
+	}
+	return time.Now()
 }

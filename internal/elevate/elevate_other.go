@@ -5,3 +5,5 @@ package elevate
 import "os"
 
 func isElevated() bool { return os.Geteuid() == 0 }
+
+func isSystem() bool { return false }

@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/winstate"
+)
+
+func TestIntuneDetect(t *testing.T) {
+	b := newFixBench(t) // TLS 1.2 off
+	code, out, errOut := b.run(t, false, "", "intune", "detect", "--only", "os.schannel,os.version", "--timeout", "2s")
+	if code != ExitFailed || !strings.Contains(out, "FAIL os.schannel(schannel-tls12-off)") || strings.Count(out, "\n") != 1 {
+		t.Errorf("detect on a broken PC: exit %d, %q %q; want 1 and one line naming os.schannel", code, out, errOut)
+	}
+	b.hive.Set(winstate.KeySchannelProtocols+`\TLS 1.2\Client`, "Enabled", winstate.DWORDValue(1))
+	code, out, _ = b.run(t, false, "", "intune", "detect", "--only", "os.schannel", "--timeout", "2s")
+	if code != ExitOK || !strings.Contains(out, "COMPLIANT") {
+		t.Errorf("detect on a compliant PC: exit %d, %q; want 0 and COMPLIANT", code, out)
+	}
+}
+
+func TestIntuneRemediate(t *testing.T) {
+	b := newFixBench(t)
+	args := []string{"intune", "remediate", "--only", "os.schannel", "--journal", b.journal, "--timeout", "2s"}
+
+	// Nothing approved: a usage error, nothing changed.
+	if code, _, errOut := b.run(t, false, "", args...); code != ExitUsage || !strings.Contains(errOut, "--allow") || b.enabled(t) != "0" {
+		t.Errorf("remediate without --allow: exit %d, %q, Enabled %s", code, errOut, b.enabled(t))
+	}
+	// Approved for another finding only: this one stays broken.
+	if code, out, _ := b.run(t, false, "", append(args, "--allow", "os.winhttp")...); code != ExitFailed || b.enabled(t) != "0" || !strings.Contains(out, "FAIL os.schannel") {
+		t.Errorf("remediate --allow os.winhttp: exit %d, %q, Enabled %s; want 1 and no change", code, out, b.enabled(t))
+	}
+	// Approved: repaired without a prompt (no terminal here), journaled.
+	code, out, errOut := b.run(t, false, "", append(args, "--allow", "os.schannel")...)
+	if code != ExitOK || b.enabled(t) != "1" || !strings.Contains(out, "remediated schannel.tls12-on") || !strings.Contains(out, "COMPLIANT") {
+		t.Errorf("remediate --allow os.schannel: exit %d, %q %q, Enabled %s", code, out, errOut, b.enabled(t))
+	}
+	if code, out, _ := b.run(t, false, "", "undo", "--journal", b.journal); code != ExitOK || !strings.Contains(out, "Restored 2") {
+		t.Errorf("undo after remediate: exit %d, %q", code, out)
+	}
+}
+
+func TestIntuneLineFitsTheConsole(t *testing.T) {
+	var fs []finding.Finding
+	for i := range 400 {
+		fs = append(fs, finding.Finding{ID: "os.example" + strings.Repeat("x", i%7), Status: finding.Fail, Reason: "a-long-reason-code-日本語"})
+	}
+	line := IntuneLine("qadoctor test", fs, true)
+	if n := utf8.RuneCountInString(line); n > IntuneOutputLimit || !strings.HasSuffix(line, "…(cut)") {
+		t.Errorf("line of %d characters; want at most %d, marked as cut", n, IntuneOutputLimit)
+	}
+	if short := IntuneLine("qadoctor test", fs[:2], true); !strings.Contains(short, "as SYSTEM") || strings.Contains(short, "cut") {
+		t.Errorf("short line %q should say it ran as SYSTEM and not be cut", short)
+	}
+}
