@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/testpeer"
 	"github.com/qadoctor/qadoctor/internal/winstate"
 )
 
@@ -55,5 +59,30 @@ func TestIntuneLineFitsTheConsole(t *testing.T) {
 	}
 	if short := IntuneLine("qadoctor test", fs[:2], true); !strings.Contains(short, "as SYSTEM") || strings.Contains(short, "cut") {
 		t.Errorf("short line %q should say it ran as SYSTEM and not be cut", short)
+	}
+}
+
+func TestSummarizeCommand(t *testing.T) {
+	dir := testpeer.TempDir(t)
+	b := newFixBench(t)
+	for i, extra := range []string{"", "bad"} {
+		code, out, _ := b.run(t, false, "", "diagnose", "--json", "--only", "os.schannel", "--timeout", "2s")
+		if code != ExitFailed {
+			t.Fatalf("diagnose: exit %d", code)
+		}
+		if extra != "" {
+			out = out[:len(out)/2] // a report cut off in transit
+		}
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("pc%d.json", i)), []byte(out), 0o644)
+	}
+	code, out, errOut := runCLI(t, NetDeps{}, "summarize", dir)
+	if code != ExitOK || !strings.Contains(out, "1 reports, 1 files unreadable") || !strings.Contains(out, "os.schannel: schannel-tls12-off") {
+		t.Errorf("summarize: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, _, errOut := runCLI(t, NetDeps{}, "summarize", filepath.Join(dir, "missing")); code != ExitUsage || !strings.Contains(errOut, "missing") {
+		t.Errorf("summarize of a missing folder: exit %d, %q", code, errOut)
+	}
+	if code, _, _ := runCLI(t, NetDeps{}, "summarize", dir, "--format", "pdf"); code != ExitUsage {
+		t.Errorf("summarize --format pdf: exit %d; want %d", code, ExitUsage)
 	}
 }

@@ -1,0 +1,138 @@
+package fleet
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/report"
+)
+
+// writeReports writes n reports into dir: every third fails TLS 1.2 in
+// SCHANNEL, every fifth has a clock off, the rest pass.
+func writeReports(tb testing.TB, dir string, n int) {
+	tb.Helper()
+	for i := range n {
+		r := report.Report{Schema: report.Schema, Tool: report.Tool{Name: "qadoctor", Version: "1.0." + fmt.Sprint(i%2)}, Status: finding.Pass}
+		r.Profile.Version = "2026.11.1"
+		fs := []finding.Finding{{ID: "os.schannel", Status: finding.Pass}, {ID: "clock.offset", Status: finding.Pass}}
+		if i%3 == 0 {
+			fs[0] = finding.Finding{ID: "os.schannel", Status: finding.Fail, Reason: "schannel-tls12-off"}
+			r.Status = finding.Fail
+			r.Verdict = &report.Verdict{ID: "os.schannel", Reason: "schannel-tls12-off"}
+		}
+		if i%5 == 0 {
+			fs[1] = finding.Finding{ID: "clock.offset", Status: finding.Warn, Reason: "clock-drift"}
+		}
+		r.Findings = fs
+		data, _ := json.Marshal(r)
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("pc-%06d.json", i)), data, 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	dir := t.TempDir()
+	writeReports(t, dir, 30)
+	os.WriteFile(filepath.Join(dir, "broken.json"), []byte("{not json"), 0o644)
+	os.WriteFile(filepath.Join(dir, "other.json"), []byte(`{"schema":"something/v1"}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("ignored: not .json"), 0o644)
+
+	s := New()
+	if err := s.AddPaths([]string{dir}); err != nil {
+		t.Fatal(err)
+	}
+	if s.Reports != 30 || s.Unreadable != 2 || len(s.Skipped) != 2 {
+		t.Fatalf("reports %d, unreadable %d (%v); want 30 and 2", s.Reports, s.Unreadable, s.Skipped)
+	}
+	if got := s.Findings["os.schannel"]["fail"]; got != 10 {
+		t.Errorf("os.schannel fail on %d machines; want 10", got)
+	}
+	if got := s.Causes["clock.offset: clock-drift"]; got != 6 {
+		t.Errorf("clock drift on %d machines; want 6", got)
+	}
+	if top := Top(s.Verdicts); len(top) != 1 || top[0].Name != "os.schannel: schannel-tls12-off" || top[0].Count != 10 {
+		t.Errorf("top verdicts = %v", top)
+	}
+	if s.ToolVersions["1.0.0"] != 15 || s.ProfileVersions["2026.11.1"] != 30 {
+		t.Errorf("versions = %v %v", s.ToolVersions, s.ProfileVersions)
+	}
+	for name, write := range map[string]func(*bytes.Buffer) error{
+		"text": func(b *bytes.Buffer) error { return WriteText(b, s) },
+		"csv":  func(b *bytes.Buffer) error { return WriteCSV(b, s) },
+		"json": func(b *bytes.Buffer) error { return WriteJSON(b, s) },
+		"html": func(b *bytes.Buffer) error { return WriteHTML(b, s) },
+	} {
+		var b bytes.Buffer
+		if err := write(&b); err != nil || !strings.Contains(b.String(), "os.schannel") {
+			t.Errorf("%s: %v, output lacks os.schannel", name, err)
+		}
+		if name == "text" && !strings.Contains(b.String(), "broken.json: not JSON") {
+			t.Errorf("text output should list the unreadable files:\n%s", b.String())
+		}
+		if name == "html" && (strings.Contains(b.String(), "<script") || strings.Contains(b.String(), "http://") || strings.Contains(b.String(), "https://")) {
+			t.Errorf("html must be self-contained")
+		}
+	}
+}
+
+// FuzzAdd: a report file with any content is counted or refused, never a panic.
+func FuzzAdd(f *testing.F) {
+	f.Add([]byte(`{"schema":"qadoctor.report/v1","status":"fail","findings":[{"id":"net.dns","status":"fail","reason":"dns-nxdomain"}]}`))
+	f.Add([]byte(`{"schema":"qadoctor.report/v1","findings":[{"id":1}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s := New()
+		if err := s.Add(bytes.NewReader(data)); err == nil && s.Reports != 1 {
+			t.Fatalf("accepted without counting")
+		}
+	})
+}
+
+// BenchmarkSummarize100k reads 100,000 reports and reports the peak heap
+// while doing so ("peak-heap-MiB") and the time per report. Run by
+// scripts/bench; the figures go in the log, never into an assertion.
+func BenchmarkSummarize100k(b *testing.B) {
+	const n = 100_000
+	dir := b.TempDir()
+	writeReports(b, dir, n)
+	for b.Loop() {
+		runtime.GC()
+		var peak atomic.Uint64
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			var m runtime.MemStats
+			for {
+				runtime.ReadMemStats(&m)
+				if m.HeapInuse > peak.Load() {
+					peak.Store(m.HeapInuse)
+				}
+				select {
+				case <-stop:
+					return
+				case <-time.After(20 * time.Millisecond):
+				}
+			}
+		}()
+		s := New()
+		start := time.Now()
+		if err := s.AddPaths([]string{dir}); err != nil || s.Reports != n {
+			b.Fatalf("read %d reports: %v", s.Reports, err)
+		}
+		elapsed := time.Since(start)
+		close(stop)
+		<-done
+		b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
+		b.ReportMetric(float64(elapsed.Microseconds())/n, "µs/report")
+	}
+}
