@@ -48,10 +48,10 @@ type Skipped struct {
 
 // reportHead is the part of a report the summary reads.
 type reportHead struct {
-	Schema  string `json:"schema"`
+	Schema  string                   `json:"schema"`
 	Tool    struct{ Version string } `json:"tool"`
 	Profile struct{ Version string } `json:"profile"`
-	Status  string `json:"status"`
+	Status  string                   `json:"status"`
 	Verdict *struct {
 		ID     string `json:"id"`
 		Reason string `json:"reason"`
