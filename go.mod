@@ -17,6 +17,9 @@ require (
 	github.com/go-sourcemap/sourcemap v2.1.3+incompatible // indirect
 	github.com/google/pprof v0.0.0-20230207041349-798e818bf904 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
+	github.com/nfnt/resize v0.0.0-20180221191011-83c6a9932646 // indirect
 	github.com/spf13/pflag v1.0.9 // indirect
+	github.com/tc-hib/winres v0.2.1 // indirect
+	golang.org/x/image v0.12.0 // indirect
 	golang.org/x/term v0.48.0 // indirect
 )

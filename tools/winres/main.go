@@ -1,0 +1,99 @@
+// Command winres writes the Windows resources of qadoctor.exe - version
+// information and the application manifest - as .syso files the Go linker
+// picks up (github.com/tc-hib/winres: pure Go, no rc.exe or windres).
+//
+//	go run ./tools/winres -version 1.2.3 -out cmd/qadoctor
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+
+	"github.com/tc-hib/winres"
+	"github.com/tc-hib/winres/version"
+)
+
+// manifest: run as the invoking user (asInvoker: never a UAC prompt just to
+// start), the UTF-8 active code page (so Japanese paths and output work in
+// the classic console), long paths, and Windows 10/11 as the supported OS.
+const manifest = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<assembly xmlns="urn:schemas-microsoft-com:asm.v1" manifestVersion="1.0">
+  <assemblyIdentity type="win32" name="qadoctor" version="%s"/>
+  <description>qadoctor: why Quick Assist ends with "does not meet minimum security requirements"</description>
+  <trustInfo xmlns="urn:schemas-microsoft-com:asm.v3">
+    <security><requestedPrivileges><requestedExecutionLevel level="asInvoker" uiAccess="false"/></requestedPrivileges></security>
+  </trustInfo>
+  <compatibility xmlns="urn:schemas-microsoft-com:compatibility.v1">
+    <application><supportedOS Id="{8e0f7a12-bfb3-4fe8-b9a5-48fd50a15a9a}"/></application>
+  </compatibility>
+  <application xmlns="urn:schemas-microsoft-com:asm.v3">
+    <windowsSettings>
+      <activeCodePage xmlns="http://schemas.microsoft.com/SMI/2019/WindowsSettings">UTF-8</activeCodePage>
+      <longPathAware xmlns="http://schemas.microsoft.com/SMI/2016/WindowsSettings">true</longPathAware>
+    </windowsSettings>
+  </application>
+</assembly>
+`
+
+func main() {
+	ver := flag.String("version", "0.0.0", "the version, such as 1.2.3")
+	out := flag.String("out", "cmd/qadoctor", "the folder of the main package")
+	flag.Parse()
+	if err := run(*ver, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "winres:", err)
+		os.Exit(1)
+	}
+}
+
+// numeric keeps the dotted numeric part of a version ("1.2.3-rc1" → "1.2.3").
+var numeric = regexp.MustCompile(`^\d+(\.\d+){0,3}`)
+
+func run(ver, out string) error {
+	num := numeric.FindString(ver)
+	if num == "" {
+		num = "0.0.0"
+	}
+	four := num
+	for n := len(regexp.MustCompile(`\.`).FindAllString(four, -1)); n < 3; n++ {
+		four += ".0"
+	}
+	var vi version.Info
+	vi.SetFileVersion(four)
+	vi.SetProductVersion(four)
+	for k, v := range map[string]string{
+		version.ProductName:      "qadoctor",
+		version.FileDescription:  "qadoctor: Quick Assist secure-channel diagnosis",
+		version.CompanyName:      "qadoctor",
+		version.LegalCopyright:   "qadoctor authors",
+		version.OriginalFilename: "qadoctor.exe",
+		version.InternalName:     "qadoctor",
+		version.ProductVersion:   ver,
+		version.FileVersion:      ver,
+	} {
+		if err := vi.Set(0x0409, k, v); err != nil {
+			return err
+		}
+	}
+	rs := &winres.ResourceSet{}
+	rs.SetVersionInfo(vi)
+	if err := rs.Set(winres.RT_MANIFEST, winres.ID(1), winres.LCIDDefault, []byte(fmt.Sprintf(manifest, four))); err != nil {
+		return err
+	}
+	for arch, name := range map[winres.Arch]string{winres.ArchAMD64: "amd64", winres.ArchARM64: "arm64"} {
+		f, err := os.Create(filepath.Join(out, "rsrc_windows_"+name+".syso"))
+		if err != nil {
+			return err
+		}
+		if err := rs.WriteObject(f, arch); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
