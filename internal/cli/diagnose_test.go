@@ -359,3 +359,36 @@ func TestDiagnoseOSStackFailureIsLocal(t *testing.T) {
 		t.Errorf("cause %q should name the WinHTTP error and blame the local settings", f.Cause)
 	}
 }
+
+// A DNS server that answers with junk: the lookup fails, classified, within
+// the deadline, and the report says so.
+func TestDiagnoseDNSJunk(t *testing.T) {
+	ln := testpeer.Listen(t)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.Read(make([]byte, 512))
+				// A length prefix of 40, then 40 bytes that are no DNS message.
+				c.Write(append([]byte{0, 40}, []byte("this is not a dns message at all, sorry")...))
+			}()
+		}
+	}()
+	prof := testpeer.WriteProfile(t, testpeer.Endpoint{Host: "junk.qadoctor.test", Port: 443, Required: true, Purpose: "test"})
+	start := time.Now()
+	code, r := diagnoseJSON(t, NetDeps{Resolver: testpeer.Resolver(ln.Addr().String())}, "--profile", prof, "--only", "net.dns", "--timeout", "3s")
+	if time.Since(start) > 4*time.Second {
+		t.Errorf("took %s; want within the deadline plus a second", time.Since(start))
+	}
+	if code != ExitFailed {
+		t.Errorf("exit code = %d; want %d", code, ExitFailed)
+	}
+	f := want(t, r, "net.dns", finding.Fail, "")
+	if f.Evidence[0].Detail == "" {
+		t.Error("the evidence should say what the lookup got")
+	}
+}

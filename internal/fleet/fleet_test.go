@@ -14,6 +14,7 @@ import (
 
 	"github.com/qadoctor/qadoctor/internal/finding"
 	"github.com/qadoctor/qadoctor/internal/report"
+	"github.com/qadoctor/qadoctor/internal/testpeer"
 )
 
 // writeReports writes n reports into dir: every third fails TLS 1.2 in
@@ -41,7 +42,7 @@ func writeReports(tb testing.TB, dir string, n int) {
 }
 
 func TestSummarize(t *testing.T) {
-	dir := t.TempDir()
+	dir := testpeer.TempDir(t)
 	writeReports(t, dir, 30)
 	os.WriteFile(filepath.Join(dir, "broken.json"), []byte("{not json"), 0o644)
 	os.WriteFile(filepath.Join(dir, "other.json"), []byte(`{"schema":"something/v1"}`), 0o644)
@@ -102,7 +103,7 @@ func FuzzAdd(f *testing.F) {
 // scripts/bench; the figures go in the log, never into an assertion.
 func BenchmarkSummarize100k(b *testing.B) {
 	const n = 100_000
-	dir := b.TempDir()
+	dir := testpeer.TempDir(b)
 	writeReports(b, dir, n)
 	for b.Loop() {
 		runtime.GC()

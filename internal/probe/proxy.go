@@ -101,12 +101,16 @@ func (d *ProxyDialer) DialContext(ctx context.Context, network, address string) 
 		conn.Close()
 		return nil, &ProxyError{Proxy: proxyAddr, Kind: KindProxyDead, Err: fmt.Errorf("send CONNECT: %w", err)}
 	}
-	br := bufio.NewReader(io.LimitReader(conn, MaxProxyResponseBytes))
+	lr := &io.LimitedReader{R: conn, N: MaxProxyResponseBytes}
+	br := bufio.NewReader(lr)
 	resp, err := http.ReadResponse(br, req)
 	if err != nil {
 		conn.Close()
-		if ctx.Err() != nil {
-			return nil, &ProxyError{Proxy: proxyAddr, Kind: KindProxyDead, Err: ctx.Err()}
+		switch {
+		case ctx.Err() != nil || isTimeout(err):
+			return nil, &ProxyError{Proxy: proxyAddr, Kind: KindProxyDead, Err: context.DeadlineExceeded}
+		case lr.N <= 0:
+			return nil, &ProxyError{Proxy: proxyAddr, Kind: KindProxyGarbage, Err: fmt.Errorf("the answer to CONNECT is longer than %d bytes", MaxProxyResponseBytes)}
 		}
 		kind := KindProxyGarbage
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isReset(err) {
