@@ -132,7 +132,7 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 		},
 		MinTLS: p.MinTLS,
 	}
-	g := &gatherer{opts: opts, plan: plan, start: start, now: now}
+	g := &gatherer{opts: opts, plan: plan, start: start, now: now, conns: make(chan struct{}, MaxConcurrentConnections)}
 	if g.opts.Resolver == nil {
 		g.opts.Resolver = netResolver()
 	}
@@ -261,6 +261,27 @@ type gatherer struct {
 	plan  Plan
 	start time.Time
 	now   func() time.Time
+	conns chan struct{} // a slot per connection open at once
+}
+
+// MaxConcurrentConnections caps the connections a run opens at once. The
+// real profile needs 16 endpoints × 5 = 80; 128 leaves room for a larger
+// profile while staying far below what a PC or a proxy tolerates from one
+// program.
+const MaxConcurrentConnections = 128
+
+// MaxChainRecorded caps the certificates a report records per chain: real
+// chains have 2 to 4; a hostile server's hundred would only bloat reports.
+const MaxChainRecorded = 16
+
+// slot waits for a free connection slot, or the deadline.
+func (g *gatherer) slot(ctx context.Context) (release func(), err error) {
+	select {
+	case g.conns <- struct{}{}:
+		return func() { <-g.conns }, nil
+	case <-ctx.Done():
+		return func() {}, ctx.Err()
+	}
 }
 
 // ms is a duration in milliseconds, to the microsecond.
@@ -420,6 +441,8 @@ func (g *gatherer) connectAndProbe(ctx context.Context, r *endpointRun, addrs []
 
 // chain is the endpoint's one TCP connection and verified TLS handshake.
 func (g *gatherer) chain(ctx context.Context, r *endpointRun, addrs []netip.Addr) {
+	release, _ := g.slot(ctx) // at the deadline the dial itself reports it
+	defer release()
 	e := r.f.Endpoint
 	r.update(func(f *facts.EndpointFacts) { g.begin(&f.TCP.Step) })
 	dr, err := g.dial(ctx, r, addrs)
@@ -474,7 +497,11 @@ func (g *gatherer) chain(ctx context.Context, r *endpointRun, addrs []netip.Addr
 		if err != nil && t.State == facts.StepTimeout {
 			t.WaitingOn = handshakeWait(res.BytesRead)
 		}
-		for _, c := range res.Chain {
+		for i, c := range res.Chain {
+			if i == MaxChainRecorded {
+				t.Chain = append(t.Chain, facts.Certificate{Subject: fmt.Sprintf("(%d more certificates not recorded)", len(res.Chain)-i)})
+				break
+			}
 			t.Chain = append(t.Chain, probe.Certificate(c))
 		}
 		if err == nil {
@@ -576,6 +603,8 @@ func handshakeWait(read int64) string {
 // connection. It only asks whether the version is accepted, so it does not
 // verify the chain, and it offers every cipher suite crypto/tls has.
 func (g *gatherer) version(ctx context.Context, r *endpointRun, i int, v uint16, addrs []netip.Addr) {
+	release, _ := g.slot(ctx)
+	defer release()
 	e := r.f.Endpoint
 	r.update(func(f *facts.EndpointFacts) { g.begin(&f.Versions[i].Step) })
 	dr, err := g.dial(ctx, r, addrs)

@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -177,6 +178,12 @@ type ServerOptions struct {
 	// Latency delays the server's answers: every write waits this long,
 	// as one way of a round trip would. Zero is loopback speed.
 	Latency time.Duration
+	// Loss is the share (0 to 1) of connections whose first server flight
+	// is "lost" and resent after a retransmission timeout (LossDelay,
+	// default 200 ms, TCP's minimum RTO): how packet loss shows to an
+	// application over TCP. Deterministic, so runs compare.
+	Loss      float64
+	LossDelay time.Duration
 }
 
 // TLSServer serves TLS with cert on 127.0.0.1:0 and returns its address.
@@ -186,9 +193,12 @@ func TLSServer(t testing.TB, cert tls.Certificate, o ServerOptions) string {
 	ln := Listen(t)
 	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: o.MinVersion, MaxVersion: o.MaxVersion,
 		NextProtos: []string{"h2", "http/1.1"}}
+	var seq atomic.Int64
 	serve(t, ln, func(c net.Conn) {
-		if o.Latency > 0 {
-			c = &slowConn{Conn: c, delay: o.Latency}
+		if o.Latency > 0 || o.Loss > 0 {
+			k := float64(seq.Add(1))
+			lost := o.Loss > 0 && int(k*o.Loss) != int((k-1)*o.Loss)
+			c = &slowConn{Conn: c, delay: o.Latency, lost: lost, lossDelay: cmp.Or(o.LossDelay, 200*time.Millisecond)}
 			time.Sleep(o.Latency) // the SYN-ACK's way back
 		}
 		tc := tls.Server(c, cfg)
@@ -202,14 +212,23 @@ func TLSServer(t testing.TB, cert tls.Certificate, o ServerOptions) string {
 	return ln.Addr().String()
 }
 
-// slowConn delays each write, simulating latency on the server's sends.
+// slowConn delays each write, simulating latency on the server's sends;
+// on a "lost" connection the first write waits a retransmission timeout
+// more.
 type slowConn struct {
 	net.Conn
-	delay time.Duration
+	delay     time.Duration
+	lost      bool
+	lossDelay time.Duration
 }
 
 func (c *slowConn) Write(p []byte) (int, error) {
-	time.Sleep(c.delay)
+	d := c.delay
+	if c.lost {
+		d += c.lossDelay
+		c.lost = false
+	}
+	time.Sleep(d)
 	return c.Conn.Write(p)
 }
 
