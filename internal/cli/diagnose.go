@@ -105,15 +105,10 @@ Exit codes: 0 nothing failed, 1 at least one check failed, 2 usage or bad input,
 			return runDiagnose(cmd.Context(), opts)
 		},
 	}
+	addDiagnoseFlags(cmd, opts)
 	f := cmd.Flags()
 	f.BoolVar(&opts.JSON, "json", false, "write the report as JSON")
-	f.StringVar(&opts.ProfilePath, "profile", "", "use this profile `FILE` instead of the built-in one")
-	f.DurationVar(&opts.Timeout, "timeout", DefaultTimeout, "deadline for the whole diagnosis")
-	f.StringSliceVar(&opts.Only, "only", nil, "run only these check `IDS` (comma-separated)")
-	f.StringSliceVar(&opts.Skip, "skip", nil, "skip these check `IDS` (comma-separated)")
-	f.StringVar(&opts.CAFile, "ca-file", "", "also trust the certificates in this PEM `FILE`")
 	f.StringVar(&opts.HostsFile, "hosts-file", "", "read this hosts `FILE` instead of the system's")
-	f.StringVar(&opts.Proxy, "proxy", "", "send the traffic through this proxy `URL` (http://host:port), or direct; default: the system's")
 	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "show the evidence of passing checks too")
 	return cmd
 }

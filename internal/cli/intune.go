@@ -65,12 +65,12 @@ and the line says so.`,
 // addDiagnoseFlags gives a command diagnose's probing flags.
 func addDiagnoseFlags(cmd *cobra.Command, o *DiagnoseOptions) {
 	f := cmd.Flags()
-	f.StringVar(&o.ProfilePath, "profile", "", "use this profile `FILE`")
-	f.DurationVar(&o.Timeout, "timeout", DefaultTimeout, "deadline for the diagnosis")
-	f.StringSliceVar(&o.Only, "only", nil, "run only these check `IDS`")
-	f.StringSliceVar(&o.Skip, "skip", nil, "skip these check `IDS`")
+	f.StringVar(&o.ProfilePath, "profile", "", "use this profile `FILE` instead of the built-in one")
+	f.DurationVar(&o.Timeout, "timeout", DefaultTimeout, "deadline for the whole diagnosis")
+	f.StringSliceVar(&o.Only, "only", nil, "run only these check `IDS` (comma-separated)")
+	f.StringSliceVar(&o.Skip, "skip", nil, "skip these check `IDS` (comma-separated)")
 	f.StringVar(&o.CAFile, "ca-file", "", "also trust the certificates in this PEM `FILE`")
-	f.StringVar(&o.Proxy, "proxy", "", "proxy `URL`, or direct")
+	f.StringVar(&o.Proxy, "proxy", "", "send the traffic through this proxy `URL` (http://host:port), or direct; default: the system's")
 }
 
 func runIntuneDetect(ctx context.Context, opts *DiagnoseOptions) error {

@@ -150,7 +150,7 @@ func TestPACFromInternetSettings(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			pacURL := testpeer.HTTPServer(t, "/proxy.pac", tt.pac)
-			sys := internetSettings(map[string]winstate.Value{"AutoConfigURL": winstate.StringValue(pacURL)})
+			sys := testpeer.InternetSettings(map[string]winstate.Value{"AutoConfigURL": winstate.StringValue(pacURL)})
 			_, r := diagnoseJSON(t, NetDeps{System: func() facts.System { return sys }},
 				append([]string{"--profile", prof, "--ca-file", pki.CAFile}, pathChecks...)...)
 			f := want(t, r, "net.proxy", tt.status, tt.reason)
@@ -162,14 +162,6 @@ func TestPACFromInternetSettings(t *testing.T) {
 			}
 		})
 	}
-}
-
-func internetSettings(values map[string]winstate.Value) facts.System {
-	h := winstate.NewHive()
-	for name, v := range values {
-		h.Set(winstate.KeyInetUser, name, v)
-	}
-	return winstate.Collect(h, "live", "", nil)
 }
 
 // A real tunnel interface, made with iproute2, is seen as a VPN.

@@ -10,16 +10,9 @@ import (
 	"time"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/testpeer"
 	"github.com/qadoctor/qadoctor/internal/winstate"
 )
-
-func internetSettings(values map[string]winstate.Value) facts.System {
-	h := winstate.NewHive()
-	for name, v := range values {
-		h.Set(winstate.KeyInetUser, name, v)
-	}
-	return winstate.Collect(h, "live", "", nil)
-}
 
 func TestDiscover(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -38,11 +31,11 @@ func TestDiscover(t *testing.T) {
 		{"flag direct", "direct", env(map[string]string{"HTTPS_PROXY": "http://env.test:1"}), facts.System{}, "a.test", SourceFlag, ""},
 		{"env", "", env(map[string]string{"HTTPS_PROXY": "env.test:8080"}), facts.System{}, "a.test", SourceEnv, "env.test:8080"},
 		{"env NO_PROXY suffix", "", env(map[string]string{"https_proxy": "http://env.test:1", "NO_PROXY": "example.com,.corp"}), facts.System{}, "x.example.com", SourceEnv, ""},
-		{"internet settings", "", noEnv, internetSettings(map[string]winstate.Value{"ProxyEnable": winstate.DWORDValue(1), "ProxyServer": winstate.StringValue("corp-proxy:8080")}), "a.test", SourceInternetSettings, "corp-proxy:8080"},
-		{"internet settings per protocol", "", noEnv, internetSettings(map[string]winstate.Value{"ProxyEnable": winstate.DWORDValue(1), "ProxyServer": winstate.StringValue("http=h:80;https=s:443")}), "a.test", SourceInternetSettings, "s:443"},
-		{"internet settings bypass", "", noEnv, internetSettings(map[string]winstate.Value{"ProxyEnable": winstate.DWORDValue(1), "ProxyServer": winstate.StringValue("p:1"), "ProxyOverride": winstate.StringValue("*.microsoft.com;<local>")}), "login.microsoft.com", SourceInternetSettings, ""},
-		{"internet settings <local>", "", noEnv, internetSettings(map[string]winstate.Value{"ProxyEnable": winstate.DWORDValue(1), "ProxyServer": winstate.StringValue("p:1"), "ProxyOverride": winstate.StringValue("<local>")}), "intranet", SourceInternetSettings, ""},
-		{"internet settings off falls back to env", "", env(map[string]string{"HTTPS_PROXY": "env.test:2"}), internetSettings(map[string]winstate.Value{"ProxyEnable": winstate.DWORDValue(0), "ProxyServer": winstate.StringValue("p:1")}), "a.test", SourceEnv, "env.test:2"},
+		{"internet settings", "", noEnv, testpeer.InternetSettings(map[string]winstate.Value{"ProxyEnable": winstate.DWORDValue(1), "ProxyServer": winstate.StringValue("corp-proxy:8080")}), "a.test", SourceInternetSettings, "corp-proxy:8080"},
+		{"internet settings per protocol", "", noEnv, testpeer.InternetSettings(map[string]winstate.Value{"ProxyEnable": winstate.DWORDValue(1), "ProxyServer": winstate.StringValue("http=h:80;https=s:443")}), "a.test", SourceInternetSettings, "s:443"},
+		{"internet settings bypass", "", noEnv, testpeer.InternetSettings(map[string]winstate.Value{"ProxyEnable": winstate.DWORDValue(1), "ProxyServer": winstate.StringValue("p:1"), "ProxyOverride": winstate.StringValue("*.microsoft.com;<local>")}), "login.microsoft.com", SourceInternetSettings, ""},
+		{"internet settings <local>", "", noEnv, testpeer.InternetSettings(map[string]winstate.Value{"ProxyEnable": winstate.DWORDValue(1), "ProxyServer": winstate.StringValue("p:1"), "ProxyOverride": winstate.StringValue("<local>")}), "intranet", SourceInternetSettings, ""},
+		{"internet settings off falls back to env", "", env(map[string]string{"HTTPS_PROXY": "env.test:2"}), testpeer.InternetSettings(map[string]winstate.Value{"ProxyEnable": winstate.DWORDValue(0), "ProxyServer": winstate.StringValue("p:1")}), "a.test", SourceEnv, "env.test:2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

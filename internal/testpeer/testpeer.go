@@ -27,6 +27,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/winstate"
 )
 
 // PKI is a test certificate authority and one server certificate it issued.
@@ -408,4 +411,14 @@ func HTTPServer(t testing.TB, path, body string) string {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv.URL + path
+}
+
+// InternetSettings is the system state of a Windows PC whose user's
+// Internet Settings hold values (ProxyEnable, ProxyServer, AutoConfigURL…).
+func InternetSettings(values map[string]winstate.Value) facts.System {
+	h := winstate.NewHive()
+	for name, v := range values {
+		h.Set(winstate.KeyInetUser, name, v)
+	}
+	return winstate.Collect(h, "live", "", nil)
 }
