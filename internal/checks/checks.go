@@ -5,6 +5,7 @@
 package checks
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -252,4 +253,13 @@ func notChecked(ev []finding.Evidence) string {
 		}
 	}
 	return strings.ToUpper(ev[0].Detail[:1]) + ev[0].Detail[1:] + "."
+}
+
+// loadData decodes one of the embedded data tables (lifecycle, interceptor
+// CAs, VPN adapters). Tests prove each decodes, so an error here is a
+// broken build, reported as an error finding rather than a panic.
+func loadData[T any](raw []byte) (T, error) {
+	var v T
+	err := json.Unmarshal(raw, &v)
+	return v, err
 }

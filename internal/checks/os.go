@@ -3,7 +3,6 @@ package checks
 import (
 	"cmp"
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
@@ -605,8 +604,7 @@ type lifecycle struct {
 // loadLifecycle parses the embedded table; a test proves it parses, so an
 // error here is a broken build.
 func loadLifecycle() (lifecycle, error) {
-	var l lifecycle
-	err := json.Unmarshal(lifecycleJSON, &l)
+	l, err := loadData[lifecycle](lifecycleJSON)
 	sort.Slice(l.Releases, func(i, j int) bool { return l.Releases[i].Build < l.Releases[j].Build })
 	return l, err
 }

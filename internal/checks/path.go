@@ -2,7 +2,6 @@ package checks
 
 import (
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -121,9 +120,7 @@ type interceptorTable struct {
 }
 
 func loadInterceptors() (interceptorTable, error) {
-	var t interceptorTable
-	err := json.Unmarshal(interceptorsJSON, &t)
-	return t, err
+	return loadData[interceptorTable](interceptorsJSON)
 }
 
 // matchInterceptor names the product whose CA signed a chain, and the rule

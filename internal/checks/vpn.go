@@ -2,7 +2,6 @@ package checks
 
 import (
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -48,8 +47,8 @@ func judgeVPN(f *facts.Facts) finding.Finding {
 	default:
 		return finding.Finding{Status: finding.Skip, Summary: "Not checked."}
 	}
-	var table vpnTable
-	if err := json.Unmarshal(vpnAdaptersJSON, &table); err != nil {
+	table, err := loadData[vpnTable](vpnAdaptersJSON)
+	if err != nil {
 		return finding.Finding{Status: finding.Error, Summary: "The built-in VPN adapter table is broken: " + err.Error()}
 	}
 	var ev []finding.Evidence
