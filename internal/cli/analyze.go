@@ -21,6 +21,8 @@ type AnalyzeOptions struct {
 
 	File    string
 	JSON    bool
+	Format  string
+	Output  string
 	Only    []string
 	Skip    []string
 	Verbose bool
@@ -44,7 +46,9 @@ as not in the export, never as not set.`,
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&opts.JSON, "json", false, "write the report as JSON")
+	f.BoolVar(&opts.JSON, "json", false, "write the report as JSON (the same as --format json)")
+	f.StringVar(&opts.Format, "format", "text", "`text`, json, md or html")
+	f.StringVarP(&opts.Output, "output", "o", "", "write the report to `FILE`")
 	f.StringSliceVar(&opts.Only, "only", nil, "run only these check `IDS` (comma-separated)")
 	f.StringSliceVar(&opts.Skip, "skip", nil, "skip these check `IDS` (comma-separated)")
 	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "show the evidence of passing checks too")
@@ -80,5 +84,9 @@ func runAnalyze(_ context.Context, opts *AnalyzeOptions) error {
 		System:   winstate.Collect(reg, source, opts.File, nil),
 		Analyzed: opts.File,
 	}
-	return writeReport(opts.IO, opts.Build, f, sel, start, opts.JSON, opts.Verbose)
+	format, err := reportFormat(opts.Format, opts.JSON)
+	if err != nil {
+		return err
+	}
+	return writeReport(opts.IO, opts.Build, f, sel, start, reportOptions{Format: format, Verbose: opts.Verbose, Output: opts.Output})
 }

@@ -97,7 +97,8 @@ func writeFileAtomic(path string, data []byte) error {
 		return usageErrorf("write %s: %w", path, err)
 	}
 	_, err = tmp.Write(data)
-	err = errors.Join(err, tmp.Sync(), tmp.Close())
+	// Reports and snapshots are for sharing (CreateTemp makes them 0600).
+	err = errors.Join(err, tmp.Chmod(0o644), tmp.Sync(), tmp.Close())
 	if err == nil {
 		err = os.Rename(tmp.Name(), path)
 	}

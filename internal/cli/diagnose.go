@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/pem"
@@ -73,7 +74,9 @@ type DiagnoseOptions struct {
 	Build BuildInfo
 	Net   NetDeps
 
-	JSON        bool
+	JSON        bool   // --json: the same as --format json
+	Format      string // text, json, md, html
+	Output      string // write the report here instead of standard output
 	ProfilePath string
 	Timeout     time.Duration
 	Only        []string
@@ -107,7 +110,9 @@ Exit codes: 0 nothing failed, 1 at least one check failed, 2 usage or bad input,
 	}
 	addDiagnoseFlags(cmd, opts)
 	f := cmd.Flags()
-	f.BoolVar(&opts.JSON, "json", false, "write the report as JSON")
+	f.BoolVar(&opts.JSON, "json", false, "write the report as JSON (the same as --format json)")
+	f.StringVar(&opts.Format, "format", "text", "`text`, json, md (Markdown, for a ticket) or html (one self-contained page)")
+	f.StringVarP(&opts.Output, "output", "o", "", "write the report to `FILE` instead of the terminal")
 	f.StringVar(&opts.HostsFile, "hosts-file", "", "read this hosts `FILE` instead of the system's")
 	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "show the evidence of passing checks too")
 	return cmd
@@ -115,11 +120,36 @@ Exit codes: 0 nothing failed, 1 at least one check failed, 2 usage or bad input,
 
 func runDiagnose(ctx context.Context, opts *DiagnoseOptions) error {
 	start := time.Now()
+	format, err := reportFormat(opts.Format, opts.JSON)
+	if err != nil {
+		return err
+	}
 	f, sel, err := diagnoseFacts(ctx, opts)
 	if err != nil {
 		return err
 	}
-	return writeReport(opts.IO, opts.Build, f, sel, start, opts.JSON, opts.Verbose)
+	return writeReport(opts.IO, opts.Build, f, sel, start, reportOptions{Format: format, Verbose: opts.Verbose, Output: opts.Output})
+}
+
+// reportFormat checks --format against --json.
+func reportFormat(format string, asJSON bool) (string, error) {
+	if asJSON {
+		format = "json"
+	}
+	switch format {
+	case "", "text":
+		return "text", nil
+	case "json", "md", "html":
+		return format, nil
+	}
+	return "", usageErrorf("--format %q: want text, json, md or html", format)
+}
+
+// reportOptions say how a report is written.
+type reportOptions struct {
+	Format  string // text, json, md, html
+	Verbose bool
+	Output  string // a file, or "" for standard output
 }
 
 // diagnoseFacts checks the options, gathers what the selected checks need
@@ -172,17 +202,31 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 
 // writeReport judges the facts, writes the report and returns the error
 // that sets the exit code.
-func writeReport(io IOStreams, build BuildInfo, f *facts.Facts, sel []checks.Check, start time.Time, asJSON, verbose bool) error {
+func writeReport(io IOStreams, build BuildInfo, f *facts.Facts, sel []checks.Check, start time.Time, o reportOptions) error {
 	findings := checks.Judge(f, sel)
 	rep := report.New(report.Tool{Name: "qadoctor", Version: build.Version, Commit: build.Commit},
 		f, findings, checks.Verdict(findings), time.Since(start))
+	var b bytes.Buffer
 	var err error
-	if asJSON {
-		err = report.WriteJSON(io.Out, rep)
-	} else {
-		err = report.WriteText(io.Out, rep, report.TextOptions{Verbose: verbose})
+	switch o.Format {
+	case "json":
+		err = report.WriteJSON(&b, rep)
+	case "md":
+		err = report.WriteMarkdown(&b, rep)
+	case "html":
+		err = report.WriteHTML(&b, rep, f.Endpoints)
+	default:
+		err = report.WriteText(&b, rep, report.TextOptions{Verbose: o.Verbose})
 	}
 	if err != nil {
+		return fmt.Errorf("render the report: %w", err)
+	}
+	if o.Output != "" {
+		if err := writeFileAtomic(o.Output, b.Bytes()); err != nil {
+			return err
+		}
+		fmt.Fprintf(io.ErrOut, "Wrote %s (%s).\n", o.Output, rep.Status)
+	} else if _, err := io.Out.Write(b.Bytes()); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	if rep.Failed() {

@@ -10,6 +10,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,5 +107,37 @@ func TestWriteJSONGolden(t *testing.T) {
 	}
 	if back.Status != finding.Fail || back.Verdict == nil || back.Verdict.ID != "tls.handshake" || len(back.Findings) != len(r.Findings) {
 		t.Errorf("decoded report = status %s verdict %+v, %d findings; want fail, tls.handshake, %d", back.Status, back.Verdict, len(back.Findings), len(r.Findings))
+	}
+}
+
+func TestWriteMarkdownGolden(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteMarkdown(&b, fixtureReport()); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "report.md", b.Bytes())
+}
+
+// The HTML page is self-contained and carries the verdict, every check,
+// the timeline and the chains.
+func TestWriteHTML(t *testing.T) {
+	f := fixture()
+	f.Endpoints[0].TLS.Chain = []facts.Certificate{{Subject: "CN=remoteassistance.support.services.microsoft.com", Issuer: "CN=Old Box CA", SHA256: "ab12", NotBefore: f.Started, NotAfter: f.Started.AddDate(1, 0, 0)}}
+	f.Endpoints[0].TLS.Step = facts.Step{State: facts.StepFailed, StartMS: 25, DurationMS: 12.5, Kind: facts.KindProtocol}
+	f.Endpoints[0].TCP.Step.StartMS = 12.5
+	var b bytes.Buffer
+	if err := WriteHTML(&b, fixtureReport(), f.Endpoints); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	for _, banned := range []string{"<script", " src=", "url(", "@import", "ZgotmplZ", "<link"} {
+		if strings.Contains(page, banned) {
+			t.Errorf("the page contains %q: it must be self-contained and well escaped", banned)
+		}
+	}
+	for _, want := range []string{"Most likely cause (tls.handshake)", "<details open><summary>", "tls.versions", "Timeline", "s-TLS st-failed", "left:66.67%", "issued by CN=Old Box CA", "SHA-256 ab12"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
 	}
 }

@@ -1,0 +1,116 @@
+package report
+
+import (
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/finding"
+)
+
+// bar is one step of an endpoint in the waterfall, as percentages of the
+// run.
+type bar struct {
+	Step        string
+	State       string
+	Left, Width float64
+	Title       string
+}
+
+type waterfallRow struct {
+	Endpoint string
+	Bars     []bar
+	Chain    []facts.Certificate
+}
+
+type htmlData struct {
+	*Report
+	Rows    []waterfallRow
+	TotalMS float64
+}
+
+// WriteHTML writes one self-contained page: the verdict first, each check
+// opening to its evidence, a waterfall of DNS, TCP, TLS and HTTP per
+// endpoint, and each endpoint's certificate chain. The CSS is inline; there
+// are no scripts, fonts or images, and nothing is loaded from the network.
+// endpoints may be nil (a report read back, or an analysis of a file).
+func WriteHTML(w io.Writer, r *Report, endpoints []facts.EndpointFacts) error {
+	d := htmlData{Report: r}
+	for _, e := range endpoints {
+		for _, s := range []facts.Step{e.DNS.Step, e.TCP.Step, e.TLS.Step, e.HTTP.Step} {
+			d.TotalMS = math.Max(d.TotalMS, s.StartMS+s.DurationMS)
+		}
+	}
+	if d.TotalMS <= 0 {
+		d.TotalMS = 1
+	}
+	for _, e := range endpoints {
+		row := waterfallRow{Endpoint: e.Endpoint.Address(), Chain: e.TLS.Chain}
+		for _, st := range []struct {
+			name string
+			s    facts.Step
+		}{{"DNS", e.DNS.Step}, {"TCP", e.TCP.Step}, {"TLS", e.TLS.Step}, {"HTTP", e.HTTP.Step}} {
+			if st.s.State == facts.StepNotRun || st.s.State == "" {
+				continue
+			}
+			row.Bars = append(row.Bars, bar{
+				Step:  st.name,
+				State: string(st.s.State),
+				Left:  100 * st.s.StartMS / d.TotalMS,
+				Width: math.Max(0.5, 100*st.s.DurationMS/d.TotalMS),
+				Title: fmt.Sprintf("%s %s: %.1f ms from %.1f ms %s", st.name, st.s.State, st.s.DurationMS, st.s.StartMS, st.s.Error),
+			})
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	return htmlPage.Execute(w, d)
+}
+
+var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
+	"status": func(s finding.Status) string { return s.String() },
+	"open":   func(s finding.Status) bool { return s == finding.Fail || s == finding.Error },
+	"seg": func(b bar) template.CSS {
+		return template.CSS(fmt.Sprintf("left:%.2f%%;width:%.2f%%", b.Left, b.Width))
+	},
+}).Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>qadoctor report: {{status .Status}}</title>
+<style>
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI","Yu Gothic UI",Meiryo,sans-serif;margin:0 auto;padding:1rem;max-width:60rem;color:#1b1b1b}
+h1{font-size:1.3rem;margin:.2rem 0}
+.verdict{border-radius:.5rem;padding:1rem;margin:1rem 0}
+.v-fail{background:#fde7e9;border:1px solid #d13438}.v-warn{background:#fff4ce;border:1px solid #c19c00}.v-pass{background:#dff6dd;border:1px solid #107c10}
+.badge{display:inline-block;min-width:3.2rem;text-align:center;border-radius:.3rem;padding:0 .3rem;font-weight:600;font-size:.8rem;color:#fff}
+.b-fail{background:#d13438}.b-error{background:#8e562e}.b-warn{background:#c19c00}.b-skip{background:#8a8886}.b-pass{background:#107c10}
+details{border-bottom:1px solid #e1dfdd;padding:.4rem 0}summary{cursor:pointer}
+code{font-size:.9em}ul{padding-left:1.2rem}li{margin:.15rem 0;overflow-wrap:anywhere}
+.wf{margin:.3rem 0}.wf .name{font-size:.85rem;overflow-wrap:anywhere}
+.track{position:relative;height:.9rem;background:#f3f2f1;border-radius:.2rem}
+.seg{position:absolute;top:0;height:100%;border-radius:.2rem}
+.s-DNS{background:#8764b8}.s-TCP{background:#0078d4}.s-TLS{background:#107c10}.s-HTTP{background:#ca5010}
+.st-failed,.st-timeout{background:#d13438!important}
+.legend span{display:inline-block;padding:0 .4rem;margin-right:.3rem;color:#fff;border-radius:.2rem;font-size:.8rem}
+.chain{font-size:.85rem;color:#323130}
+</style></head><body>
+<h1>qadoctor {{.Tool.Version}}: Quick Assist secure-channel diagnosis</h1>
+<p>{{if .Analyzed}}Analysis of {{.Analyzed}}{{else}}Profile {{.Profile.Version}}, {{.Endpoints}} endpoints, {{printf "%.0f" .DurationMS}} ms, {{.Started.Format "2006-01-02 15:04:05 MST"}}{{end}}</p>
+{{with .Verdict}}<div class="verdict v-{{status .Status}}"><strong>Most likely cause ({{.ID}})</strong><p>{{.Cause}}</p>
+{{range $.Findings}}{{if eq .ID $.Verdict.ID}}{{if .Fix}}<strong>What to do</strong><ol>{{range .Fix}}<li>{{.}}</li>{{end}}</ol>{{end}}{{end}}{{end}}</div>
+{{else}}<div class="verdict v-pass"><strong>Nothing found that would end a Quick Assist session.</strong></div>{{end}}
+<h2>Checks</h2>
+{{range .Findings}}<details{{if open .Status}} open{{end}}><summary><span class="badge b-{{status .Status}}">{{status .Status}}</span> <code>{{.ID}}</code> {{.Summary}}</summary>
+{{if .Cause}}<p>{{.Cause}}</p>{{end}}
+{{if .Fix}}<ol>{{range .Fix}}<li>{{.}}</li>{{end}}</ol>{{end}}
+{{if .Evidence}}<ul>{{range .Evidence}}<li><span class="badge b-{{status .Status}}">{{status .Status}}</span> {{.Subject}}: {{.Detail}}</li>{{end}}</ul>{{end}}
+</details>{{end}}
+{{if .Rows}}<h2>Timeline</h2>
+<p class="legend"><span class="s-DNS">DNS</span><span class="s-TCP">TCP</span><span class="s-TLS">TLS</span><span class="s-HTTP">HTTP</span> over {{printf "%.0f" .TotalMS}} ms; red: failed or timed out</p>
+{{range .Rows}}<div class="wf"><div class="name">{{.Endpoint}}</div><div class="track">{{range .Bars}}<div class="seg s-{{.Step}} st-{{.State}}" style="{{seg .}}" title="{{.Title}}"></div>{{end}}</div></div>{{end}}
+<h2>Certificate chains</h2>
+{{range .Rows}}{{if .Chain}}<details><summary>{{.Endpoint}}</summary><ol class="chain">{{range .Chain}}<li>{{.Subject}}<br>issued by {{.Issuer}}<br>valid {{.NotBefore.Format "2006-01-02"}} to {{.NotAfter.Format "2006-01-02"}}<br>SHA-256 {{.SHA256}}</li>{{end}}</ol></details>{{end}}{{end}}
+{{end}}
+</body></html>
+`))

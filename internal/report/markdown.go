@@ -1,0 +1,62 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/qadoctor/qadoctor/internal/finding"
+)
+
+// WriteMarkdown writes the report for pasting into a ticket: the verdict
+// and its fix, a table of the checks, then what did not pass.
+func WriteMarkdown(w io.Writer, r *Report) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## qadoctor %s: %s\n\n", r.Tool.Version, strings.ToUpper(r.Status.String()))
+	if r.Analyzed != "" {
+		fmt.Fprintf(&b, "Analysis of `%s`.\n\n", r.Analyzed)
+	} else {
+		fmt.Fprintf(&b, "Profile %s, %d endpoints, %s, started %s.\n\n", r.Profile.Version, r.Endpoints, fmtDuration(r.DurationMS), r.Started.Format("2006-01-02 15:04:05 MST"))
+	}
+	if r.Verdict != nil {
+		fmt.Fprintf(&b, "**Most likely cause (`%s`):** %s\n\n", r.Verdict.ID, mdEscape(r.Verdict.Cause))
+		for _, f := range r.Findings {
+			if f.ID == r.Verdict.ID {
+				for i, step := range f.Fix {
+					fmt.Fprintf(&b, "%d. %s\n", i+1, mdEscape(step))
+				}
+			}
+		}
+		b.WriteString("\n")
+	} else {
+		b.WriteString("Nothing found that would end a Quick Assist session.\n\n")
+	}
+	b.WriteString("| check | status | summary |\n|---|---|---|\n")
+	for _, f := range r.Findings {
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", f.ID, f.Status, mdCell(f.Summary))
+	}
+	for _, f := range r.Findings {
+		if f.Status == finding.Pass || f.Status == finding.Skip {
+			continue
+		}
+		fmt.Fprintf(&b, "\n### `%s`: %s\n\n", f.ID, f.Status)
+		if f.Cause != "" {
+			b.WriteString(mdEscape(f.Cause) + "\n\n")
+		}
+		for _, e := range f.Evidence {
+			if e.Status == finding.Pass || e.Status == finding.Skip {
+				continue
+			}
+			fmt.Fprintf(&b, "- %s **%s**: %s\n", e.Status, mdEscape(e.Subject), mdEscape(e.Detail))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// mdEscape keeps text from turning into Markdown it was not meant to be.
+func mdEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "<", "&lt;").Replace(s)
+}
+
+func mdCell(s string) string { return strings.ReplaceAll(mdEscape(s), "|", `\|`) }
