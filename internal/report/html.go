@@ -79,7 +79,7 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>qadoctor report: {{status .Status}}</title>
 <style>
-body{font:15px/1.45 system-ui,-apple-system,"Segoe UI","Yu Gothic UI",Meiryo,sans-serif;margin:0 auto;padding:1rem;max-width:60rem;color:#1b1b1b}
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI","Yu Gothic UI",Meiryo,sans-serif;margin:0 auto;padding:1rem;max-width:60rem;color:#1b1b1b;overflow-wrap:anywhere}
 h1{font-size:1.3rem;margin:.2rem 0}
 .verdict{border-radius:.5rem;padding:1rem;margin:1rem 0}
 .v-fail{background:#fde7e9;border:1px solid #d13438}.v-warn{background:#fff4ce;border:1px solid #c19c00}.v-pass{background:#dff6dd;border:1px solid #107c10}
