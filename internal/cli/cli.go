@@ -98,7 +98,7 @@ DNS, blocked endpoints, hosts-file entries, old TLS in the path, untrusted certi
 	root.SetOut(d.IO.Out)
 	root.SetErr(d.IO.ErrOut)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newCmdDiagnose(d, nil), newCmdFix(d), newCmdUndo(d), newCmdBypass(d), newCmdIntune(d), newCmdSummarize(d), newCmdAnalyze(d), newCmdCollect(d), newCmdProfile(d), newCmdVersion(d))
+	root.AddCommand(newCmdDiagnose(d, nil), newCmdFix(d), newCmdUndo(d), newCmdBypass(d), newCmdIntune(d), newCmdBundle(d), newCmdSummarize(d), newCmdAnalyze(d), newCmdCollect(d), newCmdProfile(d), newCmdVersion(d))
 	return root
 }
 

@@ -1,0 +1,192 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"os/user"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/qadoctor/qadoctor/internal/bundle"
+	"github.com/qadoctor/qadoctor/internal/checks"
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/report"
+	"github.com/qadoctor/qadoctor/internal/winstate"
+)
+
+// BundleOptions are bundle's flags and dependencies.
+type BundleOptions struct {
+	Diagnose DiagnoseOptions
+	Output   string
+	NoRedact bool
+	Journal  string
+	// Identity is who and which machine to redact; nil: this one's.
+	Identity func() (user, machine string)
+}
+
+func newCmdBundle(d *Deps) *cobra.Command {
+	opts := &BundleOptions{Diagnose: DiagnoseOptions{IO: d.IO, Build: d.Build, Net: d.Net}}
+	cmd := &cobra.Command{
+		Use:   "bundle -o FILE.zip",
+		Short: "Write a redacted support bundle: the report (JSON and HTML), the system snapshot, the last fix journal",
+		Long: `bundle runs the diagnosis and writes one zip for a helpdesk or Microsoft support: report.json,
+report.html, snapshot.json (Windows), the last fix journal, versions.txt, and redactions.txt, which
+says what was redacted and how. The user name, the machine name, private addresses and internal host
+names (other than the profile's endpoints) are replaced by placeholders; --no-redact keeps them.`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error { return runBundle(cmd.Context(), opts) },
+	}
+	addDiagnoseFlags(cmd, &opts.Diagnose)
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write the bundle to `FILE.zip` (required)")
+	cmd.Flags().BoolVar(&opts.NoRedact, "no-redact", false, "keep user, machine, private addresses and internal names")
+	cmd.Flags().StringVar(&opts.Journal, "journal", "", "the fix journal `DIR` (default: the standard one)")
+	return cmd
+}
+
+func thisIdentity() (string, string) {
+	name := ""
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	host, _ := os.Hostname()
+	return name, host
+}
+
+func runBundle(ctx context.Context, opts *BundleOptions) error {
+	if opts.Output == "" {
+		return usageErrorf("bundle needs -o FILE.zip")
+	}
+	start := time.Now()
+	f, sel, err := diagnoseFacts(ctx, &opts.Diagnose)
+	if err != nil {
+		return err
+	}
+	b := opts.Diagnose.Build
+	findings := checks.Judge(f, sel)
+	rep := report.New(report.Tool{Name: "qadoctor", Version: b.Version, Commit: b.Commit}, f, findings, checks.Verdict(findings), time.Since(start))
+
+	var files []bundle.File
+	add := func(name string, write func(*bytes.Buffer) error) error {
+		var buf bytes.Buffer
+		if err := write(&buf); err != nil {
+			return fmt.Errorf("bundle %s: %w", name, err)
+		}
+		files = append(files, bundle.File{Name: name, Data: buf.Bytes()})
+		return nil
+	}
+	if err := add("report.json", func(w *bytes.Buffer) error { return report.WriteJSON(w, rep) }); err != nil {
+		return err
+	}
+	if err := add("report.html", func(w *bytes.Buffer) error { return report.WriteHTML(w, rep, f.Endpoints) }); err != nil {
+		return err
+	}
+	if f.System.State == facts.SystemRead {
+		snap := &winstate.Snapshot{Schema: winstate.SnapshotSchema, Tool: "qadoctor " + b.Version, Collected: f.Started, System: f.System}
+		if err := add("snapshot.json", func(w *bytes.Buffer) error { return winstate.WriteSnapshot(w, snap) }); err != nil {
+			return err
+		}
+	}
+	dir := opts.Journal
+	if dir == "" {
+		dir = defaultJournalDir()
+	}
+	if names, _ := filepath.Glob(filepath.Join(dir, "*.json")); len(names) > 0 {
+		sort.Strings(names) // run IDs start with the time: the last is the newest
+		if data, err := os.ReadFile(names[len(names)-1]); err == nil {
+			files = append(files, bundle.File{Name: "journal/" + filepath.Base(names[len(names)-1]), Data: data})
+		}
+	}
+	versions := fmt.Sprintf("qadoctor %s (commit %s)\nprofile %s (source %s, dated %s)\n%s %s/%s\n",
+		b.Version, b.Commit, f.Profile.Version, f.Profile.Source, f.Profile.Date, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	files = append(files, bundle.File{Name: "versions.txt", Data: []byte(versions)})
+
+	redactions := []byte(bundle.NotRedacted)
+	if !opts.NoRedact {
+		who := opts.Identity
+		if who == nil {
+			who = thisIdentity
+		}
+		u, m := who()
+		users := []string{u}
+		if _, short, ok := strings.Cut(u, `\`); ok { // DOMAIN\user on Windows
+			users = append(users, short)
+		}
+		r := bundle.NewRedactor(users, m, internalHosts(f))
+		for i := range files {
+			files[i].Data = r.Redact(files[i].Data)
+		}
+		redactions = []byte(r.Summary())
+	}
+	files = append(files, bundle.File{Name: "redactions.txt", Data: redactions})
+
+	var zipped bytes.Buffer
+	if err := bundle.Write(&zipped, files, f.Started); err != nil {
+		return fmt.Errorf("write the bundle: %w", err)
+	}
+	if err := writeFileAtomic(opts.Output, zipped.Bytes()); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.Diagnose.IO.ErrOut, "Wrote %s (%d files; %s). Send it to your helpdesk.\n", opts.Output, len(files), map[bool]string{true: "not redacted", false: "redacted: see redactions.txt"}[opts.NoRedact])
+	if rep.Failed() {
+		return errFindingsFailed
+	}
+	return nil
+}
+
+// internalHosts lists the names a report may hold that describe the
+// organisation's network rather than Microsoft's: hosts-file names that
+// are not the profile's endpoints, the proxy, the PAC and WPAD hosts, the
+// DNS suffix.
+func internalHosts(f *facts.Facts) []string {
+	seen := map[string]bool{}
+	var out []string
+	addHost := func(h string) {
+		h = strings.TrimSpace(h)
+		if h == "" || h == "localhost" || seen[strings.ToLower(h)] {
+			return
+		}
+		for _, e := range f.Endpoints {
+			if e.Endpoint.Covers(h) {
+				return
+			}
+		}
+		seen[strings.ToLower(h)] = true
+		out = append(out, h)
+	}
+	hostOf := func(raw string) string {
+		if !strings.Contains(raw, "://") {
+			raw = "http://" + raw
+		}
+		if u, err := url.Parse(raw); err == nil {
+			return u.Hostname()
+		}
+		return ""
+	}
+	for _, e := range f.Hosts.Entries {
+		for _, n := range e.Names {
+			addHost(n)
+		}
+	}
+	addHost(hostOf(f.Proxy.Proxy))
+	addHost(hostOf(f.Proxy.AutoConfigURL))
+	for _, u := range f.Proxy.WPADTried {
+		addHost(hostOf(u))
+	}
+	if w := f.Proxy.WinHTTP; w != "" && w != "direct" {
+		addHost(hostOf(strings.Fields(w)[0]))
+	}
+	for _, name := range []string{"NV Domain", "Domain"} {
+		if v, ok := winstate.FromFact(winstate.Lookup(f.System, winstate.KeyTcpip, name)); ok {
+			addHost(v.String())
+		}
+	}
+	return out
+}
