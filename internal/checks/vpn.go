@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"cmp"
 	_ "embed"
 	"fmt"
 	"strings"
@@ -66,7 +67,7 @@ func judgeVPN(f *facts.Facts) finding.Finding {
 		if i.Description != "" {
 			name += " (" + i.Description + ")"
 		}
-		what := cmpString(vendor, "an unrecognised "+i.Type+" interface")
+		what := cmp.Or(vendor, "an unrecognised "+i.Type+" interface")
 		detail := fmt.Sprintf("%s, type %s", what, i.Type)
 		if n.DefaultRoute == i.Name {
 			detail += "; the default route leaves by it"
@@ -76,7 +77,7 @@ func judgeVPN(f *facts.Facts) finding.Finding {
 		vpns = append(vpns, fmt.Sprintf("%s (%s)", i.Name, what))
 	}
 	if len(vpns) == 0 {
-		return finding.Finding{Status: finding.Pass, Summary: fmt.Sprintf("No VPN or tunnel interface is up (default route: %s).", cmpString(n.DefaultRoute, "unknown"))}
+		return finding.Finding{Status: finding.Pass, Summary: fmt.Sprintf("No VPN or tunnel interface is up (default route: %s).", cmp.Or(n.DefaultRoute, "unknown"))}
 	}
 	fd := finding.Finding{Status: finding.Warn, Reason: "vpn-active", Evidence: ev,
 		Summary: "A VPN is active: " + strings.Join(vpns, ", ") + ".",
@@ -90,11 +91,4 @@ func judgeVPN(f *facts.Facts) finding.Finding {
 		fd.Summary += " All traffic leaves by " + fullTunnel + "."
 	}
 	return fd
-}
-
-func cmpString(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

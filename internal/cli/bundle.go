@@ -9,7 +9,6 @@ import (
 	"os/user"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/qadoctor/qadoctor/internal/bundle"
 	"github.com/qadoctor/qadoctor/internal/checks"
 	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/fix"
 	"github.com/qadoctor/qadoctor/internal/report"
 	"github.com/qadoctor/qadoctor/internal/winstate"
 )
@@ -98,10 +98,9 @@ func runBundle(ctx context.Context, opts *BundleOptions) error {
 	if dir == "" {
 		dir = defaultJournalDir()
 	}
-	if names, _ := filepath.Glob(filepath.Join(dir, "*.json")); len(names) > 0 {
-		sort.Strings(names) // run IDs start with the time: the last is the newest
-		if data, err := os.ReadFile(names[len(names)-1]); err == nil {
-			files = append(files, bundle.File{Name: "journal/" + filepath.Base(names[len(names)-1]), Data: data})
+	if names, _ := fix.Journals(dir); len(names) > 0 {
+		if data, err := os.ReadFile(names[0]); err == nil {
+			files = append(files, bundle.File{Name: "journal/" + filepath.Base(names[0]), Data: data})
 		}
 	}
 	versions := fmt.Sprintf("qadoctor %s (commit %s)\nprofile %s (source %s, dated %s)\n%s %s/%s\n",

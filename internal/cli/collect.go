@@ -2,14 +2,12 @@ package cli
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/qadoctor/qadoctor/internal/atomicfile"
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/winstate"
 )
@@ -19,13 +17,11 @@ type CollectOptions struct {
 	IO     IOStreams
 	Build  BuildInfo
 	Output string
-	// System reads the state to record; nil means the live machine's.
-	System func() facts.System
-	Now    func() time.Time
+	Net    NetDeps // its System reads the state to record; nil: the live machine's
 }
 
 func newCmdCollect(d *Deps) *cobra.Command {
-	opts := &CollectOptions{IO: d.IO, Build: d.Build, System: d.Net.System, Now: d.Net.Now}
+	opts := &CollectOptions{IO: d.IO, Build: d.Build, Net: d.Net}
 	cmd := &cobra.Command{
 		Use:   "collect -o FILE",
 		Short: "Record this PC's Windows system state in a snapshot for qadoctor analyze",
@@ -46,23 +42,18 @@ func runCollect(opts *CollectOptions) error {
 	if opts.Output == "" {
 		return usageErrorf("collect needs -o FILE: where to write the snapshot")
 	}
-	read := orLive(opts.System, winstate.LiveSystem)
-	sys := read()
+	sys := opts.Net.system()()
 	if sys.State == facts.SystemNotWindows {
 		return usageError{winstate.ErrNotWindows}
 	}
 	if sys.State == facts.SystemError {
 		return fmt.Errorf("read the system state: %s", sys.Error)
 	}
-	now := time.Now
-	if opts.Now != nil {
-		now = opts.Now
-	}
 	var b bytes.Buffer
 	err := winstate.WriteSnapshot(&b, &winstate.Snapshot{
 		Schema:    winstate.SnapshotSchema,
 		Tool:      "qadoctor " + opts.Build.Version,
-		Collected: now().UTC(),
+		Collected: nowOf(opts.Net.Now).UTC(),
 		System:    sys,
 	})
 	if err != nil {
@@ -82,29 +73,11 @@ func runCollect(opts *CollectOptions) error {
 	return nil
 }
 
-func orLive(f, def func() facts.System) func() facts.System {
-	if f != nil {
-		return f
-	}
-	return def
-}
-
-// writeFileAtomic writes data to path through a temporary file in the same
-// folder, synced and renamed, so a crash never leaves half a file.
+// writeFileAtomic writes a report, snapshot or bundle for sharing, whole
+// or not at all.
 func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return usageErrorf("write %s: %w", path, err)
-	}
-	_, err = tmp.Write(data)
-	// Reports and snapshots are for sharing (CreateTemp makes them 0600).
-	err = errors.Join(err, tmp.Chmod(0o644), tmp.Sync(), tmp.Close())
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", path, err)
+	if err := atomicfile.Write(path, data, 0o644); err != nil {
+		return usageError{err}
 	}
 	return nil
 }

@@ -53,13 +53,6 @@ type NetDeps struct {
 	Network func() facts.Network
 }
 
-func orNetwork(f func() facts.Network) func() facts.Network {
-	if f != nil {
-		return f
-	}
-	return netif.Read
-}
-
 // getenv is the injected environment, or the process's.
 func (nd NetDeps) getenv() func(string) string {
 	if nd.Getenv != nil {
@@ -174,7 +167,7 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 	// The system state is read once: it decides the proxy too.
 	sys := facts.System{State: facts.SystemNotSelected}
 	if plan.System || opts.Proxy == "" {
-		sys = systemReader(opts.Net)()
+		sys = opts.Net.system()()
 	}
 	px, err := proxy.Discover(opts.Proxy, opts.Net.getenv(), sys)
 	if err != nil {
@@ -193,9 +186,9 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 		HostsFile:     opts.HostsFile,
 		Now:           opts.Net.Now,
 		System:        func() facts.System { return sys },
-		OSStack:       osStack(opts.Net),
-		ClockSettings: clockSettings(opts.Net),
-		Network:       orNetwork(opts.Net.Network),
+		OSStack:       opts.Net.osStack(),
+		ClockSettings: opts.Net.clockSettings(),
+		Network:       opts.Net.network(),
 	})
 	return f, sel, nil
 }
@@ -293,12 +286,18 @@ func loadRoots(caFile string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// systemReader is the injected system-state reader, or the live one.
-func systemReader(nd NetDeps) func() facts.System { return orLive(nd.System, winstate.LiveSystem) }
+// The live defaults of the seams: each method returns the injected
+// function when there is one.
 
-// osStack is the injected OS-stack requester, or the live one; nil off
-// Windows, where there is none.
-func osStack(nd NetDeps) func(context.Context, string) facts.OSStack {
+func (nd NetDeps) system() func() facts.System {
+	if nd.System != nil {
+		return nd.System
+	}
+	return winstate.LiveSystem
+}
+
+// osStack is nil off Windows, where there is no WinHTTP.
+func (nd NetDeps) osStack() func(context.Context, string) facts.OSStack {
 	if nd.OSStack != nil {
 		return nd.OSStack
 	}
@@ -308,9 +307,9 @@ func osStack(nd NetDeps) func(context.Context, string) facts.OSStack {
 	return osstack.Request
 }
 
-// clockSettings is the live reader of how the machine keeps time outside
-// the registry: timedatectl on Linux, nothing elsewhere.
-func clockSettings(nd NetDeps) func(context.Context) facts.ClockSettings {
+// clockSettings is timedatectl on Linux and nil elsewhere (Windows reads
+// its time settings from the registry, with System).
+func (nd NetDeps) clockSettings() func(context.Context) facts.ClockSettings {
 	if nd.ClockSettings != nil {
 		return nd.ClockSettings
 	}
@@ -318,4 +317,11 @@ func clockSettings(nd NetDeps) func(context.Context) facts.ClockSettings {
 		return gather.Timedatectl(gather.ExecRunner{})
 	}
 	return nil
+}
+
+func (nd NetDeps) network() func() facts.Network {
+	if nd.Network != nil {
+		return nd.Network
+	}
+	return netif.Read
 }

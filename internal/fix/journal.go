@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/qadoctor/qadoctor/internal/atomicfile"
 )
 
 // JournalSchema names the journal format.
@@ -50,20 +52,8 @@ func (j *Journal) Save() error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(j.path), "."+j.Run+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("write journal: %w", err)
-	}
-	_, err = tmp.Write(data)
-	err = errors.Join(err, tmp.Sync(), tmp.Close())
-	if err == nil {
-		err = os.Rename(tmp.Name(), j.path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write journal %s: %w", j.path, err)
-	}
-	return nil
+	// 0600: the journal records the machine's settings for its admin.
+	return atomicfile.Write(j.path, data, 0o600)
 }
 
 // LoadJournal reads a journal file.
@@ -93,11 +83,10 @@ func FindJournal(dir, run string) (*Journal, error) {
 		}
 		return j, err
 	}
-	names, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	names, err := Journals(dir)
 	if err != nil {
 		return nil, err
 	}
-	sort.Sort(sort.Reverse(sort.StringSlice(names))) // run IDs start with the time
 	for _, n := range names {
 		j, err := LoadJournal(n)
 		if err != nil {
@@ -121,4 +110,12 @@ func (j *Journal) Undoable() bool {
 		}
 	}
 	return false
+}
+
+// Journals lists the journal files in dir, newest first (run IDs start
+// with the time).
+func Journals(dir string) ([]string, error) {
+	names, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	sort.Sort(sort.Reverse(sort.StringSlice(names)))
+	return names, err
 }

@@ -4,6 +4,7 @@
 package fleet
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -149,10 +150,10 @@ func (s *Summary) Add(r io.Reader) error {
 	}
 	s.Reports++
 	s.Status[h.Status]++
-	s.ToolVersions[cmp(h.Tool.Version)]++
-	s.ProfileVersions[cmp(h.Profile.Version)]++
+	s.ToolVersions[cmp.Or(h.Tool.Version, "(none)")]++
+	s.ProfileVersions[cmp.Or(h.Profile.Version, "(none)")]++
 	if h.Verdict != nil {
-		s.Verdicts[h.Verdict.ID+": "+cmp(h.Verdict.Reason)]++
+		s.Verdicts[h.Verdict.ID+": "+cmp.Or(h.Verdict.Reason, "(none)")]++
 	}
 	for _, f := range h.Findings {
 		m := s.Findings[f.ID]
@@ -166,13 +167,6 @@ func (s *Summary) Add(r io.Reader) error {
 		}
 	}
 	return nil
-}
-
-func cmp(v string) string {
-	if v == "" {
-		return "(none)"
-	}
-	return v
 }
 
 func (s *Summary) skip(path, reason string) {

@@ -5,6 +5,7 @@
 package gather
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -140,10 +141,10 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 		g.opts.Dialer = netDialer()
 	}
 
-	f.Proxy = facts.ProxySettings{Source: cmpOr(opts.Proxy.Source, proxy.SourceNone), Proxy: proxy.Redacted(opts.Proxy.Proxy),
+	f.Proxy = facts.ProxySettings{Source: cmp.Or(opts.Proxy.Source, proxy.SourceNone),
 		Bypass: opts.Proxy.Bypass, AutoConfigURL: opts.Proxy.AutoConfigURL, AutoDetect: opts.Proxy.AutoDetect, WPADTried: opts.Proxy.WPADTried, WinHTTP: opts.Proxy.WinHTTP}
-	if opts.Proxy.Proxy == nil {
-		f.Proxy.Proxy = ""
+	if opts.Proxy.Proxy != nil {
+		f.Proxy.Proxy = proxy.Redacted(opts.Proxy.Proxy)
 	}
 	eps := make([]*endpointRun, len(p.Endpoints))
 	var wg sync.WaitGroup
@@ -151,7 +152,7 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 		eps[i] = newEndpointRun(e, plan)
 		rt := opts.Proxy.RouteFor(ctx, e.ProbeHost())
 		eps[i].route = rt
-		eps[i].f.Route = facts.Route{Via: "direct", Source: cmpOr(rt.Source, proxy.SourceNone), Why: rt.Why}
+		eps[i].f.Route = facts.Route{Via: "direct", Source: cmp.Or(rt.Source, proxy.SourceNone), Why: rt.Why}
 		if rt.Proxy != nil {
 			eps[i].f.Route.Via, eps[i].f.Route.Proxy = "proxy", proxy.Redacted(rt.Proxy)
 		}
@@ -721,11 +722,4 @@ func (g *gatherer) dial(ctx context.Context, r *endpointRun, addrs []netip.Addr)
 		return probe.DialResult{}, err
 	}
 	return probe.DialResult{Conn: conn, Remote: e.Address() + " via " + proxy.Redacted(r.route.Proxy)}, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

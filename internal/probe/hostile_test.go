@@ -49,7 +49,7 @@ func TestStallingServerIsCutOffAtTheDeadline(t *testing.T) {
 	}
 }
 
-// chainPKI makes a leaf under a chain of n intermediates.
+// chainServer serves the test leaf followed by n more certificates.
 func chainServer(t *testing.T, n int) string {
 	t.Helper()
 	pki := testpeer.LocalPKI(t)
