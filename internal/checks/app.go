@@ -1,17 +1,17 @@
 package checks
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/i18n"
 	"github.com/qadoctor/qadoctor/internal/winstate"
 )
 
-const (
-	titleQuickAssist = "The Quick Assist app from the Microsoft Store is installed"
-	titleWebView2    = "The WebView2 runtime Quick Assist is built on is installed"
+var (
+	titleQuickAssist = i18n.Key("The Quick Assist app from the Microsoft Store is installed")
+	titleWebView2    = i18n.Key("The WebView2 runtime Quick Assist is built on is installed")
 )
 
 // quickAssistFamily prefixes the package full names of the Store app
@@ -23,7 +23,7 @@ const quickAssistFamily = "MicrosoftCorporationII.QuickAssist_"
 // (REFERENCE.md "WebView2 and the app").
 var actionInstall = finding.Action{
 	ID:       "quickassist.install",
-	Title:    "Install Quick Assist from the Microsoft Store (winget, 9P7BP5VNWKX5)",
+	Title:    i18n.Key("Install Quick Assist from the Microsoft Store (winget, 9P7BP5VNWKX5)"),
 	Commands: [][]string{{"winget", "install", "--id", "9P7BP5VNWKX5", "--source", "msstore", "--accept-package-agreements", "--accept-source-agreements"}},
 }
 
@@ -35,13 +35,13 @@ var actionInstall = finding.Action{
 var (
 	ActionResetQuickAssist = finding.Action{
 		ID:    "quickassist.reset",
-		Title: "Reset Quick Assist (clears its data and re-registers it)",
+		Title: i18n.Key("Reset Quick Assist (clears its data and re-registers it)"),
 		Commands: [][]string{{"powershell.exe", "-NoProfile", "-NonInteractive", "-Command",
 			"Get-AppxPackage -Name MicrosoftCorporationII.QuickAssist | Reset-AppxPackage"}},
 	}
 	ActionReinstallQuickAssist = finding.Action{
 		ID:    "quickassist.reinstall",
-		Title: "Reinstall Quick Assist (remove it for all users, then install it from the Store)",
+		Title: i18n.Key("Reinstall Quick Assist (remove it for all users, then install it from the Store)"),
 		Commands: append([][]string{{"powershell.exe", "-NoProfile", "-NonInteractive", "-Command",
 			"Get-AppxPackage -Name MicrosoftCorporationII.QuickAssist -AllUsers | Remove-AppxPackage -AllUsers"}},
 			actionInstall.Commands...),
@@ -51,8 +51,8 @@ var (
 
 // installFix is the reinstall the guide walks people through, as commands.
 var installFix = []string{
-	"Install it from the Microsoft Store (search \"Quick Assist\"), or as administrator: winget install --id 9P7BP5VNWKX5 --source msstore --accept-package-agreements --accept-source-agreements",
-	"Then start Quick Assist from the Start menu (not C:\\Windows\\System32\\quickassist.exe).",
+	i18n.Key("Install it from the Microsoft Store (search \"Quick Assist\"), or as administrator: winget install --id 9P7BP5VNWKX5 --source msstore --accept-package-agreements --accept-source-agreements"),
+	i18n.Key("Then start Quick Assist from the Start menu (not C:\\Windows\\System32\\quickassist.exe)."),
 }
 
 // packageVersion reads the version out of a package full name:
@@ -65,8 +65,8 @@ func packageVersion(fullName string) (version, arch string) {
 	return "", ""
 }
 
-func judgeQuickAssist(f *facts.Facts) finding.Finding {
-	if fd := systemSkip(f); fd != nil {
+func judgeQuickAssist(f *facts.Facts, tr *i18n.Printer) finding.Finding {
+	if fd := systemSkip(tr, f); fd != nil {
 		return *fd
 	}
 	var ev []finding.Evidence
@@ -83,7 +83,7 @@ func judgeQuickAssist(f *facts.Facts) finding.Finding {
 			if strings.HasPrefix(n, quickAssistFamily) {
 				v, arch := packageVersion(n)
 				found = append(found, v)
-				ev = append(ev, finding.Evidence{Subject: l.Key, Status: finding.Pass, Detail: fmt.Sprintf("%s (version %s, %s)", n, v, arch), Facts: n})
+				ev = append(ev, finding.Evidence{Subject: l.Key, Status: finding.Pass, Detail: tr.Sprintf("%s (version %s, %s)", n, v, arch), Facts: n})
 			}
 		}
 	}
@@ -91,30 +91,30 @@ func judgeQuickAssist(f *facts.Facts) finding.Finding {
 	for _, file := range f.System.Files {
 		if strings.EqualFold(file.Path, winstate.LegacyQuickAssistPath) && file.Exists {
 			legacy = true
-			ev = append(ev, finding.Evidence{Subject: file.Path, Status: finding.Warn, Detail: "the retired built-in Quick Assist is still present", Facts: file})
+			ev = append(ev, finding.Evidence{Subject: file.Path, Status: finding.Warn, Detail: tr.Sprintf("the retired built-in Quick Assist is still present"), Facts: file})
 		}
 	}
 	if !covered {
-		return uncovered(winstate.KeyAppxUserPackages, winstate.KeyAppxAllUsers)
+		return uncovered(tr, winstate.KeyAppxUserPackages, winstate.KeyAppxAllUsers)
 	}
 	switch {
 	case len(found) > 0 && legacy:
 		return finding.Finding{Status: finding.Warn, Reason: "quickassist-legacy-present", Evidence: ev,
-			Summary: "The Store app is installed (" + strings.Join(found, ", ") + "), and the retired built-in quickassist.exe is still there.",
-			Cause:   "A shortcut to C:\\Windows\\System32\\quickassist.exe starts the retired app, which can no longer connect.",
-			Fix:     []string{"Start Quick Assist from the Start menu, or remove the old one: Settings > Apps > Optional features (Win+R, then ms-settings:optionalfeatures) > Quick Assist > Uninstall."}}
+			Summary: tr.Sprintf("The Store app is installed (%s), and the retired built-in quickassist.exe is still there.", strings.Join(found, ", ")),
+			Cause:   tr.Sprintf("A shortcut to C:\\Windows\\System32\\quickassist.exe starts the retired app, which can no longer connect."),
+			Fix:     []string{tr.Sprintf("Start Quick Assist from the Start menu, or remove the old one: Settings > Apps > Optional features (Win+R, then ms-settings:optionalfeatures) > Quick Assist > Uninstall.")}}
 	case len(found) > 0:
-		return finding.Finding{Status: finding.Pass, Evidence: ev, Summary: "The Store app is installed (version " + strings.Join(found, ", ") + ")."}
+		return finding.Finding{Status: finding.Pass, Evidence: ev, Summary: tr.Sprintf("The Store app is installed (version %s).", strings.Join(found, ", "))}
 	case legacy:
 		return finding.Finding{Status: finding.Fail, Reason: "quickassist-legacy-only", Evidence: ev,
-			Summary: "Only the retired built-in Quick Assist is installed.",
-			Cause:   "The built-in Quick Assist was retired; it cannot meet Microsoft's security requirements and ends sessions. The Microsoft Store app replaces it.",
-			Fix:     installFix, Actions: []finding.Action{actionInstall}}
+			Summary: tr.Sprintf("Only the retired built-in Quick Assist is installed."),
+			Cause:   tr.Sprintf("The built-in Quick Assist was retired; it cannot meet Microsoft's security requirements and ends sessions. The Microsoft Store app replaces it."),
+			Fix:     texts(tr, installFix), Actions: []finding.Action{actionInstall}}
 	}
 	return finding.Finding{Status: finding.Fail, Reason: "quickassist-missing", Evidence: ev,
-		Summary: "The Quick Assist app is not installed for this user or for all users.",
-		Cause:   "Without the Microsoft Store app there is no current Quick Assist to connect with. (Run as SYSTEM, for example from Intune, only apps provisioned for all users are seen.)",
-		Fix:     installFix, Actions: []finding.Action{actionInstall}}
+		Summary: tr.Sprintf("The Quick Assist app is not installed for this user or for all users."),
+		Cause:   tr.Sprintf("Without the Microsoft Store app there is no current Quick Assist to connect with. (Run as SYSTEM, for example from Intune, only apps provisioned for all users are seen.)"),
+		Fix:     texts(tr, installFix), Actions: []finding.Action{actionInstall}}
 }
 
 // webView2Missing lists the pv values the WebView2 documentation says mean
@@ -124,8 +124,8 @@ func webView2Missing(pv string) bool {
 	return pv == "" || pv == "null" || pv == "0.0.0.0"
 }
 
-func judgeWebView2(f *facts.Facts) finding.Finding {
-	if fd := systemSkip(f); fd != nil {
+func judgeWebView2(f *facts.Facts, tr *i18n.Printer) finding.Finding {
+	if fd := systemSkip(tr, f); fd != nil {
 		return *fd
 	}
 	var ev []finding.Evidence
@@ -144,27 +144,27 @@ func judgeWebView2(f *facts.Facts) finding.Finding {
 				version = pv
 			}
 		}
-		ev = append(ev, finding.Evidence{Subject: k + ` pv`, Status: st, Detail: describe(rv), Facts: rv})
+		ev = append(ev, finding.Evidence{Subject: k + ` pv`, Status: st, Detail: describe(tr, rv), Facts: rv})
 	}
 	if !covered {
-		return uncovered(winstate.KeyWebView2Machine)
+		return uncovered(tr, winstate.KeyWebView2Machine)
 	}
 	if version != "" {
-		return finding.Finding{Status: finding.Pass, Evidence: ev, Summary: "WebView2 runtime " + version + " is installed."}
+		return finding.Finding{Status: finding.Pass, Evidence: ev, Summary: tr.Sprintf("WebView2 runtime %s is installed.", version)}
 	}
 	b := buildOf(f.System)
 	fd := finding.Finding{Evidence: ev, Reason: "webview2-missing",
-		Summary: "The WebView2 runtime is not installed.",
+		Summary: tr.Sprintf("The WebView2 runtime is not installed."),
 		Fix: []string{
-			"Install the Evergreen WebView2 runtime: winget install --id Microsoft.EdgeWebView2Runtime, or the bootstrapper from Microsoft's WebView2 page.",
-			"Then start Quick Assist again.",
+			tr.Sprintf("Install the Evergreen WebView2 runtime: winget install --id Microsoft.EdgeWebView2Runtime, or the bootstrapper from Microsoft's WebView2 page."),
+			tr.Sprintf("Then start Quick Assist again."),
 		}}
 	if b.Known && !b.Server && b.Build >= 22000 {
 		fd.Status = finding.Fail
-		fd.Cause = "Windows 11 ships WebView2 built in; its absence means it was removed or is broken, and Quick Assist, which is built on it, cannot run."
+		fd.Cause = tr.Sprintf("Windows 11 ships WebView2 built in; its absence means it was removed or is broken, and Quick Assist, which is built on it, cannot run.")
 		return fd
 	}
 	fd.Status = finding.Warn
-	fd.Cause = "Quick Assist is built on WebView2. On Windows 10 it installs the runtime at first start; if that is blocked (no admin rights, a blocked download), it cannot run."
+	fd.Cause = tr.Sprintf("Quick Assist is built on WebView2. On Windows 10 it installs the runtime at first start; if that is blocked (no admin rights, a blocked download), it cannot run.")
 	return fd
 }

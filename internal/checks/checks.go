@@ -7,12 +7,16 @@ package checks
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
 	"github.com/qadoctor/qadoctor/internal/gather"
+	"github.com/qadoctor/qadoctor/internal/i18n"
 )
 
 // Check is one judge: its stable ID, what it needs gathered, and the
@@ -23,8 +27,9 @@ type Check struct {
 	Needs gather.Plan
 	// Live marks checks that only a run on the machine itself can judge
 	// (the network, the hosts file); analyze skips them.
-	Live  bool
-	Judge func(*facts.Facts) finding.Finding
+	Live bool
+	// Judge writes its finding's text in tr's language.
+	Judge func(f *facts.Facts, tr *i18n.Printer) finding.Finding
 }
 
 // All returns every check, in the order of the chain a connection goes
@@ -111,17 +116,22 @@ func PlanFor(cs []Check) gather.Plan {
 	return p
 }
 
-// Judge runs the checks over the facts, in order.
-func Judge(f *facts.Facts, cs []Check) []finding.Finding {
+// Judge runs the checks over the facts, in order, and writes the findings
+// in tr's language.
+func Judge(f *facts.Facts, cs []Check, tr *i18n.Printer) []finding.Finding {
 	out := make([]finding.Finding, 0, len(cs))
 	for _, c := range cs {
 		var fd finding.Finding
 		if c.Live && f.Analyzed != "" {
-			fd = finding.Finding{Status: finding.Skip, Summary: "Only a live run on the PC can check this; " + f.Analyzed + " is a recording."}
+			fd = finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("Only a live run on the PC can check this; %s is a recording.", f.Analyzed)}
 		} else {
-			fd = c.Judge(f)
+			fd = c.Judge(f, tr)
 		}
-		fd.ID, fd.Title = c.ID, c.Title
+		fd.ID, fd.Title = c.ID, tr.Text(c.Title)
+		fd.Actions = slices.Clone(fd.Actions) // shared tables stay untouched
+		for i := range fd.Actions {
+			fd.Actions[i].Title = tr.Text(fd.Actions[i].Title)
+		}
 		out = append(out, fd)
 	}
 	return out
@@ -189,12 +199,12 @@ func (j *judged) counts() (judgedN, bad int) {
 // judged, or none failed, the finding is complete (done); otherwise the
 // caller explains the failures, which come back required ones first.
 // allPassed says the summary for n endpoints that all passed.
-func (j *judged) finish(allPassed func(n int) string) (fd finding.Finding, failed []facts.EndpointFacts, done bool) {
+func (j *judged) finish(tr *i18n.Printer, allPassed func(n int) string) (fd finding.Finding, failed []facts.EndpointFacts, done bool) {
 	n, bad := j.counts()
 	fd = finding.Finding{Status: j.status(), Evidence: j.evidence}
 	switch {
 	case n == 0:
-		fd.Summary = notChecked(j.evidence)
+		fd.Summary = notChecked(tr, j.evidence)
 		return fd, nil, true
 	case bad == 0:
 		fd.Summary = allPassed(n)
@@ -211,11 +221,11 @@ func (j *judged) ordered() []facts.EndpointFacts {
 }
 
 // hostList names up to four endpoints and counts the rest.
-func hostList(es []facts.EndpointFacts) string {
+func hostList(tr *i18n.Printer, es []facts.EndpointFacts) string {
 	var names []string
 	for i, e := range es {
 		if i == 4 {
-			names = append(names, fmt.Sprintf("and %d more", len(es)-4))
+			names = append(names, tr.Sprintf("and %d more", len(es)-4))
 			break
 		}
 		names = append(names, e.Endpoint.ProbeHost())
@@ -224,11 +234,11 @@ func hostList(es []facts.EndpointFacts) string {
 }
 
 // blockedBy explains an endpoint a later check could not judge.
-func blockedBy(s facts.Step) string {
+func blockedBy(tr *i18n.Printer, s facts.Step) string {
 	if s.Kind == facts.KindNotSelected {
-		return "not checked: the step it needs was not selected"
+		return tr.Sprintf("not checked: the step it needs was not selected")
 	}
-	return "not checked: " + s.Error
+	return tr.Sprintf("not checked: %s", tr.Text(s.Error))
 }
 
 func fmtMS(v float64) string {
@@ -243,16 +253,18 @@ func fmtMS(v float64) string {
 
 // notChecked sums up a check that could judge no endpoint, with the reason
 // its evidence gives when every endpoint shares it.
-func notChecked(ev []finding.Evidence) string {
+func notChecked(tr *i18n.Printer, ev []finding.Evidence) string {
 	if len(ev) == 0 {
-		return "Not checked."
+		return tr.Sprintf("Not checked.")
 	}
 	for _, e := range ev[1:] {
 		if e.Detail != ev[0].Detail {
-			return "Not checked: an earlier step failed for every endpoint."
+			return tr.Sprintf("Not checked: an earlier step failed for every endpoint.")
 		}
 	}
-	return strings.ToUpper(ev[0].Detail[:1]) + ev[0].Detail[1:] + "."
+	d := ev[0].Detail
+	r, n := utf8.DecodeRuneInString(d)
+	return tr.Sprintf("%s.", string(unicode.ToUpper(r))+d[n:])
 }
 
 // loadData decodes one of the embedded data tables (lifecycle, interceptor
@@ -262,4 +274,13 @@ func loadData[T any](raw []byte) (T, error) {
 	var v T
 	err := json.Unmarshal(raw, &v)
 	return v, err
+}
+
+// texts translates messages stored with i18n.Key.
+func texts(tr *i18n.Printer, keys []string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = tr.Text(k)
+	}
+	return out
 }

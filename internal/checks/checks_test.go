@@ -1,11 +1,15 @@
 package checks
 
 import (
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/i18n"
 	"github.com/qadoctor/qadoctor/internal/profile"
 )
 
@@ -77,14 +81,14 @@ func tlsFailed(kind string) func(*facts.EndpointFacts) {
 	}
 }
 
-func run(judge func(*facts.Facts) finding.Finding, eps ...facts.EndpointFacts) finding.Finding {
-	return judge(&facts.Facts{MinTLS: "1.2", Endpoints: eps, Hosts: facts.HostsFile{State: facts.HostsNotSelected}})
+func run(judge func(*facts.Facts, *i18n.Printer) finding.Finding, eps ...facts.EndpointFacts) finding.Finding {
+	return judge(&facts.Facts{MinTLS: "1.2", Endpoints: eps, Hosts: facts.HostsFile{State: facts.HostsNotSelected}}, nil)
 }
 
 func TestJudges(t *testing.T) {
 	tests := []struct {
 		name   string
-		judge  func(*facts.Facts) finding.Finding
+		judge  func(*facts.Facts, *i18n.Printer) finding.Finding
 		eps    []facts.EndpointFacts
 		status finding.Status
 		reason string
@@ -136,7 +140,49 @@ func TestJudges(t *testing.T) {
 			if got.Status == finding.Fail && len(got.Fix) == 0 {
 				t.Error("a failing finding must say what to do")
 			}
+			ja := tt.judge(&facts.Facts{MinTLS: "1.2", Endpoints: tt.eps, Hosts: facts.HostsFile{State: facts.HostsNotSelected}}, i18n.New(i18n.Japanese))
+			assertJapanese(t, ja)
+			if ja.Status != got.Status || ja.Reason != got.Reason {
+				t.Errorf("in Japanese: status %s reason %q; want the same as in English, %s %q", ja.Status, ja.Reason, got.Status, got.Reason)
+			}
 		})
+	}
+}
+
+// dataDetail is evidence that is a recorded value, the same in every
+// language: "NtpServer=time.windows.com", "Enabled=0x0", "EccCurves = …".
+var dataDetail = regexp.MustCompile(`^[A-Za-z0-9_.]+ ?=`)
+
+// assertJapanese fails when a text a person reads in a Japanese finding
+// has no Japanese in it: a message that missed the catalog, or a string
+// built outside the Printer.
+func assertJapanese(t *testing.T, fd finding.Finding) {
+	t.Helper()
+	japanese := func(s string) bool {
+		for _, r := range s {
+			if unicode.In(r, unicode.Hiragana, unicode.Katakana, unicode.Han) {
+				return true
+			}
+		}
+		return false
+	}
+	check := func(what, s string) {
+		if s != "" && !japanese(s) {
+			t.Errorf("%s %s is not in Japanese: %q", fd.ID, what, s)
+		}
+	}
+	check("summary", fd.Summary)
+	check("cause", fd.Cause)
+	for i, f := range fd.Fix {
+		check(fmt.Sprintf("fix %d", i+1), f)
+	}
+	for _, e := range fd.Evidence {
+		if !dataDetail.MatchString(e.Detail) {
+			check("evidence for "+e.Subject, e.Detail)
+		}
+	}
+	for _, a := range fd.Actions {
+		check("action "+a.ID, a.Title)
 	}
 }
 
@@ -163,7 +209,7 @@ func TestJudgeHostsFile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := judgeHostsFile(&facts.Facts{Endpoints: eps, Hosts: tt.hosts})
+			got := judgeHostsFile(&facts.Facts{Endpoints: eps, Hosts: tt.hosts}, nil)
 			if got.Status != tt.status {
 				t.Errorf("status = %s; want %s (%s)", got.Status, tt.status, got.Summary)
 			}
@@ -257,7 +303,7 @@ func TestMatchInterceptor(t *testing.T) {
 		{"CN=Palo Alto Decryption CA,O=Example Corp", []string{"Example Corp"}, "", false}, // admin-defined: unknown
 	}
 	for _, tt := range tests {
-		v, rule, ok := matchInterceptor(table, []facts.Certificate{{Issuer: tt.issuer, IssuerOrg: tt.org}})
+		v, rule, ok := matchInterceptor(nil, table, []facts.Certificate{{Issuer: tt.issuer, IssuerOrg: tt.org}})
 		if ok != (tt.vendor != "") || v.Vendor != tt.vendor || v.Local != tt.local {
 			t.Errorf("matchInterceptor(%q) = %q (local %v, %s), %v; want %q (local %v)", tt.issuer, v.Vendor, v.Local, rule, ok, tt.vendor, tt.local)
 		}
@@ -313,7 +359,7 @@ func TestVPN(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := judgeVPN(&facts.Facts{Network: tt.net})
+			got := judgeVPN(&facts.Facts{Network: tt.net}, nil)
 			if got.Status != tt.status || got.Reason != tt.reason || !strings.Contains(got.Summary, tt.says) {
 				t.Errorf("net.vpn = %s %q %q; want %s %q saying %q", got.Status, got.Reason, got.Summary, tt.status, tt.reason, tt.says)
 			}

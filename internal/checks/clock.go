@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"fmt"
 	"math"
 	"sort"
 	"strings"
@@ -9,9 +8,10 @@ import (
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/i18n"
 )
 
-const titleClockOffset = "This PC's clock agrees with the time servers and with Microsoft"
+var titleClockOffset = i18n.Key("This PC's clock agrees with the time servers and with Microsoft")
 
 // clockWarn is the offset worth a warning: certificates and tokens still
 // validate, but the clock is drifting.
@@ -41,20 +41,20 @@ type clockReading struct {
 // readClock gathers every offset the facts hold: each NTP server is a
 // source, and the HTTPS Date headers of the endpoints together are one
 // (their median), since they share a path and a resolution.
-func readClock(f *facts.Facts) clockReading {
+func readClock(tr *i18n.Printer, f *facts.Facts) clockReading {
 	c := clockReading{maxSkew: time.Duration(f.Clock.MaxSkewMS) * time.Millisecond}
 	if c.maxSkew <= 0 {
 		c.maxSkew = 5 * time.Minute
 	}
 	for _, n := range f.Clock.NTP {
-		ev := finding.Evidence{Subject: "NTP " + n.Server, Facts: n}
+		ev := finding.Evidence{Subject: tr.Sprintf("NTP %s", n.Server), Facts: n}
 		if n.State == facts.StepOK {
 			off := msDuration(n.OffsetMS)
-			c.sources = append(c.sources, clockSource{"NTP " + n.Server, off})
-			ev.Status, ev.Detail = finding.Pass, fmt.Sprintf("offset %s, round trip %s, stratum %d", fmtOffset(off), fmtMS(n.RTTMS), n.Stratum)
+			c.sources = append(c.sources, clockSource{tr.Sprintf("NTP %s", n.Server), off})
+			ev.Status, ev.Detail = finding.Pass, tr.Sprintf("offset %s, round trip %s, stratum %d", fmtOffset(tr, off), fmtMS(n.RTTMS), n.Stratum)
 		} else {
-			ev.Status, ev.Detail = finding.Skip, fmt.Sprintf("no answer (%s): %s", n.Kind, n.Error)
-			c.failures = append(c.failures, fmt.Sprintf("NTP %s gave no answer (%s)", n.Server, n.Error))
+			ev.Status, ev.Detail = finding.Skip, tr.Sprintf("no answer (%s): %s", n.Kind, n.Error)
+			c.failures = append(c.failures, tr.Sprintf("NTP %s gave no answer (%s)", n.Server, n.Error))
 		}
 		c.evidence = append(c.evidence, ev)
 	}
@@ -66,11 +66,11 @@ func readClock(f *facts.Facts) clockReading {
 		}
 		off := msDuration(*h.ClockOffsetMS)
 		https = append(https, off)
-		c.evidence = append(c.evidence, finding.Evidence{Subject: "HTTPS Date " + e.Endpoint.Address(), Status: finding.Pass,
-			Detail: fmt.Sprintf("offset %s ± %s (Date: %s)", fmtOffset(off), fmtMS(h.UncertaintyMS), h.Date), Facts: h})
+		c.evidence = append(c.evidence, finding.Evidence{Subject: tr.Sprintf("HTTPS Date %s", e.Endpoint.Address()), Status: finding.Pass,
+			Detail: tr.Sprintf("offset %s ± %s (Date: %s)", fmtOffset(tr, off), fmtMS(h.UncertaintyMS), h.Date), Facts: h})
 	}
 	if len(https) > 0 {
-		c.sources = append(c.sources, clockSource{fmt.Sprintf("HTTPS Date of %d endpoint(s)", len(https)), median(https)})
+		c.sources = append(c.sources, clockSource{tr.Sprintf("HTTPS Date of %d endpoint(s)", len(https)), median(https)})
 	} else if len(f.Endpoints) > 0 {
 		reached := 0
 		for _, e := range f.Endpoints {
@@ -79,9 +79,9 @@ func readClock(f *facts.Facts) clockReading {
 			}
 		}
 		if reached == 0 {
-			c.failures = append(c.failures, "no endpoint could be reached over HTTPS to read its Date header")
+			c.failures = append(c.failures, tr.Sprintf("no endpoint could be reached over HTTPS to read its Date header"))
 		} else {
-			c.failures = append(c.failures, fmt.Sprintf("none of the %d endpoints reached answered HEAD with a Date header", reached))
+			c.failures = append(c.failures, tr.Sprintf("none of the %d endpoints reached answered HEAD with a Date header", reached))
 		}
 	}
 	if len(c.sources) == 0 {
@@ -109,64 +109,64 @@ func median(ds []time.Duration) time.Duration {
 }
 
 // fmtOffset says an offset the way people read it: "3h0m0s ahead".
-func fmtOffset(off time.Duration) string {
+func fmtOffset(tr *i18n.Printer, off time.Duration) string {
 	// A positive offset means the source is ahead: this PC is behind.
 	abs := time.Duration(math.Abs(float64(off))).Round(time.Second)
 	switch {
 	case abs < time.Second:
-		return fmt.Sprintf("%+.0f ms (in step)", float64(off)/float64(time.Millisecond))
+		return tr.Sprintf("%+.0f ms (in step)", float64(off)/float64(time.Millisecond))
 	case off > 0:
-		return abs.String() + " (this PC is behind)"
+		return tr.Sprintf("%s (this PC is behind)", abs)
 	}
-	return abs.String() + " (this PC is ahead)"
+	return tr.Sprintf("%s (this PC is ahead)", abs)
 }
 
 // clockFixes are the steps and the actions the fix command can run
 // (REFERENCE.md "Time": w32tm, MaxPos/NegPhaseCorrection).
-func clockFixes(off time.Duration) []string {
+func clockFixes(tr *i18n.Printer, off time.Duration) []string {
 	fix := []string{
-		"Open Settings > Time & language > Date & time (Win+R, then ms-settings:dateandtime), turn on \"Set time automatically\" and \"Set time zone automatically\", then press \"Sync now\".",
-		"Or as administrator: net start w32time, then w32tm /resync /force",
+		tr.Sprintf("Open Settings > Time & language > Date & time (Win+R, then ms-settings:dateandtime), turn on \"Set time automatically\" and \"Set time zone automatically\", then press \"Sync now\"."),
+		tr.Sprintf("Or as administrator: net start w32time, then w32tm /resync /force"),
 	}
 	if off > 15*time.Hour || off < -15*time.Hour {
-		fix = append(fix, "The clock is more than 15 hours off: Windows refuses to correct that much by itself (MaxPosPhaseCorrection/MaxNegPhaseCorrection, 54,000 s). Set the date and time by hand first, then sync.")
+		fix = append(fix, tr.Sprintf("The clock is more than 15 hours off: Windows refuses to correct that much by itself (MaxPosPhaseCorrection/MaxNegPhaseCorrection, 54,000 s). Set the date and time by hand first, then sync."))
 	}
 	return fix
 }
 
-func judgeClockOffset(f *facts.Facts) finding.Finding {
-	c := readClock(f)
+func judgeClockOffset(f *facts.Facts, tr *i18n.Printer) finding.Finding {
+	c := readClock(tr, f)
 	if len(f.Clock.NTP) == 0 && len(f.Endpoints) == 0 {
-		return finding.Finding{Status: finding.Skip, Summary: "Not checked."}
+		return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("Not checked.")}
 	}
 	if len(c.sources) == 0 {
 		return finding.Finding{Status: finding.Skip, Evidence: c.evidence, Reason: "clock-no-source",
-			Summary: "No time source answered, so the offset could not be measured: " + strings.Join(c.failures, "; ") + "."}
+			Summary: tr.Sprintf("No time source answered, so the offset could not be measured: %s.", strings.Join(c.failures, "; "))}
 	}
 	var names []string
 	for _, s := range c.sources {
-		names = append(names, fmt.Sprintf("%s says %s", s.name, fmtOffset(s.offset)))
+		names = append(names, tr.Sprintf("%s says %s", s.name, fmtOffset(tr, s.offset)))
 	}
 	if !c.agree {
 		return finding.Finding{Status: finding.Warn, Evidence: c.evidence, Reason: "clock-sources-disagree",
-			Summary: "The time sources disagree: " + strings.Join(names, "; ") + ".",
-			Cause:   "The sources give different times, so qadoctor does not pick one. A proxy or filter that rewrites HTTP headers, or an NTP server of the network that is itself wrong, can do this.",
-			Fix:     []string{"Compare with a phone's clock; ask the network team which NTP server the PC should use."}}
+			Summary: tr.Sprintf("The time sources disagree: %s.", strings.Join(names, "; ")),
+			Cause:   tr.Sprintf("The sources give different times, so qadoctor does not pick one. A proxy or filter that rewrites HTTP headers, or an NTP server of the network that is itself wrong, can do this."),
+			Fix:     []string{tr.Sprintf("Compare with a phone's clock; ask the network team which NTP server the PC should use.")}}
 	}
 	abs := time.Duration(math.Abs(float64(c.offset)))
-	summary := fmt.Sprintf("The clock is %s, by %s.", fmtOffset(c.offset), strings.Join(sourceNames(c.sources), " and "))
+	summary := tr.Sprintf("The clock is %s, by %s.", fmtOffset(tr, c.offset), strings.Join(sourceNames(c.sources), tr.Sprintf(" and ")))
 	switch {
 	case abs > c.maxSkew:
 		return finding.Finding{Status: finding.Fail, Evidence: c.evidence, Reason: "clock-offset",
 			Summary: summary,
-			Cause:   fmt.Sprintf("This PC's clock is %s. Beyond %s, certificates look expired or not yet valid and Microsoft sign-in refuses the tokens, so Quick Assist cannot build its secure session.", fmtOffset(c.offset), c.maxSkew),
-			Fix:     clockFixes(c.offset),
+			Cause:   tr.Sprintf("This PC's clock is %s. Beyond %s, certificates look expired or not yet valid and Microsoft sign-in refuses the tokens, so Quick Assist cannot build its secure session.", fmtOffset(tr, c.offset), c.maxSkew),
+			Fix:     clockFixes(tr, c.offset),
 			Actions: []finding.Action{actionStartW32Time, actionResync}}
 	case abs > clockWarn:
 		return finding.Finding{Status: finding.Warn, Evidence: c.evidence, Reason: "clock-drift",
 			Summary: summary,
-			Cause:   fmt.Sprintf("The clock is off by more than a minute; sign-in fails beyond %s.", c.maxSkew),
-			Fix:     clockFixes(c.offset)}
+			Cause:   tr.Sprintf("The clock is off by more than a minute; sign-in fails beyond %s.", c.maxSkew),
+			Fix:     clockFixes(tr, c.offset)}
 	}
 	return finding.Finding{Status: finding.Pass, Evidence: c.evidence, Summary: summary}
 }

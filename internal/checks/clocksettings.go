@@ -1,24 +1,26 @@
 package checks
 
 import (
-	"fmt"
 	"math"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/i18n"
 	"github.com/qadoctor/qadoctor/internal/winstate"
 )
 
-const titleClockSettings = "Windows sets the time and time zone automatically"
+var titleClockSettings = i18n.Key("Windows sets the time and time zone automatically")
 
 // Repairs the fix command can run for the clock (REFERENCE.md "Time").
 // Registry changes are journaled and undone; commands only tell Windows.
 var (
 	actionAutoTime = finding.Action{
 		ID:    "clock.auto-time-on",
-		Title: "Turn on automatic time with time.windows.com (W32Time Type=NTP)",
+		Title: i18n.Key("Turn on automatic time with time.windows.com (W32Time Type=NTP)"),
 		Registry: []finding.RegChange{
 			{Key: winstate.KeyW32TimeParameters, Name: "Type", Type: "REG_SZ", Value: "NTP"},
 			{Key: winstate.KeyW32TimeParameters, Name: "NtpServer", Type: "REG_SZ", Value: "time.windows.com,0x9"},
@@ -28,64 +30,64 @@ var (
 	}
 	actionStartW32Time = finding.Action{
 		ID:       "clock.start-w32time",
-		Title:    "Start the Windows Time service, and start it automatically",
+		Title:    i18n.Key("Start the Windows Time service, and start it automatically"),
 		Registry: []finding.RegChange{{Key: winstate.KeyW32Time, Name: "Start", Type: "REG_DWORD", Value: "2"}},
 		Commands: [][]string{{"net", "start", "w32time"}},
 		Admin:    true,
 	}
 	actionResync = finding.Action{
 		ID:       "clock.resync",
-		Title:    "Synchronise the clock now",
+		Title:    i18n.Key("Synchronise the clock now"),
 		Commands: [][]string{{"w32tm", "/resync", "/force"}},
 		Admin:    true,
 	}
 	actionTimedatectlNTP = finding.Action{
 		ID:       "clock.timedatectl-ntp-on",
-		Title:    "Turn on NTP synchronisation (systemd-timesyncd)",
+		Title:    i18n.Key("Turn on NTP synchronisation (systemd-timesyncd)"),
 		Commands: [][]string{{"timedatectl", "set-ntp", "true"}},
 		Admin:    true,
 	}
 )
 
 // clockWrong reports whether the clock was measured beyond the maximum skew.
-func clockWrong(f *facts.Facts) (bool, clockReading) {
-	c := readClock(f)
+func clockWrong(tr *i18n.Printer, f *facts.Facts) (bool, clockReading) {
+	c := readClock(tr, f)
 	return len(c.sources) > 0 && c.agree && math.Abs(float64(c.offset)) > float64(c.maxSkew), c
 }
 
-func judgeClockSettings(f *facts.Facts) finding.Finding {
+func judgeClockSettings(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	switch {
 	case f.System.State == facts.SystemRead:
-		return judgeW32Time(f)
+		return judgeW32Time(f, tr)
 	case f.Clock.Settings.State == facts.ClockSettingsRead:
-		return judgeTimedatectl(f)
+		return judgeTimedatectl(f, tr)
 	case f.Clock.Settings.Error != "":
-		return finding.Finding{Status: finding.Skip, Summary: "Not Windows, and " + f.Clock.Settings.Error + "."}
+		return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("Not Windows, and %s.", f.Clock.Settings.Error)}
 	}
-	return finding.Finding{Status: finding.Skip, Summary: "Not checked: no Windows time settings or timedatectl here."}
+	return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("Not checked: no Windows time settings or timedatectl here.")}
 }
 
-func judgeW32Time(f *facts.Facts) finding.Finding {
+func judgeW32Time(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	s := f.System
 	polType, polRV := regString(s, winstate.KeyW32TimePolicy, "Type")
 	svcType, svcRV := regString(s, winstate.KeyW32TimeParameters, "Type")
 	if polRV.State == facts.ValueUnknown && svcRV.State == facts.ValueUnknown {
-		return uncovered(winstate.KeyW32TimeParameters)
+		return uncovered(tr, winstate.KeyW32TimeParameters)
 	}
 	// Policy values win over the service's own (REFERENCE.md "Time").
-	typ, typFrom := svcType, "service"
+	typ, typFrom := svcType, tr.Sprintf("service")
 	if polRV.State == facts.ValueSet {
-		typ, typFrom = polType, "policy"
+		typ, typFrom = polType, tr.Sprintf("policy")
 	}
 	server, _ := regString(s, winstate.KeyW32TimeParameters, "NtpServer")
 	if p, rv := regString(s, winstate.KeyW32TimePolicy, "NtpServer"); rv.State == facts.ValueSet {
-		server = p + " (policy)"
+		server = tr.Sprintf("%s (policy)", p)
 	}
 	start, startRV, startSet := regNumber(s, winstate.KeyW32Time, "Start")
 	tz, tzRV, tzSet := regNumber(s, winstate.KeyTZAutoUpdate, "Start")
 	zone, _ := regString(s, winstate.KeyTimeZone, "TimeZoneKeyName")
 
-	wrong, clock := clockWrong(f)
+	wrong, clock := clockWrong(tr, f)
 	bad := finding.Warn
 	if wrong {
 		bad = finding.Fail // the setting explains a clock that is measurably wrong
@@ -97,70 +99,71 @@ func judgeW32Time(f *facts.Facts) finding.Finding {
 		ev = append(ev, finding.Evidence{Subject: subject, Status: st, Detail: detail, Facts: raw})
 	}
 
-	typeDetail := fmt.Sprintf("Type=%s (from the %s)", typ, typFrom)
+	typeDetail := tr.Sprintf("Type=%s (from the %s)", typ, typFrom)
 	switch strings.ToUpper(typ) {
 	case "NOSYNC":
-		add(winstate.KeyW32TimeParameters+` Type`, bad, typeDetail+": \"Set time automatically\" is off", []facts.RegValue{polRV, svcRV})
-		problems = append(problems, "\"Set time automatically\" is off (W32Time Type=NoSync)")
+		add(winstate.KeyW32TimeParameters+` Type`, bad, tr.Sprintf("%s: \"Set time automatically\" is off", typeDetail), []facts.RegValue{polRV, svcRV})
+		problems = append(problems, tr.Sprintf("\"Set time automatically\" is off (W32Time Type=NoSync)"))
 		actions = append(actions, actionAutoTime)
 	case "":
-		add(winstate.KeyW32TimeParameters+` Type`, finding.Pass, "Type not set: Windows' default (NTP, or NT5DS in a domain)", []facts.RegValue{polRV, svcRV})
+		add(winstate.KeyW32TimeParameters+` Type`, finding.Pass, tr.Sprintf("Type not set: Windows' default (NTP, or NT5DS in a domain)"), []facts.RegValue{polRV, svcRV})
 	default:
-		add(winstate.KeyW32TimeParameters+` Type`, finding.Pass, typeDetail+": automatic", []facts.RegValue{polRV, svcRV})
+		add(winstate.KeyW32TimeParameters+` Type`, finding.Pass, tr.Sprintf("%s: automatic", typeDetail), []facts.RegValue{polRV, svcRV})
 	}
 	if server != "" {
-		add(winstate.KeyW32TimeParameters+` NtpServer`, finding.Pass, "NtpServer="+server, nil)
+		add(winstate.KeyW32TimeParameters+` NtpServer`, finding.Pass, tr.Sprintf("NtpServer=%s", server), nil)
 	}
 	switch {
 	case startSet && start == 4:
-		add(winstate.KeyW32Time+` Start`, bad, "Start=4: the Windows Time service is disabled", startRV)
-		problems = append(problems, "the Windows Time service is disabled")
+		add(winstate.KeyW32Time+` Start`, bad, tr.Sprintf("Start=4: the Windows Time service is disabled"), startRV)
+		problems = append(problems, tr.Sprintf("the Windows Time service is disabled"))
 		actions = append(actions, actionStartW32Time)
 	case startSet:
-		add(winstate.KeyW32Time+` Start`, finding.Pass, fmt.Sprintf("Start=%d (2 automatic, 3 manual or on trigger)", start), startRV)
+		add(winstate.KeyW32Time+` Start`, finding.Pass, tr.Sprintf("Start=%d (2 automatic, 3 manual or on trigger)", start), startRV)
 	}
 	for _, svc := range s.Services {
 		if strings.EqualFold(svc.Name, "W32Time") {
-			add("service W32Time", finding.Pass, "state: "+svc.State, svc)
+			add(tr.Sprintf("service W32Time"), finding.Pass, tr.Sprintf("state: %s", svc.State), svc)
 		}
 	}
 	switch {
 	case tzSet && tz == 4:
-		add(winstate.KeyTZAutoUpdate+` Start`, finding.Pass, "Start=4: \"Set time zone automatically\" is off; the time zone is set by hand", tzRV)
+		add(winstate.KeyTZAutoUpdate+` Start`, finding.Pass, tr.Sprintf("Start=4: \"Set time zone automatically\" is off; the time zone is set by hand"), tzRV)
 	case tzSet && tz == 3:
-		add(winstate.KeyTZAutoUpdate+` Start`, finding.Pass, "Start=3: \"Set time zone automatically\" is on", tzRV)
+		add(winstate.KeyTZAutoUpdate+` Start`, finding.Pass, tr.Sprintf("Start=3: \"Set time zone automatically\" is on"), tzRV)
 	}
 	if zone != "" {
-		add(winstate.KeyTimeZone+` TimeZoneKeyName`, finding.Pass, "time zone: "+zone, nil)
+		add(winstate.KeyTimeZone+` TimeZoneKeyName`, finding.Pass, tr.Sprintf("time zone: %s", zone), nil)
 	}
 
 	if wrong {
 		actions = append(actions, actionResync)
 		if limit, ok := phaseLimit(s, clock.offset); ok {
-			problems = append(problems, fmt.Sprintf("the clock is %s, more than W32Time will correct by itself (%s): set the date by hand first", fmtOffset(clock.offset), limit))
+			problems = append(problems, tr.Sprintf("the clock is %s, more than W32Time will correct by itself (%s): set the date by hand first", fmtOffset(tr, clock.offset), limit))
 		}
 	}
 	fd := finding.Finding{Evidence: ev, Actions: actions}
 	if len(problems) == 0 {
 		fd.Status = finding.Pass
-		fd.Summary = "Windows keeps the time automatically (" + strings.TrimPrefix(typeDetail, "Type=") + ")."
+		fd.Summary = tr.Sprintf("Windows keeps the time automatically (%s from the %s).", typ, typFrom)
 		if wrong {
 			fd.Status = finding.Warn
 			fd.Reason = "clock-wrong-despite-settings"
-			fd.Summary = "Automatic time is on, yet the clock is " + fmtOffset(clock.offset) + "."
-			fd.Cause = "Windows cannot reach its time server, or the correction is larger than it will apply."
-			fd.Fix = clockFixes(clock.offset)
+			fd.Summary = tr.Sprintf("Automatic time is on, yet the clock is %s.", fmtOffset(tr, clock.offset))
+			fd.Cause = tr.Sprintf("Windows cannot reach its time server, or the correction is larger than it will apply.")
+			fd.Fix = clockFixes(tr, clock.offset)
 		}
 		return fd
 	}
 	fd.Status = finding.Worst(bad)
 	fd.Reason = "clock-settings"
-	fd.Summary = strings.ToUpper(problems[0][:1]) + problems[0][1:] + "."
-	fd.Cause = "Windows cannot keep the clock right: " + strings.Join(problems, "; ") + "."
+	r, n := utf8.DecodeRuneInString(problems[0])
+	fd.Summary = tr.Sprintf("%s.", string(unicode.ToUpper(r))+problems[0][n:])
+	fd.Cause = tr.Sprintf("Windows cannot keep the clock right: %s.", strings.Join(problems, "; "))
 	if wrong {
-		fd.Cause += " That is why the clock is " + fmtOffset(clock.offset) + "."
+		fd.Cause += tr.Sprintf(" That is why the clock is %s.", fmtOffset(tr, clock.offset))
 	}
-	fd.Fix = clockFixes(clock.offset)
+	fd.Fix = clockFixes(tr, clock.offset)
 	return fd
 }
 
@@ -179,11 +182,11 @@ func phaseLimit(s facts.System, off time.Duration) (time.Duration, bool) {
 	return limit, math.Abs(float64(off)) > float64(limit)
 }
 
-func judgeTimedatectl(f *facts.Facts) finding.Finding {
+func judgeTimedatectl(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	v := f.Clock.Settings.Values
-	ev := []finding.Evidence{{Subject: "timedatectl show", Status: finding.Pass,
-		Detail: fmt.Sprintf("NTP=%s NTPSynchronized=%s Timezone=%s", v["NTP"], v["NTPSynchronized"], v["Timezone"]), Facts: v}}
-	wrong, _ := clockWrong(f)
+	ev := []finding.Evidence{{Subject: tr.Sprintf("timedatectl show"), Status: finding.Pass,
+		Detail: tr.Sprintf("NTP=%s NTPSynchronized=%s Timezone=%s", v["NTP"], v["NTPSynchronized"], v["Timezone"]), Facts: v}}
+	wrong, _ := clockWrong(tr, f)
 	bad := finding.Warn
 	if wrong {
 		bad = finding.Fail
@@ -192,16 +195,16 @@ func judgeTimedatectl(f *facts.Facts) finding.Finding {
 	case v["NTP"] == "no":
 		ev[0].Status = bad
 		return finding.Finding{Status: bad, Reason: "clock-settings", Evidence: ev,
-			Summary: "Automatic time synchronisation is off (timedatectl: NTP=no).",
-			Cause:   "Nothing keeps this machine's clock right.",
-			Fix:     []string{"Run: sudo timedatectl set-ntp true"},
+			Summary: tr.Sprintf("Automatic time synchronisation is off (timedatectl: NTP=no)."),
+			Cause:   tr.Sprintf("Nothing keeps this machine's clock right."),
+			Fix:     []string{tr.Sprintf("Run: sudo timedatectl set-ntp true")},
 			Actions: []finding.Action{actionTimedatectlNTP}}
 	case v["NTPSynchronized"] == "no":
 		ev[0].Status = finding.Warn
 		return finding.Finding{Status: finding.Warn, Reason: "clock-unsynchronized", Evidence: ev,
-			Summary: "Automatic time is on but the clock is not synchronised yet (timedatectl: NTPSynchronized=no).",
-			Cause:   "The time service cannot reach its servers (UDP port 123 blocked?) or has only just started.",
-			Fix:     []string{"Check the time service: timedatectl timesync-status"}}
+			Summary: tr.Sprintf("Automatic time is on but the clock is not synchronised yet (timedatectl: NTPSynchronized=no)."),
+			Cause:   tr.Sprintf("The time service cannot reach its servers (UDP port 123 blocked?) or has only just started."),
+			Fix:     []string{tr.Sprintf("Check the time service: timedatectl timesync-status")}}
 	}
-	return finding.Finding{Status: finding.Pass, Evidence: ev, Summary: "The clock is synchronised automatically (timedatectl), time zone " + v["Timezone"] + "."}
+	return finding.Finding{Status: finding.Pass, Evidence: ev, Summary: tr.Sprintf("The clock is synchronised automatically (timedatectl), time zone %s.", v["Timezone"])}
 }

@@ -1,41 +1,42 @@
 package checks
 
 import (
-	"fmt"
 	"net/netip"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/i18n"
 	"github.com/qadoctor/qadoctor/internal/probe"
 )
 
-const (
-	titleHosts = "The hosts file leaves Quick Assist's endpoints alone"
-	titleDNS   = "Every endpoint's name resolves"
-	titleReach = "Every endpoint accepts a TCP connection on its port"
+var (
+	titleHosts = i18n.Key("The hosts file leaves Quick Assist's endpoints alone")
+	titleDNS   = i18n.Key("Every endpoint's name resolves")
+	titleReach = i18n.Key("Every endpoint accepts a TCP connection on its port")
 )
 
 // policyNote is said wherever a block may be deliberate. Blocking
 // remoteassistance.support.services.microsoft.com is Microsoft's documented
 // way to disable Quick Assist (REFERENCE.md, "Quick Assist").
-const policyNote = "If this PC is managed by an organisation, ask IT first: blocking Quick Assist on purpose is common (it is Microsoft's documented way to disable it), and a block that is policy must not be worked around."
+var policyNote = i18n.Key("If this PC is managed by an organisation, ask IT first: blocking Quick Assist on purpose is common (it is Microsoft's documented way to disable it), and a block that is policy must not be worked around.")
 
-func judgeHostsFile(f *facts.Facts) finding.Finding {
+func judgeHostsFile(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	h := f.Hosts
 	switch h.State {
 	case facts.HostsNotSelected, "":
-		return finding.Finding{Status: finding.Skip, Summary: "Not checked."}
+		return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("Not checked.")}
 	case facts.HostsMissing:
-		return finding.Finding{Status: finding.Pass, Summary: fmt.Sprintf("There is no hosts file at %s, so it overrides nothing.", h.Path)}
+		return finding.Finding{Status: finding.Pass, Summary: tr.Sprintf("There is no hosts file at %s, so it overrides nothing.", h.Path)}
 	case facts.HostsError:
 		return finding.Finding{
 			Status:  finding.Error,
 			Reason:  "hosts-unreadable",
-			Summary: fmt.Sprintf("Could not read the hosts file %s.", h.Path),
+			Summary: tr.Sprintf("Could not read the hosts file %s.", h.Path),
 			Cause:   h.Error,
-			Fix:     []string{"Run qadoctor again from an account that can read " + h.Path + ", or name another copy with --hosts-file."},
+			Fix:     []string{tr.Sprintf("Run qadoctor again from an account that can read %s, or name another copy with --hosts-file.", h.Path)},
 		}
 	}
 
@@ -60,7 +61,7 @@ func judgeHostsFile(f *facts.Facts) finding.Finding {
 	if len(hits) == 0 {
 		return finding.Finding{
 			Status:  finding.Pass,
-			Summary: fmt.Sprintf("%s: %d lines, none names an endpoint of the profile.", h.Path, h.Lines),
+			Summary: tr.Sprintf("%s: %d lines, none names an endpoint of the profile.", h.Path, h.Lines),
 		}
 	}
 	sort.SliceStable(hits, func(a, b int) bool { return hits[a].entry.Line < hits[b].entry.Line })
@@ -72,30 +73,30 @@ func judgeHostsFile(f *facts.Facts) finding.Finding {
 		names = append(names, x.name)
 		st := severity(x.ep)
 		statuses = append(statuses, st)
-		what := "pins it to " + x.entry.Address + ", bypassing DNS"
+		what := tr.Sprintf("pins it to %s, bypassing DNS", x.entry.Address)
 		if isSinkhole(x.entry.Address) {
-			what = "sends it to " + x.entry.Address + ", which blocks it"
+			what = tr.Sprintf("sends it to %s, which blocks it", x.entry.Address)
 		}
 		ev = append(ev, finding.Evidence{
-			Subject: fmt.Sprintf("%s line %d", h.Path, x.entry.Line),
+			Subject: tr.Sprintf("%s line %d", h.Path, x.entry.Line),
 			Status:  st,
-			Detail:  fmt.Sprintf("%s %s: %s (%s)", x.entry.Address, x.name, what, x.ep.Endpoint.Purpose),
+			Detail:  tr.Sprintf("%s %s: %s (%s)", x.entry.Address, x.name, what, x.ep.Endpoint.Purpose),
 			Facts:   x.entry,
 		})
-		lines = append(lines, fmt.Sprint(x.entry.Line))
+		lines = append(lines, strconv.Itoa(x.entry.Line))
 	}
 	lines = dedupe(lines)
 	first := hits[0]
 	return finding.Finding{
 		Status:   finding.Worst(statuses...),
 		Reason:   "hosts-file-entry",
-		Summary:  fmt.Sprintf("The hosts file overrides %s (line %s).", strings.Join(dedupe(names), ", "), strings.Join(lines, ", ")),
-		Cause:    fmt.Sprintf("Line %d of %s sends %s to %s instead of letting DNS answer. Windows reads this file before asking DNS, so Quick Assist cannot reach the real service.", first.entry.Line, h.Path, first.name, first.entry.Address),
+		Summary:  tr.Sprintf("The hosts file overrides %s (line %s).", strings.Join(dedupe(names), ", "), strings.Join(lines, ", ")),
+		Cause:    tr.Sprintf("Line %d of %s sends %s to %s instead of letting DNS answer. Windows reads this file before asking DNS, so Quick Assist cannot reach the real service.", first.entry.Line, h.Path, first.name, first.entry.Address),
 		Evidence: ev,
 		Fix: []string{
-			fmt.Sprintf("Open Notepad as administrator, open %s, and put # in front of line %s (or delete it); save.", h.Path, strings.Join(lines, ", ")),
-			"Run: ipconfig /flushdns",
-			policyNote,
+			tr.Sprintf("Open Notepad as administrator, open %s, and put # in front of line %s (or delete it); save.", h.Path, strings.Join(lines, ", ")),
+			tr.Sprintf("Run: ipconfig /flushdns"),
+			tr.Text(policyNote),
 		},
 	}
 }
@@ -127,57 +128,57 @@ func dedupe(s []string) []string {
 	return out
 }
 
-func judgeDNS(f *facts.Facts) finding.Finding {
+func judgeDNS(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	var j judged
 	kinds := map[string]int{}
 	for _, e := range f.Endpoints {
 		d := e.DNS
 		switch {
 		case d.State == facts.StepOK && allSinkhole(d.Addrs):
-			j.add(e, severity(e), fmt.Sprintf("resolved to %s, an address that blocks the name (a DNS filter's answer)", strings.Join(d.Addrs, ", ")), d)
+			j.add(e, severity(e), tr.Sprintf("resolved to %s, an address that blocks the name (a DNS filter's answer)", strings.Join(d.Addrs, ", ")), d)
 			kinds["sinkhole"]++
 		case d.State == facts.StepOK:
-			j.add(e, finding.Pass, fmt.Sprintf("%s (%s)", strings.Join(d.Addrs, ", "), fmtMS(d.DurationMS)), d)
+			j.add(e, finding.Pass, tr.Sprintf("resolved to %s (%s)", strings.Join(d.Addrs, ", "), fmtMS(d.DurationMS)), d)
 		case d.State == facts.StepNotRun:
-			j.add(e, finding.Skip, blockedBy(d.Step), d)
+			j.add(e, finding.Skip, blockedBy(tr, d.Step), d)
 		default:
-			j.add(e, severity(e), dnsDetail(d), d)
+			j.add(e, severity(e), dnsDetail(tr, d), d)
 			kinds[d.Kind]++
 		}
 	}
-	fd, failed, done := j.finish(func(n int) string { return fmt.Sprintf("%d of %d endpoint names resolve.", n, n) })
+	fd, failed, done := j.finish(tr, func(n int) string { return tr.Sprintf("%d of %d endpoint names resolve.", n, n) })
 	if done {
 		return fd
 	}
 	n, bad := j.counts()
-	fd.Summary = fmt.Sprintf("%d of %d endpoint names do not resolve: %s.", bad, n, hostList(failed))
+	fd.Summary = tr.Sprintf("%d of %d endpoint names do not resolve: %s.", bad, n, hostList(tr, failed))
 	fd.Fix = []string{
-		"Check that the PC is online: open https://www.microsoft.com in a browser.",
-		"Run: ipconfig /flushdns, then try again.",
-		fmt.Sprintf("See what the DNS server answers: Resolve-DnsName %s (PowerShell).", failed[0].Endpoint.ProbeHost()),
+		tr.Sprintf("Check that the PC is online: open https://www.microsoft.com in a browser."),
+		tr.Sprintf("Run: ipconfig /flushdns, then try again."),
+		tr.Sprintf("See what the DNS server answers: Resolve-DnsName %s (PowerShell).", failed[0].Endpoint.ProbeHost()),
 	}
 	switch {
 	case bad == n && n > 1:
 		fd.Reason = "dns-none-resolve"
-		fd.Cause = "No endpoint name resolved. The PC is offline, or its DNS server is unreachable or answers nothing for Microsoft's domains (a captive portal or a DNS filter)."
+		fd.Cause = tr.Sprintf("No endpoint name resolved. The PC is offline, or its DNS server is unreachable or answers nothing for Microsoft's domains (a captive portal or a DNS filter).")
 	case kinds["sinkhole"] > 0:
 		fd.Reason = "dns-sinkhole"
-		fd.Cause = fmt.Sprintf("The DNS server answers %s with 0.0.0.0: a DNS filter blocks it.", failed[0].Endpoint.ProbeHost())
+		fd.Cause = tr.Sprintf("The DNS server answers %s with 0.0.0.0: a DNS filter blocks it.", failed[0].Endpoint.ProbeHost())
 	case kinds[facts.KindNXDomain] > 0:
 		fd.Reason = "dns-nxdomain"
-		fd.Cause = fmt.Sprintf("The DNS server says %s does not exist. The names are real, so a DNS filter (company, school or router) is hiding them.", failed[0].Endpoint.ProbeHost())
+		fd.Cause = tr.Sprintf("The DNS server says %s does not exist. The names are real, so a DNS filter (company, school or router) is hiding them.", failed[0].Endpoint.ProbeHost())
 	case kinds[facts.KindTimeout] > 0:
 		fd.Reason = "dns-timeout"
-		fd.Cause = "The DNS server did not answer in time: it is unreachable or overloaded."
+		fd.Cause = tr.Sprintf("The DNS server did not answer in time: it is unreachable or overloaded.")
 	case kinds[facts.KindServFail] > 0:
 		fd.Reason = "dns-servfail"
-		fd.Cause = "The DNS server failed to answer (SERVFAIL): it could not reach the domain's servers."
+		fd.Cause = tr.Sprintf("The DNS server failed to answer (SERVFAIL): it could not reach the domain's servers.")
 	default:
 		fd.Reason = "dns-error"
-		fd.Cause = "Some names could not be looked up; see the evidence."
+		fd.Cause = tr.Sprintf("Some names could not be looked up; see the evidence.")
 	}
 	if fd.Reason != "dns-none-resolve" && fd.Reason != "dns-timeout" {
-		fd.Fix = append(fd.Fix, policyNote)
+		fd.Fix = append(fd.Fix, tr.Text(policyNote))
 	}
 	return fd
 }
@@ -194,79 +195,79 @@ func allSinkhole(addrs []string) bool {
 	return true
 }
 
-func dnsDetail(d facts.DNS) string {
+func dnsDetail(tr *i18n.Printer, d facts.DNS) string {
 	switch d.Kind {
 	case facts.KindNXDomain:
-		return "the DNS server says this name does not exist (NXDOMAIN)"
+		return tr.Sprintf("the DNS server says this name does not exist (NXDOMAIN)")
 	case facts.KindServFail:
-		return "the DNS server failed to answer (SERVFAIL)"
+		return tr.Sprintf("the DNS server failed to answer (SERVFAIL)")
 	case facts.KindTimeout:
-		return fmt.Sprintf("no answer from the DNS server after %s", fmtMS(d.DurationMS))
+		return tr.Sprintf("no answer from the DNS server after %s", fmtMS(d.DurationMS))
 	case facts.KindNoAddress:
-		return "the DNS answer holds no address"
+		return tr.Sprintf("the DNS answer holds no address")
 	}
-	return "lookup failed: " + d.Error
+	return tr.Sprintf("lookup failed: %s", d.Error)
 }
 
-func judgeReach(f *facts.Facts) finding.Finding {
+func judgeReach(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	var j judged
 	kinds := map[string]int{}
 	for _, e := range f.Endpoints {
 		t := e.TCP
 		switch t.State {
 		case facts.StepOK:
-			j.add(e, finding.Pass, fmt.Sprintf("connected to %s in %s", t.Remote, fmtMS(t.DurationMS)), t)
+			j.add(e, finding.Pass, tr.Sprintf("connected to %s in %s", t.Remote, fmtMS(t.DurationMS)), t)
 		case facts.StepNotRun:
-			j.add(e, finding.Skip, blockedBy(t.Step), t)
+			j.add(e, finding.Skip, blockedBy(tr, t.Step), t)
 		default:
 			if probe.IsProxyKind(t.Kind) {
-				j.add(e, finding.Skip, "not checked: the proxy failed (see net.proxy)", t)
+				j.add(e, finding.Skip, tr.Sprintf("not checked: the proxy failed (see net.proxy)"), t)
 				continue
 			}
-			j.add(e, severity(e), reachDetail(e), t)
+			j.add(e, severity(e), reachDetail(tr, e), t)
 			kinds[t.Kind]++
 		}
 	}
-	fd, failed, done := j.finish(func(n int) string { return fmt.Sprintf("%d of %d endpoints accept a TCP connection.", n, n) })
+	fd, failed, done := j.finish(tr, func(n int) string { return tr.Sprintf("%d of %d endpoints accept a TCP connection.", n, n) })
 	if done {
 		return fd
 	}
 	n, bad := j.counts()
 	e := failed[0]
-	fd.Summary = fmt.Sprintf("%d of %d endpoints refuse or ignore a TCP connection: %s.", bad, n, hostList(failed))
+	fd.Summary = tr.Sprintf("%d of %d endpoints refuse or ignore a TCP connection: %s.", bad, n, hostList(tr, failed))
 	switch {
 	case kinds[facts.KindTimeout] > 0:
 		fd.Reason = "tcp-timeout"
-		fd.Cause = fmt.Sprintf("Nothing answered a connection to %s port %d: a firewall on the PC or the network drops the traffic.", e.Endpoint.ProbeHost(), e.Endpoint.Port)
+		fd.Cause = tr.Sprintf("Nothing answered a connection to %s port %d: a firewall on the PC or the network drops the traffic.", e.Endpoint.ProbeHost(), e.Endpoint.Port)
 	case kinds[facts.KindRefused] > 0:
 		fd.Reason = "tcp-refused"
-		fd.Cause = fmt.Sprintf("The connection to %s port %d was refused: a firewall rejects it, or the address is not Microsoft's (a hosts entry or DNS answer pointing elsewhere).", e.Endpoint.ProbeHost(), e.Endpoint.Port)
+		fd.Cause = tr.Sprintf("The connection to %s port %d was refused: a firewall rejects it, or the address is not Microsoft's (a hosts entry or DNS answer pointing elsewhere).", e.Endpoint.ProbeHost(), e.Endpoint.Port)
 	case kinds[facts.KindUnreachable] > 0:
 		fd.Reason = "tcp-unreachable"
-		fd.Cause = "The PC has no route to the endpoint's address: the network is down, or a VPN routes the traffic nowhere."
+		fd.Cause = tr.Sprintf("The PC has no route to the endpoint's address: the network is down, or a VPN routes the traffic nowhere.")
 	default:
 		fd.Reason = "tcp-error"
-		fd.Cause = "The connection failed; see the evidence."
+		fd.Cause = tr.Sprintf("The connection failed; see the evidence.")
 	}
 	fd.Fix = []string{
-		fmt.Sprintf("Confirm with: Test-NetConnection -ComputerName %s -Port %d (PowerShell).", e.Endpoint.ProbeHost(), e.Endpoint.Port),
-		"Turn off a VPN, if one is on, and try again.",
-		"Ask the network administrator to allow TCP port 443 to Quick Assist's endpoints (see qadoctor profile show).",
-		policyNote,
+		tr.Sprintf("Confirm with: Test-NetConnection -ComputerName %s -Port %d (PowerShell).", e.Endpoint.ProbeHost(), e.Endpoint.Port),
+		tr.Sprintf("Turn off a VPN, if one is on, and try again."),
+		tr.Sprintf("Ask the network administrator to allow TCP port 443 to Quick Assist's endpoints (see qadoctor profile show)."),
+		tr.Text(policyNote),
 	}
 	return fd
 }
 
-func reachDetail(e facts.EndpointFacts) string {
+func reachDetail(tr *i18n.Printer, e facts.EndpointFacts) string {
 	t := e.TCP
 	addrs := strings.Join(e.DNS.Addrs, ", ")
 	switch t.Kind {
 	case facts.KindTimeout:
-		return fmt.Sprintf("no answer from %s port %d after %s (packets dropped)", addrs, e.Endpoint.Port, fmtMS(t.DurationMS))
+		return tr.Sprintf("no answer from %s port %d after %s (packets dropped)", addrs, e.Endpoint.Port, fmtMS(t.DurationMS))
 	case facts.KindRefused:
-		return fmt.Sprintf("%s port %d refused the connection", addrs, e.Endpoint.Port)
+		return tr.Sprintf("%s port %d refused the connection", addrs, e.Endpoint.Port)
 	case facts.KindUnreachable:
-		return fmt.Sprintf("no route to %s", addrs)
+		return tr.Sprintf("no route to %s", addrs)
 	}
-	return "connection failed: " + t.Error
+	return tr.Sprintf("connection failed: %s", t.Error)
 }

@@ -12,41 +12,42 @@ import (
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/i18n"
 	"github.com/qadoctor/qadoctor/internal/winstate"
 )
 
-const (
-	titleSchannel = "SCHANNEL lets Windows use TLS 1.2"
-	titleWinHTTP  = "WinHTTP's default protocols include TLS 1.2"
-	titleInet     = "Internet Settings allow TLS 1.2"
-	titleDotNet   = ".NET Framework uses the system's TLS versions"
-	titleCipher   = "The cipher-suite order policy leaves a suite Microsoft accepts"
-	titleFIPS     = "FIPS mode"
-	titleVersion  = "This Windows version is supported"
+var (
+	titleSchannel = i18n.Key("SCHANNEL lets Windows use TLS 1.2")
+	titleWinHTTP  = i18n.Key("WinHTTP's default protocols include TLS 1.2")
+	titleInet     = i18n.Key("Internet Settings allow TLS 1.2")
+	titleDotNet   = i18n.Key(".NET Framework uses the system's TLS versions")
+	titleCipher   = i18n.Key("The cipher-suite order policy leaves a suite Microsoft accepts")
+	titleFIPS     = i18n.Key("FIPS mode")
+	titleVersion  = i18n.Key("This Windows version is supported")
 )
 
 // systemSkip returns a finding for a check that has no system state to
 // judge, or nil when there is state.
-func systemSkip(f *facts.Facts) *finding.Finding {
+func systemSkip(tr *i18n.Printer, f *facts.Facts) *finding.Finding {
 	s := f.System
 	switch s.State {
 	case facts.SystemRead:
 		return nil
 	case facts.SystemNotWindows:
-		return &finding.Finding{Status: finding.Skip, Summary: "Not Windows: run qadoctor on the Windows PC, or analyze a snapshot or .reg export from it."}
+		return &finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("Not Windows: run qadoctor on the Windows PC, or analyze a snapshot or .reg export from it.")}
 	case facts.SystemError:
-		return &finding.Finding{Status: finding.Error, Reason: "system-unreadable", Summary: "Could not read the system state.", Cause: s.Error}
+		return &finding.Finding{Status: finding.Error, Reason: "system-unreadable", Summary: tr.Sprintf("Could not read the system state."), Cause: s.Error}
 	}
-	return &finding.Finding{Status: finding.Skip, Summary: "Not checked."}
+	return &finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("Not checked.")}
 }
 
 // uncovered is the finding for a .reg export that lacks the keys a check
 // reads.
-func uncovered(keys ...string) finding.Finding {
+func uncovered(tr *i18n.Printer, keys ...string) finding.Finding {
 	return finding.Finding{
 		Status:  finding.Skip,
-		Summary: "The export does not include " + strings.Join(keys, " or ") + ".",
-		Fix:     []string{"Export the key with regedit (File > Export, selected branch) or run qadoctor collect on the PC, and analyze that file."},
+		Summary: tr.Sprintf("The export does not include %s.", strings.Join(keys, tr.Sprintf(" or "))),
+		Fix:     []string{tr.Sprintf("Export the key with regedit (File > Export, selected branch) or run qadoctor collect on the PC, and analyze that file.")},
 	}
 }
 
@@ -72,21 +73,21 @@ func regString(s facts.System, key, name string) (string, facts.RegValue) {
 }
 
 // describe says how a value reads in evidence: "Enabled=0x0" or "Enabled not set".
-func describe(rv facts.RegValue) string {
+func describe(tr *i18n.Printer, rv facts.RegValue) string {
 	switch rv.State {
 	case facts.ValueSet:
 		if v, ok := winstate.FromFact(rv); ok {
 			if n, err := v.Uint(); err == nil && (rv.Type == "REG_DWORD" || rv.Type == "REG_QWORD") {
-				return fmt.Sprintf("%s=0x%x", rv.Name, n)
+				return tr.Sprintf("%s=0x%x", rv.Name, n)
 			}
 		}
-		return fmt.Sprintf("%s=%q", rv.Name, rv.Display)
+		return tr.Sprintf("%s=%q", rv.Name, rv.Display)
 	case facts.ValueUnknown:
-		return rv.Name + " not in the export"
+		return tr.Sprintf("%s not in the export", rv.Name)
 	case facts.ValueError:
-		return rv.Name + " unreadable: " + rv.Error
+		return tr.Sprintf("%s unreadable: %s", rv.Name, rv.Error)
 	}
-	return rv.Name + " not set"
+	return tr.Sprintf("%s not set", rv.Name)
 }
 
 // windowsBuild is what the checks need to know of the Windows version.
@@ -121,9 +122,9 @@ func buildOf(s facts.System) windowsBuild {
 
 // Name is how people know this build: ProductName corrected for Windows
 // 11, whose ProductName still says Windows 10 (build 22000 and later).
-func (b windowsBuild) Name() string {
+func (b windowsBuild) Name(tr *i18n.Printer) string {
 	if !b.Known {
-		return "an unknown Windows build"
+		return tr.Sprintf("an unknown Windows build")
 	}
 	name := b.Product
 	if !b.Server && b.Build >= 22000 {
@@ -132,12 +133,12 @@ func (b windowsBuild) Name() string {
 	if name == "" {
 		name = "Windows"
 	}
-	s := fmt.Sprintf("%s build %d", name, b.Build)
+	s := tr.Sprintf("%s build %d", name, b.Build)
 	if b.UBR > 0 {
 		s += fmt.Sprintf(".%d", b.UBR)
 	}
 	if b.Display != "" {
-		s += " (" + b.Display + ")"
+		s += fmt.Sprintf(" (%s)", b.Display)
 	}
 	return s
 }
@@ -150,28 +151,28 @@ func (b windowsBuild) Name() string {
 func schannelDefault(version string, b windowsBuild) (on bool, why string) {
 	switch version {
 	case "SSL 3.0":
-		return false, "off by default"
+		return false, i18n.Key("off by default")
 	case "TLS 1.0", "TLS 1.1":
-		return true, "on by default (deprecated)"
+		return true, i18n.Key("on by default (deprecated)")
 	case "TLS 1.2":
 		if b.Known && b.Build < 9200 {
-			return false, "off by default before Windows 8 / Server 2012"
+			return false, i18n.Key("off by default before Windows 8 / Server 2012")
 		}
-		return true, "on by default"
+		return true, i18n.Key("on by default")
 	case "TLS 1.3":
 		switch {
 		case !b.Known:
-			return false, "on by default on Windows 11 and Server 2022 and later"
+			return false, i18n.Key("on by default on Windows 11 and Server 2022 and later")
 		case b.Server && b.Build >= 20348, !b.Server && b.Build >= 22000:
-			return true, "on by default"
+			return true, i18n.Key("on by default")
 		}
-		return false, "not supported by this build (Windows 11 and Server 2022 and later have it)"
+		return false, i18n.Key("not supported by this build (Windows 11 and Server 2022 and later have it)")
 	}
 	return false, ""
 }
 
-func judgeSchannel(f *facts.Facts) finding.Finding {
-	if fd := systemSkip(f); fd != nil {
+func judgeSchannel(f *facts.Facts, tr *i18n.Printer) finding.Finding {
+	if fd := systemSkip(tr, f); fd != nil {
 		return *fd
 	}
 	b := buildOf(f.System)
@@ -190,20 +191,21 @@ func judgeSchannel(f *facts.Facts) finding.Finding {
 		// Enabled=0: never. Enabled≠0 and DisabledByDefault≠0: only for
 		// callers that ask for it. Absent: the build's default
 		// (learn.microsoft.com/windows-server/security/tls/tls-registry-settings).
+		// state is English, kept for the comparisons below; shown through tr.
 		var state string
 		switch {
 		case enRV.State == facts.ValueUnknown && dbdRV.State == facts.ValueUnknown:
-			state = "unknown (not in the export)"
+			state = i18n.Key("unknown (not in the export)")
 		case enSet && en == 0:
-			state = "off"
+			state = i18n.Key("off")
 		case dbdSet && dbd != 0:
-			state = "only for apps that ask for it explicitly"
+			state = i18n.Key("only for apps that ask for it explicitly")
 		case enSet:
-			state = "on"
+			state = i18n.Key("on")
 		case def:
-			state = "on (Windows default)"
+			state = i18n.Key("on (Windows default)")
 		default:
-			state = "off (Windows default)"
+			state = i18n.Key("off (Windows default)")
 		}
 		st := finding.Pass
 		switch {
@@ -219,28 +221,28 @@ func judgeSchannel(f *facts.Facts) finding.Finding {
 		ev = append(ev, finding.Evidence{
 			Subject: `SCHANNEL\Protocols\` + ver + `\Client`,
 			Status:  st,
-			Detail:  fmt.Sprintf("%s, %s: %s (%s for %s)", describe(enRV), describe(dbdRV), state, defWhy, b.Name()),
+			Detail:  tr.Sprintf("%s, %s: %s (%s for %s)", describe(tr, enRV), describe(tr, dbdRV), tr.Text(state), tr.Text(defWhy), b.Name(tr)),
 			Facts:   []facts.RegValue{enRV, dbdRV},
 		})
 	}
 	if !covered {
-		return uncovered(`HKLM\` + strings.TrimPrefix(winstate.KeySchannelProtocols, `HKLM\`))
+		return uncovered(tr, `HKLM\`+strings.TrimPrefix(winstate.KeySchannelProtocols, `HKLM\`))
 	}
 	fd := finding.Finding{Status: finding.Worst(statuses...), Evidence: ev}
 	switch fd.Status {
 	case finding.Fail:
 		key := winstate.KeySchannelProtocols + `\TLS 1.2\Client`
 		fd.Reason = "schannel-tls12-off"
-		fd.Summary = "TLS 1.2 is " + tls12 + " in SCHANNEL."
-		fd.Cause = fmt.Sprintf("SCHANNEL, the TLS of Windows itself, has TLS 1.2 %s, so the parts of Windows that Quick Assist relies on cannot make the connection Microsoft requires.", tls12)
+		fd.Summary = tr.Sprintf("TLS 1.2 is %s in SCHANNEL.", tr.Text(tls12))
+		fd.Cause = tr.Sprintf("SCHANNEL, the TLS of Windows itself, has TLS 1.2 %s, so the parts of Windows that Quick Assist relies on cannot make the connection Microsoft requires.", tr.Text(tls12))
 		if strings.HasSuffix(tls12, "(Windows default)") {
-			fd.Cause += " This Windows build predates TLS 1.2 as a default."
+			fd.Cause += tr.Sprintf(" This Windows build predates TLS 1.2 as a default.")
 		} else {
-			fd.Cause += " Someone set this in the registry or a legacy group policy."
+			fd.Cause += tr.Sprintf(" Someone set this in the registry or a legacy group policy.")
 		}
 		fd.Actions = []finding.Action{{
 			ID:    "schannel.tls12-on",
-			Title: "Turn TLS 1.2 on for SCHANNEL clients (Enabled=1, DisabledByDefault=0)",
+			Title: tr.Sprintf("Turn TLS 1.2 on for SCHANNEL clients (Enabled=1, DisabledByDefault=0)"),
 			Registry: []finding.RegChange{
 				{Key: key, Name: "Enabled", Type: "REG_DWORD", Value: "1"},
 				{Key: key, Name: "DisabledByDefault", Type: "REG_DWORD", Value: "0"},
@@ -248,18 +250,18 @@ func judgeSchannel(f *facts.Facts) finding.Finding {
 			Admin: true, Restart: true,
 		}}
 		fd.Fix = []string{
-			fmt.Sprintf(`As administrator: reg add "%s" /v Enabled /t REG_DWORD /d 1 /f`, key),
-			fmt.Sprintf(`As administrator: reg add "%s" /v DisabledByDefault /t REG_DWORD /d 0 /f`, key),
-			"Restart Windows (SCHANNEL reads these values at start).",
-			"If a group policy sets them, they come back: ask IT to change the policy.",
+			tr.Sprintf(`As administrator: reg add "%s" /v Enabled /t REG_DWORD /d 1 /f`, key),
+			tr.Sprintf(`As administrator: reg add "%s" /v DisabledByDefault /t REG_DWORD /d 0 /f`, key),
+			tr.Sprintf("Restart Windows (SCHANNEL reads these values at start)."),
+			tr.Sprintf("If a group policy sets them, they come back: ask IT to change the policy."),
 		}
 	case finding.Warn:
 		fd.Reason = "schannel-tls13-off"
-		fd.Summary = "TLS 1.2 is on; TLS 1.3 is switched off although this build supports it."
-		fd.Cause = "TLS 1.3 is turned off in SCHANNEL. Quick Assist works with TLS 1.2, but Microsoft is moving services to TLS 1.3."
-		fd.Fix = []string{fmt.Sprintf(`Remove the Enabled and DisabledByDefault values under %s\TLS 1.3\Client to get the Windows default.`, winstate.KeySchannelProtocols)}
+		fd.Summary = tr.Sprintf("TLS 1.2 is on; TLS 1.3 is switched off although this build supports it.")
+		fd.Cause = tr.Sprintf("TLS 1.3 is turned off in SCHANNEL. Quick Assist works with TLS 1.2, but Microsoft is moving services to TLS 1.3.")
+		fd.Fix = []string{tr.Sprintf(`Remove the Enabled and DisabledByDefault values under %s\TLS 1.3\Client to get the Windows default.`, winstate.KeySchannelProtocols)}
 	default:
-		fd.Summary = "TLS 1.2 is on in SCHANNEL for " + b.Name() + "."
+		fd.Summary = tr.Sprintf("TLS 1.2 is on in SCHANNEL for %s.", b.Name(tr))
 	}
 	return fd
 }
@@ -275,7 +277,7 @@ var protocolBits = []struct {
 
 const bitTLS12 = 0x800
 
-func decodeProtocols(mask uint64) string {
+func decodeProtocols(tr *i18n.Printer, mask uint64) string {
 	var on []string
 	for _, p := range protocolBits {
 		if mask&p.bit != 0 {
@@ -283,7 +285,7 @@ func decodeProtocols(mask uint64) string {
 		}
 	}
 	if len(on) == 0 {
-		return "no protocol"
+		return tr.Sprintf("no protocol")
 	}
 	return strings.Join(on, ", ")
 }
@@ -293,14 +295,14 @@ type maskSource struct {
 	key, name, label string
 }
 
-func judgeWinHTTP(f *facts.Facts) finding.Finding {
-	if fd := systemSkip(f); fd != nil {
+func judgeWinHTTP(f *facts.Facts, tr *i18n.Printer) finding.Finding {
+	if fd := systemSkip(tr, f); fd != nil {
 		return *fd
 	}
 	b := buildOf(f.System)
 	sources := []maskSource{
-		{winstate.KeyWinHTTP, "DefaultSecureProtocols", "64-bit apps"},
-		{winstate.KeyWinHTTP32, "DefaultSecureProtocols", "32-bit apps (Wow6432Node)"},
+		{winstate.KeyWinHTTP, "DefaultSecureProtocols", i18n.Key("64-bit apps")},
+		{winstate.KeyWinHTTP32, "DefaultSecureProtocols", i18n.Key("32-bit apps (Wow6432Node)")},
 	}
 	var ev []finding.Evidence
 	var statuses []finding.Status
@@ -318,102 +320,99 @@ func judgeWinHTTP(f *facts.Facts) finding.Finding {
 		st, detail := finding.Pass, ""
 		switch {
 		case rv.State == facts.ValueUnknown:
-			st, detail = finding.Skip, "not in the export"
+			st, detail = finding.Skip, tr.Sprintf("not in the export")
 		case set && mask&bitTLS12 == 0:
-			st, detail = finding.Fail, fmt.Sprintf("0x%x = %s: TLS 1.2 is missing", mask, decodeProtocols(mask))
-			bad = append(bad, src.label)
+			st, detail = finding.Fail, tr.Sprintf("0x%x = %s: TLS 1.2 is missing", mask, decodeProtocols(tr, mask))
+			bad = append(bad, tr.Text(src.label))
 			changes = append(changes, finding.RegChange{Key: src.key, Name: src.name, Type: "REG_DWORD", Value: fmt.Sprint(mask | want)})
 		case set:
-			detail = fmt.Sprintf("0x%x = %s", mask, decodeProtocols(mask))
+			detail = tr.Sprintf("0x%x = %s", mask, decodeProtocols(tr, mask))
 		case b.Known && b.Build < 9600:
 			// Before Windows 8.1 WinHTTP defaults to SSL 3.0 and TLS 1.0 (KB3140245).
-			st, detail = finding.Fail, "not set: this build's default is SSL 3.0 and TLS 1.0 only"
-			bad = append(bad, src.label)
+			st, detail = finding.Fail, tr.Sprintf("not set: this build's default is SSL 3.0 and TLS 1.0 only")
+			bad = append(bad, tr.Text(src.label))
 			changes = append(changes, finding.RegChange{Key: src.key, Name: src.name, Type: "REG_DWORD", Value: fmt.Sprint(want)})
 		default:
-			detail = "not set: the Windows default, which includes TLS 1.2"
+			detail = tr.Sprintf("not set: the Windows default, which includes TLS 1.2")
 		}
 		if rv.State != facts.ValueUnknown {
 			covered = true
 		}
 		statuses = append(statuses, st)
-		ev = append(ev, finding.Evidence{Subject: src.key + ` ` + src.name + ` (` + src.label + `)`, Status: st, Detail: detail, Facts: rv})
+		ev = append(ev, finding.Evidence{Subject: fmt.Sprintf("%s %s (%s)", src.key, src.name, tr.Text(src.label)), Status: st, Detail: detail, Facts: rv})
 	}
 	if !covered {
-		return uncovered(winstate.KeyWinHTTP)
+		return uncovered(tr, winstate.KeyWinHTTP)
 	}
 	fd := finding.Finding{Status: finding.Worst(statuses...), Evidence: ev}
 	if fd.Status != finding.Fail {
-		fd.Summary = "WinHTTP's default protocols include TLS 1.2."
+		fd.Summary = tr.Sprintf("WinHTTP's default protocols include TLS 1.2.")
 		return fd
 	}
 	fd.Reason = "winhttp-no-tls12"
-	fd.Actions = []finding.Action{{ID: "winhttp.tls12-on", Title: fmt.Sprintf("Add TLS 1.2 to WinHTTP's DefaultSecureProtocols (0x%x)", want),
+	fd.Actions = []finding.Action{{ID: "winhttp.tls12-on", Title: tr.Sprintf("Add TLS 1.2 to WinHTTP's DefaultSecureProtocols (0x%x)", want),
 		Registry: changes, Admin: true}}
-	fd.Summary = "WinHTTP's DefaultSecureProtocols leaves out TLS 1.2 for " + strings.Join(bad, " and ") + "."
-	fd.Cause = "Windows components that use WinHTTP with the default protocols (sign-in, updates, the older Quick Assist) cannot speak TLS 1.2, which Microsoft's services require."
+	fd.Summary = tr.Sprintf("WinHTTP's DefaultSecureProtocols leaves out TLS 1.2 for %s.", strings.Join(bad, tr.Sprintf(" and ")))
+	fd.Cause = tr.Sprintf("Windows components that use WinHTTP with the default protocols (sign-in, updates, the older Quick Assist) cannot speak TLS 1.2, which Microsoft's services require.")
 	fd.Fix = []string{
-		fmt.Sprintf(`As administrator: reg add "%s" /v DefaultSecureProtocols /t REG_DWORD /d 0xA00 /f`, winstate.KeyWinHTTP),
-		fmt.Sprintf(`As administrator: reg add "%s" /v DefaultSecureProtocols /t REG_DWORD /d 0xA00 /f`, winstate.KeyWinHTTP32),
-		"0xA00 is TLS 1.1 and TLS 1.2 (Microsoft KB3140245); on Windows 11 use 0x2A00 to add TLS 1.3. Restart the app afterwards.",
+		tr.Sprintf(`As administrator: reg add "%s" /v DefaultSecureProtocols /t REG_DWORD /d 0xA00 /f`, winstate.KeyWinHTTP),
+		tr.Sprintf(`As administrator: reg add "%s" /v DefaultSecureProtocols /t REG_DWORD /d 0xA00 /f`, winstate.KeyWinHTTP32),
+		tr.Sprintf("0xA00 is TLS 1.1 and TLS 1.2 (Microsoft KB3140245); on Windows 11 use 0x2A00 to add TLS 1.3. Restart the app afterwards."),
 	}
 	return fd
 }
 
-func judgeInet(f *facts.Facts) finding.Finding {
-	if fd := systemSkip(f); fd != nil {
+func judgeInet(f *facts.Facts, tr *i18n.Printer) finding.Finding {
+	if fd := systemSkip(tr, f); fd != nil {
 		return *fd
 	}
 	// The first set value in this order is the one WinINet uses: machine
 	// policy, user policy, then the user's own setting, then the machine's.
 	sources := []maskSource{
-		{winstate.KeyInetPolicyMachine, "SecureProtocols", "machine policy"},
-		{winstate.KeyInetPolicyUser, "SecureProtocols", "user policy"},
-		{winstate.KeyInetUser, "SecureProtocols", "this user"},
-		{winstate.KeyInetMachine, "SecureProtocols", "this machine"},
+		{winstate.KeyInetPolicyMachine, "SecureProtocols", i18n.Key("machine policy")},
+		{winstate.KeyInetPolicyUser, "SecureProtocols", i18n.Key("user policy")},
+		{winstate.KeyInetUser, "SecureProtocols", i18n.Key("this user")},
+		{winstate.KeyInetMachine, "SecureProtocols", i18n.Key("this machine")},
 	}
 	var ev []finding.Evidence
 	var effective *maskSource
 	var effMask uint64
+	inEffect := -1 // the evidence of the value in effect
 	covered := false
 	for i, src := range sources {
 		mask, rv, set := regNumber(f.System, src.key, src.name)
 		if rv.State != facts.ValueUnknown {
 			covered = true
 		}
-		detail := describe(rv)
+		detail := describe(tr, rv)
 		if set {
-			detail = fmt.Sprintf("0x%x = %s", mask, decodeProtocols(mask))
+			detail = tr.Sprintf("0x%x = %s", mask, decodeProtocols(tr, mask))
 			if effective == nil {
-				effective, effMask = &sources[i], mask
-				detail += " (in effect)"
+				effective, effMask, inEffect = &sources[i], mask, i
+				detail += tr.Sprintf(" (in effect)")
 			} else {
-				detail += " (overridden by the " + effective.label + ")"
+				detail += tr.Sprintf(" (overridden by the %s)", tr.Text(effective.label))
 			}
 		}
 		ev = append(ev, finding.Evidence{Subject: src.key + ` ` + src.name + ` (` + src.label + `)`, Status: finding.Pass, Detail: detail, Facts: rv})
 	}
 	if !covered {
-		return uncovered(winstate.KeyInetMachine, winstate.KeyInetUser)
+		return uncovered(tr, winstate.KeyInetMachine, winstate.KeyInetUser)
 	}
 	switch {
 	case effective == nil:
-		return finding.Finding{Status: finding.Pass, Summary: "SecureProtocols is not set anywhere: the Windows default, which includes TLS 1.2.", Evidence: ev}
+		return finding.Finding{Status: finding.Pass, Summary: tr.Sprintf("SecureProtocols is not set anywhere: the Windows default, which includes TLS 1.2."), Evidence: ev}
 	case effMask&bitTLS12 != 0:
-		return finding.Finding{Status: finding.Pass, Summary: fmt.Sprintf("SecureProtocols (%s) allows %s.", effective.label, decodeProtocols(effMask)), Evidence: ev}
+		return finding.Finding{Status: finding.Pass, Summary: tr.Sprintf("SecureProtocols (%s) allows %s.", tr.Text(effective.label), decodeProtocols(tr, effMask)), Evidence: ev}
 	}
-	for i := range ev {
-		if strings.HasSuffix(ev[i].Detail, "(in effect)") {
-			ev[i].Status = finding.Fail
-		}
-	}
-	fix := []string{"Open Internet Options > Advanced and tick \"Use TLS 1.2\" (and \"Use TLS 1.3\"), then restart the app."}
+	ev[inEffect].Status = finding.Fail
+	fix := []string{tr.Sprintf("Open Internet Options > Advanced and tick \"Use TLS 1.2\" (and \"Use TLS 1.3\"), then restart the app.")}
 	var actions []finding.Action
 	if strings.Contains(effective.label, "policy") {
 		// A policy is IT's to change: an instruction, never a silent edit.
-		fix = []string{"The setting comes from a group policy (\"Turn off encryption support\"): ask IT to allow TLS 1.2 in it."}
+		fix = []string{tr.Sprintf("The setting comes from a group policy (\"Turn off encryption support\"): ask IT to allow TLS 1.2 in it.")}
 	} else {
-		actions = []finding.Action{{ID: "inet.tls12-on", Title: "Add TLS 1.2 to Internet Settings' SecureProtocols (" + effective.label + ")",
+		actions = []finding.Action{{ID: "inet.tls12-on", Title: tr.Sprintf("Add TLS 1.2 to Internet Settings' SecureProtocols (%s)", tr.Text(effective.label)),
 			Registry: []finding.RegChange{{Key: effective.key, Name: effective.name, Type: "REG_DWORD", Value: fmt.Sprint(effMask | 0xA00)}},
 			Admin:    strings.HasPrefix(effective.key, "HKLM")}}
 	}
@@ -421,15 +420,15 @@ func judgeInet(f *facts.Facts) finding.Finding {
 		Actions:  actions,
 		Status:   finding.Fail,
 		Reason:   "inet-no-tls12",
-		Summary:  fmt.Sprintf("SecureProtocols (%s) allows only %s.", effective.label, decodeProtocols(effMask)),
-		Cause:    "Internet Settings leave out TLS 1.2, so Windows components that use WinINet (sign-in windows, older apps) cannot reach Microsoft's services. Edge and WebView2 do not use this setting.",
+		Summary:  tr.Sprintf("SecureProtocols (%s) allows only %s.", tr.Text(effective.label), decodeProtocols(tr, effMask)),
+		Cause:    tr.Sprintf("Internet Settings leave out TLS 1.2, so Windows components that use WinINet (sign-in windows, older apps) cannot reach Microsoft's services. Edge and WebView2 do not use this setting."),
 		Fix:      fix,
 		Evidence: ev,
 	}
 }
 
-func judgeDotNet(f *facts.Facts) finding.Finding {
-	if fd := systemSkip(f); fd != nil {
+func judgeDotNet(f *facts.Facts, tr *i18n.Printer) finding.Finding {
+	if fd := systemSkip(tr, f); fd != nil {
 		return *fd
 	}
 	var ev []finding.Evidence
@@ -444,12 +443,12 @@ func judgeDotNet(f *facts.Facts) finding.Finding {
 			}
 			covered = true
 			st := finding.Pass
-			detail := describe(rv) + ": the default for apps built for .NET 4.7 and later"
+			detail := tr.Sprintf("%s: the default for apps built for .NET 4.7 and later", describe(tr, rv))
 			if set {
-				detail = describe(rv)
+				detail = describe(tr, rv)
 				if n != 1 {
 					st = finding.Warn
-					detail += ": older TLS for .NET apps (recommended 1)"
+					detail += tr.Sprintf(": older TLS for .NET apps (recommended 1)")
 					changes = append(changes, finding.RegChange{Key: k, Name: name, Type: "REG_DWORD", Value: "1"})
 				}
 			}
@@ -458,18 +457,18 @@ func judgeDotNet(f *facts.Facts) finding.Finding {
 		}
 	}
 	if !covered {
-		return uncovered(winstate.KeyDotNet4)
+		return uncovered(tr, winstate.KeyDotNet4)
 	}
 	fd := finding.Finding{Status: finding.Worst(statuses...), Evidence: ev}
 	if fd.Status == finding.Pass {
-		fd.Summary = ".NET Framework is not held to old TLS versions."
+		fd.Summary = tr.Sprintf(".NET Framework is not held to old TLS versions.")
 		return fd
 	}
 	fd.Reason = "dotnet-old-tls"
-	fd.Actions = []finding.Action{{ID: "dotnet.strong-crypto", Title: "Let .NET Framework use the system's TLS versions (set the values to 1)", Registry: changes, Admin: true}}
-	fd.Summary = ".NET Framework is told to avoid the system's TLS versions."
-	fd.Cause = "A value set to 0 keeps .NET Framework apps (some helpdesk and remote-support tools) on TLS 1.0. Quick Assist itself does not use .NET, so this does not end its sessions."
-	fd.Fix = []string{"Set SchUseStrongCrypto and SystemDefaultTlsVersions to 1 in all four places Microsoft lists (learn.microsoft.com/dotnet/framework/network-programming/tls)."}
+	fd.Actions = []finding.Action{{ID: "dotnet.strong-crypto", Title: tr.Sprintf("Let .NET Framework use the system's TLS versions (set the values to 1)"), Registry: changes, Admin: true}}
+	fd.Summary = tr.Sprintf(".NET Framework is told to avoid the system's TLS versions.")
+	fd.Cause = tr.Sprintf("A value set to 0 keeps .NET Framework apps (some helpdesk and remote-support tools) on TLS 1.0. Quick Assist itself does not use .NET, so this does not end its sessions.")
+	fd.Fix = []string{tr.Sprintf("Set SchUseStrongCrypto and SystemDefaultTlsVersions to 1 in all four places Microsoft lists (learn.microsoft.com/dotnet/framework/network-programming/tls).")}
 	return fd
 }
 
@@ -484,26 +483,26 @@ var usableCurves = map[string]bool{"curve25519": true, "nistp256": true, "nistp3
 // (learn.microsoft.com/windows-server/security/tls/manage-tls).
 const maxFunctionsLength = 1023
 
-func judgeCipherPolicy(f *facts.Facts) finding.Finding {
-	if fd := systemSkip(f); fd != nil {
+func judgeCipherPolicy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
+	if fd := systemSkip(tr, f); fd != nil {
 		return *fd
 	}
 	k := winstate.KeyCipherPolicy
 	funcs, fRV := regString(f.System, k, "Functions")
 	cRV := winstate.Lookup(f.System, k, "EccCurves")
 	if fRV.State == facts.ValueUnknown && cRV.State == facts.ValueUnknown {
-		return uncovered(k)
+		return uncovered(tr, k)
 	}
 	var curves []string
 	if v, ok := winstate.FromFact(cRV); ok {
 		curves = v.Strings()
 	}
 	ev := []finding.Evidence{
-		{Subject: k + ` Functions`, Status: finding.Pass, Detail: describe(fRV), Facts: fRV},
-		{Subject: k + ` EccCurves`, Status: finding.Pass, Detail: describe(cRV), Facts: cRV},
+		{Subject: k + ` Functions`, Status: finding.Pass, Detail: describe(tr, fRV), Facts: fRV},
+		{Subject: k + ` EccCurves`, Status: finding.Pass, Detail: describe(tr, cRV), Facts: cRV},
 	}
 	if fRV.State != facts.ValueSet && cRV.State != facts.ValueSet {
-		return finding.Finding{Status: finding.Pass, Summary: "No cipher-suite order policy: Windows uses its default order.", Evidence: ev}
+		return finding.Finding{Status: finding.Pass, Summary: tr.Sprintf("No cipher-suite order policy: Windows uses its default order."), Evidence: ev}
 	}
 	var problems []string
 	var status finding.Status
@@ -517,14 +516,14 @@ func judgeCipherPolicy(f *facts.Facts) finding.Finding {
 		switch {
 		case len(modern) == 0:
 			ev[0].Status, status = finding.Fail, finding.Fail
-			ev[0].Detail = fmt.Sprintf("%d suites, none of them TLS 1.2 ECDHE with AES-GCM", len(strings.Split(funcs, ",")))
-			problems = append(problems, "the suite order lists no TLS 1.2 ECDHE suite with AES-GCM, the kind Microsoft's services accept")
+			ev[0].Detail = tr.Sprintf("%d suites, none of them TLS 1.2 ECDHE with AES-GCM", len(strings.Split(funcs, ",")))
+			problems = append(problems, tr.Sprintf("the suite order lists no TLS 1.2 ECDHE suite with AES-GCM, the kind Microsoft's services accept"))
 		default:
-			ev[0].Detail = fmt.Sprintf("%d suites, including %s", len(strings.Split(funcs, ",")), strings.Join(modern, ", "))
+			ev[0].Detail = tr.Sprintf("%d suites, including %s", len(strings.Split(funcs, ",")), strings.Join(modern, ", "))
 		}
 		if len(funcs) > maxFunctionsLength {
 			ev[0].Status, status = finding.Worst(ev[0].Status, finding.Warn), finding.Worst(status, finding.Warn)
-			problems = append(problems, fmt.Sprintf("the list is %d characters; Group Policy cuts it at %d", len(funcs), maxFunctionsLength))
+			problems = append(problems, tr.Sprintf("the list is %d characters; Group Policy cuts it at %d", len(funcs), maxFunctionsLength))
 		}
 	}
 	if cRV.State == facts.ValueSet {
@@ -534,41 +533,41 @@ func judgeCipherPolicy(f *facts.Facts) finding.Finding {
 		}
 		if !ok {
 			ev[1].Status, status = finding.Fail, finding.Fail
-			problems = append(problems, "the curve list has none of curve25519, NistP256 or NistP384, so no ECDHE key exchange can be made")
+			problems = append(problems, tr.Sprintf("the curve list has none of curve25519, NistP256 or NistP384, so no ECDHE key exchange can be made"))
 		}
-		ev[1].Detail = "EccCurves = " + strings.Join(curves, ", ")
+		ev[1].Detail = fmt.Sprintf("EccCurves = %s", strings.Join(curves, ", "))
 	}
 	if status == finding.Pass {
-		return finding.Finding{Status: finding.Pass, Summary: "The cipher-suite order policy keeps a suite and a curve Microsoft accepts.", Evidence: ev}
+		return finding.Finding{Status: finding.Pass, Summary: tr.Sprintf("The cipher-suite order policy keeps a suite and a curve Microsoft accepts."), Evidence: ev}
 	}
 	return finding.Finding{
 		Status:   status,
 		Reason:   "cipher-policy-no-modern-suite",
-		Summary:  "The cipher-suite order policy " + problems[0] + ".",
-		Cause:    "A group policy (\"SSL Cipher Suite Order\" / \"ECC Curve Order\") decides which suites SCHANNEL may use: " + strings.Join(problems, "; ") + ".",
-		Fix:      []string{"Ask IT to add TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (and the 256-bit ones) and the curves NistP256 and curve25519 to the policy, or remove the policy to get the Windows default; restart afterwards."},
+		Summary:  tr.Sprintf("The cipher-suite order policy: %s.", problems[0]),
+		Cause:    tr.Sprintf("A group policy (\"SSL Cipher Suite Order\" / \"ECC Curve Order\") decides which suites SCHANNEL may use: %s.", strings.Join(problems, "; ")),
+		Fix:      []string{tr.Sprintf("Ask IT to add TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (and the 256-bit ones) and the curves NistP256 and curve25519 to the policy, or remove the policy to get the Windows default; restart afterwards.")},
 		Evidence: ev,
 	}
 }
 
-func judgeFIPS(f *facts.Facts) finding.Finding {
-	if fd := systemSkip(f); fd != nil {
+func judgeFIPS(f *facts.Facts, tr *i18n.Printer) finding.Finding {
+	if fd := systemSkip(tr, f); fd != nil {
 		return *fd
 	}
 	en, enRV, enSet := regNumber(f.System, winstate.KeyFIPS, "Enabled")
 	mdm, mdmRV, mdmSet := regNumber(f.System, winstate.KeyFIPS, "MDMEnabled")
 	old, oldRV, oldSet := regNumber(f.System, winstate.KeyLsa, "FIPSAlgorithmPolicy")
 	if enRV.State == facts.ValueUnknown && oldRV.State == facts.ValueUnknown {
-		return uncovered(winstate.KeyFIPS)
+		return uncovered(tr, winstate.KeyFIPS)
 	}
 	on := (enSet && en != 0) || (mdmSet && mdm != 0) || (oldSet && old != 0)
 	ev := []finding.Evidence{
-		{Subject: winstate.KeyFIPS + ` Enabled`, Detail: describe(enRV), Facts: enRV},
-		{Subject: winstate.KeyFIPS + ` MDMEnabled`, Detail: describe(mdmRV), Facts: mdmRV},
-		{Subject: winstate.KeyLsa + ` FIPSAlgorithmPolicy`, Detail: describe(oldRV), Facts: oldRV},
+		{Subject: winstate.KeyFIPS + ` Enabled`, Detail: describe(tr, enRV), Facts: enRV},
+		{Subject: winstate.KeyFIPS + ` MDMEnabled`, Detail: describe(tr, mdmRV), Facts: mdmRV},
+		{Subject: winstate.KeyLsa + ` FIPSAlgorithmPolicy`, Detail: describe(tr, oldRV), Facts: oldRV},
 	}
 	if !on {
-		return finding.Finding{Status: finding.Pass, Summary: "FIPS mode is off.", Evidence: ev}
+		return finding.Finding{Status: finding.Pass, Summary: tr.Sprintf("FIPS mode is off."), Evidence: ev}
 	}
 	for i := range ev {
 		ev[i].Status = finding.Warn
@@ -576,9 +575,9 @@ func judgeFIPS(f *facts.Facts) finding.Finding {
 	return finding.Finding{
 		Status:   finding.Warn,
 		Reason:   "fips-on",
-		Summary:  "FIPS mode is on (\"System cryptography: Use FIPS compliant algorithms\").",
-		Cause:    "FIPS mode limits Windows to FIPS-approved algorithms. TLS 1.2 with ECDHE and AES-GCM stays allowed, so it rarely ends Quick Assist sessions on its own, but together with a cipher-suite policy it can leave nothing Microsoft accepts.",
-		Fix:      []string{"If the PC does not have to be FIPS-compliant, ask IT to turn the policy off; otherwise check os.cipher-policy."},
+		Summary:  tr.Sprintf("FIPS mode is on (\"System cryptography: Use FIPS compliant algorithms\")."),
+		Cause:    tr.Sprintf("FIPS mode limits Windows to FIPS-approved algorithms. TLS 1.2 with ECDHE and AES-GCM stays allowed, so it rarely ends Quick Assist sessions on its own, but together with a cipher-suite policy it can leave nothing Microsoft accepts."),
+		Fix:      []string{tr.Sprintf("If the PC does not have to be FIPS-compliant, ask IT to turn the policy off; otherwise check os.cipher-policy.")},
 		Evidence: ev,
 	}
 }
@@ -620,35 +619,35 @@ func kindOf(b windowsBuild) string {
 	return "client"
 }
 
-func judgeVersion(f *facts.Facts) finding.Finding {
-	if fd := systemSkip(f); fd != nil {
+func judgeVersion(f *facts.Facts, tr *i18n.Printer) finding.Finding {
+	if fd := systemSkip(tr, f); fd != nil {
 		return *fd
 	}
 	b := buildOf(f.System)
 	if !b.Covered {
-		return uncovered(winstate.KeyCurrentVersion)
+		return uncovered(tr, winstate.KeyCurrentVersion)
 	}
 	if !b.Known {
-		return finding.Finding{Status: finding.Skip, Summary: "CurrentBuildNumber is not set or not a number."}
+		return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("CurrentBuildNumber is not set or not a number.")}
 	}
 	arch, _ := regString(f.System, winstate.KeyEnvironment, "PROCESSOR_ARCHITECTURE")
 	if arch == "" {
-		arch = "unknown architecture"
+		arch = tr.Sprintf("unknown architecture")
 	}
 	ev := []finding.Evidence{{Subject: winstate.KeyCurrentVersion, Status: finding.Pass,
-		Detail: fmt.Sprintf("%s, edition %s, %s", b.Name(), cmp.Or(b.Edition, "not recorded"), arch)}}
+		Detail: tr.Sprintf("%s, edition %s, %s", b.Name(tr), cmp.Or(b.Edition, tr.Sprintf("not recorded")), arch)}}
 	if b.Build < 10240 {
 		ev[0].Status = finding.Fail
 		return finding.Finding{
 			Status: finding.Fail, Reason: "os-too-old", Evidence: ev,
-			Summary: b.Name() + " is older than Windows 10.",
-			Cause:   "The current Quick Assist is a Microsoft Store app for Windows 10 and 11; this Windows cannot run it, and its TLS defaults predate TLS 1.2.",
-			Fix:     []string{"Upgrade to a supported Windows 11 release."},
+			Summary: tr.Sprintf("%s is older than Windows 10.", b.Name(tr)),
+			Cause:   tr.Sprintf("The current Quick Assist is a Microsoft Store app for Windows 10 and 11; this Windows cannot run it, and its TLS defaults predate TLS 1.2."),
+			Fix:     []string{tr.Sprintf("Upgrade to a supported Windows 11 release.")},
 		}
 	}
 	l, err := loadLifecycle()
 	if err != nil {
-		return finding.Finding{Status: finding.Error, Summary: "The built-in lifecycle table is broken: " + err.Error()}
+		return finding.Finding{Status: finding.Error, Summary: tr.Sprintf("The built-in lifecycle table is broken: %v", err)}
 	}
 	kind := kindOf(b)
 	var row *release
@@ -667,12 +666,12 @@ func judgeVersion(f *facts.Facts) finding.Finding {
 	}
 	switch {
 	case row == nil && b.Build > newest:
-		return finding.Finding{Status: finding.Pass, Evidence: ev, Summary: fmt.Sprintf("%s is newer than the lifecycle table (dated %s).", b.Name(), l.Date)}
+		return finding.Finding{Status: finding.Pass, Evidence: ev, Summary: tr.Sprintf("%s is newer than the lifecycle table (dated %s).", b.Name(tr), l.Date)}
 	case row == nil:
 		return finding.Finding{Status: finding.Warn, Reason: "os-unsupported", Evidence: ev,
-			Summary: fmt.Sprintf("%s is an older release that Microsoft no longer services.", b.Name()),
-			Cause:   "An unserviced Windows misses the security and root-certificate updates Microsoft's services expect.",
-			Fix:     []string{"Install the latest feature update from Settings > Windows Update."}}
+			Summary: tr.Sprintf("%s is an older release that Microsoft no longer services.", b.Name(tr)),
+			Cause:   tr.Sprintf("An unserviced Windows misses the security and root-certificate updates Microsoft's services expect."),
+			Fix:     []string{tr.Sprintf("Install the latest feature update from Settings > Windows Update.")}}
 	}
 	end := row.End
 	if row.EndEnterprise != "" && (strings.HasPrefix(b.Edition, "Enterprise") || strings.HasPrefix(b.Edition, "Education") || strings.HasPrefix(b.Edition, "IoTEnterprise")) {
@@ -680,18 +679,18 @@ func judgeVersion(f *facts.Facts) finding.Finding {
 	}
 	endDate, err := time.Parse(time.DateOnly, end)
 	if err != nil || now.Before(endDate.AddDate(0, 0, 1)) {
-		ev[0].Detail += fmt.Sprintf(": %s, serviced until %s", row.Name, end)
-		return finding.Finding{Status: finding.Pass, Evidence: ev, Summary: fmt.Sprintf("%s (%s) is serviced until %s.", row.Name, b.Name(), end)}
+		ev[0].Detail += tr.Sprintf(": %s, serviced until %s", row.Name, end)
+		return finding.Finding{Status: finding.Pass, Evidence: ev, Summary: tr.Sprintf("%s (%s) is serviced until %s.", row.Name, b.Name(tr), end)}
 	}
 	ev[0].Status = finding.Warn
-	ev[0].Detail += fmt.Sprintf(": %s, servicing ended %s", row.Name, end)
+	ev[0].Detail += tr.Sprintf(": %s, servicing ended %s", row.Name, end)
 	fd := finding.Finding{Status: finding.Warn, Reason: "os-unsupported", Evidence: ev,
-		Summary: fmt.Sprintf("%s reached the end of servicing on %s.", row.Name, end),
-		Cause:   "An unserviced Windows misses the security and root-certificate updates Microsoft's services expect; Quick Assist problems on it are not fixed by Microsoft.",
-		Fix:     []string{"Install the latest feature update from Settings > Windows Update, or upgrade to Windows 11."},
+		Summary: tr.Sprintf("%s reached the end of servicing on %s.", row.Name, end),
+		Cause:   tr.Sprintf("An unserviced Windows misses the security and root-certificate updates Microsoft's services expect; Quick Assist problems on it are not fixed by Microsoft."),
+		Fix:     []string{tr.Sprintf("Install the latest feature update from Settings > Windows Update, or upgrade to Windows 11.")},
 	}
 	if row.ESU != "" {
-		fd.Cause += " Devices enrolled in " + row.ESU + " still receive security updates."
+		fd.Cause += tr.Sprintf(" Devices enrolled in %s still receive security updates.", row.ESU)
 	}
 	return fd
 }

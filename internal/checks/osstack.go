@@ -1,52 +1,52 @@
 package checks
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/i18n"
 )
 
-const titleOSStack = "Windows' own HTTP stack (WinHTTP) reaches the service"
+var titleOSStack = i18n.Key("Windows' own HTTP stack (WinHTTP) reaches the service")
 
-func judgeOSStack(f *facts.Facts) finding.Finding {
+func judgeOSStack(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	o := f.OSStack
 	ev := []finding.Evidence{{Subject: o.URL, Facts: o}}
 	switch o.State {
 	case facts.OSStackNotSelected, "":
-		return finding.Finding{Status: finding.Skip, Summary: "Not checked."}
+		return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("Not checked.")}
 	case facts.OSStackNotWindows:
-		return finding.Finding{Status: finding.Skip, Summary: "Windows only: the request goes through WinHTTP, with SCHANNEL and the system proxy."}
+		return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("Windows only: the request goes through WinHTTP, with SCHANNEL and the system proxy.")}
 	case facts.OSStackOK:
 		ev[0].Status = finding.Pass
-		ev[0].Detail = fmt.Sprintf("HTTP %d in %s", o.StatusCode, fmtMS(o.DurationMS))
+		ev[0].Detail = tr.Sprintf("HTTP %d in %s", o.StatusCode, fmtMS(o.DurationMS))
 		return finding.Finding{Status: finding.Pass, Evidence: ev,
-			Summary: fmt.Sprintf("WinHTTP, with SCHANNEL and the system proxy, got an HTTP answer (%d) from %s.", o.StatusCode, o.URL)}
+			Summary: tr.Sprintf("WinHTTP, with SCHANNEL and the system proxy, got an HTTP answer (%d) from %s.", o.StatusCode, o.URL)}
 	}
 	ev[0].Status = finding.Fail
 	what := o.Error
 	if o.ErrorName != "" {
-		what = fmt.Sprintf("%s (%d): %s", o.ErrorName, o.ErrorCode, o.Meaning)
+		what = tr.Sprintf("%s (%d): %s", o.ErrorName, o.ErrorCode, tr.Text(o.Meaning))
 	}
 	ev[0].Detail = what
 	fd := finding.Finding{Status: finding.Fail, Evidence: ev,
 		Reason:  "os-stack-" + strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(o.ErrorName, "ERROR_WINHTTP_")), "_", "-"),
-		Summary: "WinHTTP could not reach " + o.URL + ": " + what + ".",
+		Summary: tr.Sprintf("WinHTTP could not reach %s: %s.", o.URL, what),
 		Fix: []string{
-			"Check os.schannel, os.winhttp and os.cipher-policy in this report: they govern this request.",
-			"Check the system proxy: netsh winhttp show proxy, and Settings > Network & internet > Proxy.",
+			tr.Sprintf("Check os.schannel, os.winhttp and os.cipher-policy in this report: they govern this request."),
+			tr.Sprintf("Check the system proxy: netsh winhttp show proxy, and Settings > Network & internet > Proxy."),
 		},
 	}
 	if o.ErrorName == "" {
 		fd.Reason = "os-stack-" + o.State
 	}
-	fd.Cause = "Windows' own HTTP stack could not make the secure connection: " + what + "."
+	fd.Cause = tr.Sprintf("Windows' own HTTP stack could not make the secure connection: %s.", what)
 	// Go's own TLS got through to the same endpoint: the difference is
 	// this PC's Windows settings (SCHANNEL policy, cipher suites, proxy).
 	for _, e := range f.Endpoints {
 		if strings.Contains(o.URL, "//"+e.Endpoint.Address()+"/") && e.TLS.State == facts.StepOK && e.TLS.Verified {
-			fd.Cause += " qadoctor's own TLS reached the same endpoint, so the network is fine: Windows' TLS settings or its proxy configuration are to blame."
+			fd.Cause += tr.Sprintf(" qadoctor's own TLS reached the same endpoint, so the network is fine: Windows' TLS settings or its proxy configuration are to blame.")
 			fd.Reason += "-local"
 		}
 	}

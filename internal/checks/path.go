@@ -2,103 +2,103 @@ package checks
 
 import (
 	_ "embed"
-	"fmt"
 	"strings"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/i18n"
 	"github.com/qadoctor/qadoctor/internal/probe"
 )
 
-const (
-	titleProxy        = "The proxy, if any, carries the traffic to Microsoft"
-	titleInterception = "Nothing between this PC and Microsoft re-signs the connection"
-	titleHealth       = "Microsoft's service answers normally"
+var (
+	titleProxy        = i18n.Key("The proxy, if any, carries the traffic to Microsoft")
+	titleInterception = i18n.Key("Nothing between this PC and Microsoft re-signs the connection")
+	titleHealth       = i18n.Key("Microsoft's service answers normally")
 )
 
 // nonSupported is Microsoft's position on inspecting its traffic
 // (learn.microsoft.com/microsoft-365/enterprise/network-intermediation; KB 2690045).
-const notSupported = `Microsoft: decrypting and re-encrypting its cloud traffic is "not a supported scenario"; "Microsoft 365 services expect a direct, secure TLS connection from client to service".`
+var notSupported = i18n.Key(`Microsoft: decrypting and re-encrypting its cloud traffic is "not a supported scenario"; "Microsoft 365 services expect a direct, secure TLS connection from client to service".`)
 
-func judgeProxy(f *facts.Facts) finding.Finding {
+func judgeProxy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	var j judged
 	proxied := 0
 	for _, e := range f.Endpoints {
 		if e.Route.Via == "direct" || e.Route.Via == "" {
-			j.add(e, finding.Pass, "direct: "+e.Route.Why, e.Route)
+			j.add(e, finding.Pass, tr.Sprintf("direct: %s", tr.Text(e.Route.Why)), e.Route)
 			continue
 		}
 		proxied++
 		t := e.TCP
 		switch {
 		case t.State == facts.StepOK:
-			j.add(e, finding.Pass, fmt.Sprintf("through %s (%s): CONNECT accepted", e.Route.Proxy, e.Route.Source), e.Route)
+			j.add(e, finding.Pass, tr.Sprintf("through %s (%s): CONNECT accepted", e.Route.Proxy, e.Route.Source), e.Route)
 		case t.State == facts.StepNotRun:
-			j.add(e, finding.Skip, fmt.Sprintf("through %s: %s", e.Route.Proxy, blockedBy(t.Step)), e.Route)
+			j.add(e, finding.Skip, tr.Sprintf("through %s: %s", e.Route.Proxy, blockedBy(tr, t.Step)), e.Route)
 		case probe.IsProxyKind(t.Kind):
-			j.add(e, severity(e), fmt.Sprintf("through %s: %s", e.Route.Proxy, t.Error), t)
+			j.add(e, severity(e), tr.Sprintf("through %s: %s", e.Route.Proxy, t.Error), t)
 		default:
-			j.add(e, finding.Pass, fmt.Sprintf("through %s (%s)", e.Route.Proxy, e.Route.Source), e.Route)
+			j.add(e, finding.Pass, tr.Sprintf("through %s (%s)", e.Route.Proxy, e.Route.Source), e.Route)
 		}
 	}
 	src := f.Proxy.Source
 	if w := f.Proxy.WinHTTP; w != "" {
-		j.evidence = append(j.evidence, finding.Evidence{Subject: "WinHTTP proxy (netsh winhttp show proxy)", Status: finding.Pass,
-			Detail: w + ": what Windows services use; Quick Assist itself follows the user's settings", Facts: w})
+		j.evidence = append(j.evidence, finding.Evidence{Subject: tr.Sprintf("WinHTTP proxy (netsh winhttp show proxy)"), Status: finding.Pass,
+			Detail: tr.Sprintf("%s: what Windows services use; Quick Assist itself follows the user's settings", w), Facts: w})
 	}
 	if f.Proxy.AutoDetect {
-		detail := "on"
+		var detail string
 		switch {
 		case f.Proxy.Source == "pac" && f.Proxy.AutoConfigURL != "":
-			detail += ": found " + f.Proxy.AutoConfigURL
+			detail = tr.Sprintf("on: found %s", f.Proxy.AutoConfigURL)
 		case len(f.Proxy.WPADTried) > 0:
-			detail += ": no wpad.dat at " + strings.Join(f.Proxy.WPADTried, ", ") + ", so Windows goes direct"
+			detail = tr.Sprintf("on: no wpad.dat at %s, so Windows goes direct", strings.Join(f.Proxy.WPADTried, ", "))
 		default:
-			detail += ": no DNS suffix to look for wpad.dat under (DHCP-announced WPAD is not queried)"
+			detail = tr.Sprintf("on: no DNS suffix to look for wpad.dat under (DHCP-announced WPAD is not queried)")
 		}
-		j.evidence = append(j.evidence, finding.Evidence{Subject: "Automatically detect settings (WPAD)", Status: finding.Pass, Detail: detail})
+		j.evidence = append(j.evidence, finding.Evidence{Subject: tr.Sprintf("Automatically detect settings (WPAD)"), Status: finding.Pass, Detail: detail})
 	}
 	if proxied == 0 {
-		summary := "No proxy: the traffic goes direct."
+		summary := tr.Sprintf("No proxy: the traffic goes direct.")
 		if f.Proxy.AutoConfigURL != "" {
-			summary = "A proxy auto-config script is set (" + f.Proxy.AutoConfigURL + ") but not evaluated by this version; the traffic was tested direct."
+			summary = tr.Sprintf("A proxy auto-config script is set (%s) but not evaluated by this version; the traffic was tested direct.", f.Proxy.AutoConfigURL)
 		}
 		return finding.Finding{Status: finding.Pass, Summary: summary, Evidence: j.evidence}
 	}
-	fd, failed, done := j.finish(func(n int) string {
-		return fmt.Sprintf("%d endpoint(s) go through the proxy %s (from %s), and it carries them.", proxied, f.Proxy.Proxy, src)
+	fd, failed, done := j.finish(tr, func(n int) string {
+		return tr.Sprintf("%d endpoint(s) go through the proxy %s (from %s), and it carries them.", proxied, f.Proxy.Proxy, src)
 	})
 	if done {
 		return fd
 	}
 	e := failed[0]
-	fd.Summary = fmt.Sprintf("The proxy %s (from %s) does not carry %s.", e.Route.Proxy, src, hostList(failed))
+	fd.Summary = tr.Sprintf("The proxy %s (from %s) does not carry %s.", e.Route.Proxy, src, hostList(tr, failed))
 	fd.Fix = []string{
-		"Check the proxy settings: Settings > Network & internet > Proxy (Win+R, then ms-settings:network-proxy).",
-		"Test the path without the proxy, if the network allows it: qadoctor diagnose --proxy direct",
-		"Send this report to the network team: " + notSupported,
+		tr.Sprintf("Check the proxy settings: Settings > Network & internet > Proxy (Win+R, then ms-settings:network-proxy)."),
+		tr.Sprintf("Test the path without the proxy, if the network allows it: qadoctor diagnose --proxy direct"),
+		tr.Sprintf("Send this report to the network team: %s", tr.Text(notSupported)),
 	}
 	switch e.TCP.Kind {
 	case probe.KindProxyAuth:
 		fd.Reason = "proxy-auth"
-		fd.Cause = fmt.Sprintf("The proxy %s answers 407 Proxy Authentication Required. Quick Assist cannot sign in to a proxy; the network team must let its endpoints through without authentication.", e.Route.Proxy)
+		fd.Cause = tr.Sprintf("The proxy %s answers 407 Proxy Authentication Required. Quick Assist cannot sign in to a proxy; the network team must let its endpoints through without authentication.", e.Route.Proxy)
 	case probe.KindProxyRefused:
 		fd.Reason = "proxy-refused"
-		fd.Cause = fmt.Sprintf("The proxy %s refuses to connect to %s: %s. Its rules block the endpoint.", e.Route.Proxy, e.Endpoint.Address(), e.TCP.Error)
-		fd.Fix = append(fd.Fix, policyNote)
+		fd.Cause = tr.Sprintf("The proxy %s refuses to connect to %s: %s. Its rules block the endpoint.", e.Route.Proxy, e.Endpoint.Address(), e.TCP.Error)
+		fd.Fix = append(fd.Fix, tr.Text(policyNote))
 	case probe.KindProxyDead:
 		fd.Reason = "proxy-dead"
-		fd.Cause = fmt.Sprintf("The proxy %s cannot be reached or hung up: %s. A proxy set on this PC that no longer exists (a home PC taken from the office, a stale setting) cuts it off.", e.Route.Proxy, e.TCP.Error)
+		fd.Cause = tr.Sprintf("The proxy %s cannot be reached or hung up: %s. A proxy set on this PC that no longer exists (a home PC taken from the office, a stale setting) cuts it off.", e.Route.Proxy, e.TCP.Error)
 	case probe.KindProxyPAC:
 		fd.Reason = "proxy-pac"
-		fd.Summary = "The proxy auto-config script does not work: " + e.TCP.Error + "."
-		fd.Cause = "Windows takes the way to each site from a PAC script (" + f.Proxy.AutoConfigURL + "). " + e.TCP.Error + ", so the traffic goes nowhere."
+		fd.Summary = tr.Sprintf("The proxy auto-config script does not work: %s.", e.TCP.Error)
+		fd.Cause = tr.Sprintf("Windows takes the way to each site from a PAC script (%s). %s, so the traffic goes nowhere.", f.Proxy.AutoConfigURL, e.TCP.Error)
 	case probe.KindProxyTimeout:
 		fd.Reason = "proxy-timeout"
-		fd.Cause = fmt.Sprintf("The proxy %s accepted the connection but never answered CONNECT.", e.Route.Proxy)
+		fd.Cause = tr.Sprintf("The proxy %s accepted the connection but never answered CONNECT.", e.Route.Proxy)
 	default:
 		fd.Reason = "proxy-garbage"
-		fd.Cause = fmt.Sprintf("What answers at %s is not a working HTTP proxy: %s", e.Route.Proxy, e.TCP.Error)
+		fd.Cause = tr.Sprintf("What answers at %s is not a working HTTP proxy: %s", e.Route.Proxy, e.TCP.Error)
 	}
 	return fd
 }
@@ -125,19 +125,19 @@ func loadInterceptors() (interceptorTable, error) {
 
 // matchInterceptor names the product whose CA signed a chain, and the rule
 // that matched; ok is false for an issuer in no table row.
-func matchInterceptor(t interceptorTable, chain []facts.Certificate) (v interceptor, rule string, ok bool) {
+func matchInterceptor(tr *i18n.Printer, t interceptorTable, chain []facts.Certificate) (v interceptor, rule string, ok bool) {
 	for _, c := range chain {
 		orgs := strings.ToLower(strings.Join(c.IssuerOrg, "|"))
 		issuer := strings.ToLower(c.Issuer)
 		for _, vd := range t.Vendors {
 			for _, o := range vd.Organization {
 				if strings.Contains(orgs, strings.ToLower(o)) {
-					return vd, fmt.Sprintf("issuer organization contains %q", o), true
+					return vd, tr.Sprintf("issuer organization contains %q", o), true
 				}
 			}
 			for _, cn := range vd.CommonName {
 				if strings.Contains(issuer, "cn="+strings.ToLower(cn)) || strings.Contains(issuer, strings.ToLower(cn)) {
-					return vd, fmt.Sprintf("issuer name contains %q", cn), true
+					return vd, tr.Sprintf("issuer name contains %q", cn), true
 				}
 			}
 		}
@@ -158,10 +158,10 @@ func expectedIssuer(e facts.EndpointFacts) bool {
 	return false
 }
 
-func judgeInterception(f *facts.Facts) finding.Finding {
+func judgeInterception(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	table, err := loadInterceptors()
 	if err != nil {
-		return finding.Finding{Status: finding.Error, Summary: "The built-in interceptor table is broken: " + err.Error()}
+		return finding.Finding{Status: finding.Error, Summary: tr.Sprintf("The built-in interceptor table is broken: %v", err)}
 	}
 	var j judged
 	type hit struct {
@@ -175,25 +175,25 @@ func judgeInterception(f *facts.Facts) finding.Finding {
 		t := e.TLS
 		switch {
 		case t.State != facts.StepOK || len(t.Chain) == 0:
-			j.add(e, finding.Skip, "not checked: no certificate chain was served", nil)
+			j.add(e, finding.Skip, tr.Sprintf("not checked: no certificate chain was served"), nil)
 		case len(e.Endpoint.Issuers) == 0:
-			j.add(e, finding.Pass, "issuers not checked for this endpoint (the profile lists none); served by "+t.Chain[0].Issuer, nil)
+			j.add(e, finding.Pass, tr.Sprintf("issuers not checked for this endpoint (the profile lists none); served by %s", t.Chain[0].Issuer), nil)
 		case expectedIssuer(e):
-			j.add(e, finding.Pass, "issued by "+t.Chain[0].Issuer, nil)
+			j.add(e, finding.Pass, tr.Sprintf("issued by %s", t.Chain[0].Issuer), nil)
 		default:
-			v, rule, known := matchInterceptor(table, t.Chain)
-			detail := fmt.Sprintf("issued by %s (organization %s), not by a CA Microsoft uses (%s)", t.Chain[0].Issuer, strings.Join(t.Chain[0].IssuerOrg, ", "), strings.Join(e.Endpoint.Issuers, ", "))
+			v, rule, known := matchInterceptor(tr, table, t.Chain)
+			detail := tr.Sprintf("issued by %s (organization %s), not by a CA Microsoft uses (%s)", t.Chain[0].Issuer, strings.Join(t.Chain[0].IssuerOrg, ", "), strings.Join(e.Endpoint.Issuers, ", "))
 			if known {
-				detail += fmt.Sprintf(": %s (%s)", v.Vendor, rule)
+				detail += tr.Sprintf(": %s (%s)", v.Vendor, rule)
 			} else {
-				detail += ": an interceptor not in qadoctor's table"
+				detail += tr.Sprintf(": an interceptor not in qadoctor's table")
 			}
 			j.add(e, severity(e), detail, t.Chain)
 			hits = append(hits, hit{e, v, rule, known})
 		}
 	}
-	fd, failed, done := j.finish(func(n int) string {
-		return fmt.Sprintf("%d of %d endpoints present certificates from the CAs expected for them.", n, n)
+	fd, failed, done := j.finish(tr, func(n int) string {
+		return tr.Sprintf("%d of %d endpoints present certificates from the CAs expected for them.", n, n)
 	})
 	if done {
 		return fd
@@ -206,33 +206,33 @@ func judgeInterception(f *facts.Facts) finding.Finding {
 		}
 	}
 	issuer := h.e.TLS.Chain[0].Issuer
-	where := "a TLS-inspecting proxy or firewall between this PC and Microsoft"
+	where := tr.Sprintf("a TLS-inspecting proxy or firewall between this PC and Microsoft")
 	if f.Proxy.Proxy == "" && h.e.Route.Via == "direct" {
-		where = "something on the path that no proxy setting names: local antivirus HTTPS scanning or a transparent (network) proxy"
+		where = tr.Sprintf("something on the path that no proxy setting names: local antivirus HTTPS scanning or a transparent (network) proxy")
 	}
 	if h.known && h.vendor.Local {
-		where = "antivirus on this PC that scans HTTPS"
+		where = tr.Sprintf("antivirus on this PC that scans HTTPS")
 	}
 	if h.known {
 		fd.Reason = "interception-" + strings.ToLower(strings.Fields(h.vendor.Vendor)[0])
-		fd.Summary = fmt.Sprintf("%s intercepts the TLS connection to %s.", h.vendor.Vendor, hostList(failed))
-		fd.Cause = fmt.Sprintf("The certificate for %s is signed by %s, %s's CA (%s), not by Microsoft's: %s decrypts and re-encrypts the traffic. Quick Assist expects Microsoft's own certificate and ends the session.", h.e.Endpoint.ProbeHost(), issuer, h.vendor.Vendor, h.rule, where)
+		fd.Summary = tr.Sprintf("%s intercepts the TLS connection to %s.", h.vendor.Vendor, hostList(tr, failed))
+		fd.Cause = tr.Sprintf("The certificate for %s is signed by %s, %s's CA (%s), not by Microsoft's: %s decrypts and re-encrypts the traffic. Quick Assist expects Microsoft's own certificate and ends the session.", h.e.Endpoint.ProbeHost(), issuer, h.vendor.Vendor, h.rule, where)
 	} else {
 		fd.Reason = "interception-unknown"
-		fd.Summary = fmt.Sprintf("An unknown interceptor re-signs the TLS connection to %s (issuer %s).", hostList(failed), issuer)
-		fd.Cause = fmt.Sprintf("The certificate for %s is signed by %s, which is not a CA Microsoft uses: %s decrypts and re-encrypts the traffic.", h.e.Endpoint.ProbeHost(), issuer, where)
+		fd.Summary = tr.Sprintf("An unknown interceptor re-signs the TLS connection to %s (issuer %s).", hostList(tr, failed), issuer)
+		fd.Cause = tr.Sprintf("The certificate for %s is signed by %s, which is not a CA Microsoft uses: %s decrypts and re-encrypts the traffic.", h.e.Endpoint.ProbeHost(), issuer, where)
 	}
 	fd.Fix = []string{
-		"Ask the network team to exempt Quick Assist's endpoints from TLS inspection: qadoctor bypass prints the list (--format pac or csv).",
-		notSupported,
+		tr.Sprintf("Ask the network team to exempt Quick Assist's endpoints from TLS inspection: qadoctor bypass prints the list (--format pac or csv)."),
+		tr.Text(notSupported),
 	}
 	if h.known && h.vendor.Local {
-		fd.Fix = []string{"Turn off HTTPS (web) scanning in " + h.vendor.Vendor + ", or add the endpoints from qadoctor bypass to its exclusions.", notSupported}
+		fd.Fix = []string{tr.Sprintf("Turn off HTTPS (web) scanning in %s, or add the endpoints from qadoctor bypass to its exclusions.", h.vendor.Vendor), tr.Text(notSupported)}
 	}
 	return fd
 }
 
-func judgeHealth(f *facts.Facts) finding.Finding {
+func judgeHealth(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	var ev []finding.Evidence
 	answered, serverErrors := 0, 0
 	var bad []facts.EndpointFacts
@@ -248,7 +248,7 @@ func judgeHealth(f *facts.Facts) finding.Finding {
 			serverErrors++
 			bad = append(bad, e)
 		}
-		ev = append(ev, finding.Evidence{Subject: subject(e), Status: st, Detail: fmt.Sprintf("HTTP %d (%s, server %q)", h.Status, h.Proto, h.Server), Facts: h})
+		ev = append(ev, finding.Evidence{Subject: subject(e), Status: st, Detail: tr.Sprintf("HTTP %d (%s, server %q)", h.Status, h.Proto, h.Server), Facts: h})
 	}
 	// Far-end failures: connected, then the TLS handshake died (reset,
 	// closed, no answer) although other endpoints on the same path work.
@@ -264,28 +264,28 @@ func judgeHealth(f *facts.Facts) finding.Finding {
 	}
 	if healthy > 0 && len(farEnd) >= 2 && serverErrors == 0 {
 		for _, e := range farEnd {
-			ev = append(ev, finding.Evidence{Subject: subject(e), Status: finding.Warn, Detail: "connected, then the TLS handshake failed: " + e.TLS.Error, Facts: e.TLS})
+			ev = append(ev, finding.Evidence{Subject: subject(e), Status: finding.Warn, Detail: tr.Sprintf("connected, then the TLS handshake failed: %s", e.TLS.Error), Facts: e.TLS})
 		}
 		return finding.Finding{Status: finding.Warn, Reason: "service-far-end", Evidence: ev,
-			Summary: fmt.Sprintf("%d endpoints fail after connecting while %d others on the same path work: possibly an outage at Microsoft.", len(farEnd), healthy),
-			Cause:   "Several of Microsoft's services accept the connection and then fail, while others on the same path work. That points at their end - or at a firewall that filters by name, which looks the same; tls.handshake shows the details.",
-			Fix:     []string{"Check the Windows release health dashboard (learn.microsoft.com/windows/release-health) and the Microsoft 365 service status page (status.cloud.microsoft).", "If they show nothing, ask the network team whether a firewall filters these names."}}
+			Summary: tr.Sprintf("%d endpoints fail after connecting while %d others on the same path work: possibly an outage at Microsoft.", len(farEnd), healthy),
+			Cause:   tr.Sprintf("Several of Microsoft's services accept the connection and then fail, while others on the same path work. That points at their end - or at a firewall that filters by name, which looks the same; tls.handshake shows the details."),
+			Fix:     []string{tr.Sprintf("Check the Windows release health dashboard (learn.microsoft.com/windows/release-health) and the Microsoft 365 service status page (status.cloud.microsoft)."), tr.Sprintf("If they show nothing, ask the network team whether a firewall filters these names.")}}
 	}
 	if answered == 0 {
-		return finding.Finding{Status: finding.Skip, Summary: "No endpoint answered HTTP, so the service's own health cannot be judged (see the checks before)."}
+		return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("No endpoint answered HTTP, so the service's own health cannot be judged (see the checks before).")}
 	}
 	if serverErrors == 0 {
-		return finding.Finding{Status: finding.Pass, Evidence: ev, Summary: fmt.Sprintf("%d endpoint(s) answered without a server error.", answered)}
+		return finding.Finding{Status: finding.Pass, Evidence: ev, Summary: tr.Sprintf("%d endpoint(s) answered without a server error.", answered)}
 	}
 	return finding.Finding{
 		Status:   finding.Warn,
 		Reason:   "service-outage",
 		Evidence: ev,
-		Summary:  fmt.Sprintf("%d of %d endpoints answer with a server error (5xx) although every step to them works: likely an outage at Microsoft.", serverErrors, answered),
-		Cause:    fmt.Sprintf("DNS, the connection and TLS to %s all work, but the service itself answers with an error. That is Microsoft's side, not this PC's.", hostList(bad)),
+		Summary:  tr.Sprintf("%d of %d endpoints answer with a server error (5xx) although every step to them works: likely an outage at Microsoft.", serverErrors, answered),
+		Cause:    tr.Sprintf("DNS, the connection and TLS to %s all work, but the service itself answers with an error. That is Microsoft's side, not this PC's.", hostList(tr, bad)),
 		Fix: []string{
-			"Check the Windows release health dashboard (learn.microsoft.com/windows/release-health) and the Microsoft 365 service status page (status.cloud.microsoft).",
-			"Try again later; nothing on this PC needs changing for this.",
+			tr.Sprintf("Check the Windows release health dashboard (learn.microsoft.com/windows/release-health) and the Microsoft 365 service status page (status.cloud.microsoft)."),
+			tr.Sprintf("Try again later; nothing on this PC needs changing for this."),
 		},
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/i18n"
 	"github.com/qadoctor/qadoctor/internal/winstate"
 )
 
@@ -150,7 +151,7 @@ func TestSystemChecks(t *testing.T) {
 			f := &facts.Facts{Started: now, MinTLS: "1.2", System: winstate.Collect(reg, "snapshot", path, nil)}
 			f.System.Files = snap.System.Files // files are recorded, not re-read
 			byID := map[string]finding.Finding{}
-			for _, fd := range Judge(f, All()) {
+			for _, fd := range Judge(f, All(), nil) {
 				byID[fd.ID] = fd
 			}
 			for id, want := range tt.want {
@@ -165,6 +166,15 @@ func TestSystemChecks(t *testing.T) {
 					t.Errorf("%s fails without a cause and a fix", id)
 				}
 			}
+			for _, fd := range Judge(f, All(), i18n.New(i18n.Japanese)) {
+				if _, ok := tt.want[fd.ID]; ok {
+					assertJapanese(t, fd)
+					check := byID[fd.ID]
+					if fd.Title == check.Title {
+						t.Errorf("%s title %q is not translated", fd.ID, fd.Title)
+					}
+				}
+			}
 		})
 	}
 }
@@ -172,7 +182,7 @@ func TestSystemChecks(t *testing.T) {
 func TestSystemChecksSkipOffWindows(t *testing.T) {
 	f := &facts.Facts{System: facts.System{State: facts.SystemNotWindows}}
 	cs, _ := Select(nil, nil)
-	for _, fd := range Judge(f, cs) {
+	for _, fd := range Judge(f, cs, nil) {
 		if strings.HasPrefix(fd.ID, "os.") || strings.HasPrefix(fd.ID, "app.") {
 			if fd.Status != finding.Skip || !strings.Contains(fd.Summary, "Not Windows") {
 				t.Errorf("%s off Windows = %s %q; want skip saying so", fd.ID, fd.Status, fd.Summary)
@@ -203,7 +213,7 @@ func TestClockSettingsExplainAWrongClock(t *testing.T) {
 	f := &facts.Facts{System: sys, Clock: facts.Clock{MaxSkewMS: 300000,
 		NTP: []facts.NTPSample{{Step: facts.Step{State: facts.StepOK}, Server: "ntp.test:123", OffsetMS: off}}}}
 	cs, _ := Select([]string{"clock.offset", "clock.settings"}, nil)
-	got := Judge(f, cs)
+	got := Judge(f, cs, nil)
 	if got[0].Status != finding.Fail || got[1].Status != finding.Fail {
 		t.Fatalf("clock.offset %s, clock.settings %s; want both fail", got[0].Status, got[1].Status)
 	}
@@ -231,7 +241,7 @@ func TestClockSettingsTimedatectl(t *testing.T) {
 	for _, tt := range tests {
 		f := &facts.Facts{System: facts.System{State: facts.SystemNotWindows},
 			Clock: facts.Clock{Settings: facts.ClockSettings{State: facts.ClockSettingsRead, Source: "timedatectl", Values: tt.values}}}
-		if got := judgeClockSettings(f); got.Status != tt.want {
+		if got := judgeClockSettings(f, nil); got.Status != tt.want {
 			t.Errorf("timedatectl %v: %s (%s); want %s", tt.values, got.Status, got.Summary, tt.want)
 		}
 	}

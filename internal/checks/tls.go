@@ -1,104 +1,107 @@
 package checks
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/i18n"
 )
 
-const (
-	titleHandshake = "A trusted TLS connection can be made to every endpoint"
-	titleVersions  = "Every endpoint speaks TLS 1.2 or newer"
+var (
+	titleHandshake = i18n.Key("A trusted TLS connection can be made to every endpoint")
+	titleVersions  = i18n.Key("Every endpoint speaks TLS 1.2 or newer")
 )
 
-func judgeHandshake(f *facts.Facts) finding.Finding {
+func judgeHandshake(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	var j judged
 	for _, e := range f.Endpoints {
 		t := e.TLS
 		switch {
 		case t.State == facts.StepNotRun:
-			j.add(e, finding.Skip, blockedBy(t.Step), t)
+			j.add(e, finding.Skip, blockedBy(tr, t.Step), t)
 		case t.State == facts.StepOK && t.Verified:
-			j.add(e, finding.Pass, handshakeSummary(t), t)
+			j.add(e, finding.Pass, handshakeSummary(tr, t), t)
 		case t.State == facts.StepOK:
-			j.add(e, severity(e), fmt.Sprintf("%s; certificate not trusted (%s): %s", handshakeSummary(t), t.VerifyKind, t.VerifyError), t)
+			j.add(e, severity(e), tr.Sprintf("%s; certificate not trusted (%s): %s", handshakeSummary(tr, t), t.VerifyKind, t.VerifyError), t)
 		default:
-			j.add(e, severity(e), handshakeFailure(t), t)
+			j.add(e, severity(e), handshakeFailure(tr, t), t)
 		}
 	}
-	fd, failed, done := j.finish(func(n int) string {
-		return fmt.Sprintf("%d of %d endpoints completed a TLS %s+ handshake with a trusted certificate.", n, n, f.MinTLS)
+	fd, failed, done := j.finish(tr, func(n int) string {
+		return tr.Sprintf("%d of %d endpoints completed a TLS %s+ handshake with a trusted certificate.", n, n, f.MinTLS)
 	})
 	if done {
 		return fd
 	}
 	n, bad := j.counts()
 	e := failed[0]
-	fd.Summary = fmt.Sprintf("%d of %d endpoints did not complete a trusted TLS handshake: %s.", bad, n, hostList(failed))
-	fd.Reason, fd.Cause, fd.Fix = handshakeCause(e, f.MinTLS, readClock(f))
+	fd.Summary = tr.Sprintf("%d of %d endpoints did not complete a trusted TLS handshake: %s.", bad, n, hostList(tr, failed))
+	fd.Reason, fd.Cause, fd.Fix = handshakeCause(tr, e, f.MinTLS, readClock(tr, f))
 	return fd
 }
 
-func handshakeSummary(t facts.TLS) string {
-	s := fmt.Sprintf("TLS %s, %s", t.Version, t.CipherSuite)
+func handshakeSummary(tr *i18n.Printer, t facts.TLS) string {
+	s := tr.Sprintf("TLS %s, %s", t.Version, t.CipherSuite)
 	if t.ALPN != "" {
 		s += ", ALPN " + t.ALPN
 	}
 	if len(t.Chain) > 0 {
-		s += "; certificate issued by " + t.Chain[0].Issuer
+		s += tr.Sprintf("; certificate issued by %s", t.Chain[0].Issuer)
 	}
 	return s
 }
 
-func handshakeFailure(t facts.TLS) string {
+func handshakeFailure(tr *i18n.Printer, t facts.TLS) string {
 	switch t.Kind {
 	case facts.KindTimeout:
-		return "no TLS answer: waited for " + t.WaitingOn
+		return tr.Sprintf("no TLS answer: waited for %s", tr.Text(t.WaitingOn))
 	case facts.KindProtocol:
-		return fmt.Sprintf("refused every offered version (%s): %s", strings.Join(t.Offered, ", "), t.Error)
+		return tr.Sprintf("refused every offered version (%s): %s", strings.Join(t.Offered, ", "), t.Error)
 	case facts.KindHandshake:
-		return "no common cipher suite or parameters: " + t.Error
+		return tr.Sprintf("no common cipher suite or parameters: %s", t.Error)
 	case facts.KindNotTLS:
-		return "the answer on this port is not TLS: " + t.Error
+		return tr.Sprintf("the answer on this port is not TLS: %s", t.Error)
 	case facts.KindReset:
-		return "the connection was reset during the handshake"
+		return tr.Sprintf("the connection was reset during the handshake")
 	case facts.KindClosed:
-		return "the connection was closed during the handshake without an answer"
+		return tr.Sprintf("the connection was closed during the handshake without an answer")
 	case facts.KindTooLarge:
 		return t.Error
 	}
-	return "handshake failed: " + t.Error
+	return tr.Sprintf("handshake failed: %s", t.Error)
 }
 
 // handshakeCause explains the first failed endpoint's handshake.
-func handshakeCause(e facts.EndpointFacts, minTLS string, clock clockReading) (reason, cause string, fix []string) {
+func handshakeCause(tr *i18n.Printer, e facts.EndpointFacts, minTLS string, clock clockReading) (reason, cause string, fix []string) {
 	t := e.TLS
 	host := e.Endpoint.ProbeHost()
-	retest := fmt.Sprintf("Run qadoctor again on another network (a phone hotspot): if it passes there, the problem is in this network's path to %s.", host)
+	retest := tr.Sprintf("Run qadoctor again on another network (a phone hotspot): if it passes there, the problem is in this network's path to %s.", host)
 	if t.State == facts.StepOK {
-		issuer := "an unknown issuer"
+		issuer := tr.Sprintf("an unknown issuer")
 		if len(t.Chain) > 0 {
 			issuer = t.Chain[0].Issuer
 		}
 		switch t.VerifyKind {
 		case "unknown-authority":
 			return "cert-unknown-authority",
-				fmt.Sprintf("The certificate %s presented is issued by %s, which this PC does not trust. Something between this PC and Microsoft re-signs the connection (a TLS-inspecting proxy or antivirus), or the PC's trusted root certificates are out of date.", host, issuer),
+				tr.Sprintf("The certificate %s presented is issued by %s, which this PC does not trust. Something between this PC and Microsoft re-signs the connection (a TLS-inspecting proxy or antivirus), or the PC's trusted root certificates are out of date.", host, issuer),
 				[]string{
-					"If the PC is on a company network, send this report to the network team: Microsoft does not support inspecting its traffic and asks for these hosts to be exempted.",
-					"Install pending Windows updates (they refresh the trusted root certificates).",
+					tr.Sprintf("If the PC is on a company network, send this report to the network team: Microsoft does not support inspecting its traffic and asks for these hosts to be exempted."),
+					tr.Sprintf("Install pending Windows updates (they refresh the trusted root certificates)."),
 					retest,
 				}
 		case "hostname":
 			return "cert-hostname",
-				fmt.Sprintf("The certificate %s presented is for another name (%s): something else answers in Microsoft's place, such as a captive portal, a proxy or a firewall's block page.", host, certNames(t)),
-				[]string{"Sign in to the network's portal if it has one (hotel, airport), then try again.", retest}
+				tr.Sprintf("The certificate %s presented is for another name (%s): something else answers in Microsoft's place, such as a captive portal, a proxy or a firewall's block page.", host, certNames(tr, t)),
+				[]string{tr.Sprintf("Sign in to the network's portal if it has one (hotel, airport), then try again."), retest}
 		case "expired", "not-yet-valid":
 			// A certificate judged by a wrong clock is the clock's fault, not
 			// the server's: say which, when the clock was measured.
-			state := strings.ReplaceAll(t.VerifyKind, "-", " ")
+			state := tr.Sprintf("expired")
+			if t.VerifyKind == "not-yet-valid" {
+				state = tr.Sprintf("not yet valid")
+			}
 			abs := clock.offset
 			if abs < 0 {
 				abs = -abs
@@ -106,47 +109,47 @@ func handshakeCause(e facts.EndpointFacts, minTLS string, clock clockReading) (r
 			switch {
 			case len(clock.sources) > 0 && clock.agree && abs > clock.maxSkew:
 				return "cert-" + t.VerifyKind + "-clock",
-					fmt.Sprintf("The certificate %s presented only looks %s because this PC's clock is %s (measured by %s). The server is fine: fix the clock.", host, state, fmtOffset(clock.offset), strings.Join(sourceNames(clock.sources), " and ")),
-					clockFixes(clock.offset)
+					tr.Sprintf("The certificate %s presented only looks %s because this PC's clock is %s (measured by %s). The server is fine: fix the clock.", host, state, fmtOffset(tr, clock.offset), strings.Join(sourceNames(clock.sources), " and ")),
+					clockFixes(tr, clock.offset)
 			case len(clock.sources) > 0 && clock.agree:
 				return "cert-" + t.VerifyKind,
-					fmt.Sprintf("The certificate %s presented is really %s: this PC's clock is right (%s). Something in the path serves an old certificate in Microsoft's place, or the server is misconfigured.", host, state, fmtOffset(clock.offset)),
+					tr.Sprintf("The certificate %s presented is really %s: this PC's clock is right (%s). Something in the path serves an old certificate in Microsoft's place, or the server is misconfigured.", host, state, fmtOffset(tr, clock.offset)),
 					[]string{retest}
 			}
 			return "cert-" + t.VerifyKind,
-				fmt.Sprintf("The certificate %s presented is %s by this PC's clock. Microsoft's certificates are current, so the PC's date and time are most likely wrong.", host, state),
-				clockFixes(0)
+				tr.Sprintf("The certificate %s presented is %s by this PC's clock. Microsoft's certificates are current, so the PC's date and time are most likely wrong.", host, state),
+				clockFixes(tr, 0)
 		}
-		return "cert-invalid", fmt.Sprintf("The certificate %s presented is not valid: %s", host, t.VerifyError), []string{retest}
+		return "cert-invalid", tr.Sprintf("The certificate %s presented is not valid: %s", host, t.VerifyError), []string{retest}
 	}
 	switch t.Kind {
 	case facts.KindProtocol:
 		return "tls-protocol-version",
-			fmt.Sprintf("%s (or a device in the path) refused TLS %s and newer: it speaks only older TLS, which Quick Assist does not accept.", host, minTLS),
-			[]string{"See tls.versions for which versions it accepts and whether the path or the far end is to blame.", retest}
+			tr.Sprintf("%s (or a device in the path) refused TLS %s and newer: it speaks only older TLS, which Quick Assist does not accept.", host, minTLS),
+			[]string{tr.Sprintf("See tls.versions for which versions it accepts and whether the path or the far end is to blame."), retest}
 	case facts.KindHandshake:
 		return "tls-handshake-failure",
-			fmt.Sprintf("%s and this PC found no cipher suite or key exchange in common. A cipher-suite policy on the PC or a device in the path restricts them.", host),
+			tr.Sprintf("%s and this PC found no cipher suite or key exchange in common. A cipher-suite policy on the PC or a device in the path restricts them.", host),
 			[]string{retest}
 	case facts.KindNotTLS:
 		return "tls-not-tls",
-			fmt.Sprintf("What answered on %s port %d does not speak TLS: a captive portal, a proxy that expects plain HTTP, or a firewall's block page.", host, e.Endpoint.Port),
-			[]string{"Sign in to the network's portal if it has one, or check the proxy settings (Settings > Network & internet > Proxy).", retest}
+			tr.Sprintf("What answered on %s port %d does not speak TLS: a captive portal, a proxy that expects plain HTTP, or a firewall's block page.", host, e.Endpoint.Port),
+			[]string{tr.Sprintf("Sign in to the network's portal if it has one, or check the proxy settings (Settings > Network & internet > Proxy)."), retest}
 	case facts.KindReset, facts.KindClosed:
 		return "tls-" + t.Kind,
-			fmt.Sprintf("The connection to %s was cut as soon as TLS started. Firewalls and filters that block by server name (SNI) do this.", host),
-			[]string{"Ask the network administrator whether a firewall or web filter blocks " + host + ".", policyNote, retest}
+			tr.Sprintf("The connection to %s was cut as soon as TLS started. Firewalls and filters that block by server name (SNI) do this.", host),
+			[]string{tr.Sprintf("Ask the network administrator whether a firewall or web filter blocks %s.", host), tr.Text(policyNote), retest}
 	case facts.KindTimeout:
 		return "tls-timeout",
-			fmt.Sprintf("%s accepted the connection but never finished the TLS handshake: qadoctor waited for %s. A device in the path holds the connection open without passing it on.", host, t.WaitingOn),
-			[]string{"Turn off a VPN or proxy, if one is on, and try again.", retest}
+			tr.Sprintf("%s accepted the connection but never finished the TLS handshake: qadoctor waited for %s. A device in the path holds the connection open without passing it on.", host, tr.Text(t.WaitingOn)),
+			[]string{tr.Sprintf("Turn off a VPN or proxy, if one is on, and try again."), retest}
 	}
-	return "tls-error", fmt.Sprintf("The TLS handshake with %s failed: %s", host, t.Error), []string{retest}
+	return "tls-error", tr.Sprintf("The TLS handshake with %s failed: %s", host, t.Error), []string{retest}
 }
 
-func certNames(t facts.TLS) string {
+func certNames(tr *i18n.Printer, t facts.TLS) string {
 	if len(t.Chain) == 0 {
-		return "no name"
+		return tr.Sprintf("no name")
 	}
 	if names := t.Chain[0].DNSNames; len(names) > 0 {
 		return strings.Join(names, ", ")
@@ -169,7 +172,7 @@ func versionsOf(e facts.EndpointFacts) (accepted, refused []facts.VersionProbe) 
 	return accepted, refused
 }
 
-func judgeVersions(f *facts.Facts) finding.Finding {
+func judgeVersions(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	var j judged
 	var oldOnly []facts.EndpointFacts
 	for _, e := range f.Endpoints {
@@ -177,15 +180,15 @@ func judgeVersions(f *facts.Facts) finding.Finding {
 			continue
 		}
 		if e.TCP.State != facts.StepOK {
-			j.add(e, finding.Skip, blockedBy(blockingStep(e)), e.Versions)
+			j.add(e, finding.Skip, blockedBy(tr, blockingStep(e)), e.Versions)
 			continue
 		}
 		accepted, refused := versionsOf(e)
-		detail := versionsDetail(e)
+		detail := versionsDetail(tr, e)
 		switch {
 		case len(accepted) == 0 && len(refused) == 0:
 			// Every probe went unanswered: tls.handshake reports the stall.
-			j.add(e, finding.Skip, "no version got an answer before the deadline (see tls.handshake): "+detail, e.Versions)
+			j.add(e, finding.Skip, tr.Sprintf("no version got an answer before the deadline (see tls.handshake): %s", detail), e.Versions)
 		case anyAtLeast(accepted, f.MinTLS):
 			j.add(e, finding.Pass, detail, e.Versions)
 		case len(accepted) > 0:
@@ -195,14 +198,14 @@ func judgeVersions(f *facts.Facts) finding.Finding {
 			j.add(e, severity(e), detail, e.Versions)
 		}
 	}
-	fd, failed, done := j.finish(func(n int) string { return fmt.Sprintf("%d of %d endpoints accept TLS %s or newer.", n, n, f.MinTLS) })
+	fd, failed, done := j.finish(tr, func(n int) string { return tr.Sprintf("%d of %d endpoints accept TLS %s or newer.", n, n, f.MinTLS) })
 	if done {
 		return fd
 	}
 	n, bad := j.counts()
 	e := failed[0]
 	host := e.Endpoint.ProbeHost()
-	fd.Summary = fmt.Sprintf("%d of %d endpoints accept no TLS version at or above %s: %s.", bad, n, f.MinTLS, hostList(failed))
+	fd.Summary = tr.Sprintf("%d of %d endpoints accept no TLS version at or above %s: %s.", bad, n, f.MinTLS, hostList(tr, failed))
 
 	// Path or far end? Microsoft's services all speak TLS 1.2 and 1.3. When
 	// every endpoint reached answers alike, the common factor is the path;
@@ -213,36 +216,36 @@ func judgeVersions(f *facts.Facts) finding.Finding {
 	switch {
 	case bad == n && n > 1:
 		fd.Reason = "tls-old-only-path"
-		where = fmt.Sprintf("All %d endpoints answer the same way, and Microsoft's own servers speak TLS 1.2 and 1.3: this points at the path, a proxy, firewall or TLS-inspecting device between this PC and Microsoft that speaks only old TLS.", n)
+		where = tr.Sprintf("All %d endpoints answer the same way, and Microsoft's own servers speak TLS 1.2 and 1.3: this points at the path, a proxy, firewall or TLS-inspecting device between this PC and Microsoft that speaks only old TLS.", n)
 	case bad < n:
 		fd.Reason = "tls-old-only-far-end"
-		where = fmt.Sprintf("Other endpoints on the same path negotiate TLS %s or newer, so the path is not downgrading everything: this points at the far end of %s (or a device that intercepts only that name).", f.MinTLS, hostList(failed))
+		where = tr.Sprintf("Other endpoints on the same path negotiate TLS %s or newer, so the path is not downgrading everything: this points at the far end of %s (or a device that intercepts only that name).", f.MinTLS, hostList(tr, failed))
 	default:
 		fd.Reason = "tls-old-only"
-		where = "Only one endpoint could be tested, so the path and the far end cannot be told apart: run again on another network to compare."
+		where = tr.Sprintf("Only one endpoint could be tested, so the path and the far end cannot be told apart: run again on another network to compare.")
 	}
 	if len(oldOnly) == 0 {
 		fd.Reason = strings.Replace(fd.Reason, "old-only", "no-version", 1)
-		fd.Cause = fmt.Sprintf("%s accepted no TLS version at all. %s", host, where)
+		fd.Cause = tr.Sprintf("%s accepted no TLS version at all. %s", host, where)
 	} else {
 		accepted, _ := versionsOf(oldOnly[0])
-		fd.Cause = fmt.Sprintf("%s accepts only TLS %s, older than the TLS %s Quick Assist requires. %s", oldOnly[0].Endpoint.ProbeHost(), versionNames(accepted), f.MinTLS, where)
+		fd.Cause = tr.Sprintf("%s accepts only TLS %s, older than the TLS %s Quick Assist requires. %s", oldOnly[0].Endpoint.ProbeHost(), versionNames(accepted), f.MinTLS, where)
 		if iss := unexpectedIssuer(oldOnly[0], accepted); iss != "" {
-			fd.Cause += fmt.Sprintf(" The certificate it served was issued by %s, not by a CA Microsoft uses for this endpoint: something in the path answers in Microsoft's place.", iss)
+			fd.Cause += tr.Sprintf(" The certificate it served was issued by %s, not by a CA Microsoft uses for this endpoint: something in the path answers in Microsoft's place.", iss)
 		}
 	}
 	fd.Fix = []string{
-		"Run qadoctor again on another network (a phone hotspot): if it passes there, send this report to the network team.",
-		"Turn off a VPN or proxy, if one is on, and try again.",
+		tr.Sprintf("Run qadoctor again on another network (a phone hotspot): if it passes there, send this report to the network team."),
+		tr.Sprintf("Turn off a VPN or proxy, if one is on, and try again."),
 	}
 	return fd
 }
 
 func blockingStep(e facts.EndpointFacts) facts.Step {
 	if e.DNS.State != facts.StepOK {
-		return facts.Step{Kind: facts.KindBlocked, Error: "the DNS lookup failed"}
+		return facts.Step{Kind: facts.KindBlocked, Error: i18n.Key("the DNS lookup failed")}
 	}
-	return facts.Step{Kind: facts.KindBlocked, Error: "the TCP connection failed"}
+	return facts.Step{Kind: facts.KindBlocked, Error: i18n.Key("the TCP connection failed")}
 }
 
 func anyAtLeast(vs []facts.VersionProbe, min string) bool {
@@ -262,18 +265,18 @@ func versionNames(vs []facts.VersionProbe) string {
 	return strings.Join(s, ", ")
 }
 
-func versionsDetail(e facts.EndpointFacts) string {
+func versionsDetail(tr *i18n.Printer, e facts.EndpointFacts) string {
 	var parts []string
 	for _, v := range e.Versions {
 		switch v.State {
 		case facts.StepOK:
-			parts = append(parts, "TLS "+v.Version+" accepted")
+			parts = append(parts, tr.Sprintf("TLS %s accepted", v.Version))
 		case facts.StepNotRun:
-			parts = append(parts, "TLS "+v.Version+" not tried")
+			parts = append(parts, tr.Sprintf("TLS %s not tried", v.Version))
 		case facts.StepTimeout:
-			parts = append(parts, "TLS "+v.Version+" no answer")
+			parts = append(parts, tr.Sprintf("TLS %s no answer", v.Version))
 		default:
-			parts = append(parts, fmt.Sprintf("TLS %s refused (%s)", v.Version, v.Kind))
+			parts = append(parts, tr.Sprintf("TLS %s refused (%s)", v.Version, v.Kind))
 		}
 	}
 	return strings.Join(parts, "; ")

@@ -3,14 +3,14 @@ package checks
 import (
 	"cmp"
 	_ "embed"
-	"fmt"
 	"strings"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/i18n"
 )
 
-const titleVPN = "No VPN sits between this PC and Microsoft"
+var titleVPN = i18n.Key("No VPN sits between this PC and Microsoft")
 
 //go:embed vpn-adapters.json
 var vpnAdaptersJSON []byte
@@ -39,18 +39,18 @@ func vpnVendor(t vpnTable, i facts.NetInterface) string {
 	return ""
 }
 
-func judgeVPN(f *facts.Facts) finding.Finding {
+func judgeVPN(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	n := f.Network
 	switch n.State {
 	case "read":
 	case "error":
-		return finding.Finding{Status: finding.Error, Summary: "Could not list the network interfaces: " + n.Error}
+		return finding.Finding{Status: finding.Error, Summary: tr.Sprintf("Could not list the network interfaces: %s", n.Error)}
 	default:
-		return finding.Finding{Status: finding.Skip, Summary: "Not checked."}
+		return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("Not checked.")}
 	}
 	table, err := loadData[vpnTable](vpnAdaptersJSON)
 	if err != nil {
-		return finding.Finding{Status: finding.Error, Summary: "The built-in VPN adapter table is broken: " + err.Error()}
+		return finding.Finding{Status: finding.Error, Summary: tr.Sprintf("The built-in VPN adapter table is broken: %v", err)}
 	}
 	var ev []finding.Evidence
 	var vpns []string
@@ -67,28 +67,31 @@ func judgeVPN(f *facts.Facts) finding.Finding {
 		if i.Description != "" {
 			name += " (" + i.Description + ")"
 		}
-		what := cmp.Or(vendor, "an unrecognised "+i.Type+" interface")
-		detail := fmt.Sprintf("%s, type %s", what, i.Type)
+		what := vendor
+		if what == "" {
+			what = tr.Sprintf("an unrecognised %s interface", i.Type)
+		}
+		detail := tr.Sprintf("%s, type %s", what, i.Type)
 		if n.DefaultRoute == i.Name {
-			detail += "; the default route leaves by it"
+			detail += tr.Sprintf("; the default route leaves by it")
 			fullTunnel = name
 		}
 		ev = append(ev, finding.Evidence{Subject: name, Status: finding.Warn, Detail: detail, Facts: i})
-		vpns = append(vpns, fmt.Sprintf("%s (%s)", i.Name, what))
+		vpns = append(vpns, tr.Sprintf("%s (%s)", i.Name, what))
 	}
 	if len(vpns) == 0 {
-		return finding.Finding{Status: finding.Pass, Summary: fmt.Sprintf("No VPN or tunnel interface is up (default route: %s).", cmp.Or(n.DefaultRoute, "unknown"))}
+		return finding.Finding{Status: finding.Pass, Summary: tr.Sprintf("No VPN or tunnel interface is up (default route: %s).", cmp.Or(n.DefaultRoute, tr.Sprintf("unknown")))}
 	}
 	fd := finding.Finding{Status: finding.Warn, Reason: "vpn-active", Evidence: ev,
-		Summary: "A VPN is active: " + strings.Join(vpns, ", ") + ".",
-		Cause:   "A VPN can route Microsoft's traffic through a company network, its proxy or its TLS inspection. If Quick Assist works with the VPN off, the VPN is the cause.",
+		Summary: tr.Sprintf("A VPN is active: %s.", strings.Join(vpns, ", ")),
+		Cause:   tr.Sprintf("A VPN can route Microsoft's traffic through a company network, its proxy or its TLS inspection. If Quick Assist works with the VPN off, the VPN is the cause."),
 		Fix: []string{
-			"Disconnect the VPN (Settings > Network & internet > VPN; Win+R, then ms-settings:network-vpn) and try Quick Assist again.",
-			"If it works without the VPN, ask the VPN administrator to exclude Quick Assist's endpoints from the tunnel (split tunnelling): qadoctor bypass lists them.",
+			tr.Sprintf("Disconnect the VPN (Settings > Network & internet > VPN; Win+R, then ms-settings:network-vpn) and try Quick Assist again."),
+			tr.Sprintf("If it works without the VPN, ask the VPN administrator to exclude Quick Assist's endpoints from the tunnel (split tunnelling): qadoctor bypass lists them."),
 		}}
 	if fullTunnel != "" {
 		fd.Reason = "vpn-full-tunnel"
-		fd.Summary += " All traffic leaves by " + fullTunnel + "."
+		fd.Summary += tr.Sprintf(" All traffic leaves by %s.", fullTunnel)
 	}
 	return fd
 }

@@ -70,8 +70,9 @@ func runBundle(ctx context.Context, opts *BundleOptions) error {
 		return err
 	}
 	b := opts.Diagnose.Build
-	findings := checks.Judge(f, sel)
-	rep := report.New(report.Tool{Name: "qadoctor", Version: b.Version, Commit: b.Commit}, f, findings, checks.Verdict(findings), time.Since(start))
+	tr := opts.Diagnose.IO.Tr
+	findings := checks.Judge(f, sel, tr)
+	rep := report.New(report.Tool{Name: "qadoctor", Version: b.Version, Commit: b.Commit}, f, findings, checks.Verdict(findings), time.Since(start), tr.Lang())
 
 	var files []bundle.File
 	add := func(name string, write func(*bytes.Buffer) error) error {
@@ -85,7 +86,7 @@ func runBundle(ctx context.Context, opts *BundleOptions) error {
 	if err := add("report.json", func(w *bytes.Buffer) error { return report.WriteJSON(w, rep) }); err != nil {
 		return err
 	}
-	if err := add("report.html", func(w *bytes.Buffer) error { return report.WriteHTML(w, rep, f.Endpoints) }); err != nil {
+	if err := add("report.html", func(w *bytes.Buffer) error { return report.WriteHTML(w, rep, f.Endpoints, tr) }); err != nil {
 		return err
 	}
 	if f.System.State == facts.SystemRead {

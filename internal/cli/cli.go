@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/qadoctor/qadoctor/internal/i18n"
 )
 
 // Exit codes, documented in README.md.
@@ -33,6 +35,10 @@ type IOStreams struct {
 	// InTTY says standard input is a terminal a person can answer a
 	// question on; fix asks for consent only then.
 	InTTY bool
+	// Tr speaks the person's language. Every command's copy of the streams
+	// shares it; the root command sets its language from --lang or the
+	// environment once the flags are parsed. Nil until NewRootCmd.
+	Tr *i18n.Printer
 }
 
 // BuildInfo identifies the build.
@@ -82,10 +88,17 @@ type Deps struct {
 	Build BuildInfo
 	Net   NetDeps
 	Fix   FixDeps
+	// UILanguage is the Windows display language ("ja-JP"); nil: the
+	// user's own (i18n.UILanguage).
+	UILanguage func() string
 }
 
 // NewRootCmd builds the qadoctor command tree.
 func NewRootCmd(d *Deps) *cobra.Command {
+	if d.IO.Tr == nil {
+		d.IO.Tr = i18n.New(i18n.English)
+	}
+	var lang string
 	root := &cobra.Command{
 		Use:   "qadoctor",
 		Short: "Find out why Quick Assist ends with \"does not meet minimum security requirements\"",
@@ -93,13 +106,35 @@ func NewRootCmd(d *Deps) *cobra.Command {
 DNS, blocked endpoints, hosts-file entries, old TLS in the path, untrusted certificates.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			l, err := chooseLang(lang, d)
+			if err != nil {
+				return usageError{err}
+			}
+			d.IO.Tr.SetLang(l)
+			return nil
+		},
 	}
+	root.PersistentFlags().StringVar(&lang, "lang", "", "language of the report and messages: `en` or ja (default: the Windows display language, or LC_ALL/LC_MESSAGES/LANG)")
 	root.SetIn(d.IO.In)
 	root.SetOut(d.IO.Out)
 	root.SetErr(d.IO.ErrOut)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newCmdDiagnose(d, nil), newCmdFix(d), newCmdUndo(d), newCmdBypass(d), newCmdIntune(d), newCmdBundle(d), newCmdSummarize(d), newCmdAnalyze(d), newCmdCollect(d), newCmdProfile(d), newCmdVersion(d))
 	return root
+}
+
+// chooseLang is --lang when given, else what the environment and the
+// Windows display language say.
+func chooseLang(flag string, d *Deps) (i18n.Lang, error) {
+	if flag != "" {
+		return i18n.ParseLang(flag)
+	}
+	ui := d.UILanguage
+	if ui == nil {
+		ui = i18n.UILanguage
+	}
+	return i18n.Detect(d.Net.getenv(), ui), nil
 }
 
 // Run runs qadoctor with args and returns the exit code. Errors are
@@ -116,7 +151,7 @@ func Run(ctx context.Context, args []string, d *Deps) int {
 		}
 		fmt.Fprintf(d.IO.ErrOut, "qadoctor: %v\n", err)
 		if exitCode(err) == ExitUsage {
-			fmt.Fprintln(d.IO.ErrOut, "Run 'qadoctor --help' for usage.")
+			fmt.Fprintln(d.IO.ErrOut, d.IO.Tr.Sprintf("Run 'qadoctor --help' for usage."))
 		}
 	}
 	return exitCode(err)

@@ -196,20 +196,20 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 // writeReport judges the facts, writes the report and returns the error
 // that sets the exit code.
 func writeReport(io IOStreams, build BuildInfo, f *facts.Facts, sel []checks.Check, start time.Time, o reportOptions) error {
-	findings := checks.Judge(f, sel)
+	findings := checks.Judge(f, sel, io.Tr)
 	rep := report.New(report.Tool{Name: "qadoctor", Version: build.Version, Commit: build.Commit},
-		f, findings, checks.Verdict(findings), time.Since(start))
+		f, findings, checks.Verdict(findings), time.Since(start), io.Tr.Lang())
 	var b bytes.Buffer
 	var err error
 	switch o.Format {
 	case "json":
 		err = report.WriteJSON(&b, rep)
 	case "md":
-		err = report.WriteMarkdown(&b, rep)
+		err = report.WriteMarkdown(&b, rep, io.Tr)
 	case "html":
-		err = report.WriteHTML(&b, rep, f.Endpoints)
+		err = report.WriteHTML(&b, rep, f.Endpoints, io.Tr)
 	default:
-		err = report.WriteText(&b, rep, report.TextOptions{Verbose: o.Verbose})
+		err = report.WriteText(&b, rep, report.TextOptions{Verbose: o.Verbose, Tr: io.Tr})
 	}
 	if err != nil {
 		return fmt.Errorf("render the report: %w", err)
@@ -218,7 +218,7 @@ func writeReport(io IOStreams, build BuildInfo, f *facts.Facts, sel []checks.Che
 		if err := writeFileAtomic(o.Output, b.Bytes()); err != nil {
 			return err
 		}
-		fmt.Fprintf(io.ErrOut, "Wrote %s (%s).\n", o.Output, rep.Status)
+		fmt.Fprintln(io.ErrOut, io.Tr.Sprintf("Wrote %s (%s).", o.Output, rep.Status))
 	} else if _, err := io.Out.Write(b.Bytes()); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}

@@ -42,6 +42,9 @@ func runCLI(t *testing.T, nd NetDeps, args ...string) (code int, stdout, stderr 
 		IO:    IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
 		Build: BuildInfo{Version: "test"},
 		Net:   nd,
+		// The language comes from the stubbed environment alone, not from
+		// the display language of the machine (or Wine) running the test.
+		UILanguage: func() string { return "" },
 	})
 	return code, out.String(), errOut.String()
 }

@@ -147,7 +147,7 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 		return usageError{err}
 	}
 	if len(plan) == 0 {
-		fmt.Fprintln(io.Out, "Nothing qadoctor can repair: no failing check has an automatic fix. The report's steps say what to do.")
+		fmt.Fprintln(io.Out, io.Tr.Sprintf("Nothing qadoctor can repair: no failing check has an automatic fix. The report's steps say what to do."))
 		return nil
 	}
 	writePlan(io, plan)
@@ -163,23 +163,23 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 		if err := writeFileAtomic(opts.Output, []byte(b.String())); err != nil {
 			return err
 		}
-		fmt.Fprintf(io.ErrOut, "Wrote %s (run it with -Undo to take the changes back).\n", opts.Output)
+		fmt.Fprint(io.ErrOut, io.Tr.Sprintf("Wrote %s (run it with -Undo to take the changes back).\n", opts.Output))
 		return nil
 	case opts.DryRun:
-		fmt.Fprintln(io.Out, "Dry run: nothing was changed.")
+		fmt.Fprintln(io.Out, io.Tr.Sprintf("Dry run: nothing was changed."))
 		return nil
 	}
 	if fix.NeedsAdmin(plan) && !opts.Deps.elevated() {
-		return notAppliedError{"nothing was changed: these repairs need administrator rights. Open Terminal or PowerShell with \"Run as administrator\" and run qadoctor fix again"}
+		return notAppliedError{io.Tr.Sprintf("nothing was changed: these repairs need administrator rights. Open Terminal or PowerShell with \"Run as administrator\" and run qadoctor fix again")}
 	}
 	if !opts.Yes {
 		if !io.InTTY {
-			return notAppliedError{"nothing was changed: no consent. Run qadoctor fix --yes to apply the plan above"}
+			return notAppliedError{io.Tr.Sprintf("nothing was changed: no consent. Run qadoctor fix --yes to apply the plan above")}
 		}
-		fmt.Fprint(io.Out, "Apply these changes? [y/N] ")
+		fmt.Fprint(io.Out, io.Tr.Sprintf("Apply these changes? [y/N] "))
 		answer, _ := bufio.NewReader(io.In).ReadString('\n')
 		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
-			return notAppliedError{"nothing was changed: you did not agree"}
+			return notAppliedError{io.Tr.Sprintf("nothing was changed: you did not agree")}
 		}
 	}
 	if w == nil && hasRegistry(plan) {
@@ -195,13 +195,13 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 	}
 	applyErr := fix.Apply(ctx, j, w, opts.Deps.runner())
 	if applyErr != nil {
-		fmt.Fprintf(io.ErrOut, "Stopped: %v\nWhat was changed is in %s; qadoctor undo %s takes it back.\n", applyErr, j.Path(), j.Run)
+		fmt.Fprint(io.ErrOut, io.Tr.Sprintf("Stopped: %v\nWhat was changed is in %s; qadoctor undo %s takes it back.\n", applyErr, j.Path(), j.Run))
 		return applyErr
 	}
-	fmt.Fprintf(io.Out, "\nApplied. Journal: %s\nTo take it back: qadoctor undo %s\n", j.Path(), j.Run)
+	fmt.Fprint(io.Out, io.Tr.Sprintf("\nApplied. Journal: %s\nTo take it back: qadoctor undo %s\n", j.Path(), j.Run))
 	for _, a := range plan {
 		if a.Restart {
-			fmt.Fprintf(io.Out, "%s takes effect after Windows restarts.\n", a.Action)
+			fmt.Fprint(io.Out, io.Tr.Sprintf("%s takes effect after Windows restarts.\n", a.Action))
 		}
 	}
 	return recheck(ctx, opts, before, fix.Checks(plan))
@@ -223,19 +223,19 @@ func diagnoseFindings(ctx context.Context, opts *DiagnoseOptions) ([]finding.Fin
 	if err != nil {
 		return nil, err
 	}
-	return checks.Judge(f, sel), nil
+	return checks.Judge(f, sel, opts.IO.Tr), nil
 }
 
 // writePlan shows every change, from what to what, and why.
 func writePlan(io IOStreams, plan []fix.PlannedAction) {
-	fmt.Fprintf(io.Out, "Plan (%d action(s)):\n", len(plan))
+	fmt.Fprint(io.Out, io.Tr.Sprintf("Plan (%d action(s)):\n", len(plan)))
 	for i, a := range plan {
 		var notes []string
 		if a.Admin {
-			notes = append(notes, "needs administrator")
+			notes = append(notes, io.Tr.Sprintf("needs administrator"))
 		}
 		if a.Restart {
-			notes = append(notes, "restart needed")
+			notes = append(notes, io.Tr.Sprintf("restart needed"))
 		}
 		note := ""
 		if len(notes) > 0 {
@@ -246,7 +246,7 @@ func writePlan(io IOStreams, plan []fix.PlannedAction) {
 			fmt.Fprintf(io.Out, "     %s\\%s: %s -> %s\n", s.Key, s.Name, s.Prior.Describe(), s.New.Describe())
 		}
 		for _, c := range a.Commands {
-			fmt.Fprintf(io.Out, "     run: %s (not undone by qadoctor undo)\n", fix.FormatArgv(c.Argv))
+			fmt.Fprint(io.Out, io.Tr.Sprintf("     run: %s (not undone by qadoctor undo)\n", fix.FormatArgv(c.Argv)))
 		}
 	}
 }
@@ -265,7 +265,7 @@ func exportReg(io IOStreams, out string, plan []fix.PlannedAction) error {
 			return err
 		}
 	}
-	fmt.Fprintf(io.ErrOut, "Wrote %s and its undo, %s.\n", out, undoPath)
+	fmt.Fprint(io.ErrOut, io.Tr.Sprintf("Wrote %s and its undo, %s.\n", out, undoPath))
 	return nil
 }
 
@@ -277,9 +277,9 @@ func recheck(ctx context.Context, opts *FixOptions, before []finding.Finding, id
 	if err != nil {
 		return err
 	}
-	after := checks.Judge(f, sel)
+	after := checks.Judge(f, sel, opts.Diagnose.IO.Tr)
 	io := opts.Diagnose.IO
-	fmt.Fprintln(io.Out, "\nBefore -> after:")
+	fmt.Fprintln(io.Out, io.Tr.Sprintf("\nBefore -> after:"))
 	failed := false
 	for _, a := range after {
 		prior := "?"
@@ -327,11 +327,11 @@ func runUndo(d *Deps, dir, run string) error {
 		return usageError{err}
 	}
 	if j == nil || !j.Undoable() {
-		fmt.Fprintf(d.IO.Out, "Nothing to undo in %s.\n", dir)
+		fmt.Fprint(d.IO.Out, d.IO.Tr.Sprintf("Nothing to undo in %s.\n", dir))
 		return nil
 	}
 	if fix.NeedsAdmin(j.Actions) && !d.Fix.elevated() {
-		return notAppliedError{"nothing was restored: undo needs administrator rights, as the fix did"}
+		return notAppliedError{d.IO.Tr.Sprintf("nothing was restored: undo needs administrator rights, as the fix did")}
 	}
 	w, err := d.Fix.writer()
 	if err != nil {
@@ -341,7 +341,7 @@ func runUndo(d *Deps, dir, run string) error {
 	if err != nil {
 		return fmt.Errorf("undo %s (restored %d value(s) so far; run undo again to finish): %w", j.Run, n, err)
 	}
-	fmt.Fprintf(d.IO.Out, "Restored %d value(s) from %s. Commands the fix ran (resync, install) are not undone.\n", n, j.Run)
+	fmt.Fprint(d.IO.Out, d.IO.Tr.Sprintf("Restored %d value(s) from %s. Commands the fix ran (resync, install) are not undone.\n", n, j.Run))
 	return nil
 }
 

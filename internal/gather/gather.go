@@ -24,6 +24,7 @@ import (
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/hostsfile"
+	"github.com/qadoctor/qadoctor/internal/i18n"
 	"github.com/qadoctor/qadoctor/internal/probe"
 	"github.com/qadoctor/qadoctor/internal/profile"
 	"github.com/qadoctor/qadoctor/internal/proxy"
@@ -246,7 +247,7 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 		smp := r.get()
 		if smp.State == facts.StepRunning {
 			smp.State, smp.Kind, smp.Error = facts.StepTimeout, facts.KindTimeout, "cut off at the run's deadline"
-			smp.WaitingOn = "an answer from the NTP server (UDP port 123 may be blocked)"
+			smp.WaitingOn = i18n.Key("an answer from the NTP server (UDP port 123 may be blocked)")
 		}
 		f.Clock.NTP = append(f.Clock.NTP, smp)
 	}
@@ -304,7 +305,7 @@ type endpointRun struct {
 var probedVersions = []uint16{tls.VersionTLS10, tls.VersionTLS11, tls.VersionTLS12, tls.VersionTLS13}
 
 func newEndpointRun(e profile.Endpoint, plan Plan) *endpointRun {
-	notSelected := facts.Step{State: facts.StepNotRun, Kind: facts.KindNotSelected, Error: "not needed by the selected checks"}
+	notSelected := facts.Step{State: facts.StepNotRun, Kind: facts.KindNotSelected, Error: i18n.Key("not needed by the selected checks")}
 	r := &endpointRun{f: facts.EndpointFacts{Endpoint: e}}
 	r.f.DNS = facts.DNS{Step: notSelected, Host: e.ProbeHost()}
 	r.f.TCP = facts.TCP{Step: notSelected}
@@ -380,7 +381,7 @@ func (g *gatherer) endpoint(ctx context.Context, r *endpointRun) {
 	if r.route.Proxy != nil || r.route.Err != "" {
 		// The proxy resolves the name; this PC need not.
 		r.update(func(f *facts.EndpointFacts) {
-			f.DNS.Step = facts.Step{State: facts.StepNotRun, Kind: facts.KindProxied, Error: "the proxy resolves the name"}
+			f.DNS.Step = facts.Step{State: facts.StepNotRun, Kind: facts.KindProxied, Error: i18n.Key("the proxy resolves the name")}
 		})
 		g.connectAndProbe(ctx, r, nil)
 		return
@@ -397,7 +398,7 @@ func (g *gatherer) endpoint(ctx context.Context, r *endpointRun) {
 		}
 	})
 	if err != nil {
-		why := "the DNS lookup failed"
+		why := i18n.Key("the DNS lookup failed")
 		r.update(func(f *facts.EndpointFacts) {
 			if g.plan.TCP {
 				f.TCP.Step = blocked(why)
@@ -460,10 +461,10 @@ func (g *gatherer) chain(ctx context.Context, r *endpointRun, addrs []netip.Addr
 	if err != nil {
 		r.update(func(f *facts.EndpointFacts) {
 			if g.plan.TLS {
-				f.TLS.Step = blocked("the TCP connection failed")
+				f.TLS.Step = blocked(i18n.Key("the TCP connection failed"))
 			}
 			if g.plan.HTTP {
-				f.HTTP.Step = blocked("the TCP connection failed")
+				f.HTTP.Step = blocked(i18n.Key("the TCP connection failed"))
 			}
 		})
 		return
@@ -516,7 +517,7 @@ func (g *gatherer) chain(ctx context.Context, r *endpointRun, addrs []netip.Addr
 			}
 		}
 		if err != nil && g.plan.HTTP {
-			f.HTTP.Step = blocked("the TLS handshake failed")
+			f.HTTP.Step = blocked(i18n.Key("the TLS handshake failed"))
 		}
 	})
 	if res.Conn != nil {
@@ -536,7 +537,7 @@ func (g *gatherer) http(ctx context.Context, r *endpointRun, conn *tls.Conn) {
 		g.end(&h.Step, err, probe.ClassifyNet(err))
 		if err != nil {
 			if h.State == facts.StepTimeout {
-				h.WaitingOn = "the answer to HEAD /"
+				h.WaitingOn = i18n.Key("the answer to HEAD /")
 			}
 			return
 		}
@@ -577,7 +578,7 @@ func (g *gatherer) ntp(ctx context.Context, server string, started facts.Step) f
 	g.end(&smp.Step, err, kind)
 	if err != nil {
 		if smp.State == facts.StepTimeout {
-			smp.WaitingOn = "an answer from the NTP server (UDP port 123 may be blocked)"
+			smp.WaitingOn = i18n.Key("an answer from the NTP server (UDP port 123 may be blocked)")
 		}
 		return smp
 	}
@@ -595,7 +596,7 @@ const ntpTimeout = 5 * time.Second
 // handshakeWait says where a stalled handshake stopped.
 func handshakeWait(read int64) string {
 	if read == 0 {
-		return "the server's first TLS reply (ServerHello), and none came"
+		return i18n.Key("the server's first TLS reply (ServerHello), and none came")
 	}
 	return fmt.Sprintf("the rest of the TLS handshake after the server's first %d bytes", read)
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qadoctor/qadoctor/internal/i18n"
 	"github.com/qadoctor/qadoctor/internal/testpeer"
 )
 
@@ -25,18 +26,34 @@ func TestHTMLInChromium(t *testing.T) {
 		t.Fatalf("chromium is not installed (scripts/test installs it): %v", err)
 	}
 	dir := testpeer.TempDir(t)
-	f := fixture()
-	var b bytes.Buffer
-	if err := WriteHTML(&b, fixtureReport(), f.Endpoints); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		lang i18n.Lang
+		shot string
+		want []string
+	}{
+		{i18n.English, "report.png", []string{"Most likely cause (tls.handshake)", "tls.versions", "Timeline"}},
+		{i18n.Japanese, "report.ja.png", []string{`lang="ja"`, "tls.versions", "最も可能性の高い原因 (tls.handshake)", "タイムライン"}},
+	} {
+		t.Run(string(tc.lang), func(t *testing.T) {
+			tr := i18n.New(tc.lang)
+			var b bytes.Buffer
+			if err := WriteHTML(&b, fixtureReport(tr), fixture().Endpoints, tr); err != nil {
+				t.Fatal(err)
+			}
+			page := filepath.Join(dir, "report."+string(tc.lang)+".html")
+			os.WriteFile(page, b.Bytes(), 0o644)
+			shot := filepath.Join(cmpDir(os.Getenv("QADOCTOR_ARTIFACTS"), dir), tc.shot)
+			renderInChromium(t, chromium, filepath.Join(dir, "profile-"+string(tc.lang)), page, shot, tc.want)
+		})
 	}
-	page := filepath.Join(dir, "report.html")
-	os.WriteFile(page, b.Bytes(), 0o644)
-	shot := filepath.Join(cmpDir(os.Getenv("QADOCTOR_ARTIFACTS"), dir), "report.png")
+}
 
+// renderInChromium loads page with every network path shut, checks the
+// DOM holds want, and takes a phone-sized screenshot into shot.
+func renderInChromium(t *testing.T, chromium, profile, page, shot string, want []string) {
 	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir=" + filepath.Join(dir, "profile"),
+		"--user-data-dir=" + profile,
 		// No network at all: a page that needed one would render broken.
 		"--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND"}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -45,9 +62,9 @@ func TestHTMLInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatalf("chromium --dump-dom: %v", err)
 	}
-	for _, want := range []string{"Most likely cause (tls.handshake)", "tls.versions", "Timeline"} {
-		if !strings.Contains(string(dom), want) {
-			t.Errorf("the rendered page lacks %q", want)
+	for _, w := range want {
+		if !strings.Contains(string(dom), w) {
+			t.Errorf("the rendered page lacks %q", w)
 		}
 	}
 	if out, err := exec.CommandContext(ctx, chromium, append(base, "--window-size=412,1600", "--screenshot="+shot, "file://"+page)...).CombinedOutput(); err != nil {

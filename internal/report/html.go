@@ -8,6 +8,7 @@ import (
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/i18n"
 )
 
 // bar is one step of an endpoint in the waterfall, as percentages of the
@@ -36,7 +37,10 @@ type htmlData struct {
 // endpoint, and each endpoint's certificate chain. The CSS is inline; there
 // are no scripts, fonts or images, and nothing is loaded from the network.
 // endpoints may be nil (a report read back, or an analysis of a file).
-func WriteHTML(w io.Writer, r *Report, endpoints []facts.EndpointFacts) error {
+//
+// Its words are in tr's language: the template calls t, which is
+// tr.Sprintf, so the catalog test finds each {{t "…"}} like a Sprintf.
+func WriteHTML(w io.Writer, r *Report, endpoints []facts.EndpointFacts, tr *i18n.Printer) error {
 	d := htmlData{Report: r}
 	for _, e := range endpoints {
 		for _, s := range []facts.Step{e.DNS.Step, e.TCP.Step, e.TLS.Step, e.HTTP.Step} {
@@ -60,24 +64,37 @@ func WriteHTML(w io.Writer, r *Report, endpoints []facts.EndpointFacts) error {
 				State: string(st.s.State),
 				Left:  100 * st.s.StartMS / d.TotalMS,
 				Width: math.Max(0.5, 100*st.s.DurationMS/d.TotalMS),
-				Title: fmt.Sprintf("%s %s: %.1f ms from %.1f ms %s", st.name, st.s.State, st.s.DurationMS, st.s.StartMS, st.s.Error),
+				Title: tr.Sprintf("%s %s: %.1f ms from %.1f ms %s", st.name, st.s.State, st.s.DurationMS, st.s.StartMS, tr.Text(st.s.Error)),
 			})
 		}
 		d.Rows = append(d.Rows, row)
 	}
-	return htmlPage.Execute(w, d)
+	page, err := htmlPage.Clone()
+	if err != nil {
+		return err
+	}
+	page.Funcs(template.FuncMap{
+		"t":    tr.Sprintf,
+		"word": func(s finding.Status) string { return tr.Text(statusWords[s]) },
+		"lang": func() string { return string(tr.Lang()) },
+	})
+	return page.Execute(w, d)
 }
 
 var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 	"status": func(s finding.Status) string { return s.String() },
-	"open":   func(s finding.Status) bool { return s == finding.Fail || s == finding.Error },
+	// Replaced for each page by WriteHTML, in its language.
+	"t":    fmt.Sprintf,
+	"word": func(s finding.Status) string { return s.String() },
+	"lang": func() string { return "en" },
+	"open": func(s finding.Status) bool { return s == finding.Fail || s == finding.Error },
 	"seg": func(b bar) template.CSS {
 		return template.CSS(fmt.Sprintf("left:%.2f%%;width:%.2f%%", b.Left, b.Width))
 	},
 }).Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{{lang}}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>qadoctor report: {{status .Status}}</title>
+<title>{{t "qadoctor report: %s" (word .Status)}}</title>
 <style>
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI","Yu Gothic UI",Meiryo,sans-serif;margin:0 auto;padding:1rem;max-width:60rem;color:#1b1b1b;overflow-wrap:anywhere}
 h1{font-size:1.3rem;margin:.2rem 0}
@@ -95,22 +112,22 @@ code{font-size:.9em}ul{padding-left:1.2rem}li{margin:.15rem 0;overflow-wrap:anyw
 .legend span{display:inline-block;padding:0 .4rem;margin-right:.3rem;color:#fff;border-radius:.2rem;font-size:.8rem}
 .chain{font-size:.85rem;color:#323130}
 </style></head><body>
-<h1>qadoctor {{.Tool.Version}}: Quick Assist secure-channel diagnosis</h1>
-<p>{{if .Analyzed}}Analysis of {{.Analyzed}}{{else}}Profile {{.Profile.Version}}, {{.Endpoints}} endpoints, {{printf "%.0f" .DurationMS}} ms, {{.Started.Format "2006-01-02 15:04:05 MST"}}{{end}}</p>
-{{with .Verdict}}<div class="verdict v-{{status .Status}}"><strong>Most likely cause ({{.ID}})</strong><p>{{.Cause}}</p>
-{{range $.Findings}}{{if eq .ID $.Verdict.ID}}{{if .Fix}}<strong>What to do</strong><ol>{{range .Fix}}<li>{{.}}</li>{{end}}</ol>{{end}}{{end}}{{end}}</div>
-{{else}}<div class="verdict v-pass"><strong>Nothing found that would end a Quick Assist session.</strong></div>{{end}}
-<h2>Checks</h2>
-{{range .Findings}}<details{{if open .Status}} open{{end}}><summary><span class="badge b-{{status .Status}}">{{status .Status}}</span> <code>{{.ID}}</code> {{.Summary}}</summary>
+<h1>{{t "qadoctor %s: Quick Assist secure-channel diagnosis" .Tool.Version}}</h1>
+<p>{{if .Analyzed}}{{t "Analysis of %s" .Analyzed}}{{else}}{{t "Profile %s, %d endpoints, %.0f ms, %s" .Profile.Version .Endpoints .DurationMS (.Started.Format "2006-01-02 15:04:05 MST")}}{{end}}</p>
+{{with .Verdict}}<div class="verdict v-{{status .Status}}"><strong>{{t "Most likely cause (%s):" .ID}}</strong><p>{{.Cause}}</p>
+{{range $.Findings}}{{if eq .ID $.Verdict.ID}}{{if .Fix}}<strong>{{t "What to do:"}}</strong><ol>{{range .Fix}}<li>{{.}}</li>{{end}}</ol>{{end}}{{end}}{{end}}</div>
+{{else}}<div class="verdict v-pass"><strong>{{t "Nothing found that would end a Quick Assist session."}}</strong></div>{{end}}
+<h2>{{t "Checks:"}}</h2>
+{{range .Findings}}<details{{if open .Status}} open{{end}}><summary><span class="badge b-{{status .Status}}">{{word .Status}}</span> <code>{{.ID}}</code> <span title="{{.Title}}">{{.Summary}}</span></summary>
 {{if .Cause}}<p>{{.Cause}}</p>{{end}}
 {{if .Fix}}<ol>{{range .Fix}}<li>{{.}}</li>{{end}}</ol>{{end}}
-{{if .Evidence}}<ul>{{range .Evidence}}<li><span class="badge b-{{status .Status}}">{{status .Status}}</span> {{.Subject}}: {{.Detail}}</li>{{end}}</ul>{{end}}
+{{if .Evidence}}<ul>{{range .Evidence}}<li><span class="badge b-{{status .Status}}">{{word .Status}}</span> {{.Subject}}: {{.Detail}}</li>{{end}}</ul>{{end}}
 </details>{{end}}
-{{if .Rows}}<h2>Timeline</h2>
-<p class="legend"><span class="s-DNS">DNS</span><span class="s-TCP">TCP</span><span class="s-TLS">TLS</span><span class="s-HTTP">HTTP</span> over {{printf "%.0f" .TotalMS}} ms; red: failed or timed out</p>
+{{if .Rows}}<h2>{{t "Timeline"}}</h2>
+<p class="legend"><span class="s-DNS">DNS</span><span class="s-TCP">TCP</span><span class="s-TLS">TLS</span><span class="s-HTTP">HTTP</span> {{t "over %.0f ms; red: failed or timed out" .TotalMS}}</p>
 {{range .Rows}}<div class="wf"><div class="name">{{.Endpoint}}</div><div class="track">{{range .Bars}}<div class="seg s-{{.Step}} st-{{.State}}" style="{{seg .}}" title="{{.Title}}"></div>{{end}}</div></div>{{end}}
-<h2>Certificate chains</h2>
-{{range .Rows}}{{if .Chain}}<details><summary>{{.Endpoint}}</summary><ol class="chain">{{range .Chain}}<li>{{.Subject}}<br>issued by {{.Issuer}}<br>valid {{.NotBefore.Format "2006-01-02"}} to {{.NotAfter.Format "2006-01-02"}}<br>SHA-256 {{.SHA256}}</li>{{end}}</ol></details>{{end}}{{end}}
+<h2>{{t "Certificate chains"}}</h2>
+{{range .Rows}}{{if .Chain}}<details><summary>{{.Endpoint}}</summary><ol class="chain">{{range .Chain}}<li>{{.Subject}}<br>{{t "issued by %s" .Issuer}}<br>{{t "valid %s to %s" (.NotBefore.Format "2006-01-02") (.NotAfter.Format "2006-01-02")}}<br>SHA-256 {{.SHA256}}</li>{{end}}</ol></details>{{end}}{{end}}
 {{end}}
 </body></html>
 `))

@@ -6,20 +6,21 @@ import (
 	"strings"
 
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/i18n"
 )
 
 // WriteMarkdown writes the report for pasting into a ticket: the verdict
 // and its fix, a table of the checks, then what did not pass.
-func WriteMarkdown(w io.Writer, r *Report) error {
+func WriteMarkdown(w io.Writer, r *Report, tr *i18n.Printer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "## qadoctor %s: %s\n\n", r.Tool.Version, strings.ToUpper(r.Status.String()))
+	fmt.Fprintf(&b, "## qadoctor %s: %s\n\n", r.Tool.Version, tr.Text(statusWords[r.Status]))
 	if r.Analyzed != "" {
-		fmt.Fprintf(&b, "Analysis of `%s`.\n\n", r.Analyzed)
+		b.WriteString(tr.Sprintf("Analysis of `%s`.", r.Analyzed) + "\n\n")
 	} else {
-		fmt.Fprintf(&b, "Profile %s, %d endpoints, %s, started %s.\n\n", r.Profile.Version, r.Endpoints, fmtDuration(r.DurationMS), r.Started.Format("2006-01-02 15:04:05 MST"))
+		b.WriteString(tr.Sprintf("Profile %s, %d endpoints, %s, started %s.", r.Profile.Version, r.Endpoints, fmtDuration(r.DurationMS), r.Started.Format("2006-01-02 15:04:05 MST")) + "\n\n")
 	}
 	if r.Verdict != nil {
-		fmt.Fprintf(&b, "**Most likely cause (`%s`):** %s\n\n", r.Verdict.ID, mdEscape(r.Verdict.Cause))
+		b.WriteString(tr.Sprintf("**Most likely cause (`%s`):** %s", r.Verdict.ID, mdEscape(r.Verdict.Cause)) + "\n\n")
 		for _, f := range r.Findings {
 			if f.ID == r.Verdict.ID {
 				for i, step := range f.Fix {
@@ -29,17 +30,17 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		}
 		b.WriteString("\n")
 	} else {
-		b.WriteString("Nothing found that would end a Quick Assist session.\n\n")
+		b.WriteString(tr.Sprintf("Nothing found that would end a Quick Assist session.") + "\n\n")
 	}
-	b.WriteString("| check | status | summary |\n|---|---|---|\n")
+	b.WriteString(tr.Sprintf("| check | status | summary |") + "\n|---|---|---|\n")
 	for _, f := range r.Findings {
-		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", f.ID, f.Status, mdCell(f.Summary))
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", f.ID, tr.Text(statusWords[f.Status]), mdCell(f.Summary))
 	}
 	for _, f := range r.Findings {
 		if f.Status == finding.Pass || f.Status == finding.Skip {
 			continue
 		}
-		fmt.Fprintf(&b, "\n### `%s`: %s\n\n", f.ID, f.Status)
+		fmt.Fprintf(&b, "\n### `%s`: %s\n\n", f.ID, tr.Text(statusWords[f.Status]))
 		if f.Cause != "" {
 			b.WriteString(mdEscape(f.Cause) + "\n\n")
 		}
@@ -47,7 +48,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 			if e.Status == finding.Pass || e.Status == finding.Skip {
 				continue
 			}
-			fmt.Fprintf(&b, "- %s **%s**: %s\n", e.Status, mdEscape(e.Subject), mdEscape(e.Detail))
+			fmt.Fprintf(&b, "- %s **%s**: %s\n", tr.Text(statusWords[e.Status]), mdEscape(e.Subject), mdEscape(e.Detail))
 		}
 	}
 	_, err := io.WriteString(w, b.String())

@@ -11,6 +11,7 @@ import (
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/i18n"
 )
 
 // Schema names the JSON report format; it changes only when a field's
@@ -26,6 +27,9 @@ type Report struct {
 	DurationMS float64           `json:"duration_ms"`
 	TimeoutMS  int64             `json:"timeout_ms"`
 	Endpoints  int               `json:"endpoints"`
+	// Lang is the language of the human-readable text (titles, summaries,
+	// causes, fixes, evidence details); IDs, keys and reasons are English.
+	Lang string `json:"lang,omitempty"`
 	// Analyzed names the snapshot or .reg file judged instead of a live
 	// machine (qadoctor analyze).
 	Analyzed string         `json:"analyzed,omitempty"`
@@ -50,8 +54,9 @@ type Verdict struct {
 	Cause  string         `json:"cause"`
 }
 
-// New builds a report from gathered facts and the findings judged from them.
-func New(tool Tool, f *facts.Facts, fs []finding.Finding, verdict *finding.Finding, duration time.Duration) *Report {
+// New builds a report from gathered facts and the findings judged from
+// them in lang.
+func New(tool Tool, f *facts.Facts, fs []finding.Finding, verdict *finding.Finding, duration time.Duration, lang i18n.Lang) *Report {
 	r := &Report{
 		Schema:     Schema,
 		Tool:       tool,
@@ -61,6 +66,7 @@ func New(tool Tool, f *facts.Facts, fs []finding.Finding, verdict *finding.Findi
 		TimeoutMS:  f.TimeoutMS,
 		Endpoints:  len(f.Endpoints),
 		Analyzed:   f.Analyzed,
+		Lang:       string(lang),
 		Status:     finding.Pass,
 		Findings:   fs,
 	}
@@ -97,26 +103,67 @@ func WriteJSON(w io.Writer, r *Report) error {
 
 // TextOptions tunes the text rendering.
 type TextOptions struct {
-	Verbose bool // show the evidence of passing findings too
+	Verbose bool          // show the evidence of passing findings too
+	Tr      *i18n.Printer // the language of the labels; nil is English
 }
 
-var label = map[finding.Status]string{
-	finding.Pass:  "PASS ",
-	finding.Skip:  "SKIP ",
-	finding.Warn:  "WARN ",
-	finding.Error: "ERROR",
-	finding.Fail:  "FAIL ",
+// statusWords name the statuses for people; JSON keeps Status.String.
+var statusWords = map[finding.Status]string{
+	finding.Pass:  i18n.Key("PASS"),
+	finding.Skip:  i18n.Key("SKIP"),
+	finding.Warn:  i18n.Key("WARN"),
+	finding.Error: i18n.Key("ERROR"),
+	finding.Fail:  i18n.Key("FAIL"),
+}
+
+// labels returns each status's word padded to the widest one's width on a
+// terminal, where a Japanese character takes two columns.
+func labels(tr *i18n.Printer) map[finding.Status]string {
+	widest := 0
+	for _, w := range statusWords {
+		widest = max(widest, displayWidth(tr.Text(w)))
+	}
+	out := map[finding.Status]string{}
+	for s, w := range statusWords {
+		word := tr.Text(w)
+		out[s] = word + strings.Repeat(" ", widest-displayWidth(word))
+	}
+	return out
+}
+
+// displayWidth counts terminal columns: wide (East Asian) characters take
+// two. The ranges cover kana, CJK and full-width forms, which is what the
+// catalogs hold.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case r >= 0x1100 && r <= 0x115F, r >= 0x2E80 && r <= 0xA4CF, r >= 0xAC00 && r <= 0xD7A3,
+			r >= 0xF900 && r <= 0xFAFF, r >= 0xFE30 && r <= 0xFE4F, r >= 0xFF00 && r <= 0xFF60, r >= 0xFFE0 && r <= 0xFFE6:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+// padRight pads s with spaces to width terminal columns.
+func padRight(s string, width int) string {
+	return s + strings.Repeat(" ", max(0, width-displayWidth(s)))
 }
 
 // WriteText writes the report for a person: the most likely cause and its
 // fix first, then every check with the evidence that matters.
 func WriteText(w io.Writer, r *Report, opts TextOptions) error {
+	tr := opts.Tr
+	label := labels(tr)
 	var b strings.Builder
 	if r.Analyzed != "" {
-		fmt.Fprintf(&b, "qadoctor %s — analysis of %s, %s\n\n", r.Tool.Version, r.Analyzed, fmtDuration(r.DurationMS))
+		b.WriteString(tr.Sprintf("qadoctor %s — analysis of %s, %s", r.Tool.Version, r.Analyzed, fmtDuration(r.DurationMS)) + "\n\n")
 	} else {
-		fmt.Fprintf(&b, "qadoctor %s — profile %s (%s), %d endpoints, %s\n\n",
-			r.Tool.Version, r.Profile.Version, r.Profile.Name, r.Endpoints, fmtDuration(r.DurationMS))
+		b.WriteString(tr.Sprintf("qadoctor %s — profile %s (%s), %d endpoints, %s",
+			r.Tool.Version, r.Profile.Version, r.Profile.Name, r.Endpoints, fmtDuration(r.DurationMS)) + "\n\n")
 	}
 	if r.Verdict == nil {
 		skipped := 0
@@ -125,21 +172,21 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 				skipped++
 			}
 		}
-		b.WriteString("Nothing found that would end a Quick Assist session.")
+		b.WriteString(tr.Sprintf("Nothing found that would end a Quick Assist session."))
 		if skipped > 0 {
-			fmt.Fprintf(&b, " %d of %d checks could not run here; each says why below.", skipped, len(r.Findings))
+			b.WriteString(tr.Sprintf(" %d of %d checks could not run here; each says why below.", skipped, len(r.Findings)))
 		}
 		b.WriteString("\n\n")
 	} else {
-		lead := "Most likely cause"
+		lead := tr.Sprintf("Most likely cause (%s):", r.Verdict.ID)
 		if r.Verdict.Status != finding.Fail {
-			lead = "Worth a look"
+			lead = tr.Sprintf("Worth a look (%s):", r.Verdict.ID)
 		}
-		fmt.Fprintf(&b, "%s (%s):\n", lead, r.Verdict.ID)
+		b.WriteString(lead + "\n")
 		writeWrapped(&b, r.Verdict.Cause, "  ")
 		for _, f := range r.Findings {
 			if f.ID == r.Verdict.ID && len(f.Fix) > 0 {
-				b.WriteString("What to do:\n")
+				b.WriteString(tr.Sprintf("What to do:") + "\n")
 				for i, step := range f.Fix {
 					writeWrapped(&b, fmt.Sprintf("%d. %s", i+1, step), "  ")
 				}
@@ -147,14 +194,15 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("Checks:\n")
+	b.WriteString(tr.Sprintf("Checks:") + "\n")
+	indent := strings.Repeat(" ", displayWidth(label[finding.Pass])+4)
 	for _, f := range r.Findings {
 		fmt.Fprintf(&b, "%s  %-16s %s\n", label[f.Status], f.ID, f.Summary)
 		for _, g := range groupEvidence(f.Evidence, opts.Verbose) {
-			fmt.Fprintf(&b, "         %-5s %s: %s\n", g.status, g.subjects(), g.detail)
+			fmt.Fprintf(&b, "%s%s %s: %s\n", indent, label[g.status], g.subjects(tr), g.detail)
 		}
 		if f.Status != finding.Pass && f.Cause != "" && (r.Verdict == nil || f.ID != r.Verdict.ID) {
-			writeWrapped(&b, f.Cause, "         ")
+			writeWrapped(&b, f.Cause, indent)
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -176,12 +224,12 @@ type evidenceGroup struct {
 	names  []string
 }
 
-func (g evidenceGroup) subjects() string {
+func (g evidenceGroup) subjects(tr *i18n.Printer) string {
 	const shown = 3
 	if len(g.names) <= shown {
 		return strings.Join(g.names, ", ")
 	}
-	return fmt.Sprintf("%s and %d more", strings.Join(g.names[:shown], ", "), len(g.names)-shown)
+	return tr.Sprintf("%s and %d more", strings.Join(g.names[:shown], ", "), len(g.names)-shown)
 }
 
 // groupEvidence merges evidence with the same status and detail, in order
@@ -206,21 +254,70 @@ func groupEvidence(ev []finding.Evidence, verbose bool) []evidenceGroup {
 	return groups
 }
 
-// writeWrapped writes text indented and wrapped at 100 columns; continued
-// lines are indented three more.
+// writeWrapped writes text indented and wrapped at 100 terminal columns;
+// continued lines are indented three more. English breaks at spaces;
+// Japanese, which has none, may break between any two characters except
+// before closing punctuation (kinsoku), as Japanese typesetting does.
 func writeWrapped(b *strings.Builder, text, indent string) {
 	const width = 100
-	line, words := indent, 0
-	for _, word := range strings.Fields(text) {
-		if words > 0 && len(line)+1+len(word) > width {
-			b.WriteString(line + "\n")
-			line, words = indent+"   ", 0
+	line, cols, empty := indent, displayWidth(indent), true
+	for _, seg := range segments(text) {
+		w := displayWidth(seg.text)
+		gap := 0
+		if seg.space && !empty {
+			gap = 1
 		}
-		if words > 0 {
+		if !empty && cols+gap+w > width {
+			b.WriteString(line + "\n")
+			line, cols, empty, gap = indent+"   ", displayWidth(indent)+3, true, 0
+		}
+		if gap == 1 {
 			line += " "
 		}
-		line += word
-		words++
+		line += seg.text
+		cols += gap + w
+		empty = false
 	}
 	b.WriteString(line + "\n")
+}
+
+// segment is an unbreakable piece of text; space says a space preceded it.
+type segment struct {
+	text  string
+	space bool
+}
+
+// noBreakBefore are characters a Japanese line must not start with.
+const noBreakBefore = "、。，．・：；？！ー）」』】〕〉》”’)]}.,:;!?%"
+
+// segments splits text into the pieces a line may break between: each
+// space-separated word, with every wide character inside one a piece of
+// its own (closing punctuation stays with the character before it).
+func segments(text string) []segment {
+	var out []segment
+	for _, word := range strings.Fields(text) {
+		space := true
+		var cur strings.Builder
+		flush := func() {
+			if cur.Len() > 0 {
+				out = append(out, segment{cur.String(), space})
+				cur.Reset()
+				space = false
+			}
+		}
+		for _, r := range word {
+			wide := displayWidth(string(r)) == 2
+			if (wide || cur.Len() > 0 && displayWidth(lastRune(cur.String())) == 2) && !strings.ContainsRune(noBreakBefore, r) {
+				flush()
+			}
+			cur.WriteRune(r)
+		}
+		flush()
+	}
+	return out
+}
+
+func lastRune(s string) string {
+	r := []rune(s)
+	return string(r[len(r)-1])
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/qadoctor/qadoctor/internal/checks"
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/i18n"
 	"github.com/qadoctor/qadoctor/internal/profile"
 )
 
@@ -56,10 +57,25 @@ func fixture() *facts.Facts {
 	}
 }
 
-func fixtureReport() *Report {
+func fixtureReport(tr *i18n.Printer) *Report {
 	f := fixture()
-	fs := checks.Judge(f, checks.All())
-	return New(Tool{Name: "qadoctor", Version: "1.0.0"}, f, fs, checks.Verdict(fs), 1234*time.Millisecond)
+	fs := checks.Judge(f, checks.All(), tr)
+	return New(Tool{Name: "qadoctor", Version: "1.0.0"}, f, fs, checks.Verdict(fs), 1234*time.Millisecond, tr.Lang())
+}
+
+// forEachLang runs a golden test in each language; the golden files are
+// name.en.ext and name.ja.ext.
+func forEachLang(t *testing.T, name string, render func(tr *i18n.Printer, b *bytes.Buffer) error) {
+	for _, l := range i18n.Langs {
+		t.Run(string(l), func(t *testing.T) {
+			var b bytes.Buffer
+			if err := render(i18n.New(l), &b); err != nil {
+				t.Fatal(err)
+			}
+			ext := filepath.Ext(name)
+			golden(t, strings.TrimSuffix(name, ext)+"."+string(l)+ext, b.Bytes())
+		})
+	}
 }
 
 func golden(t *testing.T, name string, got []byte) {
@@ -81,41 +97,67 @@ func golden(t *testing.T, name string, got []byte) {
 
 func TestWriteTextGolden(t *testing.T) {
 	for _, verbose := range []bool{false, true} {
-		var b bytes.Buffer
-		if err := WriteText(&b, fixtureReport(), TextOptions{Verbose: verbose}); err != nil {
-			t.Fatal(err)
-		}
 		name := "report.txt"
 		if verbose {
 			name = "report-verbose.txt"
 		}
-		golden(t, name, b.Bytes())
+		forEachLang(t, name, func(tr *i18n.Printer, b *bytes.Buffer) error {
+			return WriteText(b, fixtureReport(tr), TextOptions{Verbose: verbose, Tr: tr})
+		})
 	}
 }
 
 func TestWriteJSONGolden(t *testing.T) {
-	var b bytes.Buffer
-	r := fixtureReport()
-	if err := WriteJSON(&b, r); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "report.json", b.Bytes())
-
-	var back Report
-	if err := json.Unmarshal(b.Bytes(), &back); err != nil {
-		t.Fatalf("report JSON does not decode: %v", err)
-	}
-	if back.Status != finding.Fail || back.Verdict == nil || back.Verdict.ID != "tls.handshake" || len(back.Findings) != len(r.Findings) {
-		t.Errorf("decoded report = status %s verdict %+v, %d findings; want fail, tls.handshake, %d", back.Status, back.Verdict, len(back.Findings), len(r.Findings))
-	}
+	forEachLang(t, "report.json", func(tr *i18n.Printer, b *bytes.Buffer) error {
+		r := fixtureReport(tr)
+		if err := WriteJSON(b, r); err != nil {
+			return err
+		}
+		var back Report
+		if err := json.Unmarshal(b.Bytes(), &back); err != nil {
+			t.Fatalf("report JSON does not decode: %v", err)
+		}
+		if back.Status != finding.Fail || back.Verdict == nil || back.Verdict.ID != "tls.handshake" || len(back.Findings) != len(r.Findings) {
+			t.Errorf("decoded report = status %s verdict %+v, %d findings; want fail, tls.handshake, %d", back.Status, back.Verdict, len(back.Findings), len(r.Findings))
+		}
+		if back.Lang != string(tr.Lang()) || back.Verdict.Reason != "tls-protocol-version" {
+			t.Errorf("lang %q, verdict reason %q; want %q and the English reason code", back.Lang, back.Verdict.Reason, tr.Lang())
+		}
+		return nil
+	})
 }
 
 func TestWriteMarkdownGolden(t *testing.T) {
-	var b bytes.Buffer
-	if err := WriteMarkdown(&b, fixtureReport()); err != nil {
-		t.Fatal(err)
+	forEachLang(t, "report.md", func(tr *i18n.Printer, b *bytes.Buffer) error {
+		return WriteMarkdown(b, fixtureReport(tr), tr)
+	})
+}
+
+// TestWrapJapanese: Japanese has no spaces, so the text report breaks it
+// between characters, never before closing punctuation, and keeps every
+// line within 100 columns.
+func TestWrapJapanese(t *testing.T) {
+	text := strings.Repeat("接続先のサーバーが古いTLSしか話さないため、Quick Assistは接続を終了します。", 5)
+	var b strings.Builder
+	writeWrapped(&b, text, "  ")
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if len(lines) < 3 {
+		t.Fatalf("wrapped into %d lines, want several:\n%s", len(lines), b.String())
 	}
-	golden(t, "report.md", b.Bytes())
+	var joined string
+	for i, l := range lines {
+		if w := displayWidth(l); w > 100 {
+			t.Errorf("line %d is %d columns wide: %s", i, w, l)
+		}
+		body := strings.TrimLeft(l, " ")
+		if r := []rune(body)[0]; strings.ContainsRune(noBreakBefore, r) {
+			t.Errorf("line %d starts with %q:\n%s", i, r, b.String())
+		}
+		joined += body
+	}
+	if joined != text {
+		t.Errorf("wrapping changed the text:\n%s\nwant\n%s", joined, text)
+	}
 }
 
 // The HTML page is self-contained and carries the verdict, every check,
@@ -126,7 +168,7 @@ func TestWriteHTML(t *testing.T) {
 	f.Endpoints[0].TLS.Step = facts.Step{State: facts.StepFailed, StartMS: 25, DurationMS: 12.5, Kind: facts.KindProtocol}
 	f.Endpoints[0].TCP.Step.StartMS = 12.5
 	var b bytes.Buffer
-	if err := WriteHTML(&b, fixtureReport(), f.Endpoints); err != nil {
+	if err := WriteHTML(&b, fixtureReport(nil), f.Endpoints, nil); err != nil {
 		t.Fatal(err)
 	}
 	page := b.String()

@@ -56,7 +56,7 @@ func schannelStatus(t *testing.T) finding.Finding {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return checks.Judge(&facts.Facts{MinTLS: "1.2", System: sys}, cs)[0]
+	return checks.Judge(&facts.Facts{MinTLS: "1.2", System: sys}, cs, nil)[0]
 }
 
 func TestLiveSchannelUnderWine(t *testing.T) {
@@ -123,7 +123,7 @@ func TestLiveClockSettingsUnderWine(t *testing.T) {
 	})
 	regImport(t, "w32time-nosync.reg")
 	cs, _ := checks.Select([]string{"clock.settings"}, nil)
-	f := checks.Judge(&facts.Facts{System: winstate.LiveSystem()}, cs)[0]
+	f := checks.Judge(&facts.Facts{System: winstate.LiveSystem()}, cs, nil)[0]
 	if f.Status != finding.Warn || f.Reason != "clock-settings" || !strings.Contains(f.Summary, "NoSync") {
 		t.Errorf("clock.settings = %s %q %q; want warn naming NoSync", f.Status, f.Reason, f.Summary)
 	}

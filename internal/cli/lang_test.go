@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/testpeer"
+)
+
+// The language follows --lang, else the environment; JSON keeps its IDs,
+// keys and reasons in English whatever the language.
+func TestLanguage(t *testing.T) {
+	addr := testpeer.ClosedPort(t)
+	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
+	env := func(vars map[string]string) NetDeps {
+		return NetDeps{Getenv: func(k string) string { return vars[k] }}
+	}
+	japanese := map[string]string{"LANG": "ja_JP.UTF-8"}
+	tests := []struct {
+		name string
+		nd   NetDeps
+		args []string
+		want []string // in the text report, in order
+	}{
+		{"English by default", NetDeps{}, nil, []string{"Most likely cause (net.reach):", "What to do:", "Checks:", "FAIL"}},
+		{"Japanese from LANG", env(japanese), nil, []string{"最も可能性の高い原因 (net.reach):", "対処方法:", "チェック:", "失敗"}},
+		{"LC_ALL beats LANG", env(map[string]string{"LC_ALL": "en_US.UTF-8", "LANG": "ja_JP.UTF-8"}), nil, []string{"Most likely cause (net.reach):"}},
+		{"--lang beats the environment", env(japanese), []string{"--lang", "en"}, []string{"Most likely cause (net.reach):"}},
+		{"--lang ja", NetDeps{}, []string{"--lang", "ja"}, []string{"最も可能性の高い原因 (net.reach):", "Test-NetConnection"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"diagnose", "--profile", prof, "--skip", "net.hosts-file"}, tt.args...)
+			code, out, errOut := runCLI(t, tt.nd, args...)
+			if code != ExitFailed {
+				t.Fatalf("exit code = %d; want %d\n%s", code, ExitFailed, errOut)
+			}
+			at := 0
+			for _, w := range tt.want {
+				i := strings.Index(out[at:], w)
+				if i < 0 {
+					t.Fatalf("the report lacks %q after byte %d:\n%s", w, at, out)
+				}
+				at += i
+			}
+		})
+	}
+
+	t.Run("JSON in Japanese", func(t *testing.T) {
+		code, r := diagnoseJSON(t, NetDeps{}, "--profile", prof, "--skip", "net.hosts-file", "--lang", "ja")
+		if code != ExitFailed {
+			t.Errorf("exit code = %d; want %d", code, ExitFailed)
+		}
+		f := want(t, r, "net.reach", finding.Fail, "tcp-refused")
+		if r.Lang != "ja" || !strings.Contains(f.Summary, "個中") || !strings.Contains(r.Verdict.Cause, "拒否") {
+			t.Errorf("lang %q, summary %q, verdict %q: want Japanese text", r.Lang, f.Summary, r.Verdict.Cause)
+		}
+	})
+
+	t.Run("unknown language", func(t *testing.T) {
+		code, _, errOut := runCLI(t, NetDeps{}, "diagnose", "--profile", prof, "--lang", "de")
+		if code != ExitUsage || !strings.Contains(errOut, `unknown language "de"`) {
+			t.Errorf("exit %d, stderr %q; want %d naming the language", code, errOut, ExitUsage)
+		}
+	})
+}
