@@ -11,6 +11,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/qadoctor/qadoctor/internal/cli"
+	"github.com/qadoctor/qadoctor/internal/console"
 )
 
 // version is set at build time: -ldflags "-X main.version=1.2.3".
@@ -18,12 +19,38 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := cli.Run(ctx, os.Args[1:], &cli.Deps{
-		IO:    cli.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, InTTY: term.IsTerminal(int(os.Stdin.Fd()))},
+	outTTY, errTTY := term.IsTerminal(int(os.Stdout.Fd())), term.IsTerminal(int(os.Stderr.Fd()))
+	d := &cli.Deps{
+		IO: cli.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+			InTTY: term.IsTerminal(int(os.Stdin.Fd())), OutTTY: outTTY, ErrTTY: errTTY,
+			Color: colorful(outTTY, errTTY)},
 		Build: cli.BuildInfo{Version: version, Commit: commit()},
-	})
+	}
+	var code int
+	if len(os.Args) == 1 && console.StartedByExplorer() {
+		code = cli.RunDoubleClick(ctx, d, cli.DoubleClickDeps{})
+	} else {
+		code = cli.Run(ctx, os.Args[1:], d)
+	}
 	stop()
 	os.Exit(code)
+}
+
+// colorful says whether to colour what goes to the terminals: the
+// environment allows it, and each terminal takes ANSI escapes (a Windows
+// console is switched to virtual terminal processing here).
+func colorful(outTTY, errTTY bool) bool {
+	if !console.ColorAllowed(os.Getenv) || (!outTTY && !errTTY) {
+		return false
+	}
+	ok := true
+	if outTTY {
+		ok = ok && console.EnableVirtualTerminal(os.Stdout.Fd())
+	}
+	if errTTY {
+		ok = ok && console.EnableVirtualTerminal(os.Stderr.Fd())
+	}
+	return ok
 }
 
 // commit is the VCS revision the Go toolchain stamped into the binary.

@@ -134,7 +134,11 @@ func runBundle(ctx context.Context, opts *BundleOptions) error {
 	if err := writeFileAtomic(opts.Output, zipped.Bytes()); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.Diagnose.IO.ErrOut, "Wrote %s (%d files; %s). Send it to your helpdesk.\n", opts.Output, len(files), map[bool]string{true: "not redacted", false: "redacted: see redactions.txt"}[opts.NoRedact])
+	redacted := tr.Sprintf("redacted: see redactions.txt")
+	if opts.NoRedact {
+		redacted = tr.Sprintf("not redacted")
+	}
+	fmt.Fprintln(opts.Diagnose.IO.ErrOut, tr.Sprintf("Wrote %s (%d files; %s). Send it to your helpdesk.", opts.Output, len(files), redacted))
 	if rep.Failed() {
 		return errFindingsFailed
 	}

@@ -35,6 +35,15 @@ type IOStreams struct {
 	// InTTY says standard input is a terminal a person can answer a
 	// question on; fix asks for consent only then.
 	InTTY bool
+	// ErrTTY says ErrOut is a terminal: progress rewrites one line in
+	// place there, and is written as plain lines elsewhere.
+	ErrTTY bool
+	// OutTTY says Out is a terminal, where the text report may be coloured.
+	OutTTY bool
+	// Color says the terminals take ANSI colours: NO_COLOR is not set,
+	// TERM is not dumb, and on Windows the console accepted virtual
+	// terminal processing.
+	Color bool
 	// Tr speaks the person's language. Every command's copy of the streams
 	// shares it; the root command sets its language from --lang or the
 	// environment once the flags are parsed. Nil until NewRootCmd.
@@ -98,6 +107,9 @@ func NewRootCmd(d *Deps) *cobra.Command {
 	if d.IO.Tr == nil {
 		d.IO.Tr = i18n.New(i18n.English)
 	}
+	// qadoctor answers a double-click itself (RunDoubleClick) instead of
+	// cobra's "This is a command line tool" splash.
+	cobra.MousetrapHelpText = ""
 	var lang string
 	root := &cobra.Command{
 		Use:   "qadoctor",

@@ -68,8 +68,8 @@ func runCollect(opts *CollectOptions) error {
 			set++
 		}
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "Wrote %s: %d registry values read, %d of them set. Judge it anywhere with: qadoctor analyze %s\n",
-		opts.Output, len(sys.Values), set, filepath.Base(opts.Output))
+	fmt.Fprintln(opts.IO.ErrOut, opts.IO.Tr.Sprintf("Wrote %s: %d registry values read, %d of them set. Judge it anywhere with: qadoctor analyze %s",
+		opts.Output, len(sys.Values), set, filepath.Base(opts.Output)))
 	return nil
 }
 

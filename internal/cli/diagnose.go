@@ -78,6 +78,7 @@ type DiagnoseOptions struct {
 	HostsFile   string
 	Proxy       string // --proxy: "direct" or a proxy URL; "" discovers
 	Verbose     bool
+	Quiet       bool // no progress on standard error
 }
 
 func newCmdDiagnose(d *Deps, runF func(context.Context, *DiagnoseOptions) error) *cobra.Command {
@@ -174,6 +175,8 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 		return nil, nil, usageError{err}
 	}
 	px.LoadPAC(ctx, proxy.FetchPAC)
+	progress := newProgressView(opts.IO, opts.Quiet)
+	defer progress.done()
 	f := gather.Run(ctx, gather.Options{
 		Profile:       p,
 		ProfileName:   name,
@@ -189,6 +192,7 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 		OSStack:       opts.Net.osStack(),
 		ClockSettings: opts.Net.clockSettings(),
 		Network:       opts.Net.network(),
+		Progress:      progress.callback(),
 	})
 	return f, sel, nil
 }
@@ -196,9 +200,26 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 // writeReport judges the facts, writes the report and returns the error
 // that sets the exit code.
 func writeReport(io IOStreams, build BuildInfo, f *facts.Facts, sel []checks.Check, start time.Time, o reportOptions) error {
+	rep := judgeReport(io, build, f, sel, start)
+	if err := renderReport(io, rep, f, o); err != nil {
+		return err
+	}
+	if rep.Failed() {
+		return errFindingsFailed
+	}
+	return nil
+}
+
+// judgeReport judges the facts in the person's language.
+func judgeReport(io IOStreams, build BuildInfo, f *facts.Facts, sel []checks.Check, start time.Time) *report.Report {
 	findings := checks.Judge(f, sel, io.Tr)
-	rep := report.New(report.Tool{Name: "qadoctor", Version: build.Version, Commit: build.Commit},
+	return report.New(report.Tool{Name: "qadoctor", Version: build.Version, Commit: build.Commit},
 		f, findings, checks.Verdict(findings), time.Since(start), io.Tr.Lang())
+}
+
+// renderReport writes the report in one format to o.Output, or to
+// standard output (in colour when that is a terminal that takes it).
+func renderReport(io IOStreams, rep *report.Report, f *facts.Facts, o reportOptions) error {
 	var b bytes.Buffer
 	var err error
 	switch o.Format {
@@ -209,7 +230,8 @@ func writeReport(io IOStreams, build BuildInfo, f *facts.Facts, sel []checks.Che
 	case "html":
 		err = report.WriteHTML(&b, rep, f.Endpoints, io.Tr)
 	default:
-		err = report.WriteText(&b, rep, report.TextOptions{Verbose: o.Verbose, Tr: io.Tr})
+		color := o.Output == "" && io.OutTTY && io.Color
+		err = report.WriteText(&b, rep, report.TextOptions{Verbose: o.Verbose, Tr: io.Tr, Color: color})
 	}
 	if err != nil {
 		return fmt.Errorf("render the report: %w", err)
@@ -221,9 +243,6 @@ func writeReport(io IOStreams, build BuildInfo, f *facts.Facts, sel []checks.Che
 		fmt.Fprintln(io.ErrOut, io.Tr.Sprintf("Wrote %s (%s).", o.Output, rep.Status))
 	} else if _, err := io.Out.Write(b.Bytes()); err != nil {
 		return fmt.Errorf("write report: %w", err)
-	}
-	if rep.Failed() {
-		return errFindingsFailed
 	}
 	return nil
 }

@@ -34,7 +34,8 @@ that read a user's settings (` + strings.Join(perUserChecks, ", ") + `) then see
 and the line says so.`,
 		Args: usageArgs(cobra.NoArgs),
 	}
-	detect := &DiagnoseOptions{IO: d.IO, Build: d.Build, Net: d.Net}
+	// Intune keeps standard error for failures: no progress there.
+	detect := &DiagnoseOptions{IO: d.IO, Build: d.Build, Net: d.Net, Quiet: true}
 	cmdDetect := &cobra.Command{
 		Use:   "detect",
 		Short: "Detection script: exit 1 when Quick Assist needs remediation, 0 when compliant",
@@ -45,7 +46,7 @@ and the line says so.`,
 	}
 	addDiagnoseFlags(cmdDetect, detect)
 
-	rem := &FixOptions{Diagnose: DiagnoseOptions{IO: d.IO, Build: d.Build, Net: d.Net}, Deps: d.Fix, Now: d.Net.Now, Yes: true}
+	rem := &FixOptions{Diagnose: DiagnoseOptions{IO: d.IO, Build: d.Build, Net: d.Net, Quiet: true}, Deps: d.Fix, Now: d.Net.Now, Yes: true}
 	var allow []string
 	cmdRemediate := &cobra.Command{
 		Use:   "remediate --allow IDS",
@@ -71,6 +72,7 @@ func addDiagnoseFlags(cmd *cobra.Command, o *DiagnoseOptions) {
 	f.StringSliceVar(&o.Skip, "skip", nil, "skip these check `IDS` (comma-separated)")
 	f.StringVar(&o.CAFile, "ca-file", "", "also trust the certificates in this PEM `FILE`")
 	f.StringVar(&o.Proxy, "proxy", "", "send the traffic through this proxy `URL` (http://host:port), or direct; default: the system's")
+	f.BoolVarP(&o.Quiet, "quiet", "q", o.Quiet, "show no progress on standard error")
 }
 
 func runIntuneDetect(ctx context.Context, opts *DiagnoseOptions) error {

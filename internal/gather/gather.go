@@ -101,6 +101,39 @@ type Options struct {
 	Proxy proxy.Settings
 	// Network lists the interfaces; nil means none are known.
 	Network func() facts.Network
+	// Progress, when set, hears of each probe as it finishes: an
+	// endpoint's whole chain (with its version probes), an NTP server, the
+	// OS stack's request, the clock settings. Calls come one at a time,
+	// from the probes' goroutines, so it must not block for long.
+	Progress func(Progress)
+}
+
+// Progress says how far a run is: Done of Total probes have finished, the
+// last being Task, which ended well (OK) or not.
+type Progress struct {
+	Done, Total int
+	Task        string
+	OK          bool
+}
+
+// tracker counts finished probes for Options.Progress.
+type tracker struct {
+	mu          sync.Mutex
+	done, total int
+	report      func(Progress)
+}
+
+// add counts a probe that will report when it finishes.
+func (t *tracker) add() { t.total++ }
+
+func (t *tracker) finished(task string, ok bool) {
+	if t.report == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.done++
+	t.report(Progress{Done: t.done, Total: t.total, Task: task, OK: ok})
 }
 
 // cutoffGrace is how long Run waits past the deadline for probes to notice
@@ -149,6 +182,24 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 	}
 	eps := make([]*endpointRun, len(p.Endpoints))
 	var wg sync.WaitGroup
+	// Every probe is counted before the first starts, so Total never moves.
+	progress := &tracker{report: opts.Progress}
+	if plan.DNS {
+		for range p.Endpoints {
+			progress.add()
+		}
+	}
+	if plan.NTP {
+		for range p.NTPServerList() {
+			progress.add()
+		}
+	}
+	if _, ok := mainEndpoint(p); plan.OSStack && ok && opts.OSStack != nil {
+		progress.add()
+	}
+	if plan.ClockSettings && opts.ClockSettings != nil {
+		progress.add()
+	}
 	for i, e := range p.Endpoints {
 		eps[i] = newEndpointRun(e, plan)
 		rt := opts.Proxy.RouteFor(ctx, e.ProbeHost())
@@ -165,6 +216,7 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 			go func() {
 				defer wg.Done()
 				g.endpoint(ctx, eps[i])
+				progress.finished(e.Address(), eps[i].ok())
 			}()
 		}
 	}
@@ -180,6 +232,7 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 			go func() {
 				defer wg.Done()
 				r.set(g.ntp(ctx, server, r.get().Step))
+				progress.finished("NTP "+server, r.get().State == facts.StepOK)
 			}()
 		}
 	}
@@ -193,6 +246,7 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 		go func() {
 			defer wg.Done()
 			settings.set(opts.ClockSettings(ctx))
+			progress.finished("clock settings", settings.get().State == facts.ClockSettingsRead)
 		}()
 	}
 	osStack := &guarded[facts.OSStack]{v: facts.OSStack{State: facts.OSStackNotSelected}}
@@ -207,6 +261,7 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 		go func() {
 			defer wg.Done()
 			osStack.set(opts.OSStack(ctx, osURL))
+			progress.finished("WinHTTP "+osURL, osStack.get().State == facts.OSStackOK)
 		}()
 	}
 	switch {
@@ -326,6 +381,18 @@ func (r *endpointRun) update(fn func(*facts.EndpointFacts)) {
 	fn(&r.f)
 }
 
+// ok reports whether every step that ran ended well.
+func (r *endpointRun) ok() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range []facts.Step{r.f.DNS.Step, r.f.TCP.Step, r.f.TLS.Step, r.f.HTTP.Step} {
+		if s.State == facts.StepFailed || s.State == facts.StepTimeout {
+			return false
+		}
+	}
+	return true
+}
+
 // snapshot copies the facts, turning steps still running into timeouts.
 func (r *endpointRun) snapshot(elapsedMS float64) facts.EndpointFacts {
 	r.mu.Lock()
@@ -342,12 +409,12 @@ func (r *endpointRun) snapshot(elapsedMS float64) facts.EndpointFacts {
 			}
 		}
 	}
-	cut(&f.DNS.Step, "an answer from the DNS resolver")
-	cut(&f.TCP.Step, "the TCP handshake")
-	cut(&f.TLS.Step, "the TLS handshake")
-	cut(&f.HTTP.Step, "the answer to HEAD /")
+	cut(&f.DNS.Step, i18n.Key("an answer from the DNS resolver"))
+	cut(&f.TCP.Step, i18n.Key("the TCP handshake"))
+	cut(&f.TLS.Step, i18n.Key("the TLS handshake"))
+	cut(&f.HTTP.Step, i18n.Key("the answer to HEAD /"))
 	for i := range f.Versions {
-		cut(&f.Versions[i].Step, "the TLS handshake")
+		cut(&f.Versions[i].Step, i18n.Key("the TLS handshake"))
 	}
 	return f
 }

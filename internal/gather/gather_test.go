@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"net"
 	"net/netip"
 	"os/exec"
@@ -158,5 +159,33 @@ func TestTimedatectlMissing(t *testing.T) {
 	s := gather.Timedatectl(recordedRunner{err: &exec.Error{Name: "timedatectl", Err: exec.ErrNotFound}})(context.Background())
 	if s.State != facts.ClockSettingsUnavailable || s.Error != "timedatectl is not installed" {
 		t.Errorf("settings = %+v; want unavailable, not installed", s)
+	}
+}
+
+// Progress hears of each endpoint once, counting up to a total fixed from
+// the start, and says which one failed.
+func TestRunReportsProgress(t *testing.T) {
+	pki := testpeer.LocalPKI(t)
+	good := testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{})
+	closed := testpeer.ClosedPort(t)
+	var got []gather.Progress
+	gather.Run(context.Background(), gather.Options{
+		Profile: localProfile(t, good, closed), Timeout: 5 * time.Second, Roots: roots(pki),
+		Plan:     gather.Plan{TCP: true, TLS: true},
+		Progress: func(p gather.Progress) { got = append(got, p) },
+	})
+	if len(got) != 2 {
+		t.Fatalf("progress calls = %+v; want one per endpoint", got)
+	}
+	ok := map[string]bool{}
+	for i, p := range got {
+		if p.Done != i+1 || p.Total != 2 {
+			t.Errorf("call %d = %d/%d; want %d/2", i, p.Done, p.Total, i+1)
+		}
+		ok[p.Task] = p.OK
+	}
+	name := func(addr string) string { return fmt.Sprintf("localhost:%d", testpeer.Port(t, addr)) }
+	if len(ok) != 2 || ok[name(closed)] || !ok[name(good)] {
+		t.Errorf("outcomes = %v; want %s ok and %s failed", ok, good, closed)
 	}
 }

@@ -35,6 +35,12 @@ func TestHTMLInChromium(t *testing.T) {
 		{i18n.Japanese, "report.ja.png", []string{`lang="ja"`, "tls.versions", "最も可能性の高い原因 (tls.handshake)", "タイムライン"}},
 	} {
 		t.Run(string(tc.lang), func(t *testing.T) {
+			if tc.lang == i18n.Japanese {
+				fonts, err := exec.Command("fc-list", ":lang=ja").Output()
+				if err != nil || len(bytes.TrimSpace(fonts)) == 0 {
+					t.Fatalf("no Japanese font (fc-list :lang=ja: %v): the page would render as boxes; scripts/test installs fonts-ipafont-gothic", err)
+				}
+			}
 			tr := i18n.New(tc.lang)
 			var b bytes.Buffer
 			if err := WriteHTML(&b, fixtureReport(tr), fixture().Endpoints, tr); err != nil {

@@ -105,6 +105,16 @@ func WriteJSON(w io.Writer, r *Report) error {
 type TextOptions struct {
 	Verbose bool          // show the evidence of passing findings too
 	Tr      *i18n.Printer // the language of the labels; nil is English
+	Color   bool          // colour the status words with ANSI escapes
+}
+
+// statusColor is each status's ANSI colour on a terminal.
+var statusColor = map[finding.Status]string{
+	finding.Pass:  "\x1b[32m",   // green
+	finding.Skip:  "\x1b[2m",    // dim
+	finding.Warn:  "\x1b[33m",   // yellow
+	finding.Error: "\x1b[35m",   // magenta
+	finding.Fail:  "\x1b[1;31m", // bold red
 }
 
 // statusWords name the statuses for people; JSON keeps Status.String.
@@ -118,7 +128,7 @@ var statusWords = map[finding.Status]string{
 
 // labels returns each status's word padded to the widest one's width on a
 // terminal, where a Japanese character takes two columns.
-func labels(tr *i18n.Printer) map[finding.Status]string {
+func labels(tr *i18n.Printer, color bool) map[finding.Status]string {
 	widest := 0
 	for _, w := range statusWords {
 		widest = max(widest, displayWidth(tr.Text(w)))
@@ -126,7 +136,11 @@ func labels(tr *i18n.Printer) map[finding.Status]string {
 	out := map[finding.Status]string{}
 	for s, w := range statusWords {
 		word := tr.Text(w)
-		out[s] = word + strings.Repeat(" ", widest-displayWidth(word))
+		pad := strings.Repeat(" ", widest-displayWidth(word))
+		if color {
+			word = statusColor[s] + word + "\x1b[0m"
+		}
+		out[s] = word + pad
 	}
 	return out
 }
@@ -157,7 +171,7 @@ func padRight(s string, width int) string {
 // fix first, then every check with the evidence that matters.
 func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 	tr := opts.Tr
-	label := labels(tr)
+	label := labels(tr, opts.Color)
 	var b strings.Builder
 	if r.Analyzed != "" {
 		b.WriteString(tr.Sprintf("qadoctor %s — analysis of %s, %s", r.Tool.Version, r.Analyzed, fmtDuration(r.DurationMS)) + "\n\n")
@@ -195,7 +209,7 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 		b.WriteString("\n")
 	}
 	b.WriteString(tr.Sprintf("Checks:") + "\n")
-	indent := strings.Repeat(" ", displayWidth(label[finding.Pass])+4)
+	indent := strings.Repeat(" ", displayWidth(labels(tr, false)[finding.Pass])+4)
 	for _, f := range r.Findings {
 		fmt.Fprintf(&b, "%s  %-16s %s\n", label[f.Status], f.ID, f.Summary)
 		for _, g := range groupEvidence(f.Evidence, opts.Verbose) {

@@ -1,0 +1,24 @@
+//go:build !windows
+
+package console
+
+import (
+	"os/exec"
+	"runtime"
+)
+
+// EnableVirtualTerminal: Unix terminals interpret ANSI escapes already.
+func EnableVirtualTerminal(uintptr) bool { return true }
+
+// StartedByExplorer is a Windows question; elsewhere a program is always
+// started from a shell or a launcher that keeps its output.
+func StartedByExplorer() bool { return false }
+
+// Open shows a file in the desktop's default program for it.
+func Open(path string) error {
+	opener := "xdg-open"
+	if runtime.GOOS == "darwin" {
+		opener = "open"
+	}
+	return exec.Command(opener, path).Start()
+}

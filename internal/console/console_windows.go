@@ -1,0 +1,41 @@
+package console
+
+import (
+	"github.com/inconshreveable/mousetrap"
+	"golang.org/x/sys/windows"
+)
+
+// EnableVirtualTerminal asks the console behind fd to interpret ANSI
+// escape sequences (colour). Windows 10 and later consoles accept; a pipe,
+// a file or an old console refuses, and qadoctor then writes no colour.
+func EnableVirtualTerminal(fd uintptr) bool {
+	h := windows.Handle(fd)
+	var mode uint32
+	if err := windows.GetConsoleMode(h, &mode); err != nil {
+		return false
+	}
+	if mode&windows.ENABLE_VIRTUAL_TERMINAL_PROCESSING != 0 {
+		return true
+	}
+	return windows.SetConsoleMode(h, mode|windows.ENABLE_VIRTUAL_TERMINAL_PROCESSING) == nil
+}
+
+// StartedByExplorer reports whether the process was started from Explorer
+// (a double-click), so its console window closes as soon as it exits.
+// mousetrap is the check cobra itself uses: the parent process is
+// explorer.exe.
+func StartedByExplorer() bool { return mousetrap.StartedByExplorer() }
+
+// Open shows a file in the program Windows associates with it: an .html
+// report in the default browser.
+func Open(path string) error {
+	verb, err := windows.UTF16PtrFromString("open")
+	if err != nil {
+		return err
+	}
+	file, err := windows.UTF16PtrFromString(path)
+	if err != nil {
+		return err
+	}
+	return windows.ShellExecute(0, verb, file, nil, nil, windows.SW_SHOWNORMAL)
+}
