@@ -21,10 +21,10 @@ the reason, never dropped silently.`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			write, ok := map[string]func(*cobra.Command, *fleet.Summary) error{
-				"text": func(c *cobra.Command, s *fleet.Summary) error { return fleet.WriteText(d.IO.Out, s) },
+				"text": func(c *cobra.Command, s *fleet.Summary) error { return fleet.WriteText(d.IO.Out, s, d.IO.Tr) },
 				"csv":  func(c *cobra.Command, s *fleet.Summary) error { return fleet.WriteCSV(d.IO.Out, s) },
 				"json": func(c *cobra.Command, s *fleet.Summary) error { return fleet.WriteJSON(d.IO.Out, s) },
-				"html": func(c *cobra.Command, s *fleet.Summary) error { return fleet.WriteHTML(d.IO.Out, s) },
+				"html": func(c *cobra.Command, s *fleet.Summary) error { return fleet.WriteHTML(d.IO.Out, s, d.IO.Tr) },
 			}[format]
 			if !ok {
 				return usageErrorf("--format %q: want text, csv, json or html", format)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/qadoctor/qadoctor/internal/i18n"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -68,19 +69,33 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("versions = %v %v", s.ToolVersions, s.ProfileVersions)
 	}
 	for name, write := range map[string]func(*bytes.Buffer) error{
-		"text": func(b *bytes.Buffer) error { return WriteText(b, s) },
+		"text": func(b *bytes.Buffer) error { return WriteText(b, s, nil) },
 		"csv":  func(b *bytes.Buffer) error { return WriteCSV(b, s) },
 		"json": func(b *bytes.Buffer) error { return WriteJSON(b, s) },
-		"html": func(b *bytes.Buffer) error { return WriteHTML(b, s) },
+		"html": func(b *bytes.Buffer) error { return WriteHTML(b, s, nil) },
+		"text in Japanese": func(b *bytes.Buffer) error {
+			err := WriteText(b, s, i18n.New(i18n.Japanese))
+			if !strings.Contains(b.String(), "マシンごとの最も可能性の高い原因:") {
+				t.Errorf("Japanese text summary:\n%s", b)
+			}
+			return err
+		},
+		"html in Japanese": func(b *bytes.Buffer) error {
+			err := WriteHTML(b, s, i18n.New(i18n.Japanese))
+			if !strings.Contains(b.String(), `lang="ja"`) || !strings.Contains(b.String(), "全体の集計") {
+				t.Errorf("Japanese HTML summary lacks its language:\n%s", b)
+			}
+			return err
+		},
 	} {
 		var b bytes.Buffer
 		if err := write(&b); err != nil || !strings.Contains(b.String(), "os.schannel") {
 			t.Errorf("%s: %v, output lacks os.schannel", name, err)
 		}
-		if name == "text" && !strings.Contains(b.String(), "broken.json: not JSON") {
+		if strings.HasPrefix(name, "text") && !strings.Contains(b.String(), "broken.json: not JSON") {
 			t.Errorf("text output should list the unreadable files:\n%s", b.String())
 		}
-		if name == "html" && (strings.Contains(b.String(), "<script") || strings.Contains(b.String(), "http://") || strings.Contains(b.String(), "https://")) {
+		if strings.HasPrefix(name, "html") && (strings.Contains(b.String(), "<script") || strings.Contains(b.String(), "http://") || strings.Contains(b.String(), "https://")) {
 			t.Errorf("html must be self-contained")
 		}
 	}

@@ -7,39 +7,42 @@ import (
 	"html/template"
 	"io"
 	"strings"
+
+	"github.com/qadoctor/qadoctor/internal/i18n"
 )
 
 var statuses = []string{"fail", "warn", "error", "skip", "pass"}
 
-// WriteText writes the summary for a person: top causes first.
-func WriteText(w io.Writer, s *Summary) error {
+// WriteText writes the summary for a person, in tr's language: top
+// causes first. Check IDs and reasons stay as the reports have them.
+func WriteText(w io.Writer, s *Summary, tr *i18n.Printer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d reports", s.Reports)
+	b.WriteString(tr.Sprintf("%d reports", s.Reports))
 	if s.Unreadable > 0 {
-		fmt.Fprintf(&b, ", %d files unreadable (listed at the end)", s.Unreadable)
+		b.WriteString(tr.Sprintf(", %d files unreadable (listed at the end)", s.Unreadable))
 	}
-	fmt.Fprintf(&b, "; %d failed, %d warned, %d passed.\n\n", s.Status["fail"], s.Status["warn"], s.Status["pass"])
-	b.WriteString("Most likely cause, per machine:\n")
+	b.WriteString(tr.Sprintf("; %d failed, %d warned, %d passed.", s.Status["fail"], s.Status["warn"], s.Status["pass"]) + "\n\n")
+	b.WriteString(tr.Sprintf("Most likely cause, per machine:") + "\n")
 	for i, c := range Top(s.Verdicts) {
 		if i == 15 {
 			break
 		}
 		fmt.Fprintf(&b, "  %7d  %s\n", c.Count, c.Name)
 	}
-	b.WriteString("\nFailing or warning causes (a machine may have several):\n")
+	b.WriteString("\n" + tr.Sprintf("Failing or warning causes (a machine may have several):") + "\n")
 	for i, c := range Top(s.Causes) {
 		if i == 30 {
 			break
 		}
 		fmt.Fprintf(&b, "  %7d  %s\n", c.Count, c.Name)
 	}
-	b.WriteString("\nPer check (machines):\n")
+	b.WriteString("\n" + tr.Sprintf("Per check (machines):") + "\n")
 	fmt.Fprintf(&b, "  %-18s %7s %7s %7s %7s %7s\n", "check", "fail", "warn", "error", "skip", "pass")
 	for _, id := range s.FindingIDs() {
 		m := s.Findings[id]
 		fmt.Fprintf(&b, "  %-18s %7d %7d %7d %7d %7d\n", id, m["fail"], m["warn"], m["error"], m["skip"], m["pass"])
 	}
-	b.WriteString("\nVersions seen:\n")
+	b.WriteString("\n" + tr.Sprintf("Versions seen:") + "\n")
 	for _, c := range Top(s.ToolVersions) {
 		fmt.Fprintf(&b, "  %7d  qadoctor %s\n", c.Count, c.Name)
 	}
@@ -47,12 +50,12 @@ func WriteText(w io.Writer, s *Summary) error {
 		fmt.Fprintf(&b, "  %7d  profile %s\n", c.Count, c.Name)
 	}
 	if s.Unreadable > 0 {
-		fmt.Fprintf(&b, "\nUnreadable files (%d):\n", s.Unreadable)
+		b.WriteString("\n" + tr.Sprintf("Unreadable files (%d):", s.Unreadable) + "\n")
 		for _, sk := range s.Skipped {
 			fmt.Fprintf(&b, "  %s: %s\n", sk.Path, sk.Reason)
 		}
 		if s.Unreadable > len(s.Skipped) {
-			fmt.Fprintf(&b, "  … and %d more\n", s.Unreadable-len(s.Skipped))
+			b.WriteString("  " + tr.Sprintf("… and %d more", s.Unreadable-len(s.Skipped)) + "\n")
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -85,22 +88,35 @@ func WriteJSON(w io.Writer, s *Summary) error {
 	return enc.Encode(s)
 }
 
-var page = template.Must(template.New("summary").Funcs(template.FuncMap{"top": Top}).Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>qadoctor fleet summary</title>
+var page = template.Must(template.New("summary").Funcs(template.FuncMap{
+	"top": Top,
+	// Replaced for each page by WriteHTML, in its language.
+	"t":    fmt.Sprintf,
+	"lang": func() string { return "en" },
+}).Parse(`<!doctype html>
+<html lang="{{lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{t "qadoctor fleet summary"}}</title>
 <style>body{font-family:system-ui,sans-serif;margin:1rem;max-width:60rem}table{border-collapse:collapse;width:100%}
 td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left}td.n{text-align:right}.fail{color:#b00020}</style></head>
-<body><h1>qadoctor fleet summary</h1>
-<p>{{.Reports}} reports; <span class="fail">{{index .Status "fail"}} failed</span>, {{index .Status "warn"}} warned, {{index .Status "pass"}} passed; {{.Unreadable}} unreadable files.</p>
-<h2>Most likely cause</h2><table><tr><th>machines</th><th>cause</th></tr>
+<body><h1>{{t "qadoctor fleet summary"}}</h1>
+<p>{{t "%d reports" .Reports}}<span class="fail">{{t "; %d failed, %d warned, %d passed." (index .Status "fail") (index .Status "warn") (index .Status "pass")}}</span> {{t "%d unreadable files." .Unreadable}}</p>
+<h2>{{t "Most likely cause, per machine:"}}</h2><table><tr><th>{{t "machines"}}</th><th>{{t "cause"}}</th></tr>
 {{range top .Verdicts}}<tr><td class="n">{{.Count}}</td><td>{{.Name}}</td></tr>{{end}}</table>
-<h2>Causes</h2><table><tr><th>machines</th><th>check: reason</th></tr>
+<h2>{{t "Failing or warning causes (a machine may have several):"}}</h2><table><tr><th>{{t "machines"}}</th><th>{{t "check: reason"}}</th></tr>
 {{range top .Causes}}<tr><td class="n">{{.Count}}</td><td>{{.Name}}</td></tr>{{end}}</table>
-<h2>Per check</h2><table><tr><th>check</th><th>fail</th><th>warn</th><th>error</th><th>skip</th><th>pass</th></tr>
+<h2>{{t "Per check (machines):"}}</h2><table><tr><th>check</th><th>fail</th><th>warn</th><th>error</th><th>skip</th><th>pass</th></tr>
 {{range $id, $m := .Findings}}<tr><td>{{$id}}</td><td class="n">{{index $m "fail"}}</td><td class="n">{{index $m "warn"}}</td><td class="n">{{index $m "error"}}</td><td class="n">{{index $m "skip"}}</td><td class="n">{{index $m "pass"}}</td></tr>{{end}}</table>
-{{if .Skipped}}<h2>Unreadable files</h2><ul>{{range .Skipped}}<li>{{.Path}}: {{.Reason}}</li>{{end}}</ul>{{end}}
+{{if .Skipped}}<h2>{{t "Unreadable files (%d):" .Unreadable}}</h2><ul>{{range .Skipped}}<li>{{.Path}}: {{.Reason}}</li>{{end}}</ul>{{end}}
 </body></html>
 `))
 
-// WriteHTML writes a self-contained page (no scripts, no external files).
-func WriteHTML(w io.Writer, s *Summary) error { return page.Execute(w, s) }
+// WriteHTML writes a self-contained page (no scripts, no external files)
+// in tr's language.
+func WriteHTML(w io.Writer, s *Summary, tr *i18n.Printer) error {
+	p, err := page.Clone()
+	if err != nil {
+		return err
+	}
+	p.Funcs(template.FuncMap{"t": tr.Sprintf, "lang": func() string { return string(tr.Lang()) }})
+	return p.Execute(w, s)
+}
