@@ -58,7 +58,7 @@ as not in the export, never as not set.`,
 func runAnalyze(_ context.Context, opts *AnalyzeOptions) error {
 	sel, err := checks.Select(opts.Only, opts.Skip)
 	if err != nil {
-		return usageError{err}
+		return usageError{err: err}
 	}
 	start := time.Now()
 	data, err := os.ReadFile(opts.File)
@@ -70,7 +70,7 @@ func runAnalyze(_ context.Context, opts *AnalyzeOptions) error {
 	}
 	reg, source, err := winstate.Open(opts.File, data)
 	if err != nil {
-		return usageError{err}
+		return usageError{err: err}
 	}
 	p, err := profile.Default()
 	if err != nil {

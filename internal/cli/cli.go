@@ -57,13 +57,35 @@ type BuildInfo struct {
 }
 
 // usageError is bad input from the person: a flag, a file they named.
-type usageError struct{ err error }
+// One made by usageErrorf keeps its message's format and arguments, so
+// Run can say it in the person's language.
+type usageError struct {
+	err    error
+	format string
+	args   []any
+}
 
 func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
+// usageErrorf makes a usage error from an English fmt format, which is
+// also its catalog key.
+//
+// i18n:message-format
 func usageErrorf(format string, args ...any) error {
-	return usageError{fmt.Errorf(format, args...)}
+	return usageError{err: fmt.Errorf(format, args...), format: format, args: args}
+}
+
+// message says err in tr's language where it can: a usage error made by
+// usageErrorf is translated whole (the errors it wraps stay as they are);
+// any other error is shown as it is.
+func message(err error, tr *i18n.Printer) string {
+	var ue usageError
+	if errors.As(err, &ue) && ue.format != "" && ue.err.Error() == err.Error() {
+		// %w only means something to fmt.Errorf.
+		return fmt.Sprintf(strings.ReplaceAll(tr.Text(ue.format), "%w", "%v"), ue.args...)
+	}
+	return err.Error()
 }
 
 // errFindingsFailed says the report has been printed and a finding failed.
@@ -121,7 +143,7 @@ DNS, blocked endpoints, hosts-file entries, old TLS in the path, untrusted certi
 		PersistentPreRunE: func(*cobra.Command, []string) error {
 			l, err := chooseLang(lang, d)
 			if err != nil {
-				return usageError{err}
+				return usageError{err: err}
 			}
 			d.IO.Tr.SetLang(l)
 			return nil
@@ -131,7 +153,7 @@ DNS, blocked endpoints, hosts-file entries, old TLS in the path, untrusted certi
 	root.SetIn(d.IO.In)
 	root.SetOut(d.IO.Out)
 	root.SetErr(d.IO.ErrOut)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err: err} })
 	root.AddCommand(newCmdDiagnose(d, nil), newCmdFix(d), newCmdUndo(d), newCmdBypass(d), newCmdIntune(d), newCmdBundle(d), newCmdSummarize(d), newCmdAnalyze(d), newCmdCollect(d), newCmdProfile(d), newCmdVersion(d))
 	return root
 }
@@ -159,9 +181,9 @@ func Run(ctx context.Context, args []string, d *Deps) int {
 		// cobra reports unknown commands and argument-count errors as plain
 		// errors; they are usage errors all the same.
 		if !errors.As(err, new(usageError)) && isCobraUsage(err) {
-			err = usageError{err}
+			err = usageError{err: err}
 		}
-		fmt.Fprintf(d.IO.ErrOut, "qadoctor: %v\n", err)
+		fmt.Fprintf(d.IO.ErrOut, "qadoctor: %s\n", message(err, d.IO.Tr))
 		if exitCode(err) == ExitUsage {
 			fmt.Fprintln(d.IO.ErrOut, d.IO.Tr.Sprintf("Run 'qadoctor --help' for usage."))
 		}
@@ -179,7 +201,7 @@ func isCobraUsage(err error) bool {
 func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := v(cmd, args); err != nil {
-			return usageError{err}
+			return usageError{err: err}
 		}
 		return nil
 	}

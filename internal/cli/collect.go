@@ -44,7 +44,7 @@ func runCollect(opts *CollectOptions) error {
 	}
 	sys := opts.Net.system()()
 	if sys.State == facts.SystemNotWindows {
-		return usageError{winstate.ErrNotWindows}
+		return usageError{err: winstate.ErrNotWindows}
 	}
 	if sys.State == facts.SystemError {
 		return fmt.Errorf("read the system state: %s", sys.Error)
@@ -77,7 +77,7 @@ func runCollect(opts *CollectOptions) error {
 // or not at all.
 func writeFileAtomic(path string, data []byte) error {
 	if err := atomicfile.Write(path, data, 0o644); err != nil {
-		return usageError{err}
+		return usageError{err: err}
 	}
 	return nil
 }

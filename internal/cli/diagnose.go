@@ -154,7 +154,7 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 	}
 	sel, err := checks.Select(opts.Only, opts.Skip)
 	if err != nil {
-		return nil, nil, usageError{err}
+		return nil, nil, usageError{err: err}
 	}
 	p, name, err := loadProfile(opts.ProfilePath)
 	if err != nil {
@@ -172,7 +172,7 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 	}
 	px, err := proxy.Discover(opts.Proxy, opts.Net.getenv(), sys)
 	if err != nil {
-		return nil, nil, usageError{err}
+		return nil, nil, usageError{err: err}
 	}
 	px.LoadPAC(ctx, proxy.FetchPAC)
 	progress := newProgressView(opts.IO, opts.Quiet)
@@ -263,7 +263,7 @@ func loadProfile(path string) (*profile.Profile, string, error) {
 	}
 	p, err := profile.Parse(path, data)
 	if err != nil {
-		return nil, "", usageError{err}
+		return nil, "", usageError{err: err}
 	}
 	return p, path, nil
 }

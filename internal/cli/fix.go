@@ -144,7 +144,7 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 	}
 	plan, err := fix.Plan(before, opts.Diagnose.Only, w)
 	if err != nil {
-		return usageError{err}
+		return usageError{err: err}
 	}
 	if len(plan) == 0 {
 		fmt.Fprintln(io.Out, io.Tr.Sprintf("Nothing qadoctor can repair: no failing check has an automatic fix. The report's steps say what to do."))
@@ -324,7 +324,7 @@ undo twice is safe: the second time there is nothing left to restore.`,
 func runUndo(d *Deps, dir, run string) error {
 	j, err := fix.FindJournal(dir, run)
 	if err != nil {
-		return usageError{err}
+		return usageError{err: err}
 	}
 	if j == nil || !j.Undoable() {
 		fmt.Fprint(d.IO.Out, d.IO.Tr.Sprintf("Nothing to undo in %s.\n", dir))

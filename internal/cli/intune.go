@@ -92,7 +92,7 @@ func runIntuneRemediate(ctx context.Context, opts *FixOptions, allow []string) e
 		return usageErrorf("intune remediate needs --allow IDS: the findings whose repairs policy approves (for example os.schannel,os.winhttp,clock.settings)")
 	}
 	if _, err := checks.Select(allow, nil); err != nil {
-		return usageError{err}
+		return usageError{err: err}
 	}
 	before, err := diagnoseFindings(ctx, &opts.Diagnose)
 	if err != nil {
@@ -104,7 +104,7 @@ func runIntuneRemediate(ctx context.Context, opts *FixOptions, allow []string) e
 	}
 	plan, err := fix.Plan(before, allow, w)
 	if err != nil {
-		return usageError{err}
+		return usageError{err: err}
 	}
 	io := opts.Diagnose.IO
 	prefix := "qadoctor " + opts.Diagnose.Build.Version

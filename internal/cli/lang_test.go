@@ -65,3 +65,20 @@ func TestLanguage(t *testing.T) {
 		}
 	})
 }
+
+// A usage error is said in the person's language; what it wraps (a file
+// system error) stays as the system said it.
+func TestUsageErrorsTranslated(t *testing.T) {
+	code, _, errOut := runCLI(t, NetDeps{}, "--lang", "ja", "diagnose", "--format", "pdf")
+	if code != ExitUsage || !strings.Contains(errOut, `--format "pdf": text、json、md、html のどれかを指定してください`) || !strings.Contains(errOut, "使い方は") {
+		t.Errorf("exit %d, stderr %q; want the Japanese usage error", code, errOut)
+	}
+	code, _, errOut = runCLI(t, NetDeps{}, "--lang", "ja", "diagnose", "--profile", "/nonexistent/profile.json")
+	if code != ExitUsage || !strings.Contains(errOut, "プロファイルを読めません: ") || strings.Contains(errOut, "%!") {
+		t.Errorf("exit %d, stderr %q; want the Japanese error with the system's reason", code, errOut)
+	}
+	code, _, errOut = runCLI(t, NetDeps{}, "diagnose", "--format", "pdf")
+	if code != ExitUsage || !strings.Contains(errOut, `--format "pdf": want text, json, md or html`) {
+		t.Errorf("English: exit %d, stderr %q", code, errOut)
+	}
+}

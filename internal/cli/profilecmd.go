@@ -47,7 +47,7 @@ func newCmdProfile(d *Deps) *cobra.Command {
 			}
 			p, err := profile.Parse(args[0], data)
 			if err != nil {
-				return usageError{err}
+				return usageError{err: err}
 			}
 			required := 0
 			for _, e := range p.Endpoints {

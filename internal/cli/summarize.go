@@ -31,7 +31,7 @@ the reason, never dropped silently.`,
 			}
 			s := fleet.New()
 			if err := s.AddPaths(args); err != nil {
-				return usageError{err}
+				return usageError{err: err}
 			}
 			return write(cmd, s)
 		},

@@ -74,8 +74,9 @@ func TestPrinter(t *testing.T) {
 }
 
 // messages finds every message in the module's code: the format of each
-// Sprintf called on something other than the fmt package (a *Printer),
-// and every string marked with Key. A Sprintf whose format is not a
+// Sprintf called on something other than the fmt package (a *Printer) or
+// of a function marked "i18n:message-format", every string marked with
+// Key, and every {{t "…"}} in a template. A Sprintf whose format is not a
 // literal is reported in bad: the catalog could not be checked for it.
 func messages(t *testing.T) (keys map[string][]string, bad []string) {
 	t.Helper()
@@ -85,6 +86,7 @@ func messages(t *testing.T) (keys map[string][]string, bad []string) {
 	}
 	keys = map[string][]string{}
 	fset := token.NewFileSet()
+	var files []*ast.File
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -95,10 +97,27 @@ func messages(t *testing.T) (keys map[string][]string, bad []string) {
 		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
 			return nil
 		}
-		file, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		file, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution|parser.ParseComments)
 		if err != nil {
 			return err
 		}
+		files = append(files, file)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Functions whose doc says "i18n:message-format" take a message as
+	// their first argument, like Sprintf (cli's usageErrorf).
+	formatFuncs := map[string]bool{}
+	for _, file := range files {
+		for _, d := range file.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Doc != nil && strings.Contains(fd.Doc.Text(), "i18n:message-format") {
+				formatFuncs[fd.Name.Name] = true
+			}
+		}
+	}
+	for _, file := range files {
 		ast.Inspect(file, func(n ast.Node) bool {
 			if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING && strings.Contains(lit.Value, "{{t ") {
 				// An html/template whose t function is a Printer's Sprintf.
@@ -126,7 +145,10 @@ func messages(t *testing.T) (keys map[string][]string, bad []string) {
 				}
 			case *ast.Ident:
 				name = fun.Name
-				if name != "Key" || file.Name.Name != "i18n" {
+				if formatFuncs[name] {
+					name = "Sprintf"
+				}
+				if name != "Sprintf" && (name != "Key" || file.Name.Name != "i18n") {
 					return true
 				}
 			}
@@ -148,10 +170,6 @@ func messages(t *testing.T) (keys map[string][]string, bad []string) {
 			keys[s] = append(keys[s], where)
 			return true
 		})
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	return keys, bad
 }
