@@ -17,13 +17,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/qadoctor/qadoctor/internal/i18n"
 )
 
 // SchemaVersion is the only profile schema this build understands.
 const SchemaVersion = 1
 
-// EmbeddedName is how the built-in profile is named in messages and reports.
-const EmbeddedName = "built-in profile"
+// EmbeddedName is how the built-in profile is named in messages and
+// reports (in English, marked for the catalog; reports translate it).
+var EmbeddedName = i18n.Key("built-in profile")
 
 // embedded is the profile shipped in the binary. Its endpoints come from
 // Microsoft's "Use Quick Assist to help users" page (see ../shared/REFERENCE.md).

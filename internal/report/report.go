@@ -177,7 +177,7 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 		b.WriteString(tr.Sprintf("qadoctor %s — analysis of %s, %s", r.Tool.Version, r.Analyzed, fmtDuration(r.DurationMS)) + "\n\n")
 	} else {
 		b.WriteString(tr.Sprintf("qadoctor %s — profile %s (%s), %d endpoints, %s",
-			r.Tool.Version, r.Profile.Version, r.Profile.Name, r.Endpoints, fmtDuration(r.DurationMS)) + "\n\n")
+			r.Tool.Version, r.Profile.Version, tr.Text(r.Profile.Name), r.Endpoints, fmtDuration(r.DurationMS)) + "\n\n")
 	}
 	if r.Verdict == nil {
 		skipped := 0
