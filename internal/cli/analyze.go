@@ -29,14 +29,15 @@ type AnalyzeOptions struct {
 }
 
 func newCmdAnalyze(d *Deps) *cobra.Command {
+	tr := d.IO.Tr
 	opts := &AnalyzeOptions{IO: d.IO, Build: d.Build}
 	cmd := &cobra.Command{
 		Use:   "analyze FILE",
-		Short: "Judge a snapshot from qadoctor collect, or a regedit .reg export, on any machine",
-		Long: `analyze judges the Windows system state recorded in FILE - a snapshot written by qadoctor collect,
+		Short: tr.Sprintf("Judge a snapshot from qadoctor collect, or a regedit .reg export, on any machine"),
+		Long: tr.Sprintf(`analyze judges the Windows system state recorded in FILE - a snapshot written by qadoctor collect,
 or a .reg export from regedit - with the same checks as a live run. What only a live run can know
 (the network, the hosts file) is skipped, saying so. Keys missing from a .reg export are reported
-as not in the export, never as not set.`,
+as not in the export, never as not set.`),
 		Example: `  qadoctor analyze snapshot.json
   qadoctor analyze schannel.reg --json`,
 		Args: usageArgs(cobra.ExactArgs(1)),
@@ -46,12 +47,12 @@ as not in the export, never as not set.`,
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&opts.JSON, "json", false, "write the report as JSON (the same as --format json)")
-	f.StringVar(&opts.Format, "format", "text", "`text`, json, md or html")
-	f.StringVarP(&opts.Output, "output", "o", "", "write the report to `FILE`")
-	f.StringSliceVar(&opts.Only, "only", nil, "run only these check `IDS` (comma-separated)")
-	f.StringSliceVar(&opts.Skip, "skip", nil, "skip these check `IDS` (comma-separated)")
-	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "show the evidence of passing checks too")
+	f.BoolVar(&opts.JSON, "json", false, tr.Sprintf("write the report as JSON (the same as --format json)"))
+	f.StringVar(&opts.Format, "format", "text", tr.Sprintf("`text`, json, md or html"))
+	f.StringVarP(&opts.Output, "output", "o", "", tr.Sprintf("write the report to `FILE`"))
+	f.StringSliceVar(&opts.Only, "only", nil, tr.Sprintf("run only these check `IDS` (comma-separated)"))
+	f.StringSliceVar(&opts.Skip, "skip", nil, tr.Sprintf("skip these check `IDS` (comma-separated)"))
+	f.BoolVarP(&opts.Verbose, "verbose", "v", false, tr.Sprintf("show the evidence of passing checks too"))
 	return cmd
 }
 

@@ -33,21 +33,22 @@ type BundleOptions struct {
 }
 
 func newCmdBundle(d *Deps) *cobra.Command {
+	tr := d.IO.Tr
 	opts := &BundleOptions{Diagnose: DiagnoseOptions{IO: d.IO, Build: d.Build, Net: d.Net}}
 	cmd := &cobra.Command{
 		Use:   "bundle -o FILE.zip",
-		Short: "Write a redacted support bundle: the report (JSON and HTML), the system snapshot, the last fix journal",
-		Long: `bundle runs the diagnosis and writes one zip for a helpdesk or Microsoft support: report.json,
+		Short: tr.Sprintf("Write a redacted support bundle: the report (JSON and HTML), the system snapshot, the last fix journal"),
+		Long: tr.Sprintf(`bundle runs the diagnosis and writes one zip for a helpdesk or Microsoft support: report.json,
 report.html, snapshot.json (Windows), the last fix journal, versions.txt, and redactions.txt, which
 says what was redacted and how. The user name, the machine name, private addresses and internal host
-names (other than the profile's endpoints) are replaced by placeholders; --no-redact keeps them.`,
+names (other than the profile's endpoints) are replaced by placeholders; --no-redact keeps them.`),
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runBundle(cmd.Context(), opts) },
 	}
 	addDiagnoseFlags(cmd, &opts.Diagnose)
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write the bundle to `FILE.zip` (required)")
-	cmd.Flags().BoolVar(&opts.NoRedact, "no-redact", false, "keep user, machine, private addresses and internal names")
-	cmd.Flags().StringVar(&opts.Journal, "journal", "", "the fix journal `DIR` (default: the standard one)")
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", tr.Sprintf("write the bundle to `FILE.zip` (required)"))
+	cmd.Flags().BoolVar(&opts.NoRedact, "no-redact", false, tr.Sprintf("keep user, machine, private addresses and internal names"))
+	cmd.Flags().StringVar(&opts.Journal, "journal", "", tr.Sprintf("the fix journal `DIR` (default: the standard one)"))
 	return cmd
 }
 

@@ -12,14 +12,15 @@ import (
 )
 
 func newCmdBypass(d *Deps) *cobra.Command {
+	tr := d.IO.Tr
 	var format, path string
 	cmd := &cobra.Command{
 		Use:   "bypass",
-		Short: "Print the hosts the network team must exempt from TLS inspection and proxying",
-		Long: `bypass prints every host and wildcard of the profile, ready for the network team: a list, a CSV
+		Short: tr.Sprintf("Print the hosts the network team must exempt from TLS inspection and proxying"),
+		Long: tr.Sprintf(`bypass prints every host and wildcard of the profile, ready for the network team: a list, a CSV
 (host, port, required, purpose), or a PAC file that sends them all DIRECT. Microsoft does not support
 inspecting this traffic: "Microsoft 365 services expect a direct, secure TLS connection from client
-to service" (learn.microsoft.com/microsoft-365/enterprise/network-intermediation).`,
+to service" (learn.microsoft.com/microsoft-365/enterprise/network-intermediation).`),
 		Example: `  qadoctor bypass
   qadoctor bypass --format csv > quick-assist-endpoints.csv
   qadoctor bypass --format pac > quick-assist.pac`,
@@ -40,8 +41,8 @@ to service" (learn.microsoft.com/microsoft-365/enterprise/network-intermediation
 			return usageErrorf("--format %q: want list, csv or pac", format)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "list", "`list`, csv or pac")
-	cmd.Flags().StringVar(&path, "profile", "", "use this profile `FILE`")
+	cmd.Flags().StringVar(&format, "format", "list", tr.Sprintf("`list`, csv or pac"))
+	cmd.Flags().StringVar(&path, "profile", "", tr.Sprintf("use this profile `FILE`"))
 	return cmd
 }
 

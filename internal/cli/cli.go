@@ -129,15 +129,16 @@ func NewRootCmd(d *Deps) *cobra.Command {
 	if d.IO.Tr == nil {
 		d.IO.Tr = i18n.New(i18n.English)
 	}
+	tr := d.IO.Tr
 	// qadoctor answers a double-click itself (RunDoubleClick) instead of
 	// cobra's "This is a command line tool" splash.
 	cobra.MousetrapHelpText = ""
 	var lang string
 	root := &cobra.Command{
 		Use:   "qadoctor",
-		Short: "Find out why Quick Assist ends with \"does not meet minimum security requirements\"",
-		Long: `qadoctor diagnoses why Windows Quick Assist cannot build its secure channel to Microsoft:
-DNS, blocked endpoints, hosts-file entries, old TLS in the path, untrusted certificates.`,
+		Short: tr.Sprintf("Find out why Quick Assist ends with \"does not meet minimum security requirements\""),
+		Long: tr.Sprintf(`qadoctor diagnoses why Windows Quick Assist cannot build its secure channel to Microsoft:
+DNS, blocked endpoints, hosts-file entries, old TLS in the path, untrusted certificates.`),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(*cobra.Command, []string) error {
@@ -149,7 +150,8 @@ DNS, blocked endpoints, hosts-file entries, old TLS in the path, untrusted certi
 			return nil
 		},
 	}
-	root.PersistentFlags().StringVar(&lang, "lang", "", "language of the report and messages: `en` or ja (default: the Windows display language, or LC_ALL/LC_MESSAGES/LANG)")
+	root.PersistentFlags().StringVar(&lang, "lang", "", tr.Sprintf("language of the report and messages: `en` or ja (default: the Windows display language, or LC_ALL/LC_MESSAGES/LANG)"))
+	localizeHelp(root, tr)
 	root.SetIn(d.IO.In)
 	root.SetOut(d.IO.Out)
 	root.SetErr(d.IO.ErrOut)
@@ -171,9 +173,58 @@ func chooseLang(flag string, d *Deps) (i18n.Lang, error) {
 	return i18n.Detect(d.Net.getenv(), ui), nil
 }
 
+// langArg finds --lang's value among the arguments, before cobra parses
+// them; "" when it is not given.
+func langArg(args []string) string {
+	for i, a := range args {
+		switch {
+		case a == "--":
+			return ""
+		case a == "--lang" && i+1 < len(args):
+			return args[i+1]
+		case strings.HasPrefix(a, "--lang="):
+			return strings.TrimPrefix(a, "--lang=")
+		}
+	}
+	return ""
+}
+
+// localizeHelp translates the headings of cobra's usage template. Should
+// cobra change its template, the headings that no longer match stay in
+// English.
+func localizeHelp(cmd *cobra.Command, tr *i18n.Printer) {
+	if tr.Lang() == i18n.English {
+		return
+	}
+	t := cmd.UsageTemplate()
+	for _, h := range []struct{ en, local string }{
+		{"Usage:", tr.Sprintf("Usage:")},
+		{"Aliases:", tr.Sprintf("Aliases:")},
+		{"Examples:", tr.Sprintf("Examples:")},
+		{"Available Commands:", tr.Sprintf("Available Commands:")},
+		{"Additional Commands:", tr.Sprintf("Additional Commands:")},
+		{"Global Flags:", tr.Sprintf("Global Flags:")},
+		{"\nFlags:", "\n" + tr.Sprintf("Flags:")},
+		{"Additional help topics:", tr.Sprintf("Additional help topics:")},
+		{"[command] --help\" for more information about a command.", tr.Sprintf("[command] --help\" for more information about a command.")},
+	} {
+		t = strings.ReplaceAll(t, h.en, h.local)
+	}
+	cmd.SetUsageTemplate(t)
+}
+
 // Run runs qadoctor with args and returns the exit code. Errors are
 // printed to ErrOut.
 func Run(ctx context.Context, args []string, d *Deps) int {
+	// Help is written before any hook runs, so the language is chosen from
+	// the arguments now; the root's hook checks --lang again and reports a
+	// bad value.
+	if d.IO.Tr == nil {
+		d.IO.Tr = i18n.New(i18n.English)
+	}
+	if l, err := chooseLang(langArg(args), d); err == nil {
+		d.IO.Tr.SetLang(l)
+	}
 	root := NewRootCmd(d)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)

@@ -21,20 +21,21 @@ type CollectOptions struct {
 }
 
 func newCmdCollect(d *Deps) *cobra.Command {
+	tr := d.IO.Tr
 	opts := &CollectOptions{IO: d.IO, Build: d.Build, Net: d.Net}
 	cmd := &cobra.Command{
 		Use:   "collect -o FILE",
-		Short: "Record this PC's Windows system state in a snapshot for qadoctor analyze",
-		Long: `collect reads every registry value the checks judge (SCHANNEL, WinHTTP, Internet Settings, .NET,
+		Short: tr.Sprintf("Record this PC's Windows system state in a snapshot for qadoctor analyze"),
+		Long: tr.Sprintf(`collect reads every registry value the checks judge (SCHANNEL, WinHTTP, Internet Settings, .NET,
 cipher-suite policy, FIPS, Windows version, Quick Assist and WebView2) and writes them, set or not,
-to a JSON snapshot. Send the file to a helpdesk; qadoctor analyze judges it on any machine.`,
+to a JSON snapshot. Send the file to a helpdesk; qadoctor analyze judges it on any machine.`),
 		Example: `  qadoctor collect -o %USERPROFILE%\Desktop\qadoctor-snapshot.json`,
 		Args:    usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runCollect(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write the snapshot to `FILE` (required)")
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", tr.Sprintf("write the snapshot to `FILE` (required)"))
 	return cmd
 }
 

@@ -82,14 +82,15 @@ type DiagnoseOptions struct {
 }
 
 func newCmdDiagnose(d *Deps, runF func(context.Context, *DiagnoseOptions) error) *cobra.Command {
+	tr := d.IO.Tr
 	opts := &DiagnoseOptions{IO: d.IO, Build: d.Build, Net: d.Net}
 	cmd := &cobra.Command{
 		Use:   "diagnose",
-		Short: "Check everything Quick Assist needs, at once, under one deadline",
-		Long: `diagnose probes every endpoint of the profile at once - DNS, TCP, TLS handshake, TLS versions -
+		Short: tr.Sprintf("Check everything Quick Assist needs, at once, under one deadline"),
+		Long: tr.Sprintf(`diagnose probes every endpoint of the profile at once - DNS, TCP, TLS handshake, TLS versions -
 and reads the hosts file, then says what is broken, why, and what to do.
 
-Exit codes: 0 nothing failed, 1 at least one check failed, 2 usage or bad input, 3 internal error.`,
+Exit codes: 0 nothing failed, 1 at least one check failed, 2 usage or bad input, 3 internal error.`),
 		Example: `  qadoctor diagnose
   qadoctor diagnose --json > report.json
   qadoctor diagnose --only net.dns,net.reach --timeout 5s
@@ -104,11 +105,11 @@ Exit codes: 0 nothing failed, 1 at least one check failed, 2 usage or bad input,
 	}
 	addDiagnoseFlags(cmd, opts)
 	f := cmd.Flags()
-	f.BoolVar(&opts.JSON, "json", false, "write the report as JSON (the same as --format json)")
-	f.StringVar(&opts.Format, "format", "text", "`text`, json, md (Markdown, for a ticket) or html (one self-contained page)")
-	f.StringVarP(&opts.Output, "output", "o", "", "write the report to `FILE` instead of the terminal")
-	f.StringVar(&opts.HostsFile, "hosts-file", "", "read this hosts `FILE` instead of the system's")
-	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "show the evidence of passing checks too")
+	f.BoolVar(&opts.JSON, "json", false, tr.Sprintf("write the report as JSON (the same as --format json)"))
+	f.StringVar(&opts.Format, "format", "text", tr.Sprintf("`text`, json, md (Markdown, for a ticket) or html (one self-contained page)"))
+	f.StringVarP(&opts.Output, "output", "o", "", tr.Sprintf("write the report to `FILE` instead of the terminal"))
+	f.StringVar(&opts.HostsFile, "hosts-file", "", tr.Sprintf("read this hosts `FILE` instead of the system's"))
+	f.BoolVarP(&opts.Verbose, "verbose", "v", false, tr.Sprintf("show the evidence of passing checks too"))
 	return cmd
 }
 

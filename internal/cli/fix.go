@@ -80,11 +80,12 @@ type FixOptions struct {
 }
 
 func newCmdFix(d *Deps) *cobra.Command {
+	tr := d.IO.Tr
 	opts := &FixOptions{Diagnose: DiagnoseOptions{IO: d.IO, Build: d.Build, Net: d.Net}, Deps: d.Fix, Now: d.Net.Now}
 	cmd := &cobra.Command{
 		Use:   "fix",
-		Short: "Repair what diagnose found, with consent, a journal and an undo",
-		Long: `fix runs the diagnosis, builds a plan of safe repairs for what failed (registry values Microsoft
+		Short: tr.Sprintf("Repair what diagnose found, with consent, a journal and an undo"),
+		Long: tr.Sprintf(`fix runs the diagnosis, builds a plan of safe repairs for what failed (registry values Microsoft
 documents for TLS 1.2 and 1.3, automatic time, reinstalling Quick Assist), shows every change from
 what to what, and applies it only with consent: --yes, or an answer at a terminal. Before each
 registry change the prior value (absent ones too) is written to a journal; qadoctor undo restores it.
@@ -92,7 +93,7 @@ What a tool must not change silently (a corporate proxy or VPN, a domain's FIPS 
 stays an instruction in the report.
 
 Exit codes: 0 applied and the repaired checks pass (or nothing to do), 1 a check still fails,
-2 usage or bad input, 3 internal error, 4 nothing applied (no consent, or not run as administrator).`,
+2 usage or bad input, 3 internal error, 4 nothing applied (no consent, or not run as administrator).`),
 		Example: `  qadoctor fix --dry-run
   qadoctor fix --yes --only os.schannel,os.winhttp
   qadoctor fix --export ps1 -o repair.ps1
@@ -101,16 +102,16 @@ Exit codes: 0 applied and the repaired checks pass (or nothing to do), 1 a check
 		RunE: func(cmd *cobra.Command, _ []string) error { return runFix(cmd.Context(), opts) },
 	}
 	f := cmd.Flags()
-	f.BoolVar(&opts.DryRun, "dry-run", false, "show the plan, change nothing")
-	f.BoolVar(&opts.Yes, "yes", false, "apply without asking")
-	f.StringSliceVar(&opts.Diagnose.Only, "only", nil, "repair only these finding `IDS` (comma-separated)")
-	f.StringVar(&opts.Journal, "journal", "", "keep the journal in `DIR` (default: %ProgramData%\\qadoctor\\journal on Windows)")
-	f.StringVar(&opts.Export, "export", "", "write the plan as a `ps1` or `reg` script (with its undo) instead of applying it")
-	f.StringVarP(&opts.Output, "output", "o", "", "the `FILE` for --export")
-	f.StringVar(&opts.App, "app", "", "also `reset` or `reinstall` the Quick Assist app, as the guide does when nothing else helps")
-	f.StringVar(&opts.Diagnose.ProfilePath, "profile", "", "use this profile `FILE`")
-	f.DurationVar(&opts.Diagnose.Timeout, "timeout", DefaultTimeout, "deadline for each diagnosis")
-	f.StringVar(&opts.Diagnose.CAFile, "ca-file", "", "also trust the certificates in this PEM `FILE`")
+	f.BoolVar(&opts.DryRun, "dry-run", false, tr.Sprintf("show the plan, change nothing"))
+	f.BoolVar(&opts.Yes, "yes", false, tr.Sprintf("apply without asking"))
+	f.StringSliceVar(&opts.Diagnose.Only, "only", nil, tr.Sprintf("repair only these finding `IDS` (comma-separated)"))
+	f.StringVar(&opts.Journal, "journal", "", tr.Sprintf("keep the journal in `DIR` (default: %%ProgramData%%\\qadoctor\\journal on Windows)"))
+	f.StringVar(&opts.Export, "export", "", tr.Sprintf("write the plan as a `ps1` or `reg` script (with its undo) instead of applying it"))
+	f.StringVarP(&opts.Output, "output", "o", "", tr.Sprintf("the `FILE` for --export"))
+	f.StringVar(&opts.App, "app", "", tr.Sprintf("also `reset` or `reinstall` the Quick Assist app, as the guide does when nothing else helps"))
+	f.StringVar(&opts.Diagnose.ProfilePath, "profile", "", tr.Sprintf("use this profile `FILE`"))
+	f.DurationVar(&opts.Diagnose.Timeout, "timeout", DefaultTimeout, tr.Sprintf("deadline for each diagnosis"))
+	f.StringVar(&opts.Diagnose.CAFile, "ca-file", "", tr.Sprintf("also trust the certificates in this PEM `FILE`"))
 	return cmd
 }
 
@@ -298,13 +299,14 @@ func recheck(ctx context.Context, opts *FixOptions, before []finding.Finding, id
 }
 
 func newCmdUndo(d *Deps) *cobra.Command {
+	tr := d.IO.Tr
 	var dir string
 	cmd := &cobra.Command{
 		Use:   "undo [RUN]",
-		Short: "Take back a fix: restore every value it changed (the newest run, or RUN)",
-		Long: `undo restores, from the journal, every registry value a fix run changed, exactly as it was
+		Short: tr.Sprintf("Take back a fix: restore every value it changed (the newest run, or RUN)"),
+		Long: tr.Sprintf(`undo restores, from the journal, every registry value a fix run changed, exactly as it was
 (absent values deleted again), newest change first. A run that died halfway is completed. Running
-undo twice is safe: the second time there is nothing left to restore.`,
+undo twice is safe: the second time there is nothing left to restore.`),
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			run := ""
@@ -317,7 +319,7 @@ undo twice is safe: the second time there is nothing left to restore.`,
 			return runUndo(d, dir, run)
 		},
 	}
-	cmd.Flags().StringVar(&dir, "journal", "", "the journal `DIR` fix used")
+	cmd.Flags().StringVar(&dir, "journal", "", tr.Sprintf("the journal `DIR` fix used"))
 	return cmd
 }
 

@@ -23,22 +23,23 @@ const IntuneOutputLimit = 2048
 var perUserChecks = []string{"os.inet", "net.proxy", "app.quickassist", "app.webview2"}
 
 func newCmdIntune(d *Deps) *cobra.Command {
+	tr := d.IO.Tr
 	cmd := &cobra.Command{
 		Use:   "intune",
-		Short: "Run as an Intune Remediations detection or remediation script",
-		Long: `intune detect and intune remediate follow Intune Remediations' conventions: one line of output,
+		Short: tr.Sprintf("Run as an Intune Remediations detection or remediation script"),
+		Long: tr.Sprintf(`intune detect and intune remediate follow Intune Remediations' conventions: one line of output,
 at most 2,048 characters, naming what failed; detect exits 1 when remediation is needed and 0 when
 the device is compliant; remediate applies only the repairs an admin approved (--allow), without
 prompts, journaled, and exits 1 if a check still fails afterwards. Both work as SYSTEM: the checks
-that read a user's settings (` + strings.Join(perUserChecks, ", ") + `) then see SYSTEM's profile,
-and the line says so.`,
+that read a user's settings (%s) then see SYSTEM's profile,
+and the line says so.`, strings.Join(perUserChecks, ", ")),
 		Args: usageArgs(cobra.NoArgs),
 	}
 	// Intune keeps standard error for failures: no progress there.
 	detect := &DiagnoseOptions{IO: d.IO, Build: d.Build, Net: d.Net, Quiet: true}
 	cmdDetect := &cobra.Command{
 		Use:   "detect",
-		Short: "Detection script: exit 1 when Quick Assist needs remediation, 0 when compliant",
+		Short: tr.Sprintf("Detection script: exit 1 when Quick Assist needs remediation, 0 when compliant"),
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runIntuneDetect(cmd.Context(), detect)
@@ -50,29 +51,30 @@ and the line says so.`,
 	var allow []string
 	cmdRemediate := &cobra.Command{
 		Use:   "remediate --allow IDS",
-		Short: "Remediation script: apply the approved repairs, journaled, without prompts",
+		Short: tr.Sprintf("Remediation script: apply the approved repairs, journaled, without prompts"),
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runIntuneRemediate(cmd.Context(), rem, allow)
 		},
 	}
 	addDiagnoseFlags(cmdRemediate, &rem.Diagnose)
-	cmdRemediate.Flags().StringSliceVar(&allow, "allow", nil, "the finding `IDS` whose repairs policy approves (comma-separated; required)")
-	cmdRemediate.Flags().StringVar(&rem.Journal, "journal", "", "keep the journal in `DIR`")
+	cmdRemediate.Flags().StringSliceVar(&allow, "allow", nil, tr.Sprintf("the finding `IDS` whose repairs policy approves (comma-separated; required)"))
+	cmdRemediate.Flags().StringVar(&rem.Journal, "journal", "", tr.Sprintf("keep the journal in `DIR`"))
 	cmd.AddCommand(cmdDetect, cmdRemediate)
 	return cmd
 }
 
 // addDiagnoseFlags gives a command diagnose's probing flags.
 func addDiagnoseFlags(cmd *cobra.Command, o *DiagnoseOptions) {
+	tr := o.IO.Tr
 	f := cmd.Flags()
-	f.StringVar(&o.ProfilePath, "profile", "", "use this profile `FILE` instead of the built-in one")
-	f.DurationVar(&o.Timeout, "timeout", DefaultTimeout, "deadline for the whole diagnosis")
-	f.StringSliceVar(&o.Only, "only", nil, "run only these check `IDS` (comma-separated)")
-	f.StringSliceVar(&o.Skip, "skip", nil, "skip these check `IDS` (comma-separated)")
-	f.StringVar(&o.CAFile, "ca-file", "", "also trust the certificates in this PEM `FILE`")
-	f.StringVar(&o.Proxy, "proxy", "", "send the traffic through this proxy `URL` (http://host:port), or direct; default: the system's")
-	f.BoolVarP(&o.Quiet, "quiet", "q", o.Quiet, "show no progress on standard error")
+	f.StringVar(&o.ProfilePath, "profile", "", tr.Sprintf("use this profile `FILE` instead of the built-in one"))
+	f.DurationVar(&o.Timeout, "timeout", DefaultTimeout, tr.Sprintf("deadline for the whole diagnosis"))
+	f.StringSliceVar(&o.Only, "only", nil, tr.Sprintf("run only these check `IDS` (comma-separated)"))
+	f.StringSliceVar(&o.Skip, "skip", nil, tr.Sprintf("skip these check `IDS` (comma-separated)"))
+	f.StringVar(&o.CAFile, "ca-file", "", tr.Sprintf("also trust the certificates in this PEM `FILE`"))
+	f.StringVar(&o.Proxy, "proxy", "", tr.Sprintf("send the traffic through this proxy `URL` (http://host:port), or direct; default: the system's"))
+	f.BoolVarP(&o.Quiet, "quiet", "q", o.Quiet, tr.Sprintf("show no progress on standard error"))
 }
 
 func runIntuneDetect(ctx context.Context, opts *DiagnoseOptions) error {

@@ -82,3 +82,31 @@ func TestUsageErrorsTranslated(t *testing.T) {
 		t.Errorf("English: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// Help speaks the language too: it is written before any hook runs, so
+// the language comes from the arguments and the environment up front.
+func TestHelpTranslated(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		nd   NetDeps
+		args []string
+		want []string
+	}{
+		{"--lang ja", NetDeps{}, []string{"--lang", "ja", "diagnose", "--help"}, []string{"使い方:", "フラグ:", "共通フラグ:", "診断全体の期限", "--timeout duration"}},
+		{"--lang=ja after the command", NetDeps{}, []string{"fix", "--help", "--lang=ja"}, []string{"計画を表示するだけで", "--journal DIR"}},
+		{"LANG", NetDeps{Getenv: func(k string) string { return map[string]string{"LANG": "ja_JP.UTF-8"}[k] }}, []string{"--help"}, []string{"コマンド:", "クイック アシストに必要なものを"}},
+		{"English", NetDeps{}, []string{"diagnose", "--help"}, []string{"Usage:", "Flags:", "deadline for the whole diagnosis"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, tt.nd, tt.args...)
+			if code != ExitOK {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("help lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}

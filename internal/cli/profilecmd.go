@@ -11,15 +11,16 @@ import (
 )
 
 func newCmdProfile(d *Deps) *cobra.Command {
+	tr := d.IO.Tr
 	cmd := &cobra.Command{
 		Use:   "profile",
-		Short: "Show or validate the endpoint profile",
+		Short: tr.Sprintf("Show or validate the endpoint profile"),
 		Args:  usageArgs(cobra.NoArgs),
 	}
 	var path string
 	show := &cobra.Command{
 		Use:   "show",
-		Short: "Print the profile in use (the built-in one, or --profile FILE)",
+		Short: tr.Sprintf("Print the profile in use (the built-in one, or --profile FILE)"),
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if path == "" {
@@ -35,10 +36,10 @@ func newCmdProfile(d *Deps) *cobra.Command {
 			return enc.Encode(p)
 		},
 	}
-	show.Flags().StringVar(&path, "profile", "", "show this profile `FILE` instead of the built-in one")
+	show.Flags().StringVar(&path, "profile", "", tr.Sprintf("show this profile `FILE` instead of the built-in one"))
 	validate := &cobra.Command{
 		Use:   "validate FILE",
-		Short: "Check a profile file; exit 0 when it is valid, 2 when not",
+		Short: tr.Sprintf("Check a profile file; exit 0 when it is valid, 2 when not"),
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			data, err := os.ReadFile(args[0])

@@ -7,14 +7,15 @@ import (
 )
 
 func newCmdSummarize(d *Deps) *cobra.Command {
+	tr := d.IO.Tr
 	var format string
 	cmd := &cobra.Command{
 		Use:   "summarize DIR|FILE...",
-		Short: "Sum up many machines' JSON reports: counts per check and cause, top causes, versions",
-		Long: `summarize reads qadoctor diagnose --json reports - collected by Intune, a file share or by hand -
+		Short: tr.Sprintf("Sum up many machines' JSON reports: counts per check and cause, top causes, versions"),
+		Long: tr.Sprintf(`summarize reads qadoctor diagnose --json reports - collected by Intune, a file share or by hand -
 one at a time, in bounded memory, and prints counts per check and per cause, the machines affected,
 the top causes and the versions seen. Files that are not readable reports are counted and listed with
-the reason, never dropped silently.`,
+the reason, never dropped silently.`),
 		Example: `  qadoctor summarize \\fileshare\qadoctor-reports
   qadoctor summarize reports/ --format csv > fleet.csv
   qadoctor summarize reports/ --format html > fleet.html`,
@@ -36,6 +37,6 @@ the reason, never dropped silently.`,
 			return write(cmd, s)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "text", "`text`, csv, json or html")
+	cmd.Flags().StringVar(&format, "format", "text", tr.Sprintf("`text`, csv, json or html"))
 	return cmd
 }

@@ -9,9 +9,10 @@ import (
 )
 
 func newCmdVersion(d *Deps) *cobra.Command {
+	tr := d.IO.Tr
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Show the version of qadoctor and of its built-in profile",
+		Short: tr.Sprintf("Show the version of qadoctor and of its built-in profile"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, err := profile.Default()
