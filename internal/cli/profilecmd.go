@@ -56,8 +56,8 @@ func newCmdProfile(d *Deps) *cobra.Command {
 					required++
 				}
 			}
-			fmt.Fprintf(d.IO.Out, "%s: valid profile %s (schema %d), %d endpoints (%d required), minimum TLS %s\n",
-				args[0], p.Version, p.Schema, len(p.Endpoints), required, p.MinTLS)
+			fmt.Fprintln(d.IO.Out, d.IO.Tr.Sprintf("%s: valid profile %s (schema %d), %d endpoints (%d required), minimum TLS %s",
+				args[0], p.Version, p.Schema, len(p.Endpoints), required, p.MinTLS))
 			return nil
 		},
 	}
