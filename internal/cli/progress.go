@@ -56,11 +56,11 @@ func (v *progressView) update(p gather.Progress) {
 	}
 	count := fmt.Sprintf("[%*d/%d]", len(fmt.Sprint(p.Total)), p.Done, p.Total)
 	if !v.live {
-		fmt.Fprintf(v.w, "qadoctor: %s %s: %s\n", count, p.Task, word)
+		fmt.Fprintf(v.w, "qadoctor: %s %s: %s\n", count, v.tr.Text(p.Task), word)
 		return
 	}
 	head := v.tr.Sprintf("Checking %s", count)
-	task := p.Task
+	task := v.tr.Text(p.Task)
 	if room := liveWidth - utf8.RuneCountInString(head) - len(word) - 3; len(task) > room && room > 1 {
 		task = task[:room-1] + "…"
 	}

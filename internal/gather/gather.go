@@ -246,7 +246,7 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 		go func() {
 			defer wg.Done()
 			settings.set(opts.ClockSettings(ctx))
-			progress.finished("clock settings", settings.get().State == facts.ClockSettingsRead)
+			progress.finished(i18n.Key("clock settings"), settings.get().State == facts.ClockSettingsRead)
 		}()
 	}
 	osStack := &guarded[facts.OSStack]{v: facts.OSStack{State: facts.OSStackNotSelected}}
