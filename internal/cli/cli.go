@@ -126,10 +126,7 @@ type Deps struct {
 
 // NewRootCmd builds the qadoctor command tree.
 func NewRootCmd(d *Deps) *cobra.Command {
-	if d.IO.Tr == nil {
-		d.IO.Tr = i18n.New(i18n.English)
-	}
-	tr := d.IO.Tr
+	tr := d.printer()
 	// qadoctor answers a double-click itself (RunDoubleClick) instead of
 	// cobra's "This is a command line tool" splash.
 	cobra.MousetrapHelpText = ""
@@ -142,12 +139,7 @@ DNS, blocked endpoints, hosts-file entries, old TLS in the path, untrusted certi
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(*cobra.Command, []string) error {
-			l, err := chooseLang(lang, d)
-			if err != nil {
-				return usageError{err: err}
-			}
-			d.IO.Tr.SetLang(l)
-			return nil
+			return d.speak(lang)
 		},
 	}
 	root.PersistentFlags().StringVar(&lang, "lang", "", tr.Sprintf("language of the report and messages: `en` or ja (default: the Windows display language, or LC_ALL/LC_MESSAGES/LANG)"))
@@ -160,17 +152,31 @@ DNS, blocked endpoints, hosts-file entries, old TLS in the path, untrusted certi
 	return root
 }
 
-// chooseLang is --lang when given, else what the environment and the
-// Windows display language say.
-func chooseLang(flag string, d *Deps) (i18n.Lang, error) {
-	if flag != "" {
-		return i18n.ParseLang(flag)
+// printer is the Printer every command shares, made on first use.
+func (d *Deps) printer() *i18n.Printer {
+	if d.IO.Tr == nil {
+		d.IO.Tr = i18n.New(i18n.English)
 	}
-	ui := d.UILanguage
-	if ui == nil {
-		ui = i18n.UILanguage
+	return d.IO.Tr
+}
+
+// speak sets the language: --lang's value when given, else what the
+// environment and the Windows display language say. A bad --lang is a
+// usage error, and the language stays as it was.
+func (d *Deps) speak(flag string) error {
+	l, err := i18n.ParseLang(flag)
+	switch {
+	case flag == "":
+		ui := d.UILanguage
+		if ui == nil {
+			ui = i18n.UILanguage
+		}
+		l = i18n.Detect(d.Net.getenv(), ui)
+	case err != nil:
+		return usageError{err: err}
 	}
-	return i18n.Detect(d.Net.getenv(), ui), nil
+	d.printer().SetLang(l)
+	return nil
 }
 
 // langArg finds --lang's value among the arguments, before cobra parses
@@ -219,12 +225,7 @@ func Run(ctx context.Context, args []string, d *Deps) int {
 	// Help is written before any hook runs, so the language is chosen from
 	// the arguments now; the root's hook checks --lang again and reports a
 	// bad value.
-	if d.IO.Tr == nil {
-		d.IO.Tr = i18n.New(i18n.English)
-	}
-	if l, err := chooseLang(langArg(args), d); err == nil {
-		d.IO.Tr.SetLang(l)
-	}
+	_ = d.speak(langArg(args)) // a bad value is reported once the flags are parsed
 	root := NewRootCmd(d)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)

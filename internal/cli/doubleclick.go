@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/qadoctor/qadoctor/internal/console"
-	"github.com/qadoctor/qadoctor/internal/i18n"
 )
 
 // DoubleClickDeps are the seams of a double-click run; nil means the real
@@ -32,11 +31,7 @@ func RunDoubleClick(ctx context.Context, d *Deps, dc DoubleClickDeps) int {
 }
 
 func runDoubleClick(ctx context.Context, d *Deps, dc DoubleClickDeps, opts *DiagnoseOptions) int {
-	if d.IO.Tr == nil {
-		d.IO.Tr = i18n.New(i18n.English)
-	}
-	lang, _ := chooseLang("", d)
-	d.IO.Tr.SetLang(lang)
+	_ = d.speak("") // no arguments: the environment and Windows decide; never fails
 	opts.IO = d.IO
 	tr, io := d.IO.Tr, d.IO
 	defer waitForEnter(io)

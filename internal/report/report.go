@@ -129,10 +129,7 @@ var statusWords = map[finding.Status]string{
 // labels returns each status's word padded to the widest one's width on a
 // terminal, where a Japanese character takes two columns.
 func labels(tr *i18n.Printer, color bool) map[finding.Status]string {
-	widest := 0
-	for _, w := range statusWords {
-		widest = max(widest, displayWidth(tr.Text(w)))
-	}
+	widest := labelWidth(tr)
 	out := map[finding.Status]string{}
 	for s, w := range statusWords {
 		word := tr.Text(w)
@@ -143,6 +140,15 @@ func labels(tr *i18n.Printer, color bool) map[finding.Status]string {
 		out[s] = word + pad
 	}
 	return out
+}
+
+// labelWidth is the widest status word's width in columns.
+func labelWidth(tr *i18n.Printer) int {
+	widest := 0
+	for _, w := range statusWords {
+		widest = max(widest, displayWidth(tr.Text(w)))
+	}
+	return widest
 }
 
 // displayWidth counts terminal columns: wide (East Asian) characters take
@@ -209,7 +215,7 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 		b.WriteString("\n")
 	}
 	b.WriteString(tr.Sprintf("Checks:") + "\n")
-	indent := strings.Repeat(" ", displayWidth(labels(tr, false)[finding.Pass])+4)
+	indent := strings.Repeat(" ", labelWidth(tr)+4)
 	for _, f := range r.Findings {
 		fmt.Fprintf(&b, "%s  %-16s %s\n", label[f.Status], f.ID, f.Summary)
 		for _, g := range groupEvidence(f.Evidence, opts.Verbose) {
