@@ -46,7 +46,7 @@ type IOStreams struct {
 	Color bool
 	// Tr speaks the person's language. Every command's copy of the streams
 	// shares it; the root command sets its language from --lang or the
-	// environment once the flags are parsed. Nil until NewRootCmd.
+	// environment (Deps.speak). Nil until Deps.printer makes it.
 	Tr *i18n.Printer
 }
 
@@ -80,8 +80,7 @@ func usageErrorf(format string, args ...any) error {
 // usageErrorf is translated whole (the errors it wraps stay as they are);
 // any other error is shown as it is.
 func message(err error, tr *i18n.Printer) string {
-	var ue usageError
-	if errors.As(err, &ue) && ue.format != "" && ue.err.Error() == err.Error() {
+	if ue, ok := err.(usageError); ok && ue.format != "" {
 		// %w only means something to fmt.Errorf.
 		return fmt.Sprintf(strings.ReplaceAll(tr.Text(ue.format), "%w", "%v"), ue.args...)
 	}
@@ -235,12 +234,18 @@ func Run(ctx context.Context, args []string, d *Deps) int {
 		if !errors.As(err, new(usageError)) && isCobraUsage(err) {
 			err = usageError{err: err}
 		}
-		fmt.Fprintf(d.IO.ErrOut, "qadoctor: %s\n", message(err, d.IO.Tr))
-		if exitCode(err) == ExitUsage {
-			fmt.Fprintln(d.IO.ErrOut, d.IO.Tr.Sprintf("Run 'qadoctor --help' for usage."))
-		}
+		printError(d.IO, err)
 	}
 	return exitCode(err)
+}
+
+// printError says err on ErrOut in the person's language, with the hint
+// to --help after a usage error.
+func printError(io IOStreams, err error) {
+	fmt.Fprintf(io.ErrOut, "qadoctor: %s\n", message(err, io.Tr))
+	if exitCode(err) == ExitUsage {
+		fmt.Fprintln(io.ErrOut, io.Tr.Sprintf("Run 'qadoctor --help' for usage."))
+	}
 }
 
 // isCobraUsage recognises the one usage error cobra does not let us type:

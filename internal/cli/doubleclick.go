@@ -26,13 +26,12 @@ type DoubleClickDeps struct {
 // opens it in the default browser, and keeps the window open until Enter.
 // It returns the exit code diagnose would.
 func RunDoubleClick(ctx context.Context, d *Deps, dc DoubleClickDeps) int {
-	opts := &DiagnoseOptions{IO: d.IO, Build: d.Build, Net: d.Net, Timeout: DefaultTimeout}
-	return runDoubleClick(ctx, d, dc, opts)
+	return runDoubleClick(ctx, d, dc, &DiagnoseOptions{Build: d.Build, Net: d.Net, Timeout: DefaultTimeout})
 }
 
 func runDoubleClick(ctx context.Context, d *Deps, dc DoubleClickDeps, opts *DiagnoseOptions) int {
 	_ = d.speak("") // no arguments: the environment and Windows decide; never fails
-	opts.IO = d.IO
+	opts.IO = d.IO  // with the Printer speak made
 	tr, io := d.IO.Tr, d.IO
 	defer waitForEnter(io)
 
@@ -40,12 +39,12 @@ func runDoubleClick(ctx context.Context, d *Deps, dc DoubleClickDeps, opts *Diag
 	start := time.Now()
 	f, sel, err := diagnoseFacts(ctx, opts)
 	if err != nil {
-		fmt.Fprintf(io.ErrOut, "qadoctor: %v\n", err)
+		printError(io, err)
 		return exitCode(err)
 	}
 	rep := judgeReport(io, d.Build, f, sel, start)
 	if err := renderReport(io, rep, f, reportOptions{Format: "text"}); err != nil {
-		fmt.Fprintf(io.ErrOut, "qadoctor: %v\n", err)
+		printError(io, err)
 		return ExitInternal
 	}
 	dir := os.TempDir()
@@ -55,7 +54,7 @@ func runDoubleClick(ctx context.Context, d *Deps, dc DoubleClickDeps, opts *Diag
 	page := filepath.Join(dir, "qadoctor-report-"+start.Format("20060102-150405")+".html")
 	fmt.Fprintln(io.Out)
 	if err := renderReport(io, rep, f, reportOptions{Format: "html", Output: page}); err != nil {
-		fmt.Fprintf(io.ErrOut, "qadoctor: %v\n", err)
+		printError(io, err)
 		return ExitInternal
 	}
 	open := console.Open

@@ -5,7 +5,6 @@ import (
 	"io"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/qadoctor/qadoctor/internal/gather"
 	"github.com/qadoctor/qadoctor/internal/i18n"
@@ -30,7 +29,7 @@ type progressView struct {
 	tr    *i18n.Printer
 	live  bool
 	color bool
-	drawn int // width of the line on screen, to blank it
+	drawn int // columns of the line on screen, to blank it
 }
 
 // liveWidth keeps the in-place line narrower than a classic 80-column
@@ -60,12 +59,9 @@ func (v *progressView) update(p gather.Progress) {
 		return
 	}
 	head := v.tr.Sprintf("Checking %s", count)
-	task := v.tr.Text(p.Task)
-	if room := liveWidth - utf8.RuneCountInString(head) - len(word) - 3; len(task) > room && room > 1 {
-		task = task[:room-1] + "…"
-	}
+	task := i18n.Truncate(v.tr.Text(p.Task), max(2, liveWidth-i18n.Width(head)-i18n.Width(word)-2))
 	line := head + " " + task + " "
-	width := utf8.RuneCountInString(line) + len(word)
+	width := i18n.Width(line) + i18n.Width(word) // columns, so a shorter redraw blanks a longer one
 	if v.color {
 		word = colour + word + ansiReset
 	}

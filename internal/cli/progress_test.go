@@ -13,6 +13,8 @@ import (
 	"github.com/qadoctor/qadoctor/internal/testpeer"
 )
 
+var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
 func TestProgressView(t *testing.T) {
 	steps := []gather.Progress{
 		{Done: 1, Total: 12, Task: "remoteassistance.support.services.microsoft.com:443", OK: true},
@@ -61,6 +63,17 @@ func TestProgressView(t *testing.T) {
 				last := out[strings.LastIndex(out[:len(out)-1], "\r"):]
 				if strings.Trim(last, "\r ") != "" {
 					t.Errorf("the live line is not blanked at the end: %q", last)
+				}
+				// Each redraw covers every column of the one before, in
+				// terminal columns (a Japanese character takes two).
+				shown := 0 // columns of text on screen
+				for _, seg := range strings.Split(ansi.ReplaceAllString(out, ""), "\r") {
+					if w := i18n.Width(seg); seg != "" && w < shown {
+						t.Errorf("a redraw of %d columns leaves part of a %d-column line: %q", w, shown, seg)
+					}
+					if seg != "" {
+						shown = i18n.Width(strings.TrimRight(seg, " "))
+					}
 				}
 			}
 		})

@@ -88,11 +88,10 @@ func WriteJSON(w io.Writer, s *Summary) error {
 	return enc.Encode(s)
 }
 
-var page = template.Must(template.New("summary").Funcs(template.FuncMap{
+// page is parsed with English words; WriteHTML gives each page's clone
+// the person's.
+var page = template.Must(template.New("summary").Funcs(template.FuncMap(i18n.New(i18n.English).TemplateFuncs())).Funcs(template.FuncMap{
 	"top": Top,
-	// Replaced for each page by WriteHTML, in its language.
-	"t":    fmt.Sprintf,
-	"lang": func() string { return "en" },
 }).Parse(`<!doctype html>
 <html lang="{{lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{t "qadoctor fleet summary"}}</title>
@@ -117,6 +116,6 @@ func WriteHTML(w io.Writer, s *Summary, tr *i18n.Printer) error {
 	if err != nil {
 		return err
 	}
-	p.Funcs(template.FuncMap{"t": tr.Sprintf, "lang": func() string { return string(tr.Lang()) }})
+	p.Funcs(template.FuncMap(tr.TemplateFuncs()))
 	return p.Execute(w, s)
 }

@@ -126,6 +126,17 @@ func (p *Printer) Sprintf(format string, args ...any) string {
 // operating system's error, comes back as it is.
 func (p *Printer) Text(key string) string { return p.lookup(key) }
 
+// TemplateFuncs are the words of a template in p's language: {{t "…" …}}
+// is Sprintf (the catalog test finds each such message) and {{lang}} is the
+// language's tag, for <html lang>. Parse a template with these from an
+// English printer, then give a Clone the person's before executing it.
+func (p *Printer) TemplateFuncs() map[string]any {
+	return map[string]any{
+		"t":    p.Sprintf,
+		"lang": func() string { return string(p.Lang()) },
+	}
+}
+
 // Key marks a message that is stored before it is shown (a constant's
 // value, a table entry) so that the catalog test finds it; Text translates
 // it when shown. Like gettext's N_.

@@ -73,21 +73,18 @@ func WriteHTML(w io.Writer, r *Report, endpoints []facts.EndpointFacts, tr *i18n
 	if err != nil {
 		return err
 	}
-	page.Funcs(template.FuncMap{
-		"t":    tr.Sprintf,
+	page.Funcs(template.FuncMap(tr.TemplateFuncs())).Funcs(template.FuncMap{
 		"word": func(s finding.Status) string { return tr.Text(statusWords[s]) },
-		"lang": func() string { return string(tr.Lang()) },
 	})
 	return page.Execute(w, d)
 }
 
-var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
+// htmlPage is parsed with English words; WriteHTML gives each page's clone
+// the person's (t, word, lang).
+var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap(i18n.New(i18n.English).TemplateFuncs())).Funcs(template.FuncMap{
 	"status": func(s finding.Status) string { return s.String() },
-	// Replaced for each page by WriteHTML, in its language.
-	"t":    fmt.Sprintf,
-	"word": func(s finding.Status) string { return s.String() },
-	"lang": func() string { return "en" },
-	"open": func(s finding.Status) bool { return s == finding.Fail || s == finding.Error },
+	"word":   func(s finding.Status) string { return s.String() },
+	"open":   func(s finding.Status) bool { return s == finding.Fail || s == finding.Error },
 	"seg": func(b bar) template.CSS {
 		return template.CSS(fmt.Sprintf("left:%.2f%%;width:%.2f%%", b.Left, b.Width))
 	},

@@ -133,7 +133,7 @@ func labels(tr *i18n.Printer, color bool) map[finding.Status]string {
 	out := map[finding.Status]string{}
 	for s, w := range statusWords {
 		word := tr.Text(w)
-		pad := strings.Repeat(" ", widest-displayWidth(word))
+		pad := strings.Repeat(" ", widest-i18n.Width(word))
 		if color {
 			word = statusColor[s] + word + "\x1b[0m"
 		}
@@ -146,31 +146,9 @@ func labels(tr *i18n.Printer, color bool) map[finding.Status]string {
 func labelWidth(tr *i18n.Printer) int {
 	widest := 0
 	for _, w := range statusWords {
-		widest = max(widest, displayWidth(tr.Text(w)))
+		widest = max(widest, i18n.Width(tr.Text(w)))
 	}
 	return widest
-}
-
-// displayWidth counts terminal columns: wide (East Asian) characters take
-// two. The ranges cover kana, CJK and full-width forms, which is what the
-// catalogs hold.
-func displayWidth(s string) int {
-	n := 0
-	for _, r := range s {
-		switch {
-		case r >= 0x1100 && r <= 0x115F, r >= 0x2E80 && r <= 0xA4CF, r >= 0xAC00 && r <= 0xD7A3,
-			r >= 0xF900 && r <= 0xFAFF, r >= 0xFE30 && r <= 0xFE4F, r >= 0xFF00 && r <= 0xFF60, r >= 0xFFE0 && r <= 0xFFE6:
-			n += 2
-		default:
-			n++
-		}
-	}
-	return n
-}
-
-// padRight pads s with spaces to width terminal columns.
-func padRight(s string, width int) string {
-	return s + strings.Repeat(" ", max(0, width-displayWidth(s)))
 }
 
 // WriteText writes the report for a person: the most likely cause and its
@@ -280,16 +258,16 @@ func groupEvidence(ev []finding.Evidence, verbose bool) []evidenceGroup {
 // before closing punctuation (kinsoku), as Japanese typesetting does.
 func writeWrapped(b *strings.Builder, text, indent string) {
 	const width = 100
-	line, cols, empty := indent, displayWidth(indent), true
+	line, cols, empty := indent, i18n.Width(indent), true
 	for _, seg := range segments(text) {
-		w := displayWidth(seg.text)
+		w := i18n.Width(seg.text)
 		gap := 0
 		if seg.space && !empty {
 			gap = 1
 		}
 		if !empty && cols+gap+w > width {
 			b.WriteString(line + "\n")
-			line, cols, empty, gap = indent+"   ", displayWidth(indent)+3, true, 0
+			line, cols, empty, gap = indent+"   ", i18n.Width(indent)+3, true, 0
 		}
 		if gap == 1 {
 			line += " "
@@ -326,8 +304,8 @@ func segments(text string) []segment {
 			}
 		}
 		for _, r := range word {
-			wide := displayWidth(string(r)) == 2
-			if (wide || cur.Len() > 0 && displayWidth(lastRune(cur.String())) == 2) && !strings.ContainsRune(noBreakBefore, r) {
+			wide := i18n.Width(string(r)) == 2
+			if (wide || cur.Len() > 0 && i18n.Width(lastRune(cur.String())) == 2) && !strings.ContainsRune(noBreakBefore, r) {
 				flush()
 			}
 			cur.WriteRune(r)

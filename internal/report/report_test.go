@@ -146,7 +146,7 @@ func TestWrapJapanese(t *testing.T) {
 	}
 	var joined string
 	for i, l := range lines {
-		if w := displayWidth(l); w > 100 {
+		if w := i18n.Width(l); w > 100 {
 			t.Errorf("line %d is %d columns wide: %s", i, w, l)
 		}
 		body := strings.TrimLeft(l, " ")
