@@ -15,7 +15,6 @@ import (
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
-	"github.com/qadoctor/qadoctor/internal/gather"
 	"github.com/qadoctor/qadoctor/internal/i18n"
 )
 
@@ -24,7 +23,7 @@ import (
 type Check struct {
 	ID    string
 	Title string
-	Needs gather.Plan
+	Needs facts.Needs
 	// Live marks checks that only a run on the machine itself can judge
 	// (the network, the hosts file); analyze skips them.
 	Live bool
@@ -38,18 +37,18 @@ type Check struct {
 // that order to name the first broken step.
 func All() []Check {
 	return []Check{
-		{ID: "net.hosts-file", Title: titleHosts, Needs: gather.Plan{HostsFile: true}, Live: true, Judge: judgeHostsFile},
-		{ID: "net.dns", Title: titleDNS, Needs: gather.Plan{DNS: true}, Live: true, Judge: judgeDNS},
-		{ID: "net.vpn", Title: titleVPN, Needs: gather.Plan{Network: true}, Live: true, Judge: judgeVPN},
-		{ID: "net.proxy", Title: titleProxy, Needs: gather.Plan{TCP: true}, Live: true, Judge: judgeProxy},
-		{ID: "net.reach", Title: titleReach, Needs: gather.Plan{TCP: true}, Live: true, Judge: judgeReach},
-		{ID: "clock.offset", Title: titleClockOffset, Needs: gather.Plan{NTP: true, HTTP: true}, Live: true, Judge: judgeClockOffset},
-		{ID: "clock.settings", Title: titleClockSettings, Needs: gather.Plan{System: true, ClockSettings: true}, Judge: judgeClockSettings},
-		{ID: "tls.interception", Title: titleInterception, Needs: gather.Plan{TLS: true}, Live: true, Judge: judgeInterception},
-		{ID: "tls.handshake", Title: titleHandshake, Needs: gather.Plan{TLS: true}, Live: true, Judge: judgeHandshake},
-		{ID: "tls.versions", Title: titleVersions, Needs: gather.Plan{Versions: true}, Live: true, Judge: judgeVersions},
-		{ID: "tls.os-stack", Title: titleOSStack, Needs: gather.Plan{OSStack: true}, Live: true, Judge: judgeOSStack},
-		{ID: "service.health", Title: titleHealth, Needs: gather.Plan{HTTP: true}, Live: true, Judge: judgeHealth},
+		{ID: "net.hosts-file", Title: titleHosts, Needs: facts.Needs{HostsFile: true}, Live: true, Judge: judgeHostsFile},
+		{ID: "net.dns", Title: titleDNS, Needs: facts.Needs{DNS: true}, Live: true, Judge: judgeDNS},
+		{ID: "net.vpn", Title: titleVPN, Needs: facts.Needs{Network: true}, Live: true, Judge: judgeVPN},
+		{ID: "net.proxy", Title: titleProxy, Needs: facts.Needs{TCP: true}, Live: true, Judge: judgeProxy},
+		{ID: "net.reach", Title: titleReach, Needs: facts.Needs{TCP: true}, Live: true, Judge: judgeReach},
+		{ID: "clock.offset", Title: titleClockOffset, Needs: facts.Needs{NTP: true, HTTP: true}, Live: true, Judge: judgeClockOffset},
+		{ID: "clock.settings", Title: titleClockSettings, Needs: facts.Needs{System: true, ClockSettings: true}, Judge: judgeClockSettings},
+		{ID: "tls.interception", Title: titleInterception, Needs: facts.Needs{TLS: true}, Live: true, Judge: judgeInterception},
+		{ID: "tls.handshake", Title: titleHandshake, Needs: facts.Needs{TLS: true}, Live: true, Judge: judgeHandshake},
+		{ID: "tls.versions", Title: titleVersions, Needs: facts.Needs{Versions: true}, Live: true, Judge: judgeVersions},
+		{ID: "tls.os-stack", Title: titleOSStack, Needs: facts.Needs{OSStack: true}, Live: true, Judge: judgeOSStack},
+		{ID: "service.health", Title: titleHealth, Needs: facts.Needs{HTTP: true}, Live: true, Judge: judgeHealth},
 		{ID: "os.schannel", Title: titleSchannel, Needs: system, Judge: judgeSchannel},
 		{ID: "os.winhttp", Title: titleWinHTTP, Needs: system, Judge: judgeWinHTTP},
 		{ID: "os.inet", Title: titleInet, Needs: system, Judge: judgeInet},
@@ -63,7 +62,7 @@ func All() []Check {
 }
 
 // system is the plan of the checks that read the Windows system state.
-var system = gather.Plan{System: true}
+var system = facts.Needs{System: true}
 
 // IDs lists every check ID, in order.
 func IDs() []string {
@@ -107,9 +106,9 @@ func Select(only, skip []string) ([]Check, error) {
 	return sel, nil
 }
 
-// PlanFor is what the checks need gathered.
-func PlanFor(cs []Check) gather.Plan {
-	var p gather.Plan
+// NeedsOf is what the checks need gathered.
+func NeedsOf(cs []Check) facts.Needs {
+	var p facts.Needs
 	for _, c := range cs {
 		p = p.Union(c.Needs)
 	}
@@ -235,10 +234,7 @@ func hostList(tr *i18n.Printer, es []facts.EndpointFacts) string {
 
 // blockedBy explains an endpoint a later check could not judge.
 func blockedBy(tr *i18n.Printer, s facts.Step) string {
-	if s.Kind == facts.KindNotSelected {
-		return tr.Sprintf("not checked: the step it needs was not selected")
-	}
-	return tr.Sprintf("not checked: %s", tr.Text(s.Error))
+	return tr.Sprintf("not checked: %s", notRunWhy(tr, s))
 }
 
 func fmtMS(v float64) string {

@@ -61,7 +61,7 @@ func dnsFailed(kind string) func(*facts.EndpointFacts) {
 			e.DNS.State = facts.StepTimeout
 		}
 		e.DNS.Addrs = nil
-		blocked := facts.Step{State: facts.StepNotRun, Kind: facts.KindBlocked, Error: "the DNS lookup failed"}
+		blocked := facts.Step{State: facts.StepNotRun, Kind: facts.KindBlocked, BlockedBy: facts.StepDNS}
 		e.TCP.Step, e.TLS = blocked, facts.TLS{Step: blocked}
 		for i := range e.Versions {
 			e.Versions[i] = facts.VersionProbe{Version: e.Versions[i].Version, Step: blocked}
@@ -267,14 +267,14 @@ func TestSelect(t *testing.T) {
 	}
 }
 
-func TestPlanFor(t *testing.T) {
+func TestNeedsOf(t *testing.T) {
 	cs, _ := Select([]string{"net.hosts-file"}, nil)
-	if p := PlanFor(cs); p.DNS || p.TCP || p.TLS || p.Versions || !p.HostsFile {
-		t.Errorf("PlanFor(net.hosts-file) = %+v; want the hosts file only, no network", p)
+	if p := NeedsOf(cs); p.DNS || p.TCP || p.TLS || p.Versions || !p.HostsFile {
+		t.Errorf("NeedsOf(net.hosts-file) = %+v; want the hosts file only, no network", p)
 	}
 	cs, _ = Select([]string{"tls.handshake"}, nil)
-	if p := PlanFor(cs); !p.TLS || p.Versions || p.HostsFile {
-		t.Errorf("PlanFor(tls.handshake) = %+v; want TLS only", p)
+	if p := NeedsOf(cs); !p.TLS || p.Versions || p.HostsFile {
+		t.Errorf("NeedsOf(tls.handshake) = %+v; want TLS only", p)
 	}
 }
 

@@ -53,8 +53,8 @@ func readClock(tr *i18n.Printer, f *facts.Facts) clockReading {
 			c.sources = append(c.sources, clockSource{tr.Sprintf("NTP %s", n.Server), off})
 			ev.Status, ev.Detail = finding.Pass, tr.Sprintf("offset %s, round trip %s, stratum %d", fmtOffset(tr, off), fmtMS(n.RTTMS), n.Stratum)
 		} else {
-			ev.Status, ev.Detail = finding.Skip, tr.Sprintf("no answer (%s): %s", n.Kind, n.Error)
-			c.failures = append(c.failures, tr.Sprintf("NTP %s gave no answer (%s)", n.Server, n.Error))
+			ev.Status, ev.Detail = finding.Skip, tr.Sprintf("no answer (%s): %s", n.Kind, stepError(tr, n.Step))
+			c.failures = append(c.failures, tr.Sprintf("NTP %s gave no answer (%s)", n.Server, stepError(tr, n.Step)))
 		}
 		c.evidence = append(c.evidence, ev)
 	}

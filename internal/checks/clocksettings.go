@@ -61,8 +61,12 @@ func judgeClockSettings(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		return judgeW32Time(f, tr)
 	case f.Clock.Settings.State == facts.ClockSettingsRead:
 		return judgeTimedatectl(f, tr)
-	case f.Clock.Settings.Error != "":
-		return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("Not Windows, and %s.", f.Clock.Settings.Error)}
+	case f.Clock.Settings.Problem == facts.ClockNotInstalled:
+		return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("Not Windows, and timedatectl is not installed.")}
+	case f.Clock.Settings.Problem == facts.ClockToolFailed:
+		return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("Not Windows, and timedatectl show failed: %s.", f.Clock.Settings.Error)}
+	case f.Clock.Settings.CutOff:
+		return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("Not checked: reading the time settings did not finish before the run's deadline.")}
 	}
 	return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("Not checked: no Windows time settings or timedatectl here.")}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/hostsfile"
 	"github.com/qadoctor/qadoctor/internal/i18n"
 	"github.com/qadoctor/qadoctor/internal/probe"
 )
@@ -35,7 +36,7 @@ func judgeHostsFile(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 			Status:  finding.Error,
 			Reason:  "hosts-unreadable",
 			Summary: tr.Sprintf("Could not read the hosts file %s.", h.Path),
-			Cause:   h.Error,
+			Cause:   hostsProblem(tr, h),
 			Fix:     []string{tr.Sprintf("Run qadoctor again from an account that can read %s, or name another copy with --hosts-file.", h.Path)},
 		}
 	}
@@ -141,6 +142,8 @@ func judgeDNS(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 			j.add(e, finding.Pass, tr.Sprintf("resolved to %s (%s)", strings.Join(d.Addrs, ", "), fmtMS(d.DurationMS)), d)
 		case d.State == facts.StepNotRun:
 			j.add(e, finding.Skip, blockedBy(tr, d.Step), d)
+		case d.WaitingOn == facts.WaitRoute:
+			j.add(e, finding.Skip, tr.Sprintf("not checked: %s", waitedFor(tr, d.WaitingOn, e, 0)), d)
 		default:
 			j.add(e, severity(e), dnsDetail(tr, d), d)
 			kinds[d.Kind]++
@@ -206,7 +209,7 @@ func dnsDetail(tr *i18n.Printer, d facts.DNS) string {
 	case facts.KindNoAddress:
 		return tr.Sprintf("the DNS answer holds no address")
 	}
-	return tr.Sprintf("lookup failed: %s", d.Error)
+	return tr.Sprintf("lookup failed: %s", stepError(tr, d.Step))
 }
 
 func judgeReach(f *facts.Facts, tr *i18n.Printer) finding.Finding {
@@ -269,5 +272,20 @@ func reachDetail(tr *i18n.Printer, e facts.EndpointFacts) string {
 	case facts.KindUnreachable:
 		return tr.Sprintf("no route to %s", addrs)
 	}
-	return tr.Sprintf("connection failed: %s", t.Error)
+	return tr.Sprintf("connection failed: %s", stepError(tr, t.Step))
+}
+
+// hostsProblem says why the hosts file could not be read.
+func hostsProblem(tr *i18n.Printer, h facts.HostsFile) string {
+	switch h.Problem {
+	case facts.HostsNotRegular:
+		return tr.Sprintf("%s is not a regular file (a pipe, a device or a folder), so qadoctor did not open it.", h.Path)
+	case facts.HostsTooLarge:
+		return tr.Sprintf("%s is larger than any hosts file (more than %d MiB).", h.Path, hostsfile.MaxSize>>20)
+	case facts.HostsLineTooLong:
+		return tr.Sprintf("%s has a line longer than any hosts file has: it is not a hosts file.", h.Path)
+	case facts.HostsCutOff:
+		return tr.Sprintf("Reading %s did not finish before the run's deadline.", h.Path)
+	}
+	return h.Error
 }

@@ -36,7 +36,7 @@ func systemSkip(tr *i18n.Printer, f *facts.Facts) *finding.Finding {
 	case facts.SystemNotWindows:
 		return &finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("Not Windows: run qadoctor on the Windows PC, or analyze a snapshot or .reg export from it.")}
 	case facts.SystemError:
-		return &finding.Finding{Status: finding.Error, Reason: "system-unreadable", Summary: tr.Sprintf("Could not read the system state."), Cause: s.Error}
+		return &finding.Finding{Status: finding.Error, Reason: "system-unreadable", Summary: tr.Sprintf("Could not read the system state."), Cause: systemProblem(tr, s)}
 	}
 	return &finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("Not checked.")}
 }
@@ -693,4 +693,12 @@ func judgeVersion(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		fd.Cause += tr.Sprintf(" Devices enrolled in %s still receive security updates.", row.ESU)
 	}
 	return fd
+}
+
+// systemProblem says why the system state could not be read.
+func systemProblem(tr *i18n.Printer, s facts.System) string {
+	if s.CutOff {
+		return tr.Sprintf("Reading the registry did not finish before the run's deadline.")
+	}
+	return s.Error
 }

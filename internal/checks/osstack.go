@@ -26,6 +26,9 @@ func judgeOSStack(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	}
 	ev[0].Status = finding.Fail
 	what := o.Error
+	if o.CutOff {
+		what = tr.Sprintf("no answer before the run's deadline")
+	}
 	if o.ErrorName != "" {
 		what = tr.Sprintf("%s (%d): %s", o.ErrorName, o.ErrorCode, tr.Text(o.Meaning))
 	}

@@ -25,7 +25,7 @@ func judgeProxy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	proxied := 0
 	for _, e := range f.Endpoints {
 		if e.Route.Via == "direct" || e.Route.Via == "" {
-			j.add(e, finding.Pass, tr.Sprintf("direct: %s", tr.Text(e.Route.Why)), e.Route)
+			j.add(e, finding.Pass, tr.Sprintf("direct: %s", routeWhy(tr, e.Route, f.Proxy)), e.Route)
 			continue
 		}
 		proxied++
@@ -33,8 +33,12 @@ func judgeProxy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		switch {
 		case t.State == facts.StepOK:
 			j.add(e, finding.Pass, tr.Sprintf("through %s (%s): CONNECT accepted", e.Route.Proxy, e.Route.Source), e.Route)
+		case e.Route.Rule == facts.RuleNotRouted:
+			j.add(e, finding.Skip, tr.Sprintf("not checked: %s", routeWhy(tr, e.Route, f.Proxy)), e.Route)
 		case t.State == facts.StepNotRun:
 			j.add(e, finding.Skip, tr.Sprintf("through %s: %s", e.Route.Proxy, blockedBy(tr, t.Step)), e.Route)
+		case t.Kind == probe.KindProxyPAC:
+			j.add(e, severity(e), routeWhy(tr, e.Route, f.Proxy), e.Route)
 		case probe.IsProxyKind(t.Kind):
 			j.add(e, severity(e), tr.Sprintf("through %s: %s", e.Route.Proxy, t.Error), t)
 		default:
@@ -91,8 +95,9 @@ func judgeProxy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		fd.Cause = tr.Sprintf("The proxy %s cannot be reached or hung up: %s. A proxy set on this PC that no longer exists (a home PC taken from the office, a stale setting) cuts it off.", e.Route.Proxy, e.TCP.Error)
 	case probe.KindProxyPAC:
 		fd.Reason = "proxy-pac"
-		fd.Summary = tr.Sprintf("The proxy auto-config script does not work: %s.", e.TCP.Error)
-		fd.Cause = tr.Sprintf("Windows takes the way to each site from a PAC script (%s). %s, so the traffic goes nowhere.", f.Proxy.AutoConfigURL, e.TCP.Error)
+		why := routeWhy(tr, e.Route, f.Proxy)
+		fd.Summary = tr.Sprintf("The proxy auto-config script does not work: %s.", why)
+		fd.Cause = tr.Sprintf("Windows takes the way to each site from a PAC script (%s). Here %s, so the traffic goes nowhere.", f.Proxy.AutoConfigURL, why)
 	case probe.KindProxyTimeout:
 		fd.Reason = "proxy-timeout"
 		fd.Cause = tr.Sprintf("The proxy %s accepted the connection but never answered CONNECT.", e.Route.Proxy)

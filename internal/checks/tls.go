@@ -55,7 +55,7 @@ func handshakeSummary(tr *i18n.Printer, t facts.TLS) string {
 func handshakeFailure(tr *i18n.Printer, t facts.TLS) string {
 	switch t.Kind {
 	case facts.KindTimeout:
-		return tr.Sprintf("no TLS answer: waited for %s", tr.Text(t.WaitingOn))
+		return tr.Sprintf("no TLS answer: waited for %s", waitedFor(tr, t.WaitingOn, facts.EndpointFacts{}, t.BytesRead))
 	case facts.KindProtocol:
 		return tr.Sprintf("refused every offered version (%s): %s", strings.Join(t.Offered, ", "), t.Error)
 	case facts.KindHandshake:
@@ -141,7 +141,7 @@ func handshakeCause(tr *i18n.Printer, e facts.EndpointFacts, minTLS string, cloc
 			[]string{tr.Sprintf("Ask the network administrator whether a firewall or web filter blocks %s.", host), tr.Text(policyNote), retest}
 	case facts.KindTimeout:
 		return "tls-timeout",
-			tr.Sprintf("%s accepted the connection but never finished the TLS handshake: qadoctor waited for %s. A device in the path holds the connection open without passing it on.", host, tr.Text(t.WaitingOn)),
+			tr.Sprintf("%s accepted the connection but never finished the TLS handshake: qadoctor waited for %s. A device in the path holds the connection open without passing it on.", host, waitedFor(tr, t.WaitingOn, e, t.BytesRead)),
 			[]string{tr.Sprintf("Turn off a VPN or proxy, if one is on, and try again."), retest}
 	}
 	return "tls-error", tr.Sprintf("The TLS handshake with %s failed: %s", host, t.Error), []string{retest}
@@ -243,9 +243,9 @@ func judgeVersions(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 
 func blockingStep(e facts.EndpointFacts) facts.Step {
 	if e.DNS.State != facts.StepOK {
-		return facts.Step{Kind: facts.KindBlocked, Error: i18n.Key("the DNS lookup failed")}
+		return facts.Step{Kind: facts.KindBlocked, BlockedBy: facts.StepDNS}
 	}
-	return facts.Step{Kind: facts.KindBlocked, Error: i18n.Key("the TCP connection failed")}
+	return facts.Step{Kind: facts.KindBlocked, BlockedBy: facts.StepTCP}
 }
 
 func anyAtLeast(vs []facts.VersionProbe, min string) bool {

@@ -44,6 +44,9 @@ func judgeVPN(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	switch n.State {
 	case "read":
 	case "error":
+		if n.CutOff {
+			return finding.Finding{Status: finding.Error, Summary: tr.Sprintf("Listing the network interfaces did not finish before the run's deadline.")}
+		}
 		return finding.Finding{Status: finding.Error, Summary: tr.Sprintf("Could not list the network interfaces: %s", n.Error)}
 	default:
 		return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("Not checked.")}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/gather"
 	"github.com/qadoctor/qadoctor/internal/testpeer"
 	"github.com/qadoctor/qadoctor/internal/winstate"
 )
@@ -25,7 +26,7 @@ func TestAnalyzeRegExport(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			code, out, errOut := runCLI(t, NetDeps{}, "analyze", regFixture(tt.file), "--json")
+			code, out, errOut := runCLI(t, gather.Env{}, "analyze", regFixture(tt.file), "--json")
 			if code != tt.code {
 				t.Errorf("exit code = %d; want %d\n%s", code, tt.code, errOut)
 			}
@@ -57,12 +58,12 @@ func TestCollectThenAnalyzeMatchesLive(t *testing.T) {
 	system := "os.schannel,os.winhttp,os.inet,os.dotnet,os.cipher-policy,os.fips,os.version,app.quickassist,app.webview2"
 
 	snap := filepath.Join(testpeer.TempDir(t), "snap.json")
-	code, _, errOut := runCLI(t, NetDeps{System: sys}, "collect", "-o", snap)
+	code, _, errOut := runCLI(t, gather.Env{System: sys}, "collect", "-o", snap)
 	if code != ExitOK || !strings.Contains(errOut, "qadoctor analyze") {
 		t.Fatalf("collect: exit %d, %s", code, errOut)
 	}
-	liveCode, liveOut, _ := runCLI(t, NetDeps{System: sys}, "diagnose", "--json", "--only", system)
-	fileCode, fileOut, _ := runCLI(t, NetDeps{}, "analyze", snap, "--json", "--only", system)
+	liveCode, liveOut, _ := runCLI(t, gather.Env{System: sys}, "diagnose", "--json", "--only", system)
+	fileCode, fileOut, _ := runCLI(t, gather.Env{}, "analyze", snap, "--json", "--only", system)
 	live, file := decodeReport(t, liveOut), decodeReport(t, fileOut)
 	if liveCode != ExitFailed || fileCode != liveCode {
 		t.Errorf("exit codes: diagnose %d, analyze %d; want both %d", liveCode, fileCode, ExitFailed)
@@ -95,7 +96,7 @@ func TestAnalyzeBadInput(t *testing.T) {
 		{[]string{"collect"}, "-o FILE"},
 	}
 	for _, tt := range tests {
-		code, _, errOut := runCLI(t, NetDeps{}, tt.args...)
+		code, _, errOut := runCLI(t, gather.Env{}, tt.args...)
 		if code != ExitUsage || !strings.Contains(errOut, tt.says) {
 			t.Errorf("%v: exit %d, stderr %q; want %d mentioning %q", tt.args, code, errOut, ExitUsage, tt.says)
 		}
@@ -104,7 +105,7 @@ func TestAnalyzeBadInput(t *testing.T) {
 
 func TestCollectOffWindows(t *testing.T) {
 	out := filepath.Join(testpeer.TempDir(t), "snap.json")
-	code, _, errOut := runCLI(t, NetDeps{}, "collect", "-o", out) // runCLI's system is "not Windows"
+	code, _, errOut := runCLI(t, gather.Env{}, "collect", "-o", out) // runCLI's system is "not Windows"
 	if code != ExitUsage || !strings.Contains(errOut, "only on Windows") {
 		t.Errorf("collect off Windows: exit %d, %q; want %d saying it runs on Windows", code, errOut, ExitUsage)
 	}

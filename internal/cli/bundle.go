@@ -34,7 +34,7 @@ type BundleOptions struct {
 
 func newCmdBundle(d *Deps) *cobra.Command {
 	tr := d.IO.Tr
-	opts := &BundleOptions{Diagnose: DiagnoseOptions{IO: d.IO, Build: d.Build, Net: d.Net}}
+	opts := &BundleOptions{Diagnose: DiagnoseOptions{IO: d.IO, Build: d.Build, Env: d.Env}}
 	cmd := &cobra.Command{
 		Use:   "bundle -o FILE.zip",
 		Short: tr.Sprintf("Write a redacted support bundle: the report (JSON and HTML), the system snapshot, the last fix journal"),

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qadoctor/qadoctor/internal/gather"
 	"github.com/qadoctor/qadoctor/internal/profile"
 	"github.com/qadoctor/qadoctor/internal/proxy"
 )
@@ -13,7 +14,7 @@ import (
 // The PAC bypass writes sends every profile endpoint DIRECT and the rest
 // to the proxy, evaluated by a real JavaScript engine.
 func TestBypassPAC(t *testing.T) {
-	code, out, errOut := runCLI(t, NetDeps{}, "bypass", "--format", "pac")
+	code, out, errOut := runCLI(t, gather.Env{}, "bypass", "--format", "pac")
 	if code != ExitOK {
 		t.Fatalf("bypass --format pac: exit %d, %s", code, errOut)
 	}
@@ -43,8 +44,8 @@ func TestBypassPAC(t *testing.T) {
 
 func TestBypassListAndCSV(t *testing.T) {
 	p, _ := profile.Default()
-	_, list, _ := runCLI(t, NetDeps{}, "bypass")
-	_, csvOut, _ := runCLI(t, NetDeps{}, "bypass", "--format", "csv")
+	_, list, _ := runCLI(t, gather.Env{}, "bypass")
+	_, csvOut, _ := runCLI(t, gather.Env{}, "bypass", "--format", "csv")
 	rows, err := csv.NewReader(strings.NewReader(csvOut)).ReadAll()
 	if err != nil || len(rows) != len(p.Endpoints)+1 {
 		t.Fatalf("csv: %d rows, %v; want a header and %d endpoints", len(rows), err, len(p.Endpoints))
@@ -54,7 +55,7 @@ func TestBypassListAndCSV(t *testing.T) {
 			t.Errorf("endpoint %s missing from the list or the CSV", e.Host)
 		}
 	}
-	if code, _, errOut := runCLI(t, NetDeps{}, "bypass", "--format", "xml"); code != ExitUsage || !strings.Contains(errOut, "list, csv or pac") {
+	if code, _, errOut := runCLI(t, gather.Env{}, "bypass", "--format", "xml"); code != ExitUsage || !strings.Contains(errOut, "list, csv or pac") {
 		t.Errorf("bypass --format xml: exit %d, %q", code, errOut)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/gather"
 	"github.com/qadoctor/qadoctor/internal/testpeer"
 )
 
@@ -22,7 +23,7 @@ func TestClockOffsetFromChronyThreeHoursAhead(t *testing.T) {
 	srv := testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{}) // no HTTP: NTP alone decides
 	prof := testpeer.WriteProfileWith(t, testpeer.ProfileOptions{NTPServers: []string{ntpAddr}}, testpeer.LocalEndpoint(t, srv))
 
-	code, r := diagnoseJSON(t, NetDeps{}, "--profile", prof, "--ca-file", pki.CAFile, "--only", "clock.offset", "--timeout", "5s")
+	code, r := diagnoseJSON(t, gather.Env{}, "--profile", prof, "--ca-file", pki.CAFile, "--only", "clock.offset", "--timeout", "5s")
 	if code != ExitFailed {
 		t.Errorf("exit code = %d; want %d", code, ExitFailed)
 	}
@@ -43,7 +44,7 @@ func TestClockSourcesDisagree(t *testing.T) {
 	srv := testpeer.HTTPSServer(t, pki.Cert, testpeer.HTTPOptions{})
 	prof := testpeer.WriteProfileWith(t, testpeer.ProfileOptions{NTPServers: []string{ntpAddr}}, testpeer.LocalEndpoint(t, srv))
 
-	_, r := diagnoseJSON(t, NetDeps{}, "--profile", prof, "--ca-file", pki.CAFile, "--only", "clock.offset", "--timeout", "5s")
+	_, r := diagnoseJSON(t, gather.Env{}, "--profile", prof, "--ca-file", pki.CAFile, "--only", "clock.offset", "--timeout", "5s")
 	f := want(t, r, "clock.offset", finding.Warn, "clock-sources-disagree")
 	if !strings.Contains(f.Summary, "NTP") || !strings.Contains(f.Summary, "HTTPS") {
 		t.Errorf("summary %q should name both sources", f.Summary)

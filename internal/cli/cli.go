@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/qadoctor/qadoctor/internal/gather"
 	"github.com/qadoctor/qadoctor/internal/i18n"
 )
 
@@ -116,7 +117,7 @@ func exitCode(err error) int {
 type Deps struct {
 	IO    IOStreams
 	Build BuildInfo
-	Net   NetDeps
+	Env   gather.Env // the network, the registry, the environment; nil fields: this machine's own
 	Fix   FixDeps
 	// UILanguage is the Windows display language ("ja-JP"); nil: the
 	// user's own (i18n.UILanguage).
@@ -170,7 +171,7 @@ func (d *Deps) speak(flag string) error {
 		if ui == nil {
 			ui = i18n.UILanguage
 		}
-		l = i18n.Detect(d.Net.getenv(), ui)
+		l = i18n.Detect(d.Env.Live().Getenv, ui)
 	case err != nil:
 		return usageError{err: err}
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/gather"
 	"github.com/qadoctor/qadoctor/internal/testpeer"
 )
 
@@ -39,7 +40,7 @@ func TestClockOffsetFromHTTPSDate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := testpeer.HTTPSServer(t, pki.Cert, testpeer.HTTPOptions{DateSkew: tt.skew})
 			prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, srv))
-			_, r := diagnoseJSON(t, NetDeps{}, "--profile", prof, "--ca-file", pki.CAFile, "--only", "clock.offset", "--timeout", "5s")
+			_, r := diagnoseJSON(t, gather.Env{}, "--profile", prof, "--ca-file", pki.CAFile, "--only", "clock.offset", "--timeout", "5s")
 			f := want(t, r, "clock.offset", tt.status, "")
 			if !strings.Contains(f.Summary, tt.says) {
 				t.Errorf("summary %q; want it to say %q", f.Summary, tt.says)
@@ -55,7 +56,7 @@ func TestClockOffsetNoSource(t *testing.T) {
 	pki := testpeer.LocalPKI(t)
 	srv := testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{}) // speaks no HTTP: no Date
 	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, srv))
-	code, r := diagnoseJSON(t, NetDeps{}, "--profile", prof, "--ca-file", pki.CAFile, "--only", "clock.offset", "--timeout", "3s")
+	code, r := diagnoseJSON(t, gather.Env{}, "--profile", prof, "--ca-file", pki.CAFile, "--only", "clock.offset", "--timeout", "3s")
 	f := want(t, r, "clock.offset", finding.Skip, "clock-no-source")
 	if !strings.Contains(f.Summary, "NTP 127.0.0.1") || !strings.Contains(f.Summary, "gave no answer") || !strings.Contains(f.Summary, "Date header") {
 		t.Errorf("summary %q should say why each source gave nothing", f.Summary)
@@ -74,7 +75,7 @@ func TestExpiredCertificateBlamedOnClock(t *testing.T) {
 	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, srv))
 	ahead := func() time.Time { return time.Now().Add(48 * time.Hour) }
 
-	code, r := diagnoseJSON(t, NetDeps{Now: ahead}, "--profile", prof, "--ca-file", pki.CAFile,
+	code, r := diagnoseJSON(t, gather.Env{Now: ahead}, "--profile", prof, "--ca-file", pki.CAFile,
 		"--only", "clock.offset,tls.handshake", "--timeout", "5s")
 	if code != ExitFailed {
 		t.Errorf("exit code = %d; want %d", code, ExitFailed)
@@ -95,7 +96,7 @@ func TestServiceHealthOutage(t *testing.T) {
 	pki := testpeer.LocalPKI(t)
 	down := testpeer.HTTPSServer(t, pki.Cert, testpeer.HTTPOptions{Status: 503})
 	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, down))
-	code, r := diagnoseJSON(t, NetDeps{}, "--profile", prof, "--ca-file", pki.CAFile, "--only", "tls.handshake,service.health", "--timeout", "5s")
+	code, r := diagnoseJSON(t, gather.Env{}, "--profile", prof, "--ca-file", pki.CAFile, "--only", "tls.handshake,service.health", "--timeout", "5s")
 	want(t, r, "tls.handshake", finding.Pass, "")
 	f := want(t, r, "service.health", finding.Warn, "service-outage")
 	if !strings.Contains(f.Summary, "outage") || !strings.Contains(strings.Join(f.Fix, " "), "release health") {
@@ -107,6 +108,6 @@ func TestServiceHealthOutage(t *testing.T) {
 
 	up := testpeer.HTTPSServer(t, pki.Cert, testpeer.HTTPOptions{})
 	prof = testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, up))
-	_, r = diagnoseJSON(t, NetDeps{}, "--profile", prof, "--ca-file", pki.CAFile, "--only", "service.health", "--timeout", "5s")
+	_, r = diagnoseJSON(t, gather.Env{}, "--profile", prof, "--ca-file", pki.CAFile, "--only", "service.health", "--timeout", "5s")
 	want(t, r, "service.health", finding.Pass, "")
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/qadoctor/qadoctor/internal/atomicfile"
 	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/gather"
 	"github.com/qadoctor/qadoctor/internal/winstate"
 )
 
@@ -17,12 +18,12 @@ type CollectOptions struct {
 	IO     IOStreams
 	Build  BuildInfo
 	Output string
-	Net    NetDeps // its System reads the state to record; nil: the live machine's
+	Env    gather.Env // its System reads the state to record; nil: the live machine's
 }
 
 func newCmdCollect(d *Deps) *cobra.Command {
 	tr := d.IO.Tr
-	opts := &CollectOptions{IO: d.IO, Build: d.Build, Net: d.Net}
+	opts := &CollectOptions{IO: d.IO, Build: d.Build, Env: d.Env}
 	cmd := &cobra.Command{
 		Use:   "collect -o FILE",
 		Short: tr.Sprintf("Record this PC's Windows system state in a snapshot for qadoctor analyze"),
@@ -43,7 +44,8 @@ func runCollect(opts *CollectOptions) error {
 	if opts.Output == "" {
 		return usageErrorf("collect needs -o FILE: where to write the snapshot")
 	}
-	sys := opts.Net.system()()
+	env := opts.Env.Live()
+	sys := env.System()
 	if sys.State == facts.SystemNotWindows {
 		return usageError{err: winstate.ErrNotWindows}
 	}
@@ -54,7 +56,7 @@ func runCollect(opts *CollectOptions) error {
 	err := winstate.WriteSnapshot(&b, &winstate.Snapshot{
 		Schema:    winstate.SnapshotSchema,
 		Tool:      "qadoctor " + opts.Build.Version,
-		Collected: nowOf(opts.Net.Now).UTC(),
+		Collected: env.Now().UTC(),
 		System:    sys,
 	})
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"encoding/pem"
 	"fmt"
 	"os"
-	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,13 +14,9 @@ import (
 	"github.com/qadoctor/qadoctor/internal/checks"
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/gather"
-	"github.com/qadoctor/qadoctor/internal/netif"
-	"github.com/qadoctor/qadoctor/internal/osstack"
-	"github.com/qadoctor/qadoctor/internal/probe"
 	"github.com/qadoctor/qadoctor/internal/profile"
 	"github.com/qadoctor/qadoctor/internal/proxy"
 	"github.com/qadoctor/qadoctor/internal/report"
-	"github.com/qadoctor/qadoctor/internal/winstate"
 )
 
 // DefaultTimeout is the whole diagnosis's deadline. Every probe runs at
@@ -34,38 +29,11 @@ const DefaultTimeout = 15 * time.Second
 // maxTimeout keeps a typo (--timeout 15m) from holding a terminal for hours.
 const maxTimeout = 10 * time.Minute
 
-// NetDeps are the seams to the machine: nil means the system's own.
-type NetDeps struct {
-	Resolver probe.Resolver
-	Dialer   probe.Dialer
-	Now      func() time.Time
-	// System reads the Windows system state; nil means the live machine's.
-	System func() facts.System
-	// OSStack requests a URL through the OS's HTTP stack; nil means the
-	// live one (WinHTTP on Windows).
-	OSStack func(ctx context.Context, url string) facts.OSStack
-	// ClockSettings reads how a Linux machine keeps time; nil means
-	// timedatectl (Windows reads its settings from the registry).
-	ClockSettings func(context.Context) facts.ClockSettings
-	// Getenv reads the environment (HTTPS_PROXY, NO_PROXY); nil: os.Getenv.
-	Getenv func(string) string
-	// Network lists the interfaces; nil: the machine's.
-	Network func() facts.Network
-}
-
-// getenv is the injected environment, or the process's.
-func (nd NetDeps) getenv() func(string) string {
-	if nd.Getenv != nil {
-		return nd.Getenv
-	}
-	return os.Getenv
-}
-
 // DiagnoseOptions are diagnose's flags and dependencies.
 type DiagnoseOptions struct {
 	IO    IOStreams
 	Build BuildInfo
-	Net   NetDeps
+	Env   gather.Env // the outside world; nil fields: this machine's own
 
 	JSON        bool   // --json: the same as --format json
 	Format      string // text, json, md, html
@@ -83,7 +51,7 @@ type DiagnoseOptions struct {
 
 func newCmdDiagnose(d *Deps, runF func(context.Context, *DiagnoseOptions) error) *cobra.Command {
 	tr := d.IO.Tr
-	opts := &DiagnoseOptions{IO: d.IO, Build: d.Build, Net: d.Net}
+	opts := &DiagnoseOptions{IO: d.IO, Build: d.Build, Env: d.Env}
 	cmd := &cobra.Command{
 		Use:   "diagnose",
 		Short: tr.Sprintf("Check everything Quick Assist needs, at once, under one deadline"),
@@ -165,35 +133,26 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 	if err != nil {
 		return nil, nil, err
 	}
-	plan := checks.PlanFor(sel)
-	// The system state is read once: it decides the proxy too.
-	sys := facts.System{State: facts.SystemNotSelected}
-	if plan.System || opts.Proxy == "" {
-		sys = opts.Net.system()()
+	var flagProxy *proxy.Settings
+	if opts.Proxy != "" {
+		s, err := proxy.FromFlag(opts.Proxy)
+		if err != nil {
+			return nil, nil, usageError{err: err}
+		}
+		flagProxy = &s
 	}
-	px, err := proxy.Discover(opts.Proxy, opts.Net.getenv(), sys)
-	if err != nil {
-		return nil, nil, usageError{err: err}
-	}
-	px.LoadPAC(ctx, proxy.FetchPAC)
 	progress := newProgressView(opts.IO, opts.Quiet)
 	defer progress.done()
 	f := gather.Run(ctx, gather.Options{
-		Profile:       p,
-		ProfileName:   name,
-		Timeout:       opts.Timeout,
-		Plan:          plan,
-		Proxy:         px,
-		Resolver:      opts.Net.Resolver,
-		Dialer:        opts.Net.Dialer,
-		Roots:         roots,
-		HostsFile:     opts.HostsFile,
-		Now:           opts.Net.Now,
-		System:        func() facts.System { return sys },
-		OSStack:       opts.Net.osStack(),
-		ClockSettings: opts.Net.clockSettings(),
-		Network:       opts.Net.network(),
-		Progress:      progress.callback(),
+		Profile:     p,
+		ProfileName: name,
+		Timeout:     opts.Timeout,
+		Needs:       checks.NeedsOf(sel),
+		Proxy:       flagProxy,
+		Roots:       roots,
+		HostsFile:   opts.HostsFile,
+		Env:         opts.Env,
+		Progress:    progress.callback(),
 	})
 	return f, sel, nil
 }
@@ -304,44 +263,4 @@ func loadRoots(caFile string) (*x509.CertPool, error) {
 		return nil, usageErrorf("--ca-file %s: no PEM certificate found; want one or more -----BEGIN CERTIFICATE----- blocks", caFile)
 	}
 	return pool, nil
-}
-
-// The live defaults of the seams: each method returns the injected
-// function when there is one.
-
-func (nd NetDeps) system() func() facts.System {
-	if nd.System != nil {
-		return nd.System
-	}
-	return winstate.LiveSystem
-}
-
-// osStack is nil off Windows, where there is no WinHTTP.
-func (nd NetDeps) osStack() func(context.Context, string) facts.OSStack {
-	if nd.OSStack != nil {
-		return nd.OSStack
-	}
-	if runtime.GOOS != "windows" {
-		return nil
-	}
-	return osstack.Request
-}
-
-// clockSettings is timedatectl on Linux and nil elsewhere (Windows reads
-// its time settings from the registry, with System).
-func (nd NetDeps) clockSettings() func(context.Context) facts.ClockSettings {
-	if nd.ClockSettings != nil {
-		return nd.ClockSettings
-	}
-	if runtime.GOOS == "linux" {
-		return gather.Timedatectl(gather.ExecRunner{})
-	}
-	return nil
-}
-
-func (nd NetDeps) network() func() facts.Network {
-	if nd.Network != nil {
-		return nd.Network
-	}
-	return netif.Read
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/gather"
 	"github.com/qadoctor/qadoctor/internal/report"
 	"github.com/qadoctor/qadoctor/internal/testpeer"
 )
@@ -24,7 +25,7 @@ import (
 func notWindows() facts.System { return facts.System{State: facts.SystemNotWindows} }
 
 // runCLI runs qadoctor with args and returns the exit code and output.
-func runCLI(t *testing.T, nd NetDeps, args ...string) (code int, stdout, stderr string) {
+func runCLI(t *testing.T, nd gather.Env, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	if nd.System == nil {
 		nd.System = notWindows
@@ -41,7 +42,7 @@ func runCLI(t *testing.T, nd NetDeps, args ...string) (code int, stdout, stderr 
 	code = Run(context.Background(), args, &Deps{
 		IO:    IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
 		Build: BuildInfo{Version: "test"},
-		Net:   nd,
+		Env:   nd,
 		// The language comes from the stubbed environment alone, not from
 		// the display language of the machine (or Wine) running the test.
 		UILanguage: func() string { return "" },
@@ -50,7 +51,7 @@ func runCLI(t *testing.T, nd NetDeps, args ...string) (code int, stdout, stderr 
 }
 
 // diagnoseJSON runs diagnose --json and decodes the report.
-func diagnoseJSON(t *testing.T, nd NetDeps, args ...string) (int, *report.Report) {
+func diagnoseJSON(t *testing.T, nd gather.Env, args ...string) (int, *report.Report) {
 	t.Helper()
 	code, out, errOut := runCLI(t, nd, append([]string{"diagnose", "--json"}, args...)...)
 	if errOut != "" {
@@ -101,7 +102,7 @@ func TestDiagnoseTLS13ServerPasses(t *testing.T) {
 	addr := testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{MinVersion: tls.VersionTLS13, MaxVersion: tls.VersionTLS13})
 	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
 
-	code, r := diagnoseJSON(t, NetDeps{}, "--profile", prof, "--ca-file", pki.CAFile, "--skip", "net.hosts-file")
+	code, r := diagnoseJSON(t, gather.Env{}, "--profile", prof, "--ca-file", pki.CAFile, "--skip", "net.hosts-file")
 	if code != ExitOK {
 		t.Errorf("exit code = %d; want %d", code, ExitOK)
 	}
@@ -125,7 +126,7 @@ func TestDiagnoseUntrustedCertificateFails(t *testing.T) {
 	addr := testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{})
 	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
 
-	code, r := diagnoseJSON(t, NetDeps{}, "--profile", prof, "--skip", "net.hosts-file") // no --ca-file
+	code, r := diagnoseJSON(t, gather.Env{}, "--profile", prof, "--skip", "net.hosts-file") // no --ca-file
 	if code != ExitFailed {
 		t.Errorf("exit code = %d; want %d", code, ExitFailed)
 	}
@@ -145,7 +146,7 @@ func TestDiagnoseSilentServerEndsAtDeadline(t *testing.T) {
 	const timeout = 2 * time.Second
 
 	start := time.Now()
-	code, r := diagnoseJSON(t, NetDeps{}, "--profile", prof, "--timeout", timeout.String(), "--skip", "net.hosts-file")
+	code, r := diagnoseJSON(t, gather.Env{}, "--profile", prof, "--timeout", timeout.String(), "--skip", "net.hosts-file")
 	elapsed := time.Since(start)
 	// A bound the command promises, not a speed measurement: it must never
 	// outlive its deadline by more than a second.
@@ -169,7 +170,7 @@ func TestDiagnoseClosedPortIsRefused(t *testing.T) {
 	addr := testpeer.ClosedPort(t)
 	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
 
-	code, r := diagnoseJSON(t, NetDeps{}, "--profile", prof, "--skip", "net.hosts-file")
+	code, r := diagnoseJSON(t, gather.Env{}, "--profile", prof, "--skip", "net.hosts-file")
 	if code != ExitFailed {
 		t.Errorf("exit code = %d; want %d", code, ExitFailed)
 	}
@@ -200,7 +201,7 @@ func TestDiagnoseDNSFailuresToldApart(t *testing.T) {
 		ep("nx.qadoctor.test", true), ep("broken.qadoctor.test", true),
 		ep("silent.qadoctor.test", true), ep("ok.qadoctor.test", false))
 
-	code, r := diagnoseJSON(t, NetDeps{Resolver: testpeer.Resolver(dnsAddr)},
+	code, r := diagnoseJSON(t, gather.Env{Resolver: testpeer.Resolver(dnsAddr)},
 		"--profile", prof, "--timeout", "2s", "--skip", "net.hosts-file")
 	if code != ExitFailed {
 		t.Errorf("exit code = %d; want %d", code, ExitFailed)
@@ -241,7 +242,7 @@ func TestDiagnoseDNSFailuresToldApart(t *testing.T) {
 func TestDiagnoseBuiltInProfileOfflineEndsFast(t *testing.T) {
 	// A DNS server that knows no name stands for a machine without internet.
 	dnsAddr := testpeer.DNSServer(t, testpeer.Zone(nil))
-	code, r := diagnoseJSON(t, NetDeps{Resolver: testpeer.Resolver(dnsAddr)}, "--skip", "net.hosts-file")
+	code, r := diagnoseJSON(t, gather.Env{Resolver: testpeer.Resolver(dnsAddr)}, "--skip", "net.hosts-file")
 	if code != ExitFailed {
 		t.Errorf("exit code = %d; want %d", code, ExitFailed)
 	}
@@ -262,7 +263,7 @@ func TestDiagnoseHostsFileEntry(t *testing.T) {
 	hosts := filepath.Join(testpeer.TempDir(t), "hosts")
 	os.WriteFile(hosts, []byte("# hosts\n127.0.0.1 localhost\n0.0.0.0 remoteassistance.support.services.microsoft.com # blocked\n"), 0o644)
 
-	code, r := diagnoseJSON(t, NetDeps{}, "--only", "net.hosts-file", "--hosts-file", hosts)
+	code, r := diagnoseJSON(t, gather.Env{}, "--only", "net.hosts-file", "--hosts-file", hosts)
 	if code != ExitFailed {
 		t.Errorf("exit code = %d; want %d", code, ExitFailed)
 	}
@@ -302,7 +303,7 @@ func TestDiagnoseBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, _, errOut := runCLI(t, NetDeps{}, tt.args...)
+			code, _, errOut := runCLI(t, gather.Env{}, tt.args...)
 			if code != ExitUsage {
 				t.Errorf("exit code = %d; want %d", code, ExitUsage)
 			}
@@ -314,13 +315,13 @@ func TestDiagnoseBadInput(t *testing.T) {
 }
 
 func TestProfileShowAndValidate(t *testing.T) {
-	code, out, _ := runCLI(t, NetDeps{}, "profile", "show")
+	code, out, _ := runCLI(t, gather.Env{}, "profile", "show")
 	if code != ExitOK || !strings.Contains(out, "remoteassistance.support.services.microsoft.com") {
 		t.Fatalf("profile show: exit %d, output %.200q", code, out)
 	}
 	path := filepath.Join(testpeer.TempDir(t), "p.json")
 	os.WriteFile(path, []byte(out), 0o644)
-	code, out, errOut := runCLI(t, NetDeps{}, "profile", "validate", path)
+	code, out, errOut := runCLI(t, gather.Env{}, "profile", "validate", path)
 	if code != ExitOK || !strings.Contains(out, "valid profile") {
 		t.Errorf("profile validate of the shown profile: exit %d, %q %q", code, out, errOut)
 	}
@@ -329,7 +330,7 @@ func TestProfileShowAndValidate(t *testing.T) {
 func TestTextReportLeadsWithCause(t *testing.T) {
 	addr := testpeer.ClosedPort(t)
 	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
-	code, out, _ := runCLI(t, NetDeps{}, "diagnose", "--profile", prof, "--skip", "net.hosts-file")
+	code, out, _ := runCLI(t, gather.Env{}, "diagnose", "--profile", prof, "--skip", "net.hosts-file")
 	if code != ExitFailed {
 		t.Errorf("exit code = %d; want %d", code, ExitFailed)
 	}
@@ -352,7 +353,7 @@ func TestDiagnoseOSStackFailureIsLocal(t *testing.T) {
 	winhttp := func(_ context.Context, url string) facts.OSStack {
 		return facts.OSStack{State: facts.OSStackFailed, URL: url, ErrorCode: 12157, ErrorName: "ERROR_WINHTTP_SECURE_CHANNEL_ERROR", Meaning: "SCHANNEL could not build the TLS channel"}
 	}
-	code, r := diagnoseJSON(t, NetDeps{OSStack: winhttp}, "--profile", prof, "--ca-file", pki.CAFile, "--only", "tls.handshake,tls.os-stack")
+	code, r := diagnoseJSON(t, gather.Env{OSStack: winhttp}, "--profile", prof, "--ca-file", pki.CAFile, "--only", "tls.handshake,tls.os-stack")
 	if code != ExitFailed {
 		t.Errorf("exit code = %d; want %d", code, ExitFailed)
 	}
@@ -383,7 +384,7 @@ func TestDiagnoseDNSJunk(t *testing.T) {
 	}()
 	prof := testpeer.WriteProfile(t, testpeer.Endpoint{Host: "junk.qadoctor.test", Port: 443, Required: true, Purpose: "test"})
 	start := time.Now()
-	code, r := diagnoseJSON(t, NetDeps{Resolver: testpeer.Resolver(ln.Addr().String())}, "--profile", prof, "--only", "net.dns", "--timeout", "3s")
+	code, r := diagnoseJSON(t, gather.Env{Resolver: testpeer.Resolver(ln.Addr().String())}, "--profile", prof, "--only", "net.dns", "--timeout", "3s")
 	if time.Since(start) > 4*time.Second {
 		t.Errorf("took %s; want within the deadline plus a second", time.Since(start))
 	}

@@ -26,7 +26,7 @@ type DoubleClickDeps struct {
 // opens it in the default browser, and keeps the window open until Enter.
 // It returns the exit code diagnose would.
 func RunDoubleClick(ctx context.Context, d *Deps, dc DoubleClickDeps) int {
-	return runDoubleClick(ctx, d, dc, &DiagnoseOptions{Build: d.Build, Net: d.Net, Timeout: DefaultTimeout})
+	return runDoubleClick(ctx, d, dc, &DiagnoseOptions{Build: d.Build, Env: d.Env, Timeout: DefaultTimeout})
 }
 
 func runDoubleClick(ctx context.Context, d *Deps, dc DoubleClickDeps, opts *DiagnoseOptions) int {

@@ -81,7 +81,7 @@ type FixOptions struct {
 
 func newCmdFix(d *Deps) *cobra.Command {
 	tr := d.IO.Tr
-	opts := &FixOptions{Diagnose: DiagnoseOptions{IO: d.IO, Build: d.Build, Net: d.Net}, Deps: d.Fix, Now: d.Net.Now}
+	opts := &FixOptions{Diagnose: DiagnoseOptions{IO: d.IO, Build: d.Build, Env: d.Env}, Deps: d.Fix, Now: d.Env.Now}
 	cmd := &cobra.Command{
 		Use:   "fix",
 		Short: tr.Sprintf("Repair what diagnose found, with consent, a journal and an undo"),

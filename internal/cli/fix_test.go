@@ -9,6 +9,7 @@ import (
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/fix"
+	"github.com/qadoctor/qadoctor/internal/gather"
 	"github.com/qadoctor/qadoctor/internal/testpeer"
 	"github.com/qadoctor/qadoctor/internal/winstate"
 )
@@ -44,7 +45,7 @@ func (b *fixBench) run(t *testing.T, tty bool, stdin string, args ...string) (in
 	code := Run(context.Background(), args, &Deps{
 		IO:    IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut, InTTY: tty},
 		Build: BuildInfo{Version: "test"},
-		Net: NetDeps{
+		Env: gather.Env{
 			System: func() facts.System { return winstate.Collect(b.hive, "live", "", nil) },
 			Getenv: func(string) string { return "" },
 			OSStack: func(_ context.Context, url string) facts.OSStack {

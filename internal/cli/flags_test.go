@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/qadoctor/qadoctor/internal/gather"
 )
 
 // Flag parsing is tested apart from behaviour: a stub run function
@@ -31,7 +33,7 @@ func TestDiagnoseFlags(t *testing.T) {
 			if err := cmd.Execute(); err != nil {
 				t.Fatalf("Execute: %v", err)
 			}
-			got.IO, got.Build, got.Net = IOStreams{}, BuildInfo{}, NetDeps{}
+			got.IO, got.Build, got.Env = IOStreams{}, BuildInfo{}, gather.Env{}
 			if !reflect.DeepEqual(*got, tt.want) {
 				t.Errorf("options = %+v; want %+v", *got, tt.want)
 			}

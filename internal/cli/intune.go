@@ -36,7 +36,7 @@ and the line says so.`, strings.Join(perUserChecks, ", ")),
 		Args: usageArgs(cobra.NoArgs),
 	}
 	// Intune keeps standard error for failures: no progress there.
-	detect := &DiagnoseOptions{IO: d.IO, Build: d.Build, Net: d.Net, Quiet: true}
+	detect := &DiagnoseOptions{IO: d.IO, Build: d.Build, Env: d.Env, Quiet: true}
 	cmdDetect := &cobra.Command{
 		Use:   "detect",
 		Short: tr.Sprintf("Detection script: exit 1 when Quick Assist needs remediation, 0 when compliant"),
@@ -47,7 +47,7 @@ and the line says so.`, strings.Join(perUserChecks, ", ")),
 	}
 	addDiagnoseFlags(cmdDetect, detect)
 
-	rem := &FixOptions{Diagnose: DiagnoseOptions{IO: d.IO, Build: d.Build, Net: d.Net, Quiet: true}, Deps: d.Fix, Now: d.Net.Now, Yes: true}
+	rem := &FixOptions{Diagnose: DiagnoseOptions{IO: d.IO, Build: d.Build, Env: d.Env, Quiet: true}, Deps: d.Fix, Now: d.Env.Now, Yes: true}
 	var allow []string
 	cmdRemediate := &cobra.Command{
 		Use:   "remediate --allow IDS",

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/gather"
 	"github.com/qadoctor/qadoctor/internal/testpeer"
 	"github.com/qadoctor/qadoctor/internal/winstate"
 )
@@ -75,14 +76,14 @@ func TestSummarizeCommand(t *testing.T) {
 		}
 		os.WriteFile(filepath.Join(dir, fmt.Sprintf("pc%d.json", i)), []byte(out), 0o644)
 	}
-	code, out, errOut := runCLI(t, NetDeps{}, "summarize", dir)
+	code, out, errOut := runCLI(t, gather.Env{}, "summarize", dir)
 	if code != ExitOK || !strings.Contains(out, "1 reports, 1 files unreadable") || !strings.Contains(out, "os.schannel: schannel-tls12-off") {
 		t.Errorf("summarize: exit %d\n%s\n%s", code, out, errOut)
 	}
-	if code, _, errOut := runCLI(t, NetDeps{}, "summarize", filepath.Join(dir, "missing")); code != ExitUsage || !strings.Contains(errOut, "missing") {
+	if code, _, errOut := runCLI(t, gather.Env{}, "summarize", filepath.Join(dir, "missing")); code != ExitUsage || !strings.Contains(errOut, "missing") {
 		t.Errorf("summarize of a missing folder: exit %d, %q", code, errOut)
 	}
-	if code, _, _ := runCLI(t, NetDeps{}, "summarize", dir, "--format", "pdf"); code != ExitUsage {
+	if code, _, _ := runCLI(t, gather.Env{}, "summarize", dir, "--format", "pdf"); code != ExitUsage {
 		t.Errorf("summarize --format pdf: exit %d; want %d", code, ExitUsage)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/gather"
 	"github.com/qadoctor/qadoctor/internal/testpeer"
 )
 
@@ -13,21 +14,21 @@ import (
 func TestLanguage(t *testing.T) {
 	addr := testpeer.ClosedPort(t)
 	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
-	env := func(vars map[string]string) NetDeps {
-		return NetDeps{Getenv: func(k string) string { return vars[k] }}
+	env := func(vars map[string]string) gather.Env {
+		return gather.Env{Getenv: func(k string) string { return vars[k] }}
 	}
 	japanese := map[string]string{"LANG": "ja_JP.UTF-8"}
 	tests := []struct {
 		name string
-		nd   NetDeps
+		nd   gather.Env
 		args []string
 		want []string // in the text report, in order
 	}{
-		{"English by default", NetDeps{}, nil, []string{"Most likely cause (net.reach):", "What to do:", "Checks:", "FAIL"}},
+		{"English by default", gather.Env{}, nil, []string{"Most likely cause (net.reach):", "What to do:", "Checks:", "FAIL"}},
 		{"Japanese from LANG", env(japanese), nil, []string{"最も可能性の高い原因 (net.reach):", "対処方法:", "チェック:", "失敗"}},
 		{"LC_ALL beats LANG", env(map[string]string{"LC_ALL": "en_US.UTF-8", "LANG": "ja_JP.UTF-8"}), nil, []string{"Most likely cause (net.reach):"}},
 		{"--lang beats the environment", env(japanese), []string{"--lang", "en"}, []string{"Most likely cause (net.reach):"}},
-		{"--lang ja", NetDeps{}, []string{"--lang", "ja"}, []string{"最も可能性の高い原因 (net.reach):", "Test-NetConnection"}},
+		{"--lang ja", gather.Env{}, []string{"--lang", "ja"}, []string{"最も可能性の高い原因 (net.reach):", "Test-NetConnection"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -48,7 +49,7 @@ func TestLanguage(t *testing.T) {
 	}
 
 	t.Run("JSON in Japanese", func(t *testing.T) {
-		code, r := diagnoseJSON(t, NetDeps{}, "--profile", prof, "--skip", "net.hosts-file", "--lang", "ja")
+		code, r := diagnoseJSON(t, gather.Env{}, "--profile", prof, "--skip", "net.hosts-file", "--lang", "ja")
 		if code != ExitFailed {
 			t.Errorf("exit code = %d; want %d", code, ExitFailed)
 		}
@@ -59,7 +60,7 @@ func TestLanguage(t *testing.T) {
 	})
 
 	t.Run("unknown language", func(t *testing.T) {
-		code, _, errOut := runCLI(t, NetDeps{}, "diagnose", "--profile", prof, "--lang", "de")
+		code, _, errOut := runCLI(t, gather.Env{}, "diagnose", "--profile", prof, "--lang", "de")
 		if code != ExitUsage || !strings.Contains(errOut, `unknown language "de"`) {
 			t.Errorf("exit %d, stderr %q; want %d naming the language", code, errOut, ExitUsage)
 		}
@@ -69,15 +70,15 @@ func TestLanguage(t *testing.T) {
 // A usage error is said in the person's language; what it wraps (a file
 // system error) stays as the system said it.
 func TestUsageErrorsTranslated(t *testing.T) {
-	code, _, errOut := runCLI(t, NetDeps{}, "--lang", "ja", "diagnose", "--format", "pdf")
+	code, _, errOut := runCLI(t, gather.Env{}, "--lang", "ja", "diagnose", "--format", "pdf")
 	if code != ExitUsage || !strings.Contains(errOut, `--format "pdf": text、json、md、html のどれかを指定してください`) || !strings.Contains(errOut, "使い方は") {
 		t.Errorf("exit %d, stderr %q; want the Japanese usage error", code, errOut)
 	}
-	code, _, errOut = runCLI(t, NetDeps{}, "--lang", "ja", "diagnose", "--profile", "/nonexistent/profile.json")
+	code, _, errOut = runCLI(t, gather.Env{}, "--lang", "ja", "diagnose", "--profile", "/nonexistent/profile.json")
 	if code != ExitUsage || !strings.Contains(errOut, "プロファイルを読めません: ") || strings.Contains(errOut, "%!") {
 		t.Errorf("exit %d, stderr %q; want the Japanese error with the system's reason", code, errOut)
 	}
-	code, _, errOut = runCLI(t, NetDeps{}, "diagnose", "--format", "pdf")
+	code, _, errOut = runCLI(t, gather.Env{}, "diagnose", "--format", "pdf")
 	if code != ExitUsage || !strings.Contains(errOut, `--format "pdf": want text, json, md or html`) {
 		t.Errorf("English: exit %d, stderr %q", code, errOut)
 	}
@@ -88,14 +89,14 @@ func TestUsageErrorsTranslated(t *testing.T) {
 func TestHelpTranslated(t *testing.T) {
 	for _, tt := range []struct {
 		name string
-		nd   NetDeps
+		nd   gather.Env
 		args []string
 		want []string
 	}{
-		{"--lang ja", NetDeps{}, []string{"--lang", "ja", "diagnose", "--help"}, []string{"使い方:", "フラグ:", "共通フラグ:", "診断全体の期限", "--timeout duration"}},
-		{"--lang=ja after the command", NetDeps{}, []string{"fix", "--help", "--lang=ja"}, []string{"計画を表示するだけで", "--journal DIR"}},
-		{"LANG", NetDeps{Getenv: func(k string) string { return map[string]string{"LANG": "ja_JP.UTF-8"}[k] }}, []string{"--help"}, []string{"コマンド:", "クイック アシストに必要なものを"}},
-		{"English", NetDeps{}, []string{"diagnose", "--help"}, []string{"Usage:", "Flags:", "deadline for the whole diagnosis"}},
+		{"--lang ja", gather.Env{}, []string{"--lang", "ja", "diagnose", "--help"}, []string{"使い方:", "フラグ:", "共通フラグ:", "診断全体の期限", "--timeout duration"}},
+		{"--lang=ja after the command", gather.Env{}, []string{"fix", "--help", "--lang=ja"}, []string{"計画を表示するだけで", "--journal DIR"}},
+		{"LANG", gather.Env{Getenv: func(k string) string { return map[string]string{"LANG": "ja_JP.UTF-8"}[k] }}, []string{"--help"}, []string{"コマンド:", "クイック アシストに必要なものを"}},
+		{"English", gather.Env{}, []string{"diagnose", "--help"}, []string{"Usage:", "Flags:", "deadline for the whole diagnosis"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out, errOut := runCLI(t, tt.nd, tt.args...)

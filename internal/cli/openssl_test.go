@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/gather"
 	"github.com/qadoctor/qadoctor/internal/testpeer"
 )
 
@@ -24,7 +25,7 @@ func TestDiagnoseOpenSSLTLS10Fails(t *testing.T) {
 	addr := openSSLTLS10(t, pki)
 	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
 
-	code, r := diagnoseJSON(t, NetDeps{}, "--profile", prof, "--ca-file", pki.CAFile, "--skip", "net.hosts-file")
+	code, r := diagnoseJSON(t, gather.Env{}, "--profile", prof, "--ca-file", pki.CAFile, "--skip", "net.hosts-file")
 	if code != ExitFailed {
 		t.Errorf("exit code = %d; want %d", code, ExitFailed)
 	}
@@ -60,7 +61,7 @@ func TestDiagnoseOldTLSPathOrFarEnd(t *testing.T) {
 				eps = append(eps, testpeer.LocalEndpoint(t, a))
 			}
 			prof := testpeer.WriteProfile(t, eps...)
-			_, r := diagnoseJSON(t, NetDeps{}, "--profile", prof, "--ca-file", pki.CAFile, "--only", "tls.versions")
+			_, r := diagnoseJSON(t, gather.Env{}, "--profile", prof, "--ca-file", pki.CAFile, "--only", "tls.versions")
 			f := want(t, r, "tls.versions", finding.Fail, tt.reason)
 			if !strings.Contains(f.Cause, tt.says) {
 				t.Errorf("cause %q; want it to say %q", f.Cause, tt.says)

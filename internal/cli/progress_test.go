@@ -104,14 +104,14 @@ func TestColorAllowed(t *testing.T) {
 func TestDiagnoseShowsProgress(t *testing.T) {
 	addr := testpeer.ClosedPort(t)
 	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
-	_, out, errOut := runCLI(t, NetDeps{}, "diagnose", "--profile", prof, "--skip", "net.hosts-file", "--json")
+	_, out, errOut := runCLI(t, gather.Env{}, "diagnose", "--profile", prof, "--skip", "net.hosts-file", "--json")
 	if !regexp.MustCompile(`qadoctor: \[\d/\d\] localhost:\d+: failed\n`).MatchString(errOut) {
 		t.Errorf("stderr %q lacks the progress line", errOut)
 	}
 	if strings.Contains(out, "[1/1]") {
 		t.Error("progress went to standard output")
 	}
-	_, _, errOut = runCLI(t, NetDeps{}, "diagnose", "--profile", prof, "--skip", "net.hosts-file", "--json", "-q")
+	_, _, errOut = runCLI(t, gather.Env{}, "diagnose", "--profile", prof, "--skip", "net.hosts-file", "--json", "-q")
 	if errOut != "" {
 		t.Errorf("--quiet: stderr %q; want nothing", errOut)
 	}
@@ -128,7 +128,7 @@ func TestDoubleClick(t *testing.T) {
 	d := &Deps{
 		IO:         IOStreams{In: strings.NewReader("\n"), Out: &out, ErrOut: &errOut},
 		Build:      BuildInfo{Version: "test"},
-		Net:        NetDeps{System: notWindows, Getenv: func(k string) string { return map[string]string{"LANG": "ja_JP.UTF-8"}[k] }},
+		Env:        gather.Env{System: notWindows, Getenv: func(k string) string { return map[string]string{"LANG": "ja_JP.UTF-8"}[k] }},
 		UILanguage: func() string { return "" },
 	}
 	dc := DoubleClickDeps{TempDir: func() string { return dir }, Open: func(p string) error { opened = p; return nil }}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/gather"
 	"github.com/qadoctor/qadoctor/internal/testpeer"
 	"github.com/qadoctor/qadoctor/internal/winstate"
 )
@@ -33,7 +34,7 @@ func TestPlainProxyPasses(t *testing.T) {
 	prof := testpeer.WriteProfile(t, issuedEndpoint(t, srv))
 	px := testpeer.Tinyproxy(t)
 
-	code, r := diagnoseJSON(t, NetDeps{}, append([]string{"--profile", prof, "--ca-file", pki.CAFile, "--proxy", "http://" + px}, pathChecks...)...)
+	code, r := diagnoseJSON(t, gather.Env{}, append([]string{"--profile", prof, "--ca-file", pki.CAFile, "--proxy", "http://" + px}, pathChecks...)...)
 	if code != ExitOK {
 		t.Errorf("exit code = %d; want %d", code, ExitOK)
 	}
@@ -52,7 +53,7 @@ func TestDeadProxyFailsWithinDeadline(t *testing.T) {
 	prof := testpeer.WriteProfile(t, issuedEndpoint(t, srv))
 	dead := testpeer.ClosedPort(t)
 	start := time.Now()
-	code, r := diagnoseJSON(t, NetDeps{Getenv: func(k string) string {
+	code, r := diagnoseJSON(t, gather.Env{Getenv: func(k string) string {
 		if k == "HTTPS_PROXY" {
 			return "http://" + dead // discovered from the environment
 		}
@@ -82,13 +83,13 @@ func TestProxyAuthenticationRequired(t *testing.T) {
 	prof := testpeer.WriteProfile(t, issuedEndpoint(t, srv))
 	px := testpeer.Squid(t, testpeer.SquidOptions{User: "alice", Password: "s3cret"})
 
-	_, r := diagnoseJSON(t, NetDeps{}, append([]string{"--profile", prof, "--ca-file", pki.CAFile, "--proxy", "http://" + px}, pathChecks...)...)
+	_, r := diagnoseJSON(t, gather.Env{}, append([]string{"--profile", prof, "--ca-file", pki.CAFile, "--proxy", "http://" + px}, pathChecks...)...)
 	f := want(t, r, "net.proxy", finding.Fail, "proxy-auth")
 	if !strings.Contains(f.Cause, "407") {
 		t.Errorf("cause %q should name the 407", f.Cause)
 	}
 	// With the credentials in the proxy URL, squid lets it through.
-	code, r := diagnoseJSON(t, NetDeps{}, append([]string{"--profile", prof, "--ca-file", pki.CAFile, "--proxy", "http://alice:s3cret@" + px}, pathChecks...)...)
+	code, r := diagnoseJSON(t, gather.Env{}, append([]string{"--profile", prof, "--ca-file", pki.CAFile, "--proxy", "http://alice:s3cret@" + px}, pathChecks...)...)
 	if code != ExitOK {
 		t.Errorf("with credentials: exit code = %d; want %d", code, ExitOK)
 	}
@@ -114,7 +115,7 @@ func TestInterceptionNamed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			px := tt.proxy()
-			code, r := diagnoseJSON(t, NetDeps{}, append([]string{"--profile", prof, "--ca-file", pki.CAFile, "--proxy", "http://" + px}, pathChecks...)...)
+			code, r := diagnoseJSON(t, gather.Env{}, append([]string{"--profile", prof, "--ca-file", pki.CAFile, "--proxy", "http://" + px}, pathChecks...)...)
 			if code != ExitFailed {
 				t.Errorf("exit code = %d; want %d", code, ExitFailed)
 			}
@@ -151,7 +152,7 @@ func TestPACFromInternetSettings(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			pacURL := testpeer.HTTPServer(t, "/proxy.pac", tt.pac)
 			sys := testpeer.InternetSettings(map[string]winstate.Value{"AutoConfigURL": winstate.StringValue(pacURL)})
-			_, r := diagnoseJSON(t, NetDeps{System: func() facts.System { return sys }},
+			_, r := diagnoseJSON(t, gather.Env{System: func() facts.System { return sys }},
 				append([]string{"--profile", prof, "--ca-file", pki.CAFile}, pathChecks...)...)
 			f := want(t, r, "net.proxy", tt.status, tt.reason)
 			if tt.status == finding.Pass && !strings.Contains(f.Evidence[0].Detail, px) {
@@ -174,7 +175,7 @@ func TestVPNTunnelInterface(t *testing.T) {
 	if out, err := exec.Command("ip", "link", "set", dev, "up").CombinedOutput(); err != nil {
 		t.Fatalf("bring %s up: %v: %s", dev, err, out)
 	}
-	_, r := diagnoseJSON(t, NetDeps{}, "--only", "net.vpn")
+	_, r := diagnoseJSON(t, gather.Env{}, "--only", "net.vpn")
 	f := want(t, r, "net.vpn", finding.Warn, "vpn-active")
 	if !strings.Contains(f.Summary, dev) {
 		t.Errorf("summary %q should name %s", f.Summary, dev)

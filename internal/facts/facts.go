@@ -59,10 +59,45 @@ type Step struct {
 	// not-tls, alert, timeout, too-large, error; for not-run steps:
 	// not-selected or blocked (an earlier step failed).
 	Kind  string `json:"kind,omitempty"`
-	Error string `json:"error,omitempty"` // the error as the OS or library said it
+	Error string `json:"error,omitempty"` // the error as the OS, a library or the peer said it, never a sentence of ours
 	// WaitingOn says, for a timeout, what the step was waiting for.
-	WaitingOn string `json:"waiting_on,omitempty"`
+	WaitingOn Wait `json:"waiting_on,omitempty"`
+	// CutOff says the run's deadline ended the step (rather than the
+	// step's own bound or the peer).
+	CutOff bool `json:"cut_off,omitempty"`
+	// BlockedBy names the earlier step whose failure kept this one from
+	// running (Kind blocked).
+	BlockedBy StepName `json:"blocked_by,omitempty"`
 }
+
+// StepName names a step of an endpoint's chain.
+type StepName string
+
+const (
+	StepDNS  StepName = "dns"
+	StepTCP  StepName = "tcp"
+	StepTLS  StepName = "tls"
+	StepHTTP StepName = "http"
+	// StepRoute is the way to the endpoint (the proxy settings, the PAC).
+	StepRoute StepName = "route"
+)
+
+// Wait says what a step that timed out was waiting for. The values it
+// refers to are facts of their own (the host, the addresses and port, the
+// bytes read), so a judge can phrase it in any language.
+type Wait string
+
+const (
+	WaitDNSAnswer     Wait = "dns-answer"         // an answer from the resolver for DNS.Host
+	WaitSYNACK        Wait = "tcp-syn-ack"        // the TCP handshake from DNS.Addrs on the endpoint's port
+	WaitProxyConnect  Wait = "proxy-connect"      // the proxy's answer to CONNECT for the endpoint
+	WaitServerHello   Wait = "tls-server-hello"   // the server's first TLS reply; no byte came
+	WaitHandshakeRest Wait = "tls-handshake-rest" // the rest of the handshake after BytesRead bytes
+	WaitHTTPAnswer    Wait = "http-answer"        // the answer to HEAD /
+	WaitNTPAnswer     Wait = "ntp-answer"         // an NTP answer (UDP port 123 may be blocked)
+	WaitOSStack       Wait = "os-stack-answer"    // WinHTTP's answer
+	WaitRoute         Wait = "route"              // the way to the endpoint (the proxy settings, WPAD, the PAC)
+)
 
 // Step kinds shared by gathering and judging.
 const (
@@ -109,6 +144,9 @@ type TCP struct {
 	Step
 	Remote   string   `json:"remote,omitempty"`   // the address that answered
 	Attempts []string `json:"attempts,omitempty"` // addresses tried before it, with their errors
+	// ProxyStatus is the HTTP status the proxy answered CONNECT with,
+	// when it refused.
+	ProxyStatus int `json:"proxy_status,omitempty"`
 }
 
 // TLS is the verified handshake on the TCP connection.
@@ -119,7 +157,8 @@ type TLS struct {
 	Version     string        `json:"version,omitempty"` // negotiated: "1.2", "1.3"
 	CipherSuite string        `json:"cipher_suite,omitempty"`
 	ALPN        string        `json:"alpn,omitempty"`
-	Chain       []Certificate `json:"chain,omitempty"` // as served, leaf first
+	Chain       []Certificate `json:"chain,omitempty"`     // as served, leaf first
+	ChainCut    int           `json:"chain_cut,omitempty"` // certificates served beyond those recorded
 	// Verified is true when the chain verified against the trusted roots
 	// for ServerName; VerifyError says why not.
 	Verified    bool   `json:"verified"`
@@ -149,13 +188,17 @@ type VersionProbe struct {
 	Version     string `json:"version"` // "1.0" … "1.3"
 	CipherSuite string `json:"cipher_suite,omitempty"`
 	Issuer      string `json:"issuer,omitempty"` // issuer of the leaf served on this handshake
+	BytesRead   int64  `json:"bytes_read,omitempty"`
 }
 
 // HostsFile is what the hosts file says.
 type HostsFile struct {
-	Path    string       `json:"path"`
-	State   string       `json:"state"` // read, missing, error, not-selected
-	Error   string       `json:"error,omitempty"`
+	Path  string `json:"path"`
+	State string `json:"state"` // read, missing, error, not-selected
+	Error string `json:"error,omitempty"`
+	// Problem classifies an error state: not-regular, too-large, cut-off,
+	// or unreadable (Error says how).
+	Problem string       `json:"problem,omitempty"`
 	Lines   int          `json:"lines"`             // lines read
 	Entries []HostsEntry `json:"entries,omitempty"` // every address line, in file order
 }
@@ -166,6 +209,15 @@ const (
 	HostsMissing     = "missing"
 	HostsError       = "error"
 	HostsNotSelected = "not-selected"
+)
+
+// Why a hosts file could not be read.
+const (
+	HostsNotRegular  = "not-regular" // a FIFO, a device or a folder: never opened
+	HostsTooLarge    = "too-large"
+	HostsLineTooLong = "line-too-long" // a line longer than any hosts file has: not a hosts file
+	HostsUnreadable  = "unreadable"
+	HostsCutOff      = "cut-off" // the read outlived the run's deadline
 )
 
 // HostsEntry is one address line of a hosts file.
@@ -183,6 +235,7 @@ type System struct {
 	Source string `json:"source"`         // live, reg, snapshot
 	File   string `json:"file,omitempty"` // the .reg or snapshot file
 	Error  string `json:"error,omitempty"`
+	CutOff bool   `json:"cut_off,omitempty"` // the read outlived the run's deadline
 	// Values holds one entry per value the checks read, in a fixed order.
 	Values  []RegValue   `json:"values,omitempty"`
 	SubKeys []RegKeyList `json:"subkeys,omitempty"`
@@ -252,6 +305,7 @@ type OSStack struct {
 	ErrorName  string  `json:"error_name,omitempty"`  // ERROR_WINHTTP_…
 	Meaning    string  `json:"meaning,omitempty"`     // what the error code means
 	Error      string  `json:"error,omitempty"`
+	CutOff     bool    `json:"cut_off,omitempty"` // the run's deadline ended the request
 	DurationMS float64 `json:"duration_ms"`
 }
 
@@ -301,11 +355,21 @@ type NTPSample struct {
 // ClockSettings is how a Linux machine keeps time, from timedatectl. On
 // Windows the settings are registry values in System.
 type ClockSettings struct {
-	State  string            `json:"state"`            // read, unavailable, not-selected
-	Source string            `json:"source,omitempty"` // windows, timedatectl
-	Error  string            `json:"error,omitempty"`
-	Values map[string]string `json:"values,omitempty"` // timedatectl show's properties
+	State  string `json:"state"`            // read, unavailable, not-selected
+	Source string `json:"source,omitempty"` // windows, timedatectl
+	// Problem says why the settings are unavailable: not-installed
+	// (timedatectl is missing) or failed (Error says how).
+	Problem string            `json:"problem,omitempty"`
+	Error   string            `json:"error,omitempty"`
+	CutOff  bool              `json:"cut_off,omitempty"` // the read outlived the run's deadline
+	Values  map[string]string `json:"values,omitempty"`  // timedatectl show's properties
 }
+
+// Why clock settings are unavailable.
+const (
+	ClockNotInstalled = "not-installed"
+	ClockToolFailed   = "failed"
+)
 
 // Clock settings states.
 const (
@@ -316,22 +380,58 @@ const (
 
 // ProxySettings is the proxy configuration a run found, and where.
 type ProxySettings struct {
-	Source        string   `json:"source"`          // flag, internet-settings, env, none
+	Source        string   `json:"source"`          // flag, internet-settings, env, pac, none, not-selected
 	Proxy         string   `json:"proxy,omitempty"` // the proxy URL, password redacted
 	Bypass        []string `json:"bypass,omitempty"`
 	AutoConfigURL string   `json:"auto_config_url,omitempty"` // a PAC script
 	AutoDetect    bool     `json:"auto_detect,omitempty"`     // WPAD "Automatically detect settings"
 	WPADTried     []string `json:"wpad_tried,omitempty"`      // wpad.dat URLs tried without an answer
 	WinHTTP       string   `json:"winhttp,omitempty"`         // the WinHTTP proxy services use: direct, host:port
+	// PAC is how the auto-config script went: "" when there is none,
+	// else one of the PAC* states; PACError is the raw error.
+	PAC      string `json:"pac,omitempty"`
+	PACError string `json:"pac_error,omitempty"`
 }
+
+// ProxyNotSelected is ProxySettings.Source when no selected check sends
+// traffic, so no proxy was looked for.
+const ProxyNotSelected = "not-selected"
+
+// States of a proxy auto-config script.
+const (
+	PACLoaded       = "loaded"        // fetched and compiled
+	PACFetchFailed  = "fetch-failed"  // the server did not give it
+	PACFetchTimeout = "fetch-timeout" // the server did not answer within the fetch's bound or the run's deadline
+	PACInvalid      = "invalid"       // it does not compile
+)
 
 // Route is the way one endpoint's traffic goes.
 type Route struct {
-	Via    string `json:"via"`             // direct or proxy
+	Via    string `json:"via"`             // direct, proxy or unknown
 	Proxy  string `json:"proxy,omitempty"` // password redacted
 	Source string `json:"source"`          // where the decision came from
-	Why    string `json:"why"`
+	Rule   string `json:"rule"`            // why: one of the Rule* codes
+	// Match is the bypass-list entry that matched (RuleBypass).
+	Match string `json:"match,omitempty"`
+	// PACAnswer is what FindProxyForURL returned (RulePAC, RulePACAnswer).
+	PACAnswer string `json:"pac_answer,omitempty"`
+	// Error is the raw error of a PAC that failed for this host
+	// (RulePACFailed, RulePACEval, RulePACAnswer).
+	Error string `json:"error,omitempty"`
 }
+
+// Why a route goes the way it does.
+const (
+	RuleNoProxy    = "no-proxy"       // no proxy configured
+	RuleFlagDirect = "flag-direct"    // --proxy direct
+	RuleBypass     = "bypass"         // a bypass-list entry (Match)
+	RuleProxy      = "proxy"          // the configured proxy (Source says whose)
+	RulePAC        = "pac"            // the PAC's answer (PACAnswer)
+	RulePACFailed  = "pac-failed"     // the PAC could not be loaded (ProxySettings.PAC says how)
+	RulePACEval    = "pac-eval"       // FindProxyForURL threw or ran too long (Error)
+	RulePACAnswer  = "pac-bad-answer" // FindProxyForURL answered something unusable (PACAnswer, Error)
+	RuleNotRouted  = "not-routed"     // the deadline came before the way was decided
+)
 
 // KindProxied marks a DNS step left to the proxy, which resolves the name.
 const KindProxied = "proxied"
@@ -340,6 +440,7 @@ const KindProxied = "proxied"
 type Network struct {
 	State        string         `json:"state"` // read, error, not-selected
 	Error        string         `json:"error,omitempty"`
+	CutOff       bool           `json:"cut_off,omitempty"` // the listing outlived the run's deadline
 	Interfaces   []NetInterface `json:"interfaces,omitempty"`
 	DefaultRoute string         `json:"default_route,omitempty"` // the interface the default route leaves by
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/gather"
 	"github.com/qadoctor/qadoctor/internal/testpeer"
 )
@@ -26,15 +27,15 @@ func BenchmarkDiagnose(b *testing.B) {
 	}
 	full := localProfile(b, addrs...)
 	slowest := localProfile(b, addrs[len(addrs)-1])
-	all := gather.Plan{HostsFile: true, DNS: true, TCP: true, TLS: true, Versions: true}
-	chain := gather.Plan{TLS: true}
+	all := facts.Needs{HostsFile: true, DNS: true, TCP: true, TLS: true, Versions: true}
+	chain := facts.Needs{TLS: true}
 
 	var floor, whole time.Duration
 	for b.Loop() {
 		t0 := time.Now()
-		f := gather.Run(context.Background(), gather.Options{Profile: slowest, Timeout: 10 * time.Second, Plan: chain, Roots: roots(pki)})
+		f := gather.Run(context.Background(), gather.Options{Profile: slowest, Timeout: 10 * time.Second, Needs: chain, Roots: roots(pki)})
 		t1 := time.Now()
-		g := gather.Run(context.Background(), gather.Options{Profile: full, Timeout: 10 * time.Second, Plan: all, Roots: roots(pki)})
+		g := gather.Run(context.Background(), gather.Options{Profile: full, Timeout: 10 * time.Second, Needs: all, Roots: roots(pki)})
 		t2 := time.Now()
 		if f.Endpoints[0].TLS.State != "ok" || g.Endpoints[benchEndpoints-1].TLS.State != "ok" {
 			b.Fatalf("handshakes failed: %+v / %+v", f.Endpoints[0].TLS.Step, g.Endpoints[benchEndpoints-1].TLS.Step)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/gather"
 	"github.com/qadoctor/qadoctor/internal/probe"
 	"github.com/qadoctor/qadoctor/internal/profile"
@@ -59,19 +60,19 @@ func BenchmarkCompare(b *testing.B) {
 		addrs = append(addrs, testpeer.TLSServer(b, pki.Cert, o))
 	}
 	full := localProfile(b, addrs...)
-	network := gather.Plan{DNS: true, TCP: true, TLS: true, Versions: true}
+	network := facts.Needs{DNS: true, TCP: true, TLS: true, Versions: true}
 
 	// The floor is the slowest endpoint's chain alone: measure each once.
 	var floor time.Duration
 	for _, a := range addrs {
 		t0 := time.Now()
-		gather.Run(context.Background(), gather.Options{Profile: localProfile(b, a), Timeout: 10 * time.Second, Plan: gather.Plan{TLS: true}, Roots: roots(pki)})
+		gather.Run(context.Background(), gather.Options{Profile: localProfile(b, a), Timeout: 10 * time.Second, Needs: facts.Needs{TLS: true}, Roots: roots(pki)})
 		floor = max(floor, time.Since(t0))
 	}
 	var whole, seq time.Duration
 	for b.Loop() {
 		t0 := time.Now()
-		f := gather.Run(context.Background(), gather.Options{Profile: full, Timeout: 10 * time.Second, Plan: network, Roots: roots(pki)})
+		f := gather.Run(context.Background(), gather.Options{Profile: full, Timeout: 10 * time.Second, Needs: network, Roots: roots(pki)})
 		whole += time.Since(t0)
 		for _, e := range f.Endpoints {
 			if e.TLS.State != "ok" {

@@ -51,19 +51,19 @@ func TestRunSharesWork(t *testing.T) {
 	addr := testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{})
 	tests := []struct {
 		name  string
-		plan  gather.Plan
+		needs facts.Needs
 		conns int32
 	}{
-		{"dns only", gather.Plan{DNS: true}, 0},
-		{"reach", gather.Plan{TCP: true}, 1},
-		{"reach and handshake share one connection", gather.Plan{TCP: true, TLS: true}, 1},
-		{"versions add one per version", gather.Plan{TLS: true, Versions: true}, 5},
+		{"dns only", facts.Needs{DNS: true}, 0},
+		{"reach", facts.Needs{TCP: true}, 1},
+		{"reach and handshake share one connection", facts.Needs{TCP: true, TLS: true}, 1},
+		{"versions add one per version", facts.Needs{TLS: true, Versions: true}, 5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := &countingDialer{}
 			f := gather.Run(context.Background(), gather.Options{
-				Profile: localProfile(t, addr), Timeout: 5 * time.Second, Plan: tt.plan, Dialer: d, Roots: roots(pki),
+				Profile: localProfile(t, addr), Timeout: 5 * time.Second, Needs: tt.needs, Env: gather.Env{Dialer: d}, Roots: roots(pki),
 			})
 			if got := d.n.Load(); got != tt.conns {
 				t.Errorf("connections = %d; want %d", got, tt.conns)
@@ -72,10 +72,10 @@ func TestRunSharesWork(t *testing.T) {
 			if e.DNS.State != facts.StepOK {
 				t.Errorf("DNS state = %s; want ok", e.DNS.State)
 			}
-			if tt.plan.TLS && (e.TLS.State != facts.StepOK || !e.TLS.Verified) {
+			if tt.needs.TLS && (e.TLS.State != facts.StepOK || !e.TLS.Verified) {
 				t.Errorf("TLS = %+v; want a verified handshake", e.TLS)
 			}
-			if !tt.plan.TLS && e.TLS.Kind != facts.KindNotSelected {
+			if !tt.needs.TLS && e.TLS.Kind != facts.KindNotSelected {
 				t.Errorf("TLS kind = %q; want %q when not planned", e.TLS.Kind, facts.KindNotSelected)
 			}
 			if f.Hosts.State != facts.HostsNotSelected {
@@ -98,11 +98,11 @@ func TestRunCutsOffProbesThatIgnoreTheDeadline(t *testing.T) {
 	p := localProfile(t, "127.0.0.1:443")
 	p.Endpoints[0].Host = "hang.qadoctor.test"
 	f := gather.Run(context.Background(), gather.Options{
-		Profile: p, Timeout: 100 * time.Millisecond, Plan: gather.Plan{TLS: true}, Resolver: hangingResolver{},
+		Profile: p, Timeout: 100 * time.Millisecond, Needs: facts.Needs{TLS: true}, Env: gather.Env{Resolver: hangingResolver{}},
 	})
 	d := f.Endpoints[0].DNS
 	// Run returned before the resolver did: the step was cut off, not ended.
-	if d.State != facts.StepTimeout || d.Error != "cut off at the run's deadline" || d.WaitingOn == "" {
+	if d.State != facts.StepTimeout || !d.CutOff || d.WaitingOn != facts.WaitDNSAnswer {
 		t.Errorf("DNS step = %+v; want a cut-off timeout saying what it waited on", d.Step)
 	}
 	if f.Endpoints[0].TCP.State != facts.StepNotRun {
@@ -110,9 +110,9 @@ func TestRunCutsOffProbesThatIgnoreTheDeadline(t *testing.T) {
 	}
 }
 
-func TestPlanUnion(t *testing.T) {
-	got := gather.Plan{DNS: true}.Union(gather.Plan{Versions: true})
-	if want := (gather.Plan{DNS: true, Versions: true}); got != want {
+func TestNeedsUnion(t *testing.T) {
+	got := facts.Needs{DNS: true}.Union(facts.Needs{Versions: true})
+	if want := (facts.Needs{DNS: true, Versions: true}); got != want {
 		t.Errorf("Union = %+v; want %+v", got, want)
 	}
 }
@@ -123,7 +123,7 @@ func TestRunRecordsUnverifiedChain(t *testing.T) {
 	pki := testpeer.LocalPKI(t)
 	addr := testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{MaxVersion: tls.VersionTLS12})
 	f := gather.Run(context.Background(), gather.Options{
-		Profile: localProfile(t, addr), Timeout: 5 * time.Second, Plan: gather.Plan{TLS: true}, Roots: x509.NewCertPool(),
+		Profile: localProfile(t, addr), Timeout: 5 * time.Second, Needs: facts.Needs{TLS: true}, Roots: x509.NewCertPool(),
 	})
 	tl := f.Endpoints[0].TLS
 	if tl.State != facts.StepOK || tl.Verified || tl.VerifyKind != "unknown-authority" {
@@ -157,7 +157,7 @@ func (r recordedRunner) Output(context.Context, string, ...string) ([]byte, erro
 
 func TestTimedatectlMissing(t *testing.T) {
 	s := gather.Timedatectl(recordedRunner{err: &exec.Error{Name: "timedatectl", Err: exec.ErrNotFound}})(context.Background())
-	if s.State != facts.ClockSettingsUnavailable || s.Error != "timedatectl is not installed" {
+	if s.State != facts.ClockSettingsUnavailable || s.Problem != facts.ClockNotInstalled {
 		t.Errorf("settings = %+v; want unavailable, not installed", s)
 	}
 }
@@ -171,7 +171,7 @@ func TestRunReportsProgress(t *testing.T) {
 	var got []gather.Progress
 	gather.Run(context.Background(), gather.Options{
 		Profile: localProfile(t, good, closed), Timeout: 5 * time.Second, Roots: roots(pki),
-		Plan:     gather.Plan{TCP: true, TLS: true},
+		Needs:    facts.Needs{TCP: true, TLS: true},
 		Progress: func(p gather.Progress) { got = append(got, p) },
 	})
 	if len(got) != 2 {

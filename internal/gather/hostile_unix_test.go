@@ -63,7 +63,7 @@ func TestHostileNTPServers(t *testing.T) {
 			addr := udpServer(t, tt.reply)
 			p := &profile.Profile{Schema: 1, Version: "t", MinTLS: "1.2", NTPServers: []string{addr}}
 			start := time.Now()
-			f := gather.Run(context.Background(), gather.Options{Profile: p, Timeout: time.Second, Plan: gather.Plan{NTP: true}})
+			f := gather.Run(context.Background(), gather.Options{Profile: p, Timeout: time.Second, Needs: facts.Needs{NTP: true}})
 			if time.Since(start) > 2*time.Second {
 				t.Errorf("the NTP probe outlived the deadline")
 			}

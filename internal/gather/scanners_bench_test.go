@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/gather"
 	"github.com/qadoctor/qadoctor/internal/testpeer"
 )
@@ -41,7 +42,7 @@ func BenchmarkVersionEnumeration(b *testing.B) {
 	var ours, scan, tssl time.Duration
 	for b.Loop() {
 		t0 := time.Now()
-		f := gather.Run(context.Background(), gather.Options{Profile: p, Timeout: 10 * time.Second, Plan: gather.Plan{Versions: true}})
+		f := gather.Run(context.Background(), gather.Options{Profile: p, Timeout: 10 * time.Second, Needs: facts.Needs{Versions: true}})
 		ours += time.Since(t0)
 		if len(f.Endpoints[0].Versions) != 4 {
 			b.Fatal("no version probes")

@@ -34,14 +34,14 @@ func Timedatectl(run Runner) func(context.Context) facts.ClockSettings {
 		var ee *exec.Error
 		switch {
 		case errors.As(err, &ee):
-			return facts.ClockSettings{State: facts.ClockSettingsUnavailable, Source: "timedatectl", Error: "timedatectl is not installed"}
+			return facts.ClockSettings{State: facts.ClockSettingsUnavailable, Source: "timedatectl", Problem: facts.ClockNotInstalled}
 		case err != nil:
 			msg := err.Error()
 			var xe *exec.ExitError
 			if errors.As(err, &xe) && len(bytes.TrimSpace(xe.Stderr)) > 0 {
 				msg = strings.Join(strings.Fields(string(bytes.TrimSpace(xe.Stderr))), " ")
 			}
-			return facts.ClockSettings{State: facts.ClockSettingsUnavailable, Source: "timedatectl", Error: "timedatectl show failed: " + msg}
+			return facts.ClockSettings{State: facts.ClockSettingsUnavailable, Source: "timedatectl", Problem: facts.ClockToolFailed, Error: msg}
 		}
 		return facts.ClockSettings{State: facts.ClockSettingsRead, Source: "timedatectl", Values: ParseTimedatectl(out)}
 	}

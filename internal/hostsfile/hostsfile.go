@@ -18,6 +18,12 @@ import (
 // lists reach a few megabytes. 16 MiB keeps a runaway file from filling memory.
 const MaxSize = 16 << 20
 
+// Errors Parse wraps, for callers that classify them.
+var (
+	ErrTooLarge    = fmt.Errorf("the file is larger than %d bytes", MaxSize)
+	ErrLineTooLong = fmt.Errorf("a line is longer than %d bytes", maxLine)
+)
+
 // maxLine is the longest line read; longer lines are skipped as the
 // Windows DNS client does with lines it cannot parse.
 const maxLine = 64 << 10
@@ -50,12 +56,12 @@ func Parse(r io.Reader) (entries []facts.HostsEntry, lines int, err error) {
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return entries, lines, fmt.Errorf("line %d is longer than %d bytes; is this a hosts file?", lines+1, maxLine)
+			return entries, lines, fmt.Errorf("line %d is longer than %d bytes; is this a hosts file? %w", lines+1, maxLine, ErrLineTooLong)
 		}
 		return entries, lines, err
 	}
 	if lr.N <= 0 {
-		return entries, lines, fmt.Errorf("file is larger than %d bytes; only the first %d lines were read", MaxSize, lines)
+		return entries, lines, fmt.Errorf("only the first %d lines were read: %w", lines, ErrTooLarge)
 	}
 	return entries, lines, nil
 }

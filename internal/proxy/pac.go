@@ -72,15 +72,28 @@ function timeRange() {
 function dateRange() { return true; }
 `
 
+// PACError is a PAC script that failed to compile or to run; Err is what
+// the JavaScript engine said.
+type PACError struct {
+	URL string
+	Err error
+}
+
+func (e *PACError) Error() string { return fmt.Sprintf("PAC %s: %v", e.URL, e.Err) }
+func (e *PACError) Unwrap() error { return e.Err }
+
+// ErrNoFindProxy is a PAC that defines no FindProxyForURL function.
+var ErrNoFindProxy = errors.New("no FindProxyForURL function")
+
 // ParsePAC compiles a PAC script. name is the script's URL or file, for
 // errors, which give the line.
 func ParsePAC(name string, src []byte) (*PAC, error) {
 	if len(src) > MaxPACSize {
-		return nil, fmt.Errorf("PAC %s is %d bytes; a PAC is at most %d", name, len(src), MaxPACSize)
+		return nil, &PACError{URL: name, Err: fmt.Errorf("%d bytes; a PAC is at most %d", len(src), MaxPACSize)}
 	}
 	prog, err := goja.Compile(name, string(src), false)
 	if err != nil {
-		return nil, fmt.Errorf("PAC %s does not compile: %v", name, err)
+		return nil, &PACError{URL: name, Err: err}
 	}
 	return &PAC{URL: name, prog: prog}, nil
 }
@@ -110,18 +123,18 @@ func (p *PAC) FindProxy(ctx context.Context, rawURL, host string, resolve func(s
 	stop := context.AfterFunc(ctx, func() { vm.Interrupt("deadline") })
 	defer stop()
 	if _, err := vm.RunString(pacUtils); err != nil {
-		return "", fmt.Errorf("PAC helpers: %w", err)
+		return "", fmt.Errorf("PAC helpers (a bug in this build): %w", err)
 	}
 	if _, err := vm.RunProgram(p.prog); err != nil {
-		return "", fmt.Errorf("PAC %s: %v", p.URL, err)
+		return "", &PACError{URL: p.URL, Err: err}
 	}
 	fn, ok := goja.AssertFunction(vm.Get("FindProxyForURL"))
 	if !ok {
-		return "", fmt.Errorf("PAC %s defines no FindProxyForURL function", p.URL)
+		return "", &PACError{URL: p.URL, Err: ErrNoFindProxy}
 	}
 	v, err := fn(goja.Undefined(), vm.ToValue(rawURL), vm.ToValue(host))
 	if err != nil {
-		return "", fmt.Errorf("PAC %s: FindProxyForURL: %v", p.URL, err)
+		return "", &PACError{URL: p.URL, Err: err}
 	}
 	return v.String(), nil
 }

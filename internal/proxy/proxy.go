@@ -6,6 +6,7 @@ package proxy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -39,47 +40,91 @@ type Settings struct {
 	WPADTried     []string // the wpad.dat URLs tried, when WPAD decided nothing
 	WinHTTP       string   // the WinHTTP proxy, for Windows services
 	PAC           *PAC
-	PACErr        string // why the PAC could not be used
-	noProxyStyle  bool   // Bypass holds NO_PROXY suffixes rather than Windows wildcards
+	// PACState says how loading the PAC went (facts.PAC*; "" without a
+	// PAC), and PACErr why it failed.
+	PACState     string
+	PACErr       error
+	noProxyStyle bool // Bypass holds NO_PROXY suffixes rather than Windows wildcards
 }
 
 // SourcePAC marks routes a PAC script decided.
 const SourcePAC = "pac"
 
-// LoadPAC fetches and compiles the AutoConfigURL script, if there is one.
-// A PAC that cannot be fetched or compiled is recorded in PACErr: every
-// route then says so, as Windows would fail those requests.
-func (s *Settings) LoadPAC(ctx context.Context, fetch func(context.Context, string) ([]byte, error)) {
+// Fetcher gets a PAC script; FetchPAC is the real one.
+type Fetcher func(ctx context.Context, url string) ([]byte, error)
+
+// LoadPAC finds (WPAD), fetches and compiles the PAC script, if there is
+// one, bounded by ctx. A PAC that cannot be fetched or compiled is
+// recorded in PACState and PACErr: every route then says so, as Windows
+// would fail those requests.
+func (s *Settings) LoadPAC(ctx context.Context, fetch Fetcher) {
+	var src []byte
 	if s.AutoConfigURL == "" && s.AutoDetect && s.Source != SourceFlag {
 		// WPAD by DNS, as Windows does: wpad.<suffix>, devolving one label
 		// at a time down to two. Nothing found means direct, as in Windows.
-		for _, u := range WPADCandidates(s.WPADSuffix) {
-			if _, err := fetch(ctx, u); err == nil {
-				s.AutoConfigURL, s.Source = u, SourcePAC
-				break
-			}
-			s.WPADTried = append(s.WPADTried, u)
+		var found string
+		found, src, s.WPADTried = findWPAD(ctx, fetch, WPADCandidates(s.WPADSuffix))
+		if found == "" {
+			return
 		}
+		s.AutoConfigURL, s.Source = found, SourcePAC
 	}
 	if s.AutoConfigURL == "" {
 		return
 	}
-	src, err := fetch(ctx, s.AutoConfigURL)
-	if err != nil {
-		s.PACErr = fmt.Sprintf("the proxy auto-config script %s could not be fetched: %v", s.AutoConfigURL, err)
-		return
+	if src == nil {
+		var err error
+		if src, err = fetch(ctx, s.AutoConfigURL); err != nil {
+			s.PACState, s.PACErr = facts.PACFetchFailed, err
+			if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+				s.PACState = facts.PACFetchTimeout
+			}
+			return
+		}
 	}
 	pac, err := ParsePAC(s.AutoConfigURL, src)
 	if err != nil {
-		s.PACErr = err.Error()
+		s.PACState, s.PACErr = facts.PACInvalid, err
 		return
 	}
-	s.PAC = pac
+	s.PAC, s.PACState = pac, facts.PACLoaded
 }
 
-// FetchPAC gets a PAC script over HTTP(S), bounded in size and time.
+// findWPAD asks every WPAD candidate at once, so silent ones cost one
+// fetch's bound rather than one each, and takes the first candidate in
+// devolution order that answered, as Windows would have. tried lists the
+// candidates before it (all of them when none answered).
+func findWPAD(ctx context.Context, fetch Fetcher, candidates []string) (found string, src []byte, tried []string) {
+	type answer struct {
+		src []byte
+		err error
+	}
+	answers := make([]chan answer, len(candidates))
+	for i, u := range candidates {
+		answers[i] = make(chan answer, 1)
+		go func() {
+			b, err := fetch(ctx, u)
+			answers[i] <- answer{b, err}
+		}()
+	}
+	for i, u := range candidates {
+		if a := <-answers[i]; a.err == nil {
+			return u, a.src, tried
+		}
+		tried = append(tried, u)
+	}
+	return "", nil, tried
+}
+
+// MaxPACFetch bounds one PAC or wpad.dat fetch: WinHTTP's own resolve and
+// connect timeouts are a few seconds; a PAC server slower than that leaves
+// Windows without a way to any site.
+const MaxPACFetch = 5 * time.Second
+
+// FetchPAC gets a PAC script over HTTP(S), bounded in size and by
+// MaxPACFetch (and ctx).
 func FetchPAC(ctx context.Context, rawURL string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, MaxPACFetch)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
@@ -200,10 +245,19 @@ func pickHTTPS(v string) string {
 	return ""
 }
 
-// Discover decides the settings in force: --proxy, then (on Windows) the
-// user's Internet Settings, then the environment, else direct.
-func Discover(flag string, getenv func(string) string, sys facts.System) (Settings, error) {
-	s, err := discover(flag, getenv, sys)
+// Discover decides the settings in force: the --proxy flag's (when
+// flag is not nil), then (on Windows) the user's Internet Settings, then
+// the environment, else direct.
+func Discover(flag *Settings, getenv func(string) string, sys facts.System) Settings {
+	var s Settings
+	switch is, ok := FromInternetSettings(sys); {
+	case flag != nil:
+		s = *flag
+	case sys.State == facts.SystemRead && ok:
+		s = is
+	default:
+		s = FromEnv(getenv)
+	}
 	if sys.State == facts.SystemRead {
 		s.WinHTTP, s.AutoDetect = WinHTTPProxy(sys), AutoDetect(sys)
 		for _, name := range []string{"NV Domain", "Domain"} {
@@ -213,65 +267,54 @@ func Discover(flag string, getenv func(string) string, sys facts.System) (Settin
 			}
 		}
 	}
-	return s, err
-}
-
-func discover(flag string, getenv func(string) string, sys facts.System) (Settings, error) {
-	if flag != "" {
-		return FromFlag(flag)
-	}
-	if sys.State == facts.SystemRead {
-		if s, ok := FromInternetSettings(sys); ok {
-			return s, nil
-		}
-	}
-	return FromEnv(getenv), nil
+	return s
 }
 
 // Route says how one host's traffic goes.
 type Route struct {
 	Proxy  *url.URL // nil: direct
 	Source string
-	Why    string // "bypass list entry *.corp", "no proxy configured"…
-	Err    string // the way could not be decided (a broken PAC)
+	Rule   string // why: facts.Rule*
+	Match  string // the bypass entry that matched (facts.RuleBypass)
+	// PACAnswer is what the PAC answered for the host.
+	PACAnswer string
+	// Err says the way could not be decided (a broken PAC); Rule says how.
+	Err error
 }
 
 // RouteFor decides the way to host.
 func (s Settings) RouteFor(ctx context.Context, host string) Route {
 	switch {
-	case s.PACErr != "":
-		return Route{Source: SourcePAC, Err: s.PACErr}
+	case s.PACState != "" && s.PACState != facts.PACLoaded:
+		return Route{Source: SourcePAC, Rule: facts.RulePACFailed, Err: s.PACErr}
 	case s.PAC != nil:
 		answer, err := s.PAC.FindProxy(ctx, "https://"+host+"/", host, nil)
 		if err != nil {
-			return Route{Source: SourcePAC, Err: err.Error()}
+			return Route{Source: SourcePAC, Rule: facts.RulePACEval, Err: err}
 		}
+		r := Route{Source: SourcePAC, Rule: facts.RulePAC, PACAnswer: answer}
 		choice, err := FirstChoice(answer)
+		if err == nil && choice != "" {
+			r.Proxy, err = parseProxy(choice)
+		}
 		if err != nil {
-			return Route{Source: SourcePAC, Err: fmt.Sprintf("the PAC answered %q for %s: %v", answer, host, err)}
+			r.Rule, r.Err = facts.RulePACAnswer, err
 		}
-		if choice == "" {
-			return Route{Source: SourcePAC, Why: fmt.Sprintf("the PAC answered %q", answer)}
-		}
-		u, err := parseProxy(choice)
-		if err != nil {
-			return Route{Source: SourcePAC, Err: fmt.Sprintf("the PAC answered %q: %v", answer, err)}
-		}
-		return Route{Proxy: u, Source: SourcePAC, Why: fmt.Sprintf("the PAC answered %q", answer)}
+		return r
 	}
 	if s.Proxy == nil {
-		why := "no proxy configured"
+		rule := facts.RuleNoProxy
 		if s.Source == SourceFlag {
-			why = "--proxy direct"
+			rule = facts.RuleFlagDirect
 		}
-		return Route{Source: s.Source, Why: why}
+		return Route{Source: s.Source, Rule: rule}
 	}
 	for _, b := range s.Bypass {
 		if s.bypasses(b, host) {
-			return Route{Source: s.Source, Why: "bypass list entry " + b}
+			return Route{Source: s.Source, Rule: facts.RuleBypass, Match: b}
 		}
 	}
-	return Route{Proxy: s.Proxy, Source: s.Source, Why: "proxy from " + s.Source}
+	return Route{Proxy: s.Proxy, Source: s.Source, Rule: facts.RuleProxy}
 }
 
 func (s Settings) bypasses(pattern, host string) bool {

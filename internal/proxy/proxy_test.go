@@ -42,17 +42,22 @@ func TestDiscover(t *testing.T) {
 			if tt.sys.State == "" {
 				tt.sys.State = facts.SystemNotWindows
 			}
-			s, err := Discover(tt.flag, tt.getenv, tt.sys)
-			if err != nil {
-				t.Fatal(err)
+			var flag *Settings
+			if tt.flag != "" {
+				f, err := FromFlag(tt.flag)
+				if err != nil {
+					t.Fatal(err)
+				}
+				flag = &f
 			}
+			s := Discover(flag, tt.getenv, tt.sys)
 			r := s.RouteFor(context.Background(), tt.host)
 			got := ""
 			if r.Proxy != nil {
 				got = r.Proxy.Host
 			}
 			if s.Source != tt.source || got != tt.via {
-				t.Errorf("Discover → source %q, route %q (%s); want %q, %q", s.Source, got, r.Why, tt.source, tt.via)
+				t.Errorf("Discover → source %q, route %q (%s); want %q, %q", s.Source, got, r.Rule, tt.source, tt.via)
 			}
 		})
 	}
@@ -233,7 +238,7 @@ func TestWPAD(t *testing.T) {
 	// No wpad.dat anywhere: direct, as Windows falls back.
 	s = Settings{Source: SourceNone, AutoDetect: true, WPADSuffix: "corp.example.com"}
 	s.LoadPAC(context.Background(), func(context.Context, string) ([]byte, error) { return nil, errors.New("no such host") })
-	if r := s.RouteFor(context.Background(), "turn.azure.com"); r.Proxy != nil || r.Err != "" || len(s.WPADTried) != 2 {
+	if r := s.RouteFor(context.Background(), "turn.azure.com"); r.Proxy != nil || r.Err != nil || len(s.WPADTried) != 2 {
 		t.Errorf("WPAD with nothing found: route %+v, tried %v; want direct after two tries", r, s.WPADTried)
 	}
 }

@@ -50,8 +50,8 @@ func fixture() *facts.Facts {
 			{
 				Endpoint: profile.Endpoint{Host: "edge.microsoft.com", Port: 443, Required: false, Purpose: "WebView2"},
 				DNS:      facts.DNS{Step: facts.Step{State: facts.StepFailed, Kind: facts.KindNXDomain, Error: "no such host"}, Host: "edge.microsoft.com"},
-				TCP:      facts.TCP{Step: facts.Step{State: facts.StepNotRun, Kind: facts.KindBlocked, Error: "the DNS lookup failed"}},
-				TLS:      facts.TLS{Step: facts.Step{State: facts.StepNotRun, Kind: facts.KindBlocked, Error: "the DNS lookup failed"}},
+				TCP:      facts.TCP{Step: facts.Step{State: facts.StepNotRun, Kind: facts.KindBlocked, BlockedBy: facts.StepDNS}},
+				TLS:      facts.TLS{Step: facts.Step{State: facts.StepNotRun, Kind: facts.KindBlocked, BlockedBy: facts.StepDNS}},
 			},
 		},
 	}
