@@ -76,6 +76,9 @@ type SquidOptions struct {
 	BumpCA *PKI
 	// User and Password, when set, make squid require basic authentication.
 	User, Password string
+	// DenyPorts are ports squid refuses to CONNECT to (403), as a proxy's
+	// rules refuse a blocked site.
+	DenyPorts []int
 }
 
 // Squid runs squid (squid-openssl) and returns its address.
@@ -100,6 +103,9 @@ func Squid(t testing.TB, o SquidOptions) string {
 		conf.WriteString("acl step1 at_step SslBump1\nssl_bump peek step1\nssl_bump bump all\ntls_outgoing_options flags=DONT_VERIFY_PEER\n")
 	}
 	conf.WriteString(port + "\n")
+	for _, p := range o.DenyPorts {
+		fmt.Fprintf(&conf, "acl denied_%d port %d\nhttp_access deny denied_%d\n", p, p, p)
+	}
 	if o.User != "" {
 		passwd := filepath.Join(dir, "passwd")
 		hash, err := exec.Command("openssl", "passwd", "-apr1", o.Password).Output()
