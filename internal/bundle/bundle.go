@@ -10,10 +10,14 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/winstate"
 )
 
 // File is one file of the bundle.
@@ -145,4 +149,65 @@ func Write(w io.Writer, files []File, when time.Time) error {
 		}
 	}
 	return zw.Close()
+}
+
+// RedactorFor redacts a run's identifying values: the user (DOMAIN\user on
+// Windows is redacted in both spellings), the machine, and the internal
+// host names its facts hold.
+func RedactorFor(user, machine string, f *facts.Facts) *Redactor {
+	users := []string{user}
+	if _, short, ok := strings.Cut(user, `\`); ok {
+		users = append(users, short)
+	}
+	return NewRedactor(users, machine, InternalHosts(f))
+}
+
+// InternalHosts lists the names a report may hold that describe the
+// organisation's network rather than Microsoft's: hosts-file names that
+// are not the profile's endpoints, the proxy, the PAC and WPAD hosts, the
+// DNS suffix.
+func InternalHosts(f *facts.Facts) []string {
+	seen := map[string]bool{}
+	var out []string
+	addHost := func(h string) {
+		h = strings.TrimSpace(h)
+		if h == "" || h == "localhost" || seen[strings.ToLower(h)] {
+			return
+		}
+		for _, e := range f.Endpoints {
+			if e.Endpoint.Covers(h) {
+				return
+			}
+		}
+		seen[strings.ToLower(h)] = true
+		out = append(out, h)
+	}
+	hostOf := func(raw string) string {
+		if !strings.Contains(raw, "://") {
+			raw = "http://" + raw
+		}
+		if u, err := url.Parse(raw); err == nil {
+			return u.Hostname()
+		}
+		return ""
+	}
+	for _, e := range f.Hosts.Entries {
+		for _, n := range e.Names {
+			addHost(n)
+		}
+	}
+	addHost(hostOf(f.Proxy.Proxy))
+	addHost(hostOf(f.Proxy.AutoConfigURL))
+	for _, u := range f.Proxy.WPADTried {
+		addHost(hostOf(u))
+	}
+	if w := strings.Fields(f.Proxy.WinHTTP); len(w) > 0 && w[0] != "direct" {
+		addHost(hostOf(w[0]))
+	}
+	for _, name := range []string{"NV Domain", "Domain"} {
+		if v, ok := winstate.FromFact(winstate.Lookup(f.System, winstate.KeyTcpip, name)); ok {
+			addHost(v.String())
+		}
+	}
+	return out
 }

@@ -6,6 +6,7 @@ package checks
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -27,6 +28,10 @@ type Check struct {
 	// Live marks checks that only a run on the machine itself can judge
 	// (the network, the hosts file); analyze skips them.
 	Live bool
+	// PerUser marks checks that read the signed-in user's settings (HKCU,
+	// the user's packages and proxy): run as SYSTEM (Intune), they see
+	// SYSTEM's own profile.
+	PerUser bool
 	// Judge writes its finding's text in tr's language.
 	Judge func(f *facts.Facts, tr *i18n.Printer) finding.Finding
 }
@@ -40,7 +45,7 @@ func All() []Check {
 		{ID: "net.hosts-file", Title: titleHosts, Needs: facts.Needs{HostsFile: true}, Live: true, Judge: judgeHostsFile},
 		{ID: "net.dns", Title: titleDNS, Needs: facts.Needs{DNS: true}, Live: true, Judge: judgeDNS},
 		{ID: "net.vpn", Title: titleVPN, Needs: facts.Needs{Network: true}, Live: true, Judge: judgeVPN},
-		{ID: "net.proxy", Title: titleProxy, Needs: facts.Needs{TCP: true}, Live: true, Judge: judgeProxy},
+		{ID: "net.proxy", Title: titleProxy, Needs: facts.Needs{TCP: true}, Live: true, PerUser: true, Judge: judgeProxy},
 		{ID: "net.reach", Title: titleReach, Needs: facts.Needs{TCP: true}, Live: true, Judge: judgeReach},
 		{ID: "clock.offset", Title: titleClockOffset, Needs: facts.Needs{NTP: true, HTTP: true}, Live: true, Judge: judgeClockOffset},
 		{ID: "clock.settings", Title: titleClockSettings, Needs: facts.Needs{System: true, ClockSettings: true}, Judge: judgeClockSettings},
@@ -51,13 +56,13 @@ func All() []Check {
 		{ID: "service.health", Title: titleHealth, Needs: facts.Needs{HTTP: true}, Live: true, Judge: judgeHealth},
 		{ID: "os.schannel", Title: titleSchannel, Needs: system, Judge: judgeSchannel},
 		{ID: "os.winhttp", Title: titleWinHTTP, Needs: system, Judge: judgeWinHTTP},
-		{ID: "os.inet", Title: titleInet, Needs: system, Judge: judgeInet},
+		{ID: "os.inet", Title: titleInet, Needs: system, PerUser: true, Judge: judgeInet},
 		{ID: "os.dotnet", Title: titleDotNet, Needs: system, Judge: judgeDotNet},
 		{ID: "os.cipher-policy", Title: titleCipher, Needs: system, Judge: judgeCipherPolicy},
 		{ID: "os.fips", Title: titleFIPS, Needs: system, Judge: judgeFIPS},
 		{ID: "os.version", Title: titleVersion, Needs: system, Judge: judgeVersion},
-		{ID: "app.quickassist", Title: titleQuickAssist, Needs: system, Judge: judgeQuickAssist},
-		{ID: "app.webview2", Title: titleWebView2, Needs: system, Judge: judgeWebView2},
+		{ID: "app.quickassist", Title: titleQuickAssist, Needs: system, PerUser: true, Judge: judgeQuickAssist},
+		{ID: "app.webview2", Title: titleWebView2, Needs: system, PerUser: true, Judge: judgeWebView2},
 	}
 }
 
@@ -73,6 +78,27 @@ func IDs() []string {
 	return ids
 }
 
+// PerUserIDs lists the checks that read the signed-in user's settings.
+func PerUserIDs() []string {
+	var ids []string
+	for _, c := range All() {
+		if c.PerUser {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids
+}
+
+// UnknownCheckError is an ID that names no check.
+type UnknownCheckError struct{ ID string }
+
+func (e *UnknownCheckError) Error() string {
+	return fmt.Sprintf("unknown check %q; known checks: %s", e.ID, strings.Join(IDs(), ", "))
+}
+
+// ErrNoneSelected says --only and --skip left no check.
+var ErrNoneSelected = errors.New("--only and --skip leave no check to run")
+
 // Select returns the checks named by only (all when empty) less those in
 // skip. An unknown ID is an error that lists the known ones.
 func Select(only, skip []string) ([]Check, error) {
@@ -83,7 +109,7 @@ func Select(only, skip []string) ([]Check, error) {
 	}
 	for _, id := range append(append([]string(nil), only...), skip...) {
 		if !known[id] {
-			return nil, fmt.Errorf("unknown check %q; known checks: %s", id, strings.Join(IDs(), ", "))
+			return nil, &UnknownCheckError{ID: id}
 		}
 	}
 	in := func(list []string, id string) bool {
@@ -101,7 +127,7 @@ func Select(only, skip []string) ([]Check, error) {
 		}
 	}
 	if len(sel) == 0 {
-		return nil, fmt.Errorf("--only and --skip leave no check to run")
+		return nil, ErrNoneSelected
 	}
 	return sel, nil
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/qadoctor/qadoctor/internal/checks"
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/profile"
 	"github.com/qadoctor/qadoctor/internal/winstate"
@@ -57,9 +56,9 @@ as not in the export, never as not set.`),
 }
 
 func runAnalyze(_ context.Context, opts *AnalyzeOptions) error {
-	sel, err := checks.Select(opts.Only, opts.Skip)
+	sel, err := selectChecks(opts.Only, opts.Skip)
 	if err != nil {
-		return usageError{err: err}
+		return err
 	}
 	start := time.Now()
 	data, err := os.ReadFile(opts.File)

@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/url"
 	"os"
-	"os/user"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -28,8 +25,6 @@ type BundleOptions struct {
 	Output   string
 	NoRedact bool
 	Journal  string
-	// Identity is who and which machine to redact; nil: this one's.
-	Identity func() (user, machine string)
 }
 
 func newCmdBundle(d *Deps) *cobra.Command {
@@ -50,15 +45,6 @@ names (other than the profile's endpoints) are replaced by placeholders; --no-re
 	cmd.Flags().BoolVar(&opts.NoRedact, "no-redact", false, tr.Sprintf("keep user, machine, private addresses and internal names"))
 	cmd.Flags().StringVar(&opts.Journal, "journal", "", tr.Sprintf("the fix journal `DIR` (default: the standard one)"))
 	return cmd
-}
-
-func thisIdentity() (string, string) {
-	name := ""
-	if u, err := user.Current(); err == nil {
-		name = u.Username
-	}
-	host, _ := os.Hostname()
-	return name, host
 }
 
 func runBundle(ctx context.Context, opts *BundleOptions) error {
@@ -111,16 +97,8 @@ func runBundle(ctx context.Context, opts *BundleOptions) error {
 
 	redactions := []byte(bundle.NotRedacted)
 	if !opts.NoRedact {
-		who := opts.Identity
-		if who == nil {
-			who = thisIdentity
-		}
-		u, m := who()
-		users := []string{u}
-		if _, short, ok := strings.Cut(u, `\`); ok { // DOMAIN\user on Windows
-			users = append(users, short)
-		}
-		r := bundle.NewRedactor(users, m, internalHosts(f))
+		user, machine := opts.Diagnose.Env.Live().Identity()
+		r := bundle.RedactorFor(user, machine, f)
 		for i := range files {
 			files[i].Data = r.Redact(files[i].Data)
 		}
@@ -144,54 +122,4 @@ func runBundle(ctx context.Context, opts *BundleOptions) error {
 		return errFindingsFailed
 	}
 	return nil
-}
-
-// internalHosts lists the names a report may hold that describe the
-// organisation's network rather than Microsoft's: hosts-file names that
-// are not the profile's endpoints, the proxy, the PAC and WPAD hosts, the
-// DNS suffix.
-func internalHosts(f *facts.Facts) []string {
-	seen := map[string]bool{}
-	var out []string
-	addHost := func(h string) {
-		h = strings.TrimSpace(h)
-		if h == "" || h == "localhost" || seen[strings.ToLower(h)] {
-			return
-		}
-		for _, e := range f.Endpoints {
-			if e.Endpoint.Covers(h) {
-				return
-			}
-		}
-		seen[strings.ToLower(h)] = true
-		out = append(out, h)
-	}
-	hostOf := func(raw string) string {
-		if !strings.Contains(raw, "://") {
-			raw = "http://" + raw
-		}
-		if u, err := url.Parse(raw); err == nil {
-			return u.Hostname()
-		}
-		return ""
-	}
-	for _, e := range f.Hosts.Entries {
-		for _, n := range e.Names {
-			addHost(n)
-		}
-	}
-	addHost(hostOf(f.Proxy.Proxy))
-	addHost(hostOf(f.Proxy.AutoConfigURL))
-	for _, u := range f.Proxy.WPADTried {
-		addHost(hostOf(u))
-	}
-	if w := f.Proxy.WinHTTP; w != "" && w != "direct" {
-		addHost(hostOf(strings.Fields(w)[0]))
-	}
-	for _, name := range []string{"NV Domain", "Domain"} {
-		if v, ok := winstate.FromFact(winstate.Lookup(f.System, winstate.KeyTcpip, name)); ok {
-			addHost(v.String())
-		}
-	}
-	return out
 }

@@ -49,15 +49,15 @@ func TestBundleRedacts(t *testing.T) {
 	// the snapshot, so redaction must find it there.
 	h.Set(winstate.KeyInetUser, "ProxyOverride", winstate.StringValue("ALICE-PC;alice-share;192.168.1.50;<local>"))
 	nd := gather.Env{System: func() facts.System { return winstate.Collect(h, "live", "", nil) }, Getenv: func(string) string { return "" },
-		OSStack: func(context.Context, string) facts.OSStack { return facts.OSStack{State: facts.OSStackNotWindows} }}
-	identity := func() (string, string) { return `CORP\alice`, "ALICE-PC" }
+		OSStack:  func(context.Context, string) facts.OSStack { return facts.OSStack{State: facts.OSStackNotWindows} },
+		Identity: func() (string, string) { return `CORP\alice`, "ALICE-PC" }}
 
 	run := func(noRedact bool) map[string]string {
 		out := filepath.Join(dir, "bundle.zip")
 		var o, e strings.Builder
 		opts := &BundleOptions{Diagnose: DiagnoseOptions{IO: IOStreams{Out: &o, ErrOut: &e}, Build: BuildInfo{Version: "test"}, Env: nd,
 			Timeout: DefaultTimeout, HostsFile: hosts, Only: []string{"net.hosts-file", "net.proxy", "os.version"}},
-			Output: out, NoRedact: noRedact, Journal: filepath.Join(dir, "journal"), Identity: identity}
+			Output: out, NoRedact: noRedact, Journal: filepath.Join(dir, "journal")}
 		if err := runBundle(context.Background(), opts); err != nil && err != errFindingsFailed {
 			t.Fatalf("bundle: %v (%s)", err, e.String())
 		}

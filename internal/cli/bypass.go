@@ -1,19 +1,24 @@
 package cli
 
 import (
-	"encoding/csv"
-	"fmt"
-	"io"
-	"strings"
+	"context"
+	"slices"
 
 	"github.com/spf13/cobra"
 
-	"github.com/qadoctor/qadoctor/internal/profile"
+	"github.com/qadoctor/qadoctor/internal/bypass"
 )
+
+// BypassOptions are bypass's flags.
+type BypassOptions struct {
+	IO          IOStreams
+	Format      string // list, csv, pac
+	ProfilePath string
+}
 
 func newCmdBypass(d *Deps) *cobra.Command {
 	tr := d.IO.Tr
-	var format, path string
+	opts := &BypassOptions{IO: d.IO}
 	cmd := &cobra.Command{
 		Use:   "bypass",
 		Short: tr.Sprintf("Print the hosts the network team must exempt from TLS inspection and proxying"),
@@ -25,64 +30,20 @@ to service" (learn.microsoft.com/microsoft-365/enterprise/network-intermediation
   qadoctor bypass --format csv > quick-assist-endpoints.csv
   qadoctor bypass --format pac > quick-assist.pac`,
 		Args: usageArgs(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, _, err := loadProfile(path)
-			if err != nil {
-				return err
-			}
-			switch format {
-			case "list":
-				return writeBypassList(d.IO.Out, p)
-			case "csv":
-				return writeBypassCSV(d.IO.Out, p)
-			case "pac":
-				return writeBypassPAC(d.IO.Out, p)
-			}
-			return usageErrorf("--format %q: want list, csv or pac", format)
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runBypass(cmd.Context(), opts) },
 	}
-	cmd.Flags().StringVar(&format, "format", "list", tr.Sprintf("`list`, csv or pac"))
-	cmd.Flags().StringVar(&path, "profile", "", tr.Sprintf("use this profile `FILE`"))
+	cmd.Flags().StringVar(&opts.Format, "format", "list", tr.Sprintf("`list`, csv or pac"))
+	cmd.Flags().StringVar(&opts.ProfilePath, "profile", "", tr.Sprintf("use this profile `FILE`"))
 	return cmd
 }
 
-func writeBypassList(w io.Writer, p *profile.Profile) error {
-	fmt.Fprintf(w, "# Quick Assist endpoints (profile %s, from %s, %s): exempt them from TLS inspection and proxy authentication.\n", p.Version, p.Source.URL, p.Source.Date)
-	for _, e := range p.Endpoints {
-		req := "required"
-		if !e.Required {
-			req = "optional"
-		}
-		fmt.Fprintf(w, "%s:%d\t# %s: %s\n", e.Host, e.Port, req, e.Purpose)
+func runBypass(_ context.Context, opts *BypassOptions) error {
+	if !slices.Contains(bypass.Formats, opts.Format) {
+		return usageErrorf("--format %q: want list, csv or pac", opts.Format)
 	}
-	return nil
-}
-
-func writeBypassCSV(w io.Writer, p *profile.Profile) error {
-	c := csv.NewWriter(w)
-	c.Write([]string{"host", "port", "required", "purpose"})
-	for _, e := range p.Endpoints {
-		c.Write([]string{e.Host, fmt.Sprint(e.Port), fmt.Sprint(e.Required), e.Purpose})
+	p, _, err := loadProfile(opts.ProfilePath)
+	if err != nil {
+		return err
 	}
-	c.Flush()
-	return c.Error()
-}
-
-// writeBypassPAC writes a PAC file that returns DIRECT for every profile
-// endpoint and leaves everything else to the existing proxy ("PROXY_HERE").
-func writeBypassPAC(w io.Writer, p *profile.Profile) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "// Quick Assist endpoints go DIRECT (qadoctor profile %s, %s).\n", p.Version, p.Source.Date)
-	b.WriteString("// Replace PROXY_HERE with the proxy other traffic uses, or merge the list into the existing PAC.\n")
-	b.WriteString("function FindProxyForURL(url, host) {\n  host = host.toLowerCase();\n")
-	for _, e := range p.Endpoints {
-		if e.IsWildcard() {
-			fmt.Fprintf(&b, "  if (dnsDomainIs(host, %q)) return \"DIRECT\";\n", e.Host[1:])
-		} else {
-			fmt.Fprintf(&b, "  if (host == %q) return \"DIRECT\";\n", strings.ToLower(e.Host))
-		}
-	}
-	b.WriteString("  return \"PROXY PROXY_HERE\";\n}\n")
-	_, err := io.WriteString(w, b.String())
-	return err
+	return bypass.Write(opts.IO.Out, p, opts.Format)
 }

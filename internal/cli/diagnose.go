@@ -5,8 +5,10 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -121,9 +123,9 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 	if opts.Timeout <= 0 || opts.Timeout > maxTimeout {
 		return nil, nil, usageErrorf("--timeout %s: want a duration between 1ms and %s, such as 15s", opts.Timeout, maxTimeout)
 	}
-	sel, err := checks.Select(opts.Only, opts.Skip)
+	sel, err := selectChecks(opts.Only, opts.Skip)
 	if err != nil {
-		return nil, nil, usageError{err: err}
+		return nil, nil, err
 	}
 	p, name, err := loadProfile(opts.ProfilePath)
 	if err != nil {
@@ -155,6 +157,22 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 		Progress:    progress.callback(),
 	})
 	return f, sel, nil
+}
+
+// selectChecks is checks.Select, its errors said as usage errors in the
+// person's language.
+func selectChecks(only, skip []string) ([]checks.Check, error) {
+	sel, err := checks.Select(only, skip)
+	var unknown *checks.UnknownCheckError
+	switch {
+	case errors.As(err, &unknown):
+		return nil, usageErrorf("unknown check %q; known checks: %s", unknown.ID, strings.Join(checks.IDs(), ", "))
+	case errors.Is(err, checks.ErrNoneSelected):
+		return nil, usageErrorf("--only and --skip leave no check to run")
+	case err != nil:
+		return nil, usageError{err: err}
+	}
+	return sel, nil
 }
 
 // writeReport judges the facts, writes the report and returns the error

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -123,14 +124,8 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 	if opts.Export != "" && opts.Output == "" {
 		return usageErrorf("--export needs -o FILE")
 	}
-	before, err := diagnoseFindings(ctx, &opts.Diagnose)
-	if err != nil {
-		return err
-	}
-	w, werr := opts.Deps.writer()
-	if werr != nil {
-		w = nil // off Windows: only command actions can be planned
-	}
+	var asked []finding.Finding
+	only := opts.Diagnose.Only
 	if opts.App != "" {
 		// An app repair is asked for by name: it is planned like the
 		// others, as a warning of app.quickassist.
@@ -138,14 +133,15 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 		if !ok {
 			return usageErrorf("--app %q: want reset or reinstall", opts.App)
 		}
-		before = append(before, finding.Finding{ID: "app.quickassist", Status: finding.Warn, Actions: []finding.Action{a}})
-		if len(opts.Diagnose.Only) > 0 {
-			opts.Diagnose.Only = append(opts.Diagnose.Only, "app.quickassist")
+		asked = append(asked, finding.Finding{ID: "app.quickassist", Status: finding.Warn, Actions: []finding.Action{a}})
+		if len(only) > 0 {
+			only = append(slices.Clip(only), "app.quickassist")
 		}
 	}
-	plan, err := fix.Plan(before, opts.Diagnose.Only, w)
+	rp := newRepairs(opts)
+	before, plan, err := rp.plan(ctx, only, asked...)
 	if err != nil {
-		return usageError{err: err}
+		return err
 	}
 	if len(plan) == 0 {
 		fmt.Fprintln(io.Out, io.Tr.Sprintf("Nothing qadoctor can repair: no failing check has an automatic fix. The report's steps say what to do."))
@@ -170,7 +166,9 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 		fmt.Fprintln(io.Out, io.Tr.Sprintf("Dry run: nothing was changed."))
 		return nil
 	}
-	if fix.NeedsAdmin(plan) && !opts.Deps.elevated() {
+	// Rights are checked before consent is asked: nobody agrees to a
+	// change that then cannot be made.
+	if !rp.mayApply(plan) {
 		return notAppliedError{io.Tr.Sprintf("nothing was changed: these repairs need administrator rights. Open Terminal or PowerShell with \"Run as administrator\" and run qadoctor fix again")}
 	}
 	if !opts.Yes {
@@ -183,21 +181,12 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 			return notAppliedError{io.Tr.Sprintf("nothing was changed: you did not agree")}
 		}
 	}
-	if w == nil && hasRegistry(plan) {
-		return fmt.Errorf("open the registry: %w", werr)
-	}
-	dir := opts.Journal
-	if dir == "" {
-		dir = defaultJournalDir()
-	}
-	j, err := fix.NewJournal(dir, "qadoctor "+opts.Diagnose.Build.Version, nowOf(opts.Now), plan)
+	j, err := rp.apply(ctx, plan)
 	if err != nil {
+		if j != nil {
+			fmt.Fprint(io.ErrOut, io.Tr.Sprintf("Stopped: %v\nWhat was changed is in %s; qadoctor undo %s takes it back.\n", err, j.Path(), j.Run))
+		}
 		return err
-	}
-	applyErr := fix.Apply(ctx, j, w, opts.Deps.runner())
-	if applyErr != nil {
-		fmt.Fprint(io.ErrOut, io.Tr.Sprintf("Stopped: %v\nWhat was changed is in %s; qadoctor undo %s takes it back.\n", applyErr, j.Path(), j.Run))
-		return applyErr
 	}
 	fmt.Fprint(io.Out, io.Tr.Sprintf("\nApplied. Journal: %s\nTo take it back: qadoctor undo %s\n", j.Path(), j.Run))
 	for _, a := range plan {
@@ -205,7 +194,90 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 			fmt.Fprint(io.Out, io.Tr.Sprintf("%s takes effect after Windows restarts.\n", a.Action))
 		}
 	}
-	return recheck(ctx, opts, before, fix.Checks(plan))
+	after, err := rp.recheck(ctx, fix.Checks(plan))
+	if err != nil {
+		return err
+	}
+	return writeBeforeAfter(io, before, after)
+}
+
+// repairs is the one pipeline fix and intune remediate share: diagnose,
+// plan the repairs of what failed, apply them with a journal written
+// ahead, and diagnose the repaired checks again. The commands decide only
+// what is asked first (consent, the approved IDs) and what is said.
+type repairs struct {
+	diagnose DiagnoseOptions
+	deps     FixDeps
+	journal  string // the journal folder; "": the default
+	tool     string // who writes the journal
+	now      func() time.Time
+	w        winstate.Writer // the registry; nil where there is none (off Windows)
+	wErr     error           // why there is none
+}
+
+func newRepairs(opts *FixOptions) *repairs {
+	return &repairs{diagnose: opts.Diagnose, deps: opts.Deps, journal: opts.Journal, now: opts.Now,
+		tool: "qadoctor " + opts.Diagnose.Build.Version}
+}
+
+// plan diagnoses and plans the repairs of the failed findings whose IDs
+// are in ids (all when empty); asked are findings a person asked to repair
+// by name (fix --app), planned with the others.
+func (r *repairs) plan(ctx context.Context, ids []string, asked ...finding.Finding) (before []finding.Finding, plan []fix.PlannedAction, err error) {
+	before, err = diagnoseFindings(ctx, &r.diagnose)
+	if err != nil {
+		return nil, nil, err
+	}
+	r.w, r.wErr = r.deps.writer()
+	if r.wErr != nil {
+		r.w = nil // off Windows: only command actions can be planned
+	}
+	plan, err = fix.Plan(append(before, asked...), ids, r.w)
+	if err != nil {
+		return nil, nil, usageError{err: err}
+	}
+	return before, plan, nil
+}
+
+// mayApply reports whether this process has the rights the plan needs.
+func (r *repairs) mayApply(plan []fix.PlannedAction) bool {
+	return !fix.NeedsAdmin(plan) || r.deps.elevated()
+}
+
+// errNeedsAdmin is a plan applied without the rights it needs.
+var errNeedsAdmin = notAppliedError{"the repairs need administrator rights"}
+
+// apply writes the journal and applies the plan. The journal is returned
+// once it exists, with an error too when applying stopped halfway.
+func (r *repairs) apply(ctx context.Context, plan []fix.PlannedAction) (*fix.Journal, error) {
+	if !r.mayApply(plan) {
+		return nil, errNeedsAdmin
+	}
+	if r.w == nil && hasRegistry(plan) {
+		return nil, fmt.Errorf("open the registry: %w", r.wErr)
+	}
+	dir := r.journal
+	if dir == "" {
+		dir = defaultJournalDir()
+	}
+	j, err := fix.NewJournal(dir, r.tool, nowOf(r.now), plan)
+	if err != nil {
+		return nil, err
+	}
+	if err := fix.Apply(ctx, j, r.w, r.deps.runner()); err != nil {
+		return j, err
+	}
+	return j, nil
+}
+
+// recheck diagnoses again: the checks ids (nil: those the first diagnosis
+// ran).
+func (r *repairs) recheck(ctx context.Context, ids []string) ([]finding.Finding, error) {
+	d := r.diagnose
+	if ids != nil {
+		d.Only, d.Skip = ids, nil
+	}
+	return diagnoseFindings(ctx, &d)
 }
 
 func hasRegistry(plan []fix.PlannedAction) bool {
@@ -270,16 +342,9 @@ func exportReg(io IOStreams, out string, plan []fix.PlannedAction) error {
 	return nil
 }
 
-// recheck re-runs the repaired checks and shows before and after.
-func recheck(ctx context.Context, opts *FixOptions, before []finding.Finding, ids []string) error {
-	d := opts.Diagnose
-	d.Only, d.Skip = ids, nil
-	f, sel, err := diagnoseFacts(ctx, &d)
-	if err != nil {
-		return err
-	}
-	after := checks.Judge(f, sel, opts.Diagnose.IO.Tr)
-	io := opts.Diagnose.IO
+// writeBeforeAfter shows each repaired check before and after, and fails
+// when one still fails.
+func writeBeforeAfter(io IOStreams, before, after []finding.Finding) error {
 	fmt.Fprintln(io.Out, io.Tr.Sprintf("\nBefore -> after:"))
 	failed := false
 	for _, a := range after {
@@ -298,9 +363,17 @@ func recheck(ctx context.Context, opts *FixOptions, before []finding.Finding, id
 	return nil
 }
 
+// UndoOptions are undo's flags and dependencies.
+type UndoOptions struct {
+	IO      IOStreams
+	Deps    FixDeps
+	Journal string // the journal folder; "": the default
+	Run     string // the run to undo; "": the newest
+}
+
 func newCmdUndo(d *Deps) *cobra.Command {
 	tr := d.IO.Tr
-	var dir string
+	opts := &UndoOptions{IO: d.IO, Deps: d.Fix}
 	cmd := &cobra.Command{
 		Use:   "undo [RUN]",
 		Short: tr.Sprintf("Take back a fix: restore every value it changed (the newest run, or RUN)"),
@@ -309,33 +382,34 @@ func newCmdUndo(d *Deps) *cobra.Command {
 undo twice is safe: the second time there is nothing left to restore.`),
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			run := ""
 			if len(args) == 1 {
-				run = args[0]
+				opts.Run = args[0]
 			}
-			if dir == "" {
-				dir = defaultJournalDir()
-			}
-			return runUndo(d, dir, run)
+			return runUndo(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&dir, "journal", "", tr.Sprintf("the journal `DIR` fix used"))
+	cmd.Flags().StringVar(&opts.Journal, "journal", "", tr.Sprintf("the journal `DIR` fix used"))
 	return cmd
 }
 
-func runUndo(d *Deps, dir, run string) error {
-	j, err := fix.FindJournal(dir, run)
+func runUndo(_ context.Context, opts *UndoOptions) error {
+	io := opts.IO
+	dir := opts.Journal
+	if dir == "" {
+		dir = defaultJournalDir()
+	}
+	j, err := fix.FindJournal(dir, opts.Run)
 	if err != nil {
 		return usageError{err: err}
 	}
 	if j == nil || !j.Undoable() {
-		fmt.Fprint(d.IO.Out, d.IO.Tr.Sprintf("Nothing to undo in %s.\n", dir))
+		fmt.Fprint(io.Out, io.Tr.Sprintf("Nothing to undo in %s.\n", dir))
 		return nil
 	}
-	if fix.NeedsAdmin(j.Actions) && !d.Fix.elevated() {
-		return notAppliedError{d.IO.Tr.Sprintf("nothing was restored: undo needs administrator rights, as the fix did")}
+	if fix.NeedsAdmin(j.Actions) && !opts.Deps.elevated() {
+		return notAppliedError{io.Tr.Sprintf("nothing was restored: undo needs administrator rights, as the fix did")}
 	}
-	w, err := d.Fix.writer()
+	w, err := opts.Deps.writer()
 	if err != nil {
 		return fmt.Errorf("open the registry: %w", err)
 	}
@@ -343,7 +417,7 @@ func runUndo(d *Deps, dir, run string) error {
 	if err != nil {
 		return fmt.Errorf("undo %s (restored %d value(s) so far; run undo again to finish): %w", j.Run, n, err)
 	}
-	fmt.Fprint(d.IO.Out, d.IO.Tr.Sprintf("Restored %d value(s) from %s. Commands the fix ran (resync, install) are not undone.\n", n, j.Run))
+	fmt.Fprint(io.Out, io.Tr.Sprintf("Restored %d value(s) from %s. Commands the fix ran (resync, install) are not undone.\n", n, j.Run))
 	return nil
 }
 

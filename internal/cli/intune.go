@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -12,15 +11,8 @@ import (
 	"github.com/qadoctor/qadoctor/internal/elevate"
 	"github.com/qadoctor/qadoctor/internal/finding"
 	"github.com/qadoctor/qadoctor/internal/fix"
+	"github.com/qadoctor/qadoctor/internal/intune"
 )
-
-// IntuneOutputLimit is what Intune shows of a script's output: 2,048
-// characters (learn.microsoft.com/mem/intune/fundamentals/remediations).
-const IntuneOutputLimit = 2048
-
-// perUserChecks read the signed-in user's settings (HKCU, the user's
-// packages and proxy). Run as SYSTEM they see SYSTEM's own profile.
-var perUserChecks = []string{"os.inet", "net.proxy", "app.quickassist", "app.webview2"}
 
 func newCmdIntune(d *Deps) *cobra.Command {
 	tr := d.IO.Tr
@@ -32,7 +24,7 @@ at most 2,048 characters, naming what failed; detect exits 1 when remediation is
 the device is compliant; remediate applies only the repairs an admin approved (--allow), without
 prompts, journaled, and exits 1 if a check still fails afterwards. Both work as SYSTEM: the checks
 that read a user's settings (%s) then see SYSTEM's profile,
-and the line says so.`, strings.Join(perUserChecks, ", ")),
+and the line says so.`, strings.Join(checks.PerUserIDs(), ", ")),
 		Args: usageArgs(cobra.NoArgs),
 	}
 	// Intune keeps standard error for failures: no progress there.
@@ -47,19 +39,18 @@ and the line says so.`, strings.Join(perUserChecks, ", ")),
 	}
 	addDiagnoseFlags(cmdDetect, detect)
 
-	rem := &FixOptions{Diagnose: DiagnoseOptions{IO: d.IO, Build: d.Build, Env: d.Env, Quiet: true}, Deps: d.Fix, Now: d.Env.Now, Yes: true}
-	var allow []string
+	rem := &RemediateOptions{Fix: FixOptions{Diagnose: DiagnoseOptions{IO: d.IO, Build: d.Build, Env: d.Env, Quiet: true}, Deps: d.Fix, Now: d.Env.Now, Yes: true}}
 	cmdRemediate := &cobra.Command{
 		Use:   "remediate --allow IDS",
 		Short: tr.Sprintf("Remediation script: apply the approved repairs, journaled, without prompts"),
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runIntuneRemediate(cmd.Context(), rem, allow)
+			return runIntuneRemediate(cmd.Context(), rem)
 		},
 	}
-	addDiagnoseFlags(cmdRemediate, &rem.Diagnose)
-	cmdRemediate.Flags().StringSliceVar(&allow, "allow", nil, tr.Sprintf("the finding `IDS` whose repairs policy approves (comma-separated; required)"))
-	cmdRemediate.Flags().StringVar(&rem.Journal, "journal", "", tr.Sprintf("keep the journal in `DIR`"))
+	addDiagnoseFlags(cmdRemediate, &rem.Fix.Diagnose)
+	cmdRemediate.Flags().StringSliceVar(&rem.Allow, "allow", nil, tr.Sprintf("the finding `IDS` whose repairs policy approves (comma-separated; required)"))
+	cmdRemediate.Flags().StringVar(&rem.Fix.Journal, "journal", "", tr.Sprintf("keep the journal in `DIR`"))
 	cmd.AddCommand(cmdDetect, cmdRemediate)
 	return cmd
 }
@@ -77,63 +68,67 @@ func addDiagnoseFlags(cmd *cobra.Command, o *DiagnoseOptions) {
 	f.BoolVarP(&o.Quiet, "quiet", "q", o.Quiet, tr.Sprintf("show no progress on standard error"))
 }
 
+// asSystem lists the checks that saw SYSTEM's profile, when this process
+// runs as SYSTEM (as Intune runs scripts); nil otherwise.
+func asSystem() []string {
+	if elevate.IsSystem() {
+		return checks.PerUserIDs()
+	}
+	return nil
+}
+
 func runIntuneDetect(ctx context.Context, opts *DiagnoseOptions) error {
 	fs, err := diagnoseFindings(ctx, opts)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(opts.IO.Out, IntuneLine("qadoctor "+opts.Build.Version, fs, elevate.IsSystem()))
+	fmt.Fprintln(opts.IO.Out, intune.Line("qadoctor "+opts.Build.Version, fs, asSystem()))
 	if anyFailed(fs) {
 		return errFindingsFailed
 	}
 	return nil
 }
 
-func runIntuneRemediate(ctx context.Context, opts *FixOptions, allow []string) error {
-	if len(allow) == 0 {
+// RemediateOptions are intune remediate's flags and dependencies: fix's,
+// always consenting, and the IDs whose repairs policy approves.
+type RemediateOptions struct {
+	Fix   FixOptions
+	Allow []string
+}
+
+func runIntuneRemediate(ctx context.Context, opts *RemediateOptions) error {
+	if len(opts.Allow) == 0 {
 		return usageErrorf("intune remediate needs --allow IDS: the findings whose repairs policy approves (for example os.schannel,os.winhttp,clock.settings)")
 	}
-	if _, err := checks.Select(allow, nil); err != nil {
-		return usageError{err: err}
+	if _, err := selectChecks(opts.Allow, nil); err != nil {
+		return err
 	}
-	before, err := diagnoseFindings(ctx, &opts.Diagnose)
+	io := opts.Fix.Diagnose.IO
+	rp := newRepairs(&opts.Fix)
+	_, plan, err := rp.plan(ctx, opts.Allow)
 	if err != nil {
 		return err
 	}
-	w, werr := opts.Deps.writer()
-	if werr != nil {
-		w = nil
-	}
-	plan, err := fix.Plan(before, allow, w)
-	if err != nil {
-		return usageError{err: err}
-	}
-	io := opts.Diagnose.IO
-	prefix := "qadoctor " + opts.Diagnose.Build.Version
+	prefix := rp.tool
 	if len(plan) > 0 {
-		if fix.NeedsAdmin(plan) && !opts.Deps.elevated() {
-			fmt.Fprintln(io.Out, clip(prefix+": NOT REMEDIATED: needs administrator rights (run the script as SYSTEM)", IntuneOutputLimit))
-			return notAppliedError{"remediation needs administrator rights"}
-		}
-		dir := opts.Journal
-		if dir == "" {
-			dir = defaultJournalDir()
-		}
-		j, err := fix.NewJournal(dir, prefix, nowOf(opts.Now), plan)
-		if err != nil {
+		j, err := rp.apply(ctx, plan)
+		switch {
+		case err == errNeedsAdmin:
+			fmt.Fprintln(io.Out, intune.Clip(prefix+": NOT REMEDIATED: needs administrator rights (run the script as SYSTEM)"))
 			return err
-		}
-		if err := fix.Apply(ctx, j, w, opts.Deps.runner()); err != nil {
-			fmt.Fprintln(io.Out, clip(fmt.Sprintf("%s: REMEDIATION STOPPED: %v (journal %s)", prefix, err, j.Run), IntuneOutputLimit))
+		case err != nil && j != nil:
+			fmt.Fprintln(io.Out, intune.Clip(fmt.Sprintf("%s: REMEDIATION STOPPED: %v (journal %s)", prefix, err, j.Run)))
+			return err
+		case err != nil:
 			return err
 		}
 		prefix += " remediated " + strings.Join(actionIDs(plan), ",") + " (journal " + j.Run + ");"
 	}
-	after, err := diagnoseFindings(ctx, &opts.Diagnose)
+	after, err := rp.recheck(ctx, nil)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(io.Out, IntuneLine(prefix, after, elevate.IsSystem()))
+	fmt.Fprintln(io.Out, intune.Line(prefix, after, asSystem()))
 	if anyFailed(after) {
 		return errFindingsFailed
 	}
@@ -155,47 +150,4 @@ func anyFailed(fs []finding.Finding) bool {
 		}
 	}
 	return false
-}
-
-// IntuneLine sums findings up in one line for the Intune console: failures
-// first with their reasons, then warnings, cut to IntuneOutputLimit.
-func IntuneLine(prefix string, fs []finding.Finding, asSystem bool) string {
-	var fails, warns []string
-	for _, f := range fs {
-		item := f.ID
-		if f.Reason != "" {
-			item += "(" + f.Reason + ")"
-		}
-		switch f.Status {
-		case finding.Fail:
-			fails = append(fails, item)
-		case finding.Warn:
-			warns = append(warns, item)
-		}
-	}
-	var b strings.Builder
-	b.WriteString(prefix)
-	if len(fails) == 0 {
-		b.WriteString(" COMPLIANT")
-	} else {
-		b.WriteString(" FAIL " + strings.Join(fails, " "))
-	}
-	if len(warns) > 0 {
-		b.WriteString(" | WARN " + strings.Join(warns, " "))
-	}
-	if asSystem {
-		b.WriteString(" | as SYSTEM: " + strings.Join(perUserChecks, ",") + " saw SYSTEM's profile, not the user's")
-	}
-	return clip(b.String(), IntuneOutputLimit)
-}
-
-// clip cuts s to at most limit characters (runes, as Intune counts),
-// marking the cut.
-func clip(s string, limit int) string {
-	if utf8.RuneCountInString(s) <= limit {
-		return s
-	}
-	const mark = " …(cut)"
-	r := []rune(s)
-	return string(r[:limit-utf8.RuneCountInString(mark)]) + mark
 }

@@ -1,14 +1,23 @@
 package cli
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
 	"github.com/qadoctor/qadoctor/internal/fleet"
 )
 
+// SummarizeOptions are summarize's flags and arguments.
+type SummarizeOptions struct {
+	IO     IOStreams
+	Format string   // text, csv, json, html
+	Paths  []string // report files and folders of them
+}
+
 func newCmdSummarize(d *Deps) *cobra.Command {
 	tr := d.IO.Tr
-	var format string
+	opts := &SummarizeOptions{IO: d.IO}
 	cmd := &cobra.Command{
 		Use:   "summarize DIR|FILE...",
 		Short: tr.Sprintf("Sum up many machines' JSON reports: counts per check and cause, top causes, versions"),
@@ -21,22 +30,28 @@ the reason, never dropped silently.`),
   qadoctor summarize reports/ --format html > fleet.html`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			write, ok := map[string]func(*cobra.Command, *fleet.Summary) error{
-				"text": func(c *cobra.Command, s *fleet.Summary) error { return fleet.WriteText(d.IO.Out, s, d.IO.Tr) },
-				"csv":  func(c *cobra.Command, s *fleet.Summary) error { return fleet.WriteCSV(d.IO.Out, s) },
-				"json": func(c *cobra.Command, s *fleet.Summary) error { return fleet.WriteJSON(d.IO.Out, s) },
-				"html": func(c *cobra.Command, s *fleet.Summary) error { return fleet.WriteHTML(d.IO.Out, s, d.IO.Tr) },
-			}[format]
-			if !ok {
-				return usageErrorf("--format %q: want text, csv, json or html", format)
-			}
-			s := fleet.New()
-			if err := s.AddPaths(args); err != nil {
-				return usageError{err: err}
-			}
-			return write(cmd, s)
+			opts.Paths = args
+			return runSummarize(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "text", tr.Sprintf("`text`, csv, json or html"))
+	cmd.Flags().StringVar(&opts.Format, "format", "text", tr.Sprintf("`text`, csv, json or html"))
 	return cmd
+}
+
+func runSummarize(_ context.Context, opts *SummarizeOptions) error {
+	io := opts.IO
+	write, ok := map[string]func(*fleet.Summary) error{
+		"text": func(s *fleet.Summary) error { return fleet.WriteText(io.Out, s, io.Tr) },
+		"csv":  func(s *fleet.Summary) error { return fleet.WriteCSV(io.Out, s) },
+		"json": func(s *fleet.Summary) error { return fleet.WriteJSON(io.Out, s) },
+		"html": func(s *fleet.Summary) error { return fleet.WriteHTML(io.Out, s, io.Tr) },
+	}[opts.Format]
+	if !ok {
+		return usageErrorf("--format %q: want text, csv, json or html", opts.Format)
+	}
+	s := fleet.New()
+	if err := s.AddPaths(opts.Paths); err != nil {
+		return usageError{err: err}
+	}
+	return write(s)
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -8,23 +9,33 @@ import (
 	"github.com/qadoctor/qadoctor/internal/profile"
 )
 
+// VersionOptions are what version shows.
+type VersionOptions struct {
+	IO    IOStreams
+	Build BuildInfo
+}
+
 func newCmdVersion(d *Deps) *cobra.Command {
 	tr := d.IO.Tr
+	opts := &VersionOptions{IO: d.IO, Build: d.Build}
 	return &cobra.Command{
 		Use:   "version",
 		Short: tr.Sprintf("Show the version of qadoctor and of its built-in profile"),
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := profile.Default()
-			if err != nil {
-				return fmt.Errorf("built-in profile: %w", err)
-			}
-			fmt.Fprintf(d.IO.Out, "qadoctor %s", d.Build.Version)
-			if d.Build.Commit != "" {
-				fmt.Fprintf(d.IO.Out, " (commit %s)", d.Build.Commit)
-			}
-			fmt.Fprintf(d.IO.Out, "\nprofile %s (schema %d, source dated %s)\n", p.Version, p.Schema, p.Source.Date)
-			return nil
-		},
+		Args:  usageArgs(cobra.NoArgs),
+		RunE:  func(cmd *cobra.Command, _ []string) error { return runVersion(cmd.Context(), opts) },
 	}
+}
+
+func runVersion(_ context.Context, opts *VersionOptions) error {
+	p, err := profile.Default()
+	if err != nil {
+		return fmt.Errorf("built-in profile: %w", err)
+	}
+	out := opts.IO.Out
+	fmt.Fprintf(out, "qadoctor %s", opts.Build.Version)
+	if opts.Build.Commit != "" {
+		fmt.Fprintf(out, " (commit %s)", opts.Build.Commit)
+	}
+	fmt.Fprintf(out, "\nprofile %s (schema %d, source dated %s)\n", p.Version, p.Schema, p.Source.Date)
+	return nil
 }

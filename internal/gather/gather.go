@@ -35,6 +35,7 @@ import (
 	"math"
 	"net"
 	"os"
+	osuser "os/user"
 	"runtime"
 	"sync"
 	"time"
@@ -71,6 +72,9 @@ type Env struct {
 	// FetchPAC gets a proxy auto-config script or wpad.dat; nil:
 	// proxy.FetchPAC (HTTP, direct, as WinHTTP fetches it).
 	FetchPAC proxy.Fetcher
+	// Identity is who runs qadoctor and on which machine (what a support
+	// bundle redacts); nil: the account and host name of this process.
+	Identity func() (user, machine string)
 }
 
 // Live returns e with every nil seam set to this machine's own. What the
@@ -104,7 +108,18 @@ func (e Env) Live() Env {
 	if e.FetchPAC == nil {
 		e.FetchPAC = proxy.FetchPAC
 	}
+	if e.Identity == nil {
+		e.Identity = localIdentity
+	}
 	return e
+}
+
+func localIdentity() (user, machine string) {
+	if u, err := osuser.Current(); err == nil {
+		user = u.Username
+	}
+	machine, _ = os.Hostname()
+	return user, machine
 }
 
 // Options is what one run needs.

@@ -206,8 +206,8 @@ type ownSentence struct {
 	re  *regexp.Regexp
 }
 
-// verb is a fmt verb in a message, with its flags, width and index.
-var verb = regexp.MustCompile(`%(\[\d+\])?[-+# 0]*\d*(\.\d+)?[vsdqxXfgew]`)
+// fmtVerb is a fmt verb in a message, with its flags, width and index.
+var fmtVerb = regexp.MustCompile(`%(\[\d+\])?[-+# 0]*\d*(\.\d+)?[vsdqxXfgew]`)
 
 // ownSentences are the catalog's keys of three words or more (shorter ones,
 // such as "not-run", are as likely to be a value), as patterns.
@@ -215,13 +215,13 @@ var ownSentences = sync.OnceValue(func() []ownSentence {
 	m, _ := Catalog(Japanese)
 	var out []ownSentence
 	for k := range m {
-		words := strings.Fields(verb.ReplaceAllString(k, ""))
+		words := strings.Fields(fmtVerb.ReplaceAllString(k, ""))
 		if len(words) < 3 {
 			continue
 		}
 		var b strings.Builder
 		last := 0
-		for _, loc := range verb.FindAllStringIndex(k, -1) {
+		for _, loc := range fmtVerb.FindAllStringIndex(k, -1) {
 			b.WriteString(regexp.QuoteMeta(k[last:loc[0]]))
 			b.WriteString(`.*`)
 			last = loc[1]

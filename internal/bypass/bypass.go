@@ -1,0 +1,80 @@
+// Package bypass writes the list of hosts a network team must exempt from
+// TLS inspection and proxy authentication, from the endpoint profile: a
+// list with purposes, a CSV for a firewall or proxy import, or a PAC file
+// that sends every endpoint DIRECT.
+//
+// Microsoft does not support inspecting this traffic: "Microsoft 365
+// services expect a direct, secure TLS connection from client to service"
+// (learn.microsoft.com/microsoft-365/enterprise/network-intermediation).
+package bypass
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/qadoctor/qadoctor/internal/profile"
+)
+
+// Formats are the formats Write knows.
+var Formats = []string{"list", "csv", "pac"}
+
+// Write writes the profile's endpoints in format (one of Formats).
+func Write(w io.Writer, p *profile.Profile, format string) error {
+	switch format {
+	case "list":
+		return WriteList(w, p)
+	case "csv":
+		return WriteCSV(w, p)
+	case "pac":
+		return WritePAC(w, p)
+	}
+	return fmt.Errorf("unknown bypass format %q", format)
+}
+
+// WriteList writes one host (or wildcard) and port per line, with whether
+// Quick Assist needs it and what for.
+func WriteList(w io.Writer, p *profile.Profile) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Quick Assist endpoints (profile %s, from %s, %s): exempt them from TLS inspection and proxy authentication.\n", p.Version, p.Source.URL, p.Source.Date)
+	for _, e := range p.Endpoints {
+		req := "required"
+		if !e.Required {
+			req = "optional"
+		}
+		fmt.Fprintf(&b, "%s:%d\t# %s: %s\n", e.Host, e.Port, req, e.Purpose)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteCSV writes host, port, required, purpose.
+func WriteCSV(w io.Writer, p *profile.Profile) error {
+	c := csv.NewWriter(w)
+	c.Write([]string{"host", "port", "required", "purpose"})
+	for _, e := range p.Endpoints {
+		c.Write([]string{e.Host, fmt.Sprint(e.Port), fmt.Sprint(e.Required), e.Purpose})
+	}
+	c.Flush()
+	return c.Error()
+}
+
+// WritePAC writes a PAC file that returns DIRECT for every endpoint and
+// leaves everything else to the existing proxy ("PROXY_HERE").
+func WritePAC(w io.Writer, p *profile.Profile) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "// Quick Assist endpoints go DIRECT (qadoctor profile %s, %s).\n", p.Version, p.Source.Date)
+	b.WriteString("// Replace PROXY_HERE with the proxy other traffic uses, or merge the list into the existing PAC.\n")
+	b.WriteString("function FindProxyForURL(url, host) {\n  host = host.toLowerCase();\n")
+	for _, e := range p.Endpoints {
+		if e.IsWildcard() {
+			fmt.Fprintf(&b, "  if (dnsDomainIs(host, %q)) return \"DIRECT\";\n", e.Host[1:])
+		} else {
+			fmt.Fprintf(&b, "  if (host == %q) return \"DIRECT\";\n", strings.ToLower(e.Host))
+		}
+	}
+	b.WriteString("  return \"PROXY PROXY_HERE\";\n}\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
