@@ -2,6 +2,30 @@
 // facts to one finding: it never touches the network or the system, so
 // every verdict can be tested from recorded facts and a report judged on
 // another machine reads the same.
+//
+// Facts hold codes and values (internal/facts); the judges say them in the
+// person's language, through the Printer they are given. The functions in
+// phrase.go say the shared vocabularies (what a step waited on, why it did
+// not run, why a route goes its way); use them rather than a fact's text.
+//
+// # Add a check
+//
+//  1. Pick a stable ID (area.name; IDs are never renamed) and add one row
+//     to All, in chain order (Verdict names the first broken step): its
+//     title (an i18n.Key), the facts.Needs it reads, Live if only a run on
+//     the PC can judge it, PerUser if it reads the signed-in user's
+//     settings.
+//  2. If the facts it needs are not gathered yet, add them first (the
+//     gather package's "Add a fact").
+//  3. Write the judge in the file of its area (net, path, tls, clock, os,
+//     app): every status it can give, a Reason code for each failure
+//     (documented in README.md), the cause in plain words and the fix as
+//     steps; every string through tr.Sprintf, so go vet checks the verbs
+//     and TestCatalogComplete asks for the Japanese.
+//  4. Add the Japanese to internal/i18n/ja.json, and table cases to the
+//     area's test (each runs in Japanese too).
+//  5. If a repair is safe and documented, give the finding an Action (see
+//     internal/fix); else its Fix says what a person must do.
 package checks
 
 import (

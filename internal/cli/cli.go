@@ -1,6 +1,12 @@
 // Package cli is qadoctor's command line: one file per command, each with
-// an options struct holding its dependencies and flags and a run function
-// that tests call directly. Exit codes are decided here, in one place.
+// an options struct holding its dependencies and flags (XOptions) and a run
+// function that tests call directly (runX). What a command touches of the
+// world comes through gather.Env (diagnosing) and FixDeps (changing); the
+// domain lives in the packages whose job it is (gather, checks, fix,
+// report, bundle, intune, bypass, fleet). fix and intune remediate share
+// one repair pipeline (repairs, in fix.go). Exit codes are decided here, in
+// one place (exitCode), and usage errors are said in the person's language
+// at one door (printError).
 package cli
 
 import (

@@ -34,6 +34,14 @@ func within(t *testing.T, timeout time.Duration, fn func()) {
 	}
 }
 
+// testCAEndpoint is a local endpoint whose certificates come from the
+// test CA.
+func testCAEndpoint(t *testing.T, addr string) testpeer.Endpoint {
+	e := testpeer.LocalEndpoint(t, addr)
+	e.Issuers = []string{"qadoctor Test CA"}
+	return e
+}
+
 // silentPAC is a PC whose Internet Settings name a PAC script on a server
 // that accepts connections and never answers.
 func silentPAC(t *testing.T) (gather.Env, string) {
@@ -46,7 +54,7 @@ func silentPAC(t *testing.T) (gather.Env, string) {
 // server, and the report says what the PAC server did.
 func TestTimeoutHoldsWithASilentPACServer(t *testing.T) {
 	pki := testpeer.LocalPKI(t)
-	prof := testpeer.WriteProfile(t, issuedEndpoint(t, testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{})))
+	prof := testpeer.WriteProfile(t, testCAEndpoint(t, testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{})))
 	env, pacURL := silentPAC(t)
 	dir := testpeer.TempDir(t)
 	common := []string{"--profile", prof, "--ca-file", pki.CAFile, "--timeout", "1s"}
@@ -106,7 +114,7 @@ func wpadSettings(suffix string) facts.System {
 // direct, as Windows does when WPAD finds nothing.
 func TestTimeoutHoldsWithSilentWPADCandidates(t *testing.T) {
 	pki := testpeer.LocalPKI(t)
-	prof := testpeer.WriteProfile(t, issuedEndpoint(t, testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{})))
+	prof := testpeer.WriteProfile(t, testCAEndpoint(t, testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{})))
 	silent := testpeer.SilentServer(t)
 	sys := wpadSettings("a.b.c.d.e.corp.test")
 	env := gather.Env{
@@ -145,4 +153,15 @@ func evidenceText(f finding.Finding) string {
 		b.WriteString(e.Subject + ": " + e.Detail + "\n")
 	}
 	return b.String()
+}
+
+// A folder as the hosts file is refused as not a regular file, on every
+// platform (the FIFO case, Unix only, is in deadline_unix_test.go).
+func TestHostsFileNotRegular(t *testing.T) {
+	dir := testpeer.TempDir(t)
+	_, out, _ := runCLI(t, gather.Env{}, "diagnose", "--json", "--only", "net.hosts-file", "--hosts-file", dir, "--timeout", "1s")
+	f := want(t, decodeReport(t, out), "net.hosts-file", finding.Error, "hosts-unreadable")
+	if !strings.Contains(f.Cause, "not a regular file") {
+		t.Errorf("cause %q should say the hosts file is not a regular file", f.Cause)
+	}
 }
