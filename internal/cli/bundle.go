@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"time"
@@ -87,7 +86,7 @@ func runBundle(ctx context.Context, opts *BundleOptions) error {
 		dir = defaultJournalDir()
 	}
 	if names, _ := fix.Journals(dir); len(names) > 0 {
-		if data, err := os.ReadFile(names[0]); err == nil {
+		if data, err := fix.ReadJournalFile(names[0]); err == nil {
 			files = append(files, bundle.File{Name: "journal/" + filepath.Base(names[0]), Data: data})
 		}
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -398,9 +399,16 @@ func runUndo(_ context.Context, opts *UndoOptions) error {
 	if dir == "" {
 		dir = defaultJournalDir()
 	}
-	j, err := fix.FindJournal(dir, opts.Run)
-	if err != nil {
+	j, skipped, err := fix.FindJournal(dir, opts.Run)
+	var untrusted *fix.UntrustedDirError
+	switch {
+	case errors.As(err, &untrusted):
+		return usageErrorf("nothing was restored: the journal folder %s is not trusted: %s. qadoctor only replays journals that only administrators could have written; delete the folder, or give --journal a folder only administrators can write", untrusted.Dir, untrusted.Why)
+	case err != nil:
 		return usageError{err: err}
+	}
+	for _, s := range skipped {
+		fmt.Fprintln(io.ErrOut, io.Tr.Sprintf("Skipped: %v", s))
 	}
 	if j == nil || !j.Undoable() {
 		fmt.Fprint(io.Out, io.Tr.Sprintf("Nothing to undo in %s.\n", dir))

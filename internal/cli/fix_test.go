@@ -223,3 +223,32 @@ func TestFixAppRepairs(t *testing.T) {
 		})
 	}
 }
+
+// A journal planted in the folder, as the hostile review planted one under
+// Wine: plain undo writes nothing, names the refused journal, and exits 0;
+// naming a path as the run is refused.
+func TestUndoRefusesAPlantedJournal(t *testing.T) {
+	b := newFixBench(t)
+	if err := fix.PrepareJournalDir(b.journal); err != nil {
+		t.Fatal(err)
+	}
+	const run = "20261125T184653Z-29bf63"
+	planted := `{"schema": "qadoctor.journal/v1", "run": "` + run + `", "started": "2026-11-25T18:46:53Z", "tool": "qadoctor 1.0.0",
+ "actions": [{"finding": "os.schannel", "action": "schannel.tls12-on", "title": "x", "admin": true,
+  "registry": [{"key": "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run", "name": "updater",
+   "prior": {"exists": true, "type": "REG_SZ", "data": "43003a005c006500760069006c002e00650078006500000000"},
+   "new": {"exists": false}, "state": "applied"}]}]}`
+	if err := os.WriteFile(filepath.Join(b.journal, run+".json"), []byte(planted), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := b.run(t, false, "", "undo", "--journal", b.journal)
+	if code != ExitOK || !strings.Contains(out, "Nothing to undo") || !strings.Contains(errOut, "never changes") {
+		t.Errorf("undo with a planted journal: exit %d, %q, %q; want nothing undone and the journal named", code, out, errOut)
+	}
+	if _, err := b.hive.Value(`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Run`, "updater"); err == nil {
+		t.Error("undo wrote the planted Run value")
+	}
+	if code, _, errOut := b.run(t, false, "", "undo", `..\..\Users\Public\x`, "--journal", b.journal); code != ExitUsage || !strings.Contains(errOut, "not a fix run ID") {
+		t.Errorf("undo with a path as the run: exit %d, %q; want exit 2", code, errOut)
+	}
+}

@@ -156,7 +156,7 @@ func TestUndoAfterACrashAtEveryStep(t *testing.T) {
 			if !errors.Is(err, errCrash) {
 				t.Fatalf("crash at write %d: Apply = %v", n, err)
 			}
-			found, err := FindJournal(dir, "")
+			found, _, err := FindJournal(dir, "")
 			if err != nil || found == nil {
 				t.Fatalf("crash at write %d: FindJournal = %v, %v; want the interrupted run", n, found, err)
 			}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -34,10 +35,15 @@ func NewJournal(dir, tool string, now time.Time, plan []PlannedAction) (*Journal
 	var b [3]byte
 	rand.Read(b[:])
 	run := now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create the journal folder %s: %w", dir, err)
+	if err := PrepareJournalDir(dir); err != nil {
+		return nil, err
 	}
 	j := &Journal{Schema: JournalSchema, Run: run, Started: now.UTC(), Tool: tool, Actions: plan, path: filepath.Join(dir, run+".json")}
+	// The same check undo makes: a plan that would change a value outside
+	// the catalogue is a bug, and is not started.
+	if err := j.validate(); err != nil {
+		return nil, fmt.Errorf("the plan is refused: %w", err)
+	}
 	return j, j.Save()
 }
 
@@ -56,9 +62,15 @@ func (j *Journal) Save() error {
 	return atomicfile.Write(j.path, data, 0o600)
 }
 
-// LoadJournal reads a journal file.
+// MaxJournalSize caps a journal file: a real one records a few actions
+// in a few KiB; anything near this is not one of ours.
+const MaxJournalSize = 1 << 20
+
+// LoadJournal reads a journal file and checks it against the catalogue of
+// what fix can change: a journal that fails is refused whole, and nothing
+// in it is written.
 func LoadJournal(path string) (*Journal, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadJournalFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -69,34 +81,73 @@ func LoadJournal(path string) (*Journal, error) {
 	if j.Schema != JournalSchema {
 		return nil, fmt.Errorf("journal %s: schema %q; want %q", path, j.Schema, JournalSchema)
 	}
+	if err := j.validate(); err != nil {
+		return nil, fmt.Errorf("journal %s is refused: %w", path, err)
+	}
 	j.path = path
 	return &j, nil
 }
 
+// ReadJournalFile reads a journal file's bytes: a regular file of at most
+// MaxJournalSize, checked before it is read.
+func ReadJournalFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	switch {
+	case err != nil:
+		return nil, err
+	case !st.Mode().IsRegular():
+		return nil, fmt.Errorf("journal %s is not a regular file", path)
+	case st.Size() > MaxJournalSize:
+		return nil, fmt.Errorf("journal %s is %d bytes; a journal is at most %d", path, st.Size(), MaxJournalSize)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxJournalSize+1))
+	if err == nil && len(data) > MaxJournalSize {
+		err = fmt.Errorf("journal %s grew past %d bytes while it was read", path, MaxJournalSize)
+	}
+	return data, err
+}
+
 // FindJournal returns the journal of run in dir, or, when run is empty, the
-// newest one that still has something to undo.
-func FindJournal(dir, run string) (*Journal, error) {
+// newest one that still has something to undo. The folder must be one only
+// administrators can write (TrustJournalDir). A run is a name, never a
+// path. Looking for the newest, a damaged or refused journal is skipped,
+// and said in skipped, so one bad file does not block the undo of a good
+// one.
+func FindJournal(dir, run string) (j *Journal, skipped []error, err error) {
+	if err := TrustJournalDir(dir); err != nil {
+		return nil, nil, err
+	}
 	if run != "" {
-		j, err := LoadJournal(filepath.Join(dir, strings.TrimSuffix(run, ".json")+".json"))
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("no fix run %q in %s", run, dir)
+		id := strings.TrimSuffix(run, ".json")
+		if !ValidRunID(id) {
+			return nil, nil, fmt.Errorf("%q is not a fix run ID (such as 20261125T184653Z-29bf63); qadoctor fix prints it", run)
 		}
-		return j, err
+		j, err := LoadJournal(filepath.Join(dir, id+".json"))
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil, fmt.Errorf("no fix run %q in %s", run, dir)
+		}
+		return j, nil, err
 	}
 	names, err := Journals(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, n := range names {
 		j, err := LoadJournal(n)
 		if err != nil {
-			return nil, err
+			skipped = append(skipped, err)
+			continue
 		}
 		if j.Undoable() {
-			return j, nil
+			return j, skipped, nil
 		}
 	}
-	return nil, nil
+	return nil, skipped, nil
 }
 
 // Undoable reports whether any registry step may have changed and is not
@@ -113,9 +164,15 @@ func (j *Journal) Undoable() bool {
 }
 
 // Journals lists the journal files in dir, newest first (run IDs start
-// with the time).
+// with the time); files whose names are not run IDs are not journals.
 func Journals(dir string) ([]string, error) {
-	names, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	all, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	var names []string
+	for _, n := range all {
+		if ValidRunID(strings.TrimSuffix(filepath.Base(n), ".json")) {
+			names = append(names, n)
+		}
+	}
 	sort.Sort(sort.Reverse(sort.StringSlice(names)))
 	return names, err
 }

@@ -4,7 +4,9 @@
 # restores them. Same deployment settings as detect.ps1.
 $ErrorActionPreference = 'Stop'
 $Allow = 'os.schannel,os.winhttp,os.dotnet,clock.settings,clock.offset'
-$exe = Join-Path $env:ProgramData 'qadoctor\qadoctor.exe'
+# Under Program Files, which only administrators can write: Intune runs this
+# as SYSTEM, so the exe must not be one a user could replace.
+$exe = Join-Path $env:ProgramFiles 'qadoctor\qadoctor.exe'
 if (-not (Test-Path -LiteralPath $exe)) {
     Write-Output "qadoctor.exe not found at $exe"
     exit 1
