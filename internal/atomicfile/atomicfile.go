@@ -4,6 +4,8 @@
 package atomicfile
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,15 +13,30 @@ import (
 	"path/filepath"
 )
 
-// Write writes data to path with perm (on Windows only the read-only bit
-// of perm has an effect).
+// Write writes data to path. A new file gets perm, less the umask; an
+// existing one keeps its mode. Only a regular file is ever replaced: a
+// device, a FIFO, a folder or anything else at path is an error, since
+// renaming over it would swap the device for a file (on Windows only the
+// read-only bit of a mode has an effect).
 func Write(path string, data []byte, perm fs.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	keep := false
+	if st, err := os.Stat(path); err == nil {
+		if !st.Mode().IsRegular() {
+			return fmt.Errorf("write %s: it is not a regular file (%v); give a file name", path, st.Mode().Type())
+		}
+		perm, keep = st.Mode().Perm(), true
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp, err := createTemp(path, perm)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	_, err = tmp.Write(data)
-	err = errors.Join(err, tmp.Chmod(perm), tmp.Sync(), tmp.Close())
+	if keep {
+		err = errors.Join(err, tmp.Chmod(perm)) // the umask applied to the new file; the old mode wins
+	}
+	err = errors.Join(err, tmp.Sync(), tmp.Close())
 	if err == nil {
 		err = os.Rename(tmp.Name(), path)
 	}
@@ -28,4 +45,20 @@ func Write(path string, data []byte, perm fs.FileMode) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// createTemp makes a new file beside path, created with perm so the
+// operating system applies the umask (os.CreateTemp would force 0600).
+func createTemp(path string, perm fs.FileMode) (*os.File, error) {
+	for range 100 {
+		var b [6]byte
+		rand.Read(b[:])
+		name := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+"."+hex.EncodeToString(b[:])+".tmp")
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, err
+	}
+	return nil, errors.New("no free temporary name")
 }

@@ -10,10 +10,12 @@ package bypass
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/qadoctor/qadoctor/internal/escape"
 	"github.com/qadoctor/qadoctor/internal/profile"
 )
 
@@ -37,13 +39,14 @@ func Write(w io.Writer, p *profile.Profile, format string) error {
 // Quick Assist needs it and what for.
 func WriteList(w io.Writer, p *profile.Profile) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Quick Assist endpoints (profile %s, from %s, %s): exempt them from TLS inspection and proxy authentication.\n", p.Version, p.Source.URL, p.Source.Date)
+	fmt.Fprintf(&b, "# Quick Assist endpoints (profile %s, from %s, %s): exempt them from TLS inspection and proxy authentication.\n",
+		escape.Comment(p.Version), escape.Comment(p.Source.URL), escape.Comment(p.Source.Date))
 	for _, e := range p.Endpoints {
 		req := "required"
 		if !e.Required {
 			req = "optional"
 		}
-		fmt.Fprintf(&b, "%s:%d\t# %s: %s\n", e.Host, e.Port, req, e.Purpose)
+		fmt.Fprintf(&b, "%s:%d\t# %s: %s\n", escape.Terminal(e.Host), e.Port, req, escape.Comment(e.Purpose))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -54,27 +57,36 @@ func WriteCSV(w io.Writer, p *profile.Profile) error {
 	c := csv.NewWriter(w)
 	c.Write([]string{"host", "port", "required", "purpose"})
 	for _, e := range p.Endpoints {
-		c.Write([]string{e.Host, fmt.Sprint(e.Port), fmt.Sprint(e.Required), e.Purpose})
+		c.Write([]string{escape.CSVCell(e.Host), fmt.Sprint(e.Port), fmt.Sprint(e.Required), escape.CSVCell(e.Purpose)})
 	}
 	c.Flush()
 	return c.Error()
 }
 
 // WritePAC writes a PAC file that returns DIRECT for every endpoint and
-// leaves everything else to the existing proxy ("PROXY_HERE").
+// leaves everything else to the existing proxy ("PROXY_HERE"). Profile
+// strings reach the script only as comments (escaped) or as JavaScript
+// string literals (JSON-quoted, which JavaScript reads the same, U+2028
+// and U+2029 included): a profile cannot add code.
 func WritePAC(w io.Writer, p *profile.Profile) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "// Quick Assist endpoints go DIRECT (qadoctor profile %s, %s).\n", p.Version, p.Source.Date)
+	fmt.Fprintf(&b, "// Quick Assist endpoints go DIRECT (qadoctor profile %s, %s).\n", escape.Comment(p.Version), escape.Comment(p.Source.Date))
 	b.WriteString("// Replace PROXY_HERE with the proxy other traffic uses, or merge the list into the existing PAC.\n")
 	b.WriteString("function FindProxyForURL(url, host) {\n  host = host.toLowerCase();\n")
 	for _, e := range p.Endpoints {
 		if e.IsWildcard() {
-			fmt.Fprintf(&b, "  if (dnsDomainIs(host, %q)) return \"DIRECT\";\n", e.Host[1:])
+			fmt.Fprintf(&b, "  if (dnsDomainIs(host, %s)) return \"DIRECT\";\n", jsString(e.Host[1:]))
 		} else {
-			fmt.Fprintf(&b, "  if (host == %q) return \"DIRECT\";\n", strings.ToLower(e.Host))
+			fmt.Fprintf(&b, "  if (host == %s) return \"DIRECT\";\n", jsString(strings.ToLower(e.Host)))
 		}
 	}
 	b.WriteString("  return \"PROXY PROXY_HERE\";\n}\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	b, _ := json.Marshal(s) // a string always marshals
+	return string(b)
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/qadoctor/qadoctor/internal/escape"
 	"github.com/qadoctor/qadoctor/internal/gather"
 	"github.com/qadoctor/qadoctor/internal/i18n"
 )
@@ -249,7 +250,8 @@ func Run(ctx context.Context, args []string, d *Deps) int {
 // printError says err on ErrOut in the person's language, with the hint
 // to --help after a usage error.
 func printError(io IOStreams, err error) {
-	fmt.Fprintf(io.ErrOut, "qadoctor: %s\n", message(err, io.Tr))
+	// An error may quote a file or a peer: it is shown, never acted on.
+	fmt.Fprintf(io.ErrOut, "qadoctor: %s\n", escape.Terminal(message(err, io.Tr)))
 	if exitCode(err) == ExitUsage {
 		fmt.Fprintln(io.ErrOut, io.Tr.Sprintf("Run 'qadoctor --help' for usage."))
 	}

@@ -79,7 +79,7 @@ func runCollect(opts *CollectOptions) error {
 // writeFileAtomic writes a report, snapshot or bundle for sharing, whole
 // or not at all.
 func writeFileAtomic(path string, data []byte) error {
-	if err := atomicfile.Write(path, data, 0o644); err != nil {
+	if err := atomicfile.Write(path, data, 0o666); err != nil {
 		return usageError{err: err}
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/qadoctor/qadoctor/internal/escape"
 	"github.com/qadoctor/qadoctor/internal/gather"
 	"github.com/qadoctor/qadoctor/internal/i18n"
 )
@@ -55,11 +56,11 @@ func (v *progressView) update(p gather.Progress) {
 	}
 	count := fmt.Sprintf("[%*d/%d]", len(fmt.Sprint(p.Total)), p.Done, p.Total)
 	if !v.live {
-		fmt.Fprintf(v.w, "qadoctor: %s %s: %s\n", count, v.tr.Text(p.Task), word)
+		fmt.Fprintf(v.w, "qadoctor: %s %s: %s\n", count, escape.Terminal(v.tr.Text(p.Task)), word)
 		return
 	}
 	head := v.tr.Sprintf("Checking %s", count)
-	task := i18n.Truncate(v.tr.Text(p.Task), max(2, liveWidth-i18n.Width(head)-i18n.Width(word)-2))
+	task := i18n.Truncate(escape.Terminal(v.tr.Text(p.Task)), max(2, liveWidth-i18n.Width(head)-i18n.Width(word)-2))
 	line := head + " " + task + " "
 	width := i18n.Width(line) + i18n.Width(word) // columns, so a shorter redraw blanks a longer one
 	if v.color {

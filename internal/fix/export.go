@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf16"
 
+	"github.com/qadoctor/qadoctor/internal/escape"
 	"github.com/qadoctor/qadoctor/internal/winstate"
 )
 
@@ -33,7 +34,7 @@ func WriteReg(w io.Writer, plan []PlannedAction, undo bool) error {
 	}
 	fmt.Fprintf(&b, "; %s: %d action(s). Review before importing (regedit /S FILE, as administrator).\r\n\r\n", verb, len(plan))
 	for _, a := range plan {
-		fmt.Fprintf(&b, "; %s (%s): %s\r\n", a.Action, a.Finding, a.Title)
+		fmt.Fprintf(&b, "; %s (%s): %s\r\n", escape.Comment(a.Action), escape.Comment(a.Finding), escape.Comment(a.Title))
 		for _, s := range a.Registry {
 			st := s.New
 			if undo {
@@ -105,7 +106,7 @@ func WritePS1(w io.Writer, plan []PlannedAction) error {
 	b.WriteString("  Remove-ItemProperty -LiteralPath $Key -Name $Name -ErrorAction SilentlyContinue\r\n}\r\n\r\n")
 	var apply, undo strings.Builder
 	for _, a := range plan {
-		fmt.Fprintf(&apply, "  # %s (%s): %s\r\n", a.Action, a.Finding, a.Title)
+		fmt.Fprintf(&apply, "  # %s (%s): %s\r\n", escape.Comment(a.Action), escape.Comment(a.Finding), escape.Comment(a.Title))
 		for _, s := range a.Registry {
 			apply.WriteString("  " + psLine(s.Key, s.Name, s.New) + "\r\n")
 			undo.WriteString("  " + psLine(s.Key, s.Name, s.Prior) + "\r\n")
@@ -123,7 +124,21 @@ func WritePS1(w io.Writer, plan []PlannedAction) error {
 	return err
 }
 
-func psQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+// psQuote makes s a PowerShell single-quoted string. PowerShell takes the
+// typographic single quotes (U+2018 to U+201B) for ' too, so each is
+// doubled as well; inside single quotes nothing else is special.
+func psQuote(s string) string {
+	var b strings.Builder
+	b.WriteByte('\'')
+	for _, r := range s {
+		b.WriteRune(r)
+		if r == '\'' || r >= '\u2018' && r <= '\u201b' {
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
+}
 
 func psLine(key, name string, st RegValueState) string {
 	path := psQuote("Registry::" + longKey(key))
@@ -132,7 +147,7 @@ func psLine(key, name string, st RegValueState) string {
 	}
 	v, err := st.value()
 	if err != nil {
-		return "# unreadable value: " + err.Error()
+		return "# unreadable value: " + escape.Comment(err.Error())
 	}
 	switch v.Type {
 	case winstate.TypeDWORD:
@@ -140,6 +155,11 @@ func psLine(key, name string, st RegValueState) string {
 		return fmt.Sprintf("Set-Value %s %s DWord 0x%x", path, psQuote(name), u)
 	case winstate.TypeSZ:
 		return fmt.Sprintf("Set-Value %s %s String %s", path, psQuote(name), psQuote(v.String()))
+	case winstate.TypeExpandSZ:
+		return fmt.Sprintf("Set-Value %s %s ExpandString %s", path, psQuote(name), psQuote(v.String()))
+	case winstate.TypeQWORD:
+		u, _ := v.Uint()
+		return fmt.Sprintf("Set-Value %s %s QWord 0x%x", path, psQuote(name), u)
 	case winstate.TypeMultiSZ:
 		q := []string{}
 		for _, x := range v.Strings() {

@@ -228,3 +228,30 @@ func FuzzLoadJournal(f *testing.F) {
 		Undo(j, watchingWriter{winstate.NewHive(), t})
 	})
 }
+
+// The PS1 undo puts each prior value back with its own type, and a
+// typographic quote (which PowerShell takes for ') cannot end a string.
+func TestPS1KeepsTypesAndQuotes(t *testing.T) {
+	if got := psQuote("it’s"); got != "'it’’s'" {
+		t.Errorf("psQuote(it’s) = %s; want 'it’’s'", got)
+	}
+	plan := []PlannedAction{{Finding: "os.winhttp", Action: "winhttp.tls12-on", Title: "x\r\nRemove-Item C:\\ -Recurse", Admin: true, Registry: []RegStep{
+		{Key: winstate.KeyWinHTTP, Name: "DefaultSecureProtocols", Prior: RegValueState{Exists: true, Type: "REG_QWORD", Data: "0008000000000000"}, New: dw(0xa00)},
+		{Key: winstate.KeyW32TimeParameters, Name: "NtpServer", Prior: RegValueState{Exists: true, Type: "REG_EXPAND_SZ", Data: hex.EncodeToString([]byte{'%', 0, 'x', 0, '%', 0, 0, 0})}, New: sz("time.windows.com,0x9")},
+	}}}
+	var b strings.Builder
+	if err := WritePS1(&b, plan); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"DefaultSecureProtocols' QWord 0x800", "'NtpServer' ExpandString '%x%'"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the PS1 lacks %q:\n%s", want, out)
+		}
+	}
+	for _, line := range strings.Split(out, "\r\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "Remove-Item C:") {
+			t.Errorf("a title became a command: %q", line)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/qadoctor/qadoctor/internal/escape"
 	"github.com/qadoctor/qadoctor/internal/i18n"
 )
 
@@ -27,32 +28,32 @@ func WriteText(w io.Writer, s *Summary, tr *i18n.Printer) error {
 		if i == 15 {
 			break
 		}
-		fmt.Fprintf(&b, "  %7d  %s\n", c.Count, c.Name)
+		fmt.Fprintf(&b, "  %7d  %s\n", c.Count, escape.Terminal(c.Name))
 	}
 	b.WriteString("\n" + tr.Sprintf("Failing or warning causes (a machine may have several):") + "\n")
 	for i, c := range Top(s.Causes) {
 		if i == 30 {
 			break
 		}
-		fmt.Fprintf(&b, "  %7d  %s\n", c.Count, c.Name)
+		fmt.Fprintf(&b, "  %7d  %s\n", c.Count, escape.Terminal(c.Name))
 	}
 	b.WriteString("\n" + tr.Sprintf("Per check (machines):") + "\n")
 	fmt.Fprintf(&b, "  %-18s %7s %7s %7s %7s %7s\n", "check", "fail", "warn", "error", "skip", "pass")
 	for _, id := range s.FindingIDs() {
 		m := s.Findings[id]
-		fmt.Fprintf(&b, "  %-18s %7d %7d %7d %7d %7d\n", id, m["fail"], m["warn"], m["error"], m["skip"], m["pass"])
+		fmt.Fprintf(&b, "  %-18s %7d %7d %7d %7d %7d\n", escape.Terminal(id), m["fail"], m["warn"], m["error"], m["skip"], m["pass"])
 	}
 	b.WriteString("\n" + tr.Sprintf("Versions seen:") + "\n")
 	for _, c := range Top(s.ToolVersions) {
-		fmt.Fprintf(&b, "  %7d  qadoctor %s\n", c.Count, c.Name)
+		fmt.Fprintf(&b, "  %7d  qadoctor %s\n", c.Count, escape.Terminal(c.Name))
 	}
 	for _, c := range Top(s.ProfileVersions) {
-		fmt.Fprintf(&b, "  %7d  profile %s\n", c.Count, c.Name)
+		fmt.Fprintf(&b, "  %7d  profile %s\n", c.Count, escape.Terminal(c.Name))
 	}
 	if s.Unreadable > 0 {
 		b.WriteString("\n" + tr.Sprintf("Unreadable files (%d):", s.Unreadable) + "\n")
 		for _, sk := range s.Skipped {
-			fmt.Fprintf(&b, "  %s: %s\n", sk.Path, sk.Reason)
+			fmt.Fprintf(&b, "  %s: %s\n", escape.Terminal(sk.Path), escape.Terminal(sk.Reason))
 		}
 		if s.Unreadable > len(s.Skipped) {
 			b.WriteString("  " + tr.Sprintf("… and %d more", s.Unreadable-len(s.Skipped)) + "\n")
@@ -69,12 +70,12 @@ func WriteCSV(w io.Writer, s *Summary) error {
 	for _, id := range s.FindingIDs() {
 		for _, st := range statuses {
 			if n := s.Findings[id][st]; n > 0 {
-				c.Write([]string{id, st, fmt.Sprint(n)})
+				c.Write([]string{escape.CSVCell(id), st, fmt.Sprint(n)})
 			}
 		}
 	}
 	for _, cause := range Top(s.Causes) {
-		c.Write([]string{cause.Name, "cause", fmt.Sprint(cause.Count)})
+		c.Write([]string{escape.CSVCell(cause.Name), "cause", fmt.Sprint(cause.Count)})
 	}
 	c.Write([]string{"(unreadable files)", "error", fmt.Sprint(s.Unreadable)})
 	c.Flush()

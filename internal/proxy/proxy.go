@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"regexp"
 	"strings"
 	"time"
 
@@ -150,10 +151,22 @@ func FromFlag(v string) (Settings, error) {
 	}
 	u, err := parseProxy(v)
 	if err != nil {
-		return Settings{}, fmt.Errorf("--proxy %q: %w; want direct or http://host:port", v, err)
+		// Neither the value nor url's error (which quotes it) may show a
+		// password typed into it.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return Settings{}, fmt.Errorf("--proxy %q: %v; want direct or http://host:port", redactUserinfo(v), redactUserinfo(err.Error()))
 	}
 	return Settings{Source: SourceFlag, Proxy: u}, nil
 }
+
+// userinfo is the user:password@ part of a URL-like string.
+var userinfo = regexp.MustCompile(`(^|//)[^/@\s]*@`)
+
+// redactUserinfo hides user:password@ in text that may be a proxy URL.
+func redactUserinfo(s string) string { return userinfo.ReplaceAllString(s, "${1}***@") }
 
 func parseProxy(v string) (*url.URL, error) {
 	if !strings.Contains(v, "://") {

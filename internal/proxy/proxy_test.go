@@ -276,3 +276,17 @@ func TestRealWorldPACs(t *testing.T) {
 		}
 	}
 }
+
+// A password typed into --proxy never comes back in the error.
+func TestFromFlagKeepsPasswordsOut(t *testing.T) {
+	for _, v := range []string{"http://alice:s3cret@proxy:bad", "socks5://alice:s3cret@proxy:1080", "alice:s3cret@proxy:bad", "http://alice:s3cret@"} {
+		_, err := FromFlag(v)
+		if err == nil {
+			t.Errorf("FromFlag(%q) = nil; want an error", v)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("FromFlag(%q) = %q; the password is in the error", v, err)
+		}
+	}
+}

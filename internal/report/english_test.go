@@ -12,6 +12,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/qadoctor/qadoctor/internal/checks"
+	"github.com/qadoctor/qadoctor/internal/escape"
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
 	"github.com/qadoctor/qadoctor/internal/i18n"
@@ -195,6 +196,10 @@ func allowedEnglish(t testing.TB, f *facts.Facts, fs []finding.Finding) []string
 	}
 	for _, ja := range cat {
 		out = append(out, englishRun.FindAllString(ja, -1)...)
+	}
+	// The same values as the Markdown report writes them.
+	for _, v := range out {
+		out = append(out, escape.Markdown(v))
 	}
 	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
 	n := 0

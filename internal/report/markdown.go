@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/qadoctor/qadoctor/internal/escape"
 	"github.com/qadoctor/qadoctor/internal/finding"
 	"github.com/qadoctor/qadoctor/internal/i18n"
 )
@@ -13,18 +14,18 @@ import (
 // and its fix, a table of the checks, then what did not pass.
 func WriteMarkdown(w io.Writer, r *Report, tr *i18n.Printer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "## qadoctor %s: %s\n\n", r.Tool.Version, tr.Text(statusWords[r.Status]))
+	fmt.Fprintf(&b, "## qadoctor %s: %s\n\n", escape.Markdown(r.Tool.Version), tr.Text(statusWords[r.Status]))
 	if r.Analyzed != "" {
-		b.WriteString(tr.Sprintf("Analysis of `%s`.", r.Analyzed) + "\n\n")
+		b.WriteString(tr.Sprintf("Analysis of %s.", escape.Markdown(r.Analyzed)) + "\n\n")
 	} else {
-		b.WriteString(tr.Sprintf("Profile %s, %d endpoints, %s, started %s.", r.Profile.Version, r.Endpoints, fmtDuration(r.DurationMS), r.Started.Format("2006-01-02 15:04:05 MST")) + "\n\n")
+		b.WriteString(tr.Sprintf("Profile %s, %d endpoints, %s, started %s.", escape.Markdown(r.Profile.Version), r.Endpoints, fmtDuration(r.DurationMS), r.Started.Format("2006-01-02 15:04:05 MST")) + "\n\n")
 	}
 	if r.Verdict != nil {
-		b.WriteString(tr.Sprintf("**Most likely cause (`%s`):** %s", r.Verdict.ID, mdEscape(r.Verdict.Cause)) + "\n\n")
+		b.WriteString(tr.Sprintf("**Most likely cause (`%s`):** %s", r.Verdict.ID, escape.Markdown(r.Verdict.Cause)) + "\n\n")
 		for _, f := range r.Findings {
 			if f.ID == r.Verdict.ID {
 				for i, step := range f.Fix {
-					fmt.Fprintf(&b, "%d. %s\n", i+1, mdEscape(step))
+					fmt.Fprintf(&b, "%d. %s\n", i+1, escape.Markdown(step))
 				}
 			}
 		}
@@ -34,7 +35,7 @@ func WriteMarkdown(w io.Writer, r *Report, tr *i18n.Printer) error {
 	}
 	b.WriteString(tr.Sprintf("| check | status | summary |") + "\n|---|---|---|\n")
 	for _, f := range r.Findings {
-		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", f.ID, tr.Text(statusWords[f.Status]), mdCell(f.Summary))
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", f.ID, tr.Text(statusWords[f.Status]), escape.Markdown(f.Summary))
 	}
 	for _, f := range r.Findings {
 		if f.Status == finding.Pass || f.Status == finding.Skip {
@@ -42,22 +43,15 @@ func WriteMarkdown(w io.Writer, r *Report, tr *i18n.Printer) error {
 		}
 		fmt.Fprintf(&b, "\n### `%s`: %s\n\n", f.ID, tr.Text(statusWords[f.Status]))
 		if f.Cause != "" {
-			b.WriteString(mdEscape(f.Cause) + "\n\n")
+			b.WriteString(escape.Markdown(f.Cause) + "\n\n")
 		}
 		for _, e := range f.Evidence {
 			if e.Status == finding.Pass || e.Status == finding.Skip {
 				continue
 			}
-			fmt.Fprintf(&b, "- %s **%s**: %s\n", tr.Text(statusWords[e.Status]), mdEscape(e.Subject), mdEscape(e.Detail))
+			fmt.Fprintf(&b, "- %s **%s**: %s\n", tr.Text(statusWords[e.Status]), escape.Markdown(e.Subject), escape.Markdown(e.Detail))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
-
-// mdEscape keeps text from turning into Markdown it was not meant to be.
-func mdEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "<", "&lt;").Replace(s)
-}
-
-func mdCell(s string) string { return strings.ReplaceAll(mdEscape(s), "|", `\|`) }

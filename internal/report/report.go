@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/escape"
 	"github.com/qadoctor/qadoctor/internal/finding"
 	"github.com/qadoctor/qadoctor/internal/i18n"
 )
@@ -158,10 +159,10 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 	label := labels(tr, opts.Color)
 	var b strings.Builder
 	if r.Analyzed != "" {
-		b.WriteString(tr.Sprintf("qadoctor %s — analysis of %s, %s", r.Tool.Version, r.Analyzed, fmtDuration(r.DurationMS)) + "\n\n")
+		b.WriteString(escape.Terminal(tr.Sprintf("qadoctor %s — analysis of %s, %s", r.Tool.Version, r.Analyzed, fmtDuration(r.DurationMS))) + "\n\n")
 	} else {
-		b.WriteString(tr.Sprintf("qadoctor %s — profile %s (%s), %d endpoints, %s",
-			r.Tool.Version, r.Profile.Version, tr.Text(r.Profile.Name), r.Endpoints, fmtDuration(r.DurationMS)) + "\n\n")
+		b.WriteString(escape.Terminal(tr.Sprintf("qadoctor %s — profile %s (%s), %d endpoints, %s",
+			r.Tool.Version, r.Profile.Version, tr.Text(r.Profile.Name), r.Endpoints, fmtDuration(r.DurationMS))) + "\n\n")
 	}
 	if r.Verdict == nil {
 		skipped := 0
@@ -176,9 +177,9 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 		}
 		b.WriteString("\n\n")
 	} else {
-		lead := tr.Sprintf("Most likely cause (%s):", r.Verdict.ID)
+		lead := tr.Sprintf("Most likely cause (%s):", escape.Terminal(r.Verdict.ID))
 		if r.Verdict.Status != finding.Fail {
-			lead = tr.Sprintf("Worth a look (%s):", r.Verdict.ID)
+			lead = tr.Sprintf("Worth a look (%s):", escape.Terminal(r.Verdict.ID))
 		}
 		b.WriteString(lead + "\n")
 		writeWrapped(&b, r.Verdict.Cause, "  ")
@@ -195,9 +196,9 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 	b.WriteString(tr.Sprintf("Checks:") + "\n")
 	indent := strings.Repeat(" ", labelWidth(tr)+4)
 	for _, f := range r.Findings {
-		fmt.Fprintf(&b, "%s  %-16s %s\n", label[f.Status], f.ID, f.Summary)
+		fmt.Fprintf(&b, "%s  %-16s %s\n", label[f.Status], escape.Terminal(f.ID), escape.Terminal(f.Summary))
 		for _, g := range groupEvidence(f.Evidence, opts.Verbose) {
-			fmt.Fprintf(&b, "%s%s %s: %s\n", indent, label[g.status], g.subjects(tr), g.detail)
+			fmt.Fprintf(&b, "%s%s %s: %s\n", indent, label[g.status], escape.Terminal(g.subjects(tr)), escape.Terminal(g.detail))
 		}
 		if f.Status != finding.Pass && f.Cause != "" && (r.Verdict == nil || f.ID != r.Verdict.ID) {
 			writeWrapped(&b, f.Cause, indent)
@@ -257,6 +258,7 @@ func groupEvidence(ev []finding.Evidence, verbose bool) []evidenceGroup {
 // Japanese, which has none, may break between any two characters except
 // before closing punctuation (kinsoku), as Japanese typesetting does.
 func writeWrapped(b *strings.Builder, text, indent string) {
+	text = escape.Terminal(text)
 	const width = 100
 	line, cols, empty := indent, i18n.Width(indent), true
 	for _, seg := range segments(text) {

@@ -1,0 +1,99 @@
+// Package escape makes untrusted text safe for the place it is written:
+// a terminal, Markdown, a CSV cell, a comment in a generated script.
+// Certificate names, registry values, server headers, error texts and
+// profile fields all come from someone else; none of them may retitle a
+// terminal, break a table, run as a spreadsheet formula or end a comment.
+package escape
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Terminal shows s with every control character visible: C0 and C1
+// controls, DEL, and the bidirectional overrides that reorder what a line
+// appears to say (Trojan Source, CVE-2021-42574) become \xNN or \u{NNNN};
+// a backslash before such an escape is not doubled, since the aim is that
+// nothing in s acts on the terminal. Invalid UTF-8 becomes U+FFFD.
+func Terminal(s string) string {
+	if isPlain(s) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		switch {
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r >= 0x80 && r < 0xa0, bidi(r):
+			fmt.Fprintf(&b, `\u{%04x}`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func isPlain(s string) bool {
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n <= 1 || r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || bidi(r) {
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+// bidi reports the characters that change the direction text is shown in.
+func bidi(r rune) bool {
+	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c
+}
+
+// Markdown makes s plain text in Markdown (CommonMark and GitHub's
+// tables): control characters visible, a line break a space, and every
+// character that could start emphasis, code, a link or an image (no [, no
+// link: parentheses may stay), raw HTML or an entity, or end a table cell
+// escaped, and a leading one that would start a block. What comes out
+// reads as s.
+func Markdown(s string) string {
+	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+	s = Terminal(s)
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '\\', '`', '*', '_', '[', ']', '|', '~', '<':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '&':
+			b.WriteString("&amp;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	out := b.String()
+	// A paragraph or list item that starts like a list, a heading, a quote
+	// or a heading rule.
+	if out != "" && strings.ContainsRune("-+=#>", rune(out[0])) {
+		out = `\` + out
+	}
+	return out
+}
+
+// CSVCell keeps a cell from running as a formula when a spreadsheet opens
+// the file: a cell that starts with =, +, -, @, a tab or a carriage
+// return gets a leading apostrophe (OWASP, "CSV Injection"). The CSV
+// writer still quotes what CSV needs quoted.
+func CSVCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// Comment makes s one line of a comment in a generated script (.reg, PS1,
+// PAC): control characters visible, so a line break cannot end the
+// comment and start code, and nothing that closes a block comment.
+func Comment(s string) string {
+	return strings.ReplaceAll(Terminal(s), "*/", "* /")
+}

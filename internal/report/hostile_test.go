@@ -1,0 +1,52 @@
+package report
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+
+	"github.com/qadoctor/qadoctor/internal/checks"
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/i18n"
+)
+
+// A run whose peers sent hostile text: a certificate subject and issuer
+// that retitle a terminal and recolour it, break a Markdown table and link
+// a remote image; a server header with a line break.
+func hostileText() *facts.Facts {
+	f := hostileRun()
+	f.Endpoints[0].TLS.Chain[0].Issuer = "CN=\x1b]0;pwned\x07\x1b[31mEvil CA | col ![x](http://evil.example/p.png)\nnext line"
+	f.Endpoints[0].TLS.VerifyError = "x509: \x1b[2Jcleared\u202egnp.exe"
+	f.Profile.Version = "1\x1b[5m"
+	return f
+}
+
+func TestTextAndMarkdownShowHostileTextInert(t *testing.T) {
+	f := hostileText()
+	for _, l := range i18n.Langs {
+		tr := i18n.New(l)
+		fs := checks.Judge(f, checks.All(), tr)
+		rep := New(Tool{Name: "qadoctor", Version: "1.0.0"}, f, fs, checks.Verdict(fs), time.Second, tr.Lang())
+		var text, md bytes.Buffer
+		WriteText(&text, rep, TextOptions{Verbose: true, Tr: tr})
+		WriteMarkdown(&md, rep, tr)
+		for _, r := range text.String() {
+			if r != '\n' && (unicode.IsControl(r) || r == '\u202e') {
+				t.Fatalf("%s text report holds %U raw:\n%s", l, r, text.String())
+			}
+		}
+		if !strings.Contains(text.String(), `\x1b]0;pwned`) {
+			t.Errorf("%s text report should show the escape as \\x1b, visibly", l)
+		}
+		for _, line := range strings.Split(md.String(), "\n") {
+			if strings.HasPrefix(line, "| `") && strings.Count(line, "|")-strings.Count(line, `\|`) != 4 {
+				t.Errorf("%s Markdown table row has more than three cells: %q", l, line)
+			}
+			if strings.Contains(line, "![x](") || strings.Contains(line, "\x1b") {
+				t.Errorf("%s Markdown line %q keeps an image or an escape", l, line)
+			}
+		}
+	}
+}
