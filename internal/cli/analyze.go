@@ -3,12 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/inputfile"
 	"github.com/qadoctor/qadoctor/internal/profile"
 	"github.com/qadoctor/qadoctor/internal/winstate"
 )
@@ -61,12 +61,9 @@ func runAnalyze(_ context.Context, opts *AnalyzeOptions) error {
 		return err
 	}
 	start := time.Now()
-	data, err := os.ReadFile(opts.File)
+	data, err := inputfile.Read(opts.File, winstate.MaxRegFileSize)
 	if err != nil {
-		return usageErrorf("read %s: %w", opts.File, err)
-	}
-	if len(data) > winstate.MaxRegFileSize {
-		return usageErrorf("%s is larger than %d MiB; give the snapshot qadoctor collect wrote, or export only the keys asked for", opts.File, winstate.MaxRegFileSize>>20)
+		return usageErrorf("read %s: %w; give the snapshot qadoctor collect wrote, or a .reg export of the keys asked for", opts.File, err)
 	}
 	reg, source, err := winstate.Open(opts.File, data)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/qadoctor/qadoctor/internal/checks"
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/gather"
+	"github.com/qadoctor/qadoctor/internal/inputfile"
 	"github.com/qadoctor/qadoctor/internal/profile"
 	"github.com/qadoctor/qadoctor/internal/proxy"
 	"github.com/qadoctor/qadoctor/internal/report"
@@ -235,7 +235,7 @@ func loadProfile(path string) (*profile.Profile, string, error) {
 		}
 		return p, profile.EmbeddedName, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := inputfile.Read(path, profile.MaxSize)
 	if err != nil {
 		return nil, "", usageErrorf("read profile: %w", err)
 	}
@@ -246,13 +246,17 @@ func loadProfile(path string) (*profile.Profile, string, error) {
 	return p, path, nil
 }
 
+// maxCAFileSize bounds --ca-file: Mozilla's whole root bundle is about
+// 250 KiB; a file many times that is not a bundle of CA certificates.
+const maxCAFileSize = 8 << 20
+
 // loadRoots returns nil (the system roots) or the system roots plus the
 // certificates of caFile.
 func loadRoots(caFile string) (*x509.CertPool, error) {
 	if caFile == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(caFile)
+	data, err := inputfile.Read(caFile, maxCAFileSize)
 	if err != nil {
 		return nil, usageErrorf("read --ca-file: %w", err)
 	}

@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/qadoctor/qadoctor/internal/inputfile"
 	"github.com/qadoctor/qadoctor/internal/profile"
 )
 
@@ -62,7 +62,7 @@ func runProfileShow(_ context.Context, opts *ProfileOptions) error {
 }
 
 func runProfileValidate(_ context.Context, opts *ProfileOptions) error {
-	data, err := os.ReadFile(opts.Path)
+	data, err := inputfile.Read(opts.Path, profile.MaxSize)
 	if err != nil {
 		return usageErrorf("read profile: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/qadoctor/qadoctor/internal/inputfile"
 	"github.com/qadoctor/qadoctor/internal/report"
 )
 
@@ -123,7 +124,7 @@ const walkBatch = 512
 
 // AddFile adds one report file, or counts it as unreadable with the reason.
 func (s *Summary) AddFile(path string) {
-	f, err := os.Open(path)
+	f, err := inputfile.Open(path) // a FIFO or a device would hang or never end
 	if err != nil {
 		s.skip(path, err.Error())
 		return

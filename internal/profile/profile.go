@@ -192,16 +192,16 @@ func (es Errors) Error() string {
 	return strings.Join(msgs, "\n")
 }
 
-// maxProfileSize bounds what Parse reads: the real profile is a few KiB, so
+// MaxSize bounds what Parse reads (and what a caller should read): the real profile is a few KiB, so
 // 1 MiB leaves room for growth while refusing a wrong file (an ISO, a log).
-const maxProfileSize = 1 << 20
+const MaxSize = 1 << 20
 
 // Parse decodes and validates a profile. name is used in error messages.
 // The error is an *Error for a decoding problem or Errors listing every
 // validation problem.
 func Parse(name string, data []byte) (*Profile, error) {
-	if len(data) > maxProfileSize {
-		return nil, &Error{File: name, Msg: fmt.Sprintf("file is %d bytes; a profile is at most %d: is this the right file?", len(data), maxProfileSize)}
+	if len(data) > MaxSize {
+		return nil, &Error{File: name, Msg: fmt.Sprintf("file is %d bytes; a profile is at most %d: is this the right file?", len(data), MaxSize)}
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/escape"
+	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
 	"github.com/qadoctor/qadoctor/internal/i18n"
 )
