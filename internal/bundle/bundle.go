@@ -7,6 +7,9 @@ package bundle
 
 import (
 	"archive/zip"
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/netip"
@@ -15,6 +18,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf16"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/winstate"
@@ -80,13 +84,30 @@ func private(a netip.Addr) bool {
 	return a.IsPrivate() || a.IsLinkLocalUnicast() || cgnat.Contains(a)
 }
 
-// Redact returns data with the values replaced.
-func (r *Redactor) Redact(data []byte) []byte {
-	s := string(data)
-	for _, rep := range r.literal {
-		s = replaceFold(s, rep.old, rep.new)
+// Redact returns data with the values replaced: JSON files value by value
+// (Redact's JSON), anything else as text.
+func (r *Redactor) Redact(name string, data []byte) []byte {
+	if strings.HasSuffix(name, ".json") {
+		if out, err := r.JSON(data); err == nil {
+			return out
+		}
 	}
-	s = addrPattern.ReplaceAllStringFunc(s, func(m string) string {
+	return []byte(r.Text(string(data)))
+}
+
+// Text redacts one text: credentials in URLs, the literal values (whole
+// tokens only, ignoring case: "st" the user is not "st" in "status"), and
+// private addresses.
+func (r *Redactor) Text(s string) string {
+	s = credentials.ReplaceAllStringFunc(s, func(m string) string {
+		r.counts["credentials"]++
+		r.kinds["credentials"] = "user:password@ before a host replaced by <credentials>@"
+		return credentials.ReplaceAllString(m, "${1}<credentials>@")
+	})
+	for _, rep := range r.literal {
+		s = replaceToken(s, rep.old, rep.new)
+	}
+	return addrPattern.ReplaceAllStringFunc(s, func(m string) string {
 		a, err := netip.ParseAddr(m)
 		if err != nil || !private(a) {
 			return m
@@ -100,13 +121,151 @@ func (r *Redactor) Redact(data []byte) []byte {
 		}
 		return p
 	})
-	return []byte(s)
 }
 
-// replaceFold replaces old case-insensitively (Windows names ignore case).
-func replaceFold(s, old, new string) string {
+// credentials is user:password@ in front of a host (a proxy URL, a
+// ProxyServer value someone typed credentials into).
+var credentials = regexp.MustCompile(`(^|//|[\s"'=;,(])[^\s/@:"'<>;,()]+:[^\s/@"'<>;,()]*@`)
+
+// replaceToken replaces old, ignoring case, where it stands as a token of
+// its own: not inside a longer word (letters, digits, _).
+func replaceToken(s, old, new string) string {
 	re := regexp.MustCompile(`(?i)` + regexp.QuoteMeta(old))
-	return re.ReplaceAllLiteralString(s, new)
+	var b strings.Builder
+	last := 0
+	for _, m := range re.FindAllStringIndex(s, -1) {
+		if wordByte(s, m[0]-1) || wordByte(s, m[1]) {
+			continue
+		}
+		b.WriteString(s[last:m[0]])
+		b.WriteString(new)
+		last = m[1]
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func wordByte(s string, i int) bool {
+	if i < 0 || i >= len(s) {
+		return false
+	}
+	c := s[i]
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// JSON redacts every string value of a JSON document, never a key, and
+// keeps the document's order. A value that is hex (the raw bytes of a
+// registry value in a snapshot or a journal) is redacted in what it
+// encodes, as UTF-16LE text and as bytes, and encoded again, so decoding
+// it gives nothing back.
+func (r *Redactor) JSON(data []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var out bytes.Buffer
+	type frame struct {
+		object bool
+		n      int // items written
+	}
+	var stack []frame
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		isKey := false
+		if len(stack) > 0 {
+			f := &stack[len(stack)-1]
+			if d, ok := tok.(json.Delim); !ok || d == '{' || d == '[' {
+				if f.object {
+					isKey = f.n%2 == 0
+					switch {
+					case isKey && f.n > 0:
+						out.WriteByte(',')
+					case !isKey:
+						out.WriteByte(':')
+					}
+				} else if f.n > 0 {
+					out.WriteByte(',')
+				}
+				f.n++
+			}
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			out.WriteRune(rune(t))
+			switch t {
+			case '{', '[':
+				stack = append(stack, frame{object: t == '{'})
+			default:
+				stack = stack[:len(stack)-1]
+			}
+		case string:
+			if !isKey {
+				t = r.value(t)
+			}
+			writeString(&out, t)
+		case json.Number:
+			out.WriteString(t.String())
+		default:
+			b, _ := json.Marshal(t) // bool, nil
+			out.Write(b)
+		}
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, out.Bytes(), "", "  "); err != nil {
+		return nil, err
+	}
+	pretty.WriteByte('\n')
+	return pretty.Bytes(), nil
+}
+
+// writeString writes s as a JSON string, leaving < and > as they are
+// (the placeholders read <user>, not \u003cuser\u003e).
+func writeString(w *bytes.Buffer, s string) {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s) // a string always encodes
+	w.Truncate(w.Len() - 1) // Encode's newline
+}
+
+// hexData is a string that may be the hex of raw bytes.
+var hexData = regexp.MustCompile(`^(?:[0-9a-fA-F]{2}){4,}$`)
+
+// value redacts one JSON string value.
+func (r *Redactor) value(s string) string {
+	s = r.Text(s)
+	if !hexData.MatchString(s) {
+		return s
+	}
+	raw, _ := hex.DecodeString(s)
+	if len(raw)%2 == 0 {
+		if text := decodeUTF16LE(raw); r.Text(text) != text {
+			raw = encodeUTF16LE(r.Text(text))
+		}
+	}
+	if text := string(raw); r.Text(text) != text {
+		raw = []byte(r.Text(text))
+	}
+	return hex.EncodeToString(raw)
+}
+
+func decodeUTF16LE(b []byte) string {
+	u := make([]uint16, len(b)/2)
+	for i := range u {
+		u[i] = uint16(b[2*i]) | uint16(b[2*i+1])<<8
+	}
+	return string(utf16.Decode(u))
+}
+
+func encodeUTF16LE(s string) []byte {
+	var out []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		out = append(out, byte(u), byte(u>>8))
+	}
+	return out
 }
 
 // Summary says what was redacted and how, never the values themselves.

@@ -99,7 +99,7 @@ func runBundle(ctx context.Context, opts *BundleOptions) error {
 		user, machine := opts.Diagnose.Env.Live().Identity()
 		r := bundle.RedactorFor(user, machine, f)
 		for i := range files {
-			files[i].Data = r.Redact(files[i].Data)
+			files[i].Data = r.Redact(files[i].Name, files[i].Data)
 		}
 		redactions = []byte(r.Summary())
 	}
