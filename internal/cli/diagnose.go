@@ -47,6 +47,7 @@ type DiagnoseOptions struct {
 	CAFile      string
 	HostsFile   string
 	Proxy       string // --proxy: "direct" or a proxy URL; "" discovers
+	PAC         string // --pac: a PAC's URL or file, tested instead of the system's settings
 	Verbose     bool
 	Quiet       bool // no progress on standard error
 }
@@ -135,13 +136,9 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 	if err != nil {
 		return nil, nil, err
 	}
-	var flagProxy *proxy.Settings
-	if opts.Proxy != "" {
-		s, err := proxy.FromFlag(opts.Proxy)
-		if err != nil {
-			return nil, nil, usageError{err: err}
-		}
-		flagProxy = &s
+	flagProxy, err := proxyFlags(opts)
+	if err != nil {
+		return nil, nil, err
 	}
 	progress := newProgressView(opts.IO, opts.Quiet)
 	defer progress.done()
@@ -157,6 +154,32 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 		Progress:    progress.callback(),
 	})
 	return f, sel, nil
+}
+
+// proxyFlags reads --proxy and --pac: nil when neither is given (the
+// system's settings are discovered under the deadline).
+func proxyFlags(opts *DiagnoseOptions) (*proxy.Settings, error) {
+	switch {
+	case opts.Proxy != "" && opts.PAC != "":
+		return nil, usageErrorf("--proxy and --pac both name the way; give one")
+	case opts.Proxy != "":
+		s, err := proxy.FromFlag(opts.Proxy)
+		if err != nil {
+			return nil, usageError{err: err}
+		}
+		return &s, nil
+	case opts.PAC != "" && proxy.IsPACURL(opts.PAC):
+		s := proxy.FromPACFlag(opts.PAC, nil)
+		return &s, nil
+	case opts.PAC != "":
+		script, err := inputfile.Read(opts.PAC, proxy.MaxPACSize)
+		if err != nil {
+			return nil, usageErrorf("read --pac: %w; give a PAC file or its http(s) URL", err)
+		}
+		s := proxy.FromPACFlag(opts.PAC, script)
+		return &s, nil
+	}
+	return nil, nil
 }
 
 // selectChecks is checks.Select, its errors said as usage errors in the

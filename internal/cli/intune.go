@@ -65,6 +65,7 @@ func addDiagnoseFlags(cmd *cobra.Command, o *DiagnoseOptions) {
 	f.StringSliceVar(&o.Skip, "skip", nil, tr.Sprintf("skip these check `IDS` (comma-separated)"))
 	f.StringVar(&o.CAFile, "ca-file", "", tr.Sprintf("also trust the certificates in this PEM `FILE`"))
 	f.StringVar(&o.Proxy, "proxy", "", tr.Sprintf("send the traffic through this proxy `URL` (http://host:port), or direct; default: the system's"))
+	f.StringVar(&o.PAC, "pac", "", tr.Sprintf("decide each endpoint's way with this proxy auto-config script (a `URL` or a file) instead of the system's settings"))
 	f.BoolVarP(&o.Quiet, "quiet", "q", o.Quiet, tr.Sprintf("show no progress on standard error"))
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"time"
 
@@ -217,7 +218,61 @@ func (r *run) discoverProxy(ctx context.Context) proxy.Settings {
 		return r.opts.Env.FetchPAC(ctx, url)
 	}
 	s.LoadPAC(ctx, fetch)
+	if s.PAC != nil {
+		s.PACEnv = proxy.PACEnv{Resolve: r.resolveAll, MyIP: myIPs(r.opts.Env.Network()), Now: r.opts.Env.Now}
+	}
 	return s
+}
+
+// resolveAll is dnsResolve for a PAC: the run's resolver.
+func (r *run) resolveAll(ctx context.Context, host string) []string {
+	addrs, err := probe.Lookup(ctx, r.opts.Env.Resolver, host)
+	if err != nil {
+		return nil
+	}
+	out := make([]string, len(addrs))
+	for i, a := range addrs {
+		out[i] = a.String()
+	}
+	return out
+}
+
+// myIPs is what myIpAddress answers, as WinHTTP and Chromium choose it: the
+// addresses of the interface the default route leaves by, IPv4 first, else
+// of any interface that is up; none (so 127.0.0.1) without a network. An
+// office-LAN branch of a PAC ("isInNet(myIpAddress(), …)") is then taken
+// as on the PC.
+func myIPs(n facts.Network) []string {
+	var v4, v6 []string
+	pick := func(ni facts.NetInterface) {
+		for _, cidr := range ni.Addrs {
+			p, err := netip.ParsePrefix(cidr)
+			if err != nil {
+				continue
+			}
+			a := p.Addr()
+			switch {
+			case a.IsLoopback() || a.IsLinkLocalUnicast():
+			case a.Is4():
+				v4 = append(v4, a.String())
+			default:
+				v6 = append(v6, a.String())
+			}
+		}
+	}
+	for _, ni := range n.Interfaces {
+		if ni.Up && ni.Name == n.DefaultRoute {
+			pick(ni)
+		}
+	}
+	if len(v4)+len(v6) == 0 {
+		for _, ni := range n.Interfaces {
+			if ni.Up && ni.Type != "loopback" {
+				pick(ni)
+			}
+		}
+	}
+	return append(v4, v6...)
 }
 
 func proxyFacts(s proxy.Settings) facts.ProxySettings {

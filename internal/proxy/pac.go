@@ -5,9 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/dlclark/regexp2/v2"
 	"github.com/dop251/goja"
 )
 
@@ -15,8 +21,29 @@ import (
 // hundred. A bigger answer is not a PAC.
 const MaxPACSize = 1 << 20
 
-// pacTimeout bounds one evaluation: a PAC that loops forever is cut off.
-const pacTimeout = 2 * time.Second
+// The PAC sandbox's bounds. A PAC comes from the network, so it is run as
+// hostile code: one time limit for the script, its FindProxyForURL and
+// every regular expression it matches; a call-stack limit; a cap on what it
+// may allocate and on the answer it returns.
+const (
+	// pacTimeout bounds one evaluation, from running the script to its
+	// answer: real PACs answer in microseconds, and browsers give up on a
+	// slow one in about the same time.
+	pacTimeout = 2 * time.Second
+	// pacMaxCallStack bounds recursion: real PACs nest a few calls deep.
+	pacMaxCallStack = 1024
+	// pacMaxAlloc bounds what one evaluation may allocate: a real one
+	// allocates kilobytes. The Go runtime's count of allocated bytes is
+	// watched while it runs (evaluations run one at a time, so the count is
+	// the PAC's, give or take the probes running beside it).
+	pacMaxAlloc = 64 << 20
+	// MaxPACAnswer caps FindProxyForURL's answer: a real one names a few
+	// proxies.
+	MaxPACAnswer = 4096
+)
+
+// ErrPACAnswerTooLong is an answer past MaxPACAnswer.
+var ErrPACAnswerTooLong = fmt.Errorf("the answer is longer than %d characters", MaxPACAnswer)
 
 // PAC is a compiled proxy auto-config script, evaluated with goja, a
 // JavaScript engine in pure Go (no cgo, so it builds for every target;
@@ -24,18 +51,43 @@ const pacTimeout = 2 * time.Second
 type PAC struct {
 	URL  string
 	prog *goja.Program
+	// broken holds the bound a past evaluation broke: the script is not
+	// run again (it would break it for every endpoint, one at a time).
+	broken atomic.Pointer[PACError]
 }
 
-// pacUtils are the helper functions every PAC may call, as browsers define
-// them (after Mozilla's ascii_pac_utils). dnsResolve and myIpAddress are
-// provided from Go.
+// PACEnv is what the helper functions see of the machine; nil fields mean
+// this machine's own.
+type PACEnv struct {
+	// Resolve looks a name up (dnsResolve, dnsResolveEx); nil: the
+	// system's resolver.
+	Resolve func(ctx context.Context, host string) []string
+	// MyIP is this machine's addresses, the first the one myIpAddress
+	// returns; nil or empty: 127.0.0.1, as browsers answer without a
+	// network.
+	MyIP []string
+	// Now is the clock of weekdayRange, dateRange and timeRange.
+	Now func() time.Time
+}
+
+// pacUtils are the helper functions every PAC may call, written in
+// JavaScript where they only handle strings (after the semantics of
+// Mozilla's and Chromium's PAC utilities: Netscape's specification as MDN
+// documents it, and Microsoft's IPv6 "Ex" extensions). The helpers that
+// touch the machine or the clock are Go functions (__resolve, __myip,
+// __weekdayRange…).
 const pacUtils = `
 function isPlainHostName(host) { return host.indexOf('.') == -1; }
 function dnsDomainIs(host, domain) {
   return host.length >= domain.length && host.substring(host.length - domain.length) == domain;
 }
 function localHostOrDomainIs(host, hostdom) { return host == hostdom || hostdom.lastIndexOf(host + '.', 0) == 0; }
+function dnsResolve(host) { var a = __resolve(String(host), false); return a ? a : null; }
+function dnsResolveEx(host) { return __resolve(String(host), true); }
 function isResolvable(host) { return !!dnsResolve(host); }
+function isResolvableEx(host) { return dnsResolveEx(host) != ''; }
+function myIpAddress() { return __myip(false); }
+function myIpAddressEx() { return __myip(true); }
 function convert_addr(ip) {
   var b = ip.split('.');
   return ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff);
@@ -48,46 +100,38 @@ function isInNet(ipaddr, pattern, maskstr) {
   var mask = convert_addr(maskstr);
   return (convert_addr(ipaddr) & mask) == (convert_addr(pattern) & mask);
 }
+function isInNetEx(ipaddr, prefix) { return __inNetEx(String(ipaddr), String(prefix)); }
+function sortIpAddressList(list) { return __sortIPs(String(list)); }
+function getClientVersion() { return '1.0'; }
 function dnsDomainLevels(host) { return host.split('.').length - 1; }
 function shExpMatch(str, pattern) {
   var re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
   return new RegExp('^' + re + '$').test(str);
 }
-var __days = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
-function weekdayRange() {
-  var a = Array.prototype.slice.call(arguments), gmt = a[a.length - 1] === 'GMT';
-  if (gmt) a.pop();
-  var d = new Date(), day = gmt ? d.getUTCDay() : d.getDay();
-  var from = __days.indexOf(a[0]), to = a.length > 1 ? __days.indexOf(a[1]) : from;
-  return from <= to ? day >= from && day <= to : day >= from || day <= to;
-}
-function timeRange() {
-  var a = Array.prototype.slice.call(arguments), gmt = a[a.length - 1] === 'GMT';
-  if (gmt) a.pop();
-  var d = new Date(), h = gmt ? d.getUTCHours() : d.getHours();
-  if (a.length == 1) return h == a[0];
-  if (a.length >= 2) return a[0] <= a[1] ? h >= a[0] && h < a[1] : h >= a[0] || h < a[1];
-  return true;
-}
-function dateRange() { return true; }
+function weekdayRange() { return __weekdayRange(Array.prototype.slice.call(arguments).map(String)); }
+function dateRange() { return __dateRange(Array.prototype.slice.call(arguments).map(String)); }
+function timeRange() { return __timeRange(Array.prototype.slice.call(arguments).map(String)); }
+function alert(message) {}
 `
 
-// PACError is a PAC script that failed to compile or to run; Err is what
-// the JavaScript engine said.
-type PACError struct {
-	URL string
-	Err error
-}
+// regexpTimeout sets the time limit of the backtracking regular
+// expressions goja compiles with regexp2 (lookaheads, backreferences),
+// which otherwise have none; simple ones use Go's regexp, which runs in
+// linear time. regexp2 reads it when a pattern is compiled (a literal when
+// the script is, a RegExp() when it runs), so it is set before either;
+// qadoctor compiles such patterns only in PACs.
+var regexpTimeout sync.Once
 
-func (e *PACError) Error() string { return fmt.Sprintf("PAC %s: %v", e.URL, e.Err) }
-func (e *PACError) Unwrap() error { return e.Err }
+func limitRegexps() { regexpTimeout.Do(func() { regexp2.DefaultMatchTimeout = pacTimeout }) }
 
-// ErrNoFindProxy is a PAC that defines no FindProxyForURL function.
-var ErrNoFindProxy = errors.New("no FindProxyForURL function")
+// evalSlot runs one PAC evaluation at a time, so the allocation watch
+// measures that evaluation; a caller whose context ends stops waiting.
+var evalSlot = make(chan struct{}, 1)
 
 // ParsePAC compiles a PAC script. name is the script's URL or file, for
 // errors, which give the line.
 func ParsePAC(name string, src []byte) (*PAC, error) {
+	limitRegexps() // regular expression literals are compiled here
 	if len(src) > MaxPACSize {
 		return nil, &PACError{URL: name, Err: fmt.Errorf("%d bytes; a PAC is at most %d", len(src), MaxPACSize)}
 	}
@@ -101,34 +145,78 @@ func ParsePAC(name string, src []byte) (*PAC, error) {
 // FindProxy evaluates FindProxyForURL(url, host) and returns its answer
 // ("PROXY a:8080; DIRECT"). resolve serves dnsResolve (nil: the system's).
 func (p *PAC) FindProxy(ctx context.Context, rawURL, host string, resolve func(string) string) (string, error) {
-	vm := goja.New()
-	if resolve == nil {
-		resolve = func(h string) string {
-			addrs, err := net.DefaultResolver.LookupHost(ctx, h)
-			if err != nil || len(addrs) == 0 {
-				return ""
+	env := PACEnv{}
+	if resolve != nil {
+		env.Resolve = func(_ context.Context, h string) []string {
+			if a := resolve(h); a != "" {
+				return []string{a}
 			}
-			return addrs[0]
+			return nil
 		}
 	}
-	vm.Set("dnsResolve", func(h string) any {
-		if a := resolve(h); a != "" {
-			return a
+	return p.Evaluate(ctx, rawURL, host, env)
+}
+
+// Evaluate runs the script and FindProxyForURLEx(url, host) where the
+// script defines it (as Chromium and WinHTTP do), else
+// FindProxyForURL(url, host), in the sandbox, and returns the answer.
+func (p *PAC) Evaluate(ctx context.Context, rawURL, host string, env PACEnv) (answer string, err error) {
+	limitRegexps()
+	if b := p.broken.Load(); b != nil {
+		return "", b
+	}
+	select {
+	case evalSlot <- struct{}{}:
+		defer func() { <-evalSlot }()
+	case <-ctx.Done():
+		return "", &PACError{URL: p.URL, Err: ctx.Err()}
+	}
+	if env.Resolve == nil {
+		env.Resolve = func(ctx context.Context, h string) []string {
+			addrs, _ := net.DefaultResolver.LookupHost(ctx, h)
+			return addrs
 		}
-		return nil
+	}
+	if env.Now == nil {
+		env.Now = time.Now
+	}
+	vm := goja.New()
+	vm.SetMaxCallStackSize(pacMaxCallStack)
+	setPACNatives(ctx, vm, env)
+
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, pacTimeout)
+	defer cancel()
+	var bound atomic.Bool // a sandbox bound, not the caller, stopped it
+	interrupt := func(reason string, ours bool) { bound.Store(ours); vm.Interrupt(reason) }
+	defer func() {
+		var pe *PACError
+		if bound.Load() && errors.As(err, &pe) {
+			p.broken.Store(pe)
+		}
+	}()
+	stop := context.AfterFunc(ctx, func() {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) && time.Since(start) >= pacTimeout {
+			interrupt("PAC evaluation took too long", true)
+		} else {
+			interrupt("cut off at the run's deadline", false)
+		}
 	})
-	vm.Set("myIpAddress", func() string { return "127.0.0.1" })
-	timer := time.AfterFunc(pacTimeout, func() { vm.Interrupt("PAC evaluation took too long") })
-	defer timer.Stop()
-	stop := context.AfterFunc(ctx, func() { vm.Interrupt("deadline") })
 	defer stop()
+	done := make(chan struct{})
+	defer close(done)
+	go watchAllocations(done, func() { interrupt(fmt.Sprintf("PAC evaluation allocated more than %d MiB", pacMaxAlloc>>20), true) })
+
 	if _, err := vm.RunString(pacUtils); err != nil {
 		return "", fmt.Errorf("PAC helpers (a bug in this build): %w", err)
 	}
 	if _, err := vm.RunProgram(p.prog); err != nil {
 		return "", &PACError{URL: p.URL, Err: err}
 	}
-	fn, ok := goja.AssertFunction(vm.Get("FindProxyForURL"))
+	fn, ok := goja.AssertFunction(vm.Get("FindProxyForURLEx"))
+	if !ok {
+		fn, ok = goja.AssertFunction(vm.Get("FindProxyForURL"))
+	}
 	if !ok {
 		return "", &PACError{URL: p.URL, Err: ErrNoFindProxy}
 	}
@@ -136,7 +224,104 @@ func (p *PAC) FindProxy(ctx context.Context, rawURL, host string, resolve func(s
 	if err != nil {
 		return "", &PACError{URL: p.URL, Err: err}
 	}
-	return v.String(), nil
+	if goja.IsUndefined(v) || goja.IsNull(v) {
+		return "", &PACError{URL: p.URL, Err: errors.New("FindProxyForURL returned nothing")}
+	}
+	if s, ok := v.Export().(string); ok && len(s) > MaxPACAnswer {
+		bound.Store(true)
+		return "", &PACError{URL: p.URL, Err: ErrPACAnswerTooLong}
+	}
+	answer = v.String()
+	if len(answer) > MaxPACAnswer {
+		bound.Store(true)
+		return "", &PACError{URL: p.URL, Err: ErrPACAnswerTooLong}
+	}
+	return answer, nil
+}
+
+// allocated is the Go runtime's count of bytes allocated so far. It
+// stops the world for microseconds, and is read only while a PAC runs
+// longer than a tick (a real one answers in microseconds); runtime/metrics'
+// allocation count lags large allocations, which a hostile PAC makes.
+func allocated() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.TotalAlloc
+}
+
+// watchAllocations calls over once the bytes allocated since it started
+// pass pacMaxAlloc, until done.
+func watchAllocations(done <-chan struct{}, over func()) {
+	start := allocated()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-tick.C:
+			if allocated()-start > pacMaxAlloc {
+				over()
+				return
+			}
+		}
+	}
+}
+
+// setPACNatives gives the script the helpers that touch the machine or the
+// clock.
+func setPACNatives(ctx context.Context, vm *goja.Runtime, env PACEnv) {
+	vm.Set("__resolve", func(host string, all bool) string {
+		addrs := env.Resolve(ctx, host)
+		if all {
+			return strings.Join(addrs, ";")
+		}
+		for _, a := range addrs { // dnsResolve answers IPv4
+			if ip, err := netip.ParseAddr(a); err == nil && ip.Unmap().Is4() {
+				return ip.Unmap().String()
+			}
+		}
+		return ""
+	})
+	vm.Set("__myip", func(all bool) string {
+		ips := env.MyIP
+		if len(ips) == 0 {
+			ips = []string{"127.0.0.1"}
+		}
+		if all {
+			return strings.Join(ips, ";")
+		}
+		for _, a := range ips {
+			if ip, err := netip.ParseAddr(a); err == nil && ip.Is4() {
+				return a
+			}
+		}
+		return "127.0.0.1"
+	})
+	vm.Set("__inNetEx", func(ip, prefix string) bool {
+		a, err1 := netip.ParseAddr(strings.TrimSpace(ip))
+		p, err2 := netip.ParsePrefix(strings.TrimSpace(prefix))
+		return err1 == nil && err2 == nil && p.Contains(a.Unmap())
+	})
+	vm.Set("__sortIPs", func(list string) any {
+		var ips []netip.Addr
+		for _, s := range strings.Split(list, ";") {
+			a, err := netip.ParseAddr(strings.TrimSpace(s))
+			if err != nil {
+				return false // Microsoft's sortIpAddressList answers false on a bad list
+			}
+			ips = append(ips, a)
+		}
+		slices.SortFunc(ips, func(a, b netip.Addr) int { return a.Compare(b) })
+		out := make([]string, len(ips))
+		for i, a := range ips {
+			out[i] = a.String()
+		}
+		return strings.Join(out, ";")
+	})
+	vm.Set("__weekdayRange", func(args []string) bool { return weekdayRange(args, env.Now()) })
+	vm.Set("__dateRange", func(args []string) bool { return dateRange(args, env.Now()) })
+	vm.Set("__timeRange", func(args []string) bool { return timeRange(args, env.Now()) })
 }
 
 // ErrPACNoChoice is a PAC answer with no usable entry.
@@ -157,3 +342,16 @@ func FirstChoice(answer string) (string, error) {
 	}
 	return "", ErrPACNoChoice
 }
+
+// PACError is a PAC script that failed to compile or to run; Err is what
+// the JavaScript engine said.
+type PACError struct {
+	URL string
+	Err error
+}
+
+func (e *PACError) Error() string { return fmt.Sprintf("PAC %s: %v", e.URL, e.Err) }
+func (e *PACError) Unwrap() error { return e.Err }
+
+// ErrNoFindProxy is a PAC that defines no FindProxyForURL function.
+var ErrNoFindProxy = errors.New("no FindProxyForURL function")

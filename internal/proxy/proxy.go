@@ -41,10 +41,15 @@ type Settings struct {
 	WPADTried     []string // the wpad.dat URLs tried, when WPAD decided nothing
 	WinHTTP       string   // the WinHTTP proxy, for Windows services
 	PAC           *PAC
+	// PACScript, when set, is the PAC itself (--pac FILE): LoadPAC compiles
+	// it instead of fetching AutoConfigURL, which then names the file.
+	PACScript []byte
 	// PACState says how loading the PAC went (facts.PAC*; "" without a
 	// PAC), and PACErr why it failed.
-	PACState     string
-	PACErr       error
+	PACState string
+	PACErr   error
+	// PACEnv is what the PAC's helpers see (myIpAddress, the resolver).
+	PACEnv       PACEnv
 	noProxyStyle bool // Bypass holds NO_PROXY suffixes rather than Windows wildcards
 }
 
@@ -72,6 +77,9 @@ func (s *Settings) LoadPAC(ctx context.Context, fetch Fetcher) {
 	}
 	if s.AutoConfigURL == "" {
 		return
+	}
+	if src == nil && s.PACScript != nil {
+		src = s.PACScript
 	}
 	if src == nil {
 		var err error
@@ -258,6 +266,20 @@ func pickHTTPS(v string) string {
 	return ""
 }
 
+// FromPACFlag reads --pac: a PAC's http(s) URL, fetched under the run's
+// deadline, or a file already read (script), as a helpdesk hands over the
+// company's PAC to test on any machine.
+func FromPACFlag(v string, script []byte) Settings {
+	return Settings{Source: SourceFlag, AutoConfigURL: v, PACScript: script}
+}
+
+// IsPACURL reports whether --pac's value is a URL to fetch rather than a
+// file.
+func IsPACURL(v string) bool {
+	l := strings.ToLower(v)
+	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
+}
+
 // Discover decides the settings in force: the --proxy flag's (when
 // flag is not nil), then (on Windows) the user's Internet Settings, then
 // the environment, else direct.
@@ -301,7 +323,7 @@ func (s Settings) RouteFor(ctx context.Context, host string) Route {
 	case s.PACState != "" && s.PACState != facts.PACLoaded:
 		return Route{Source: SourcePAC, Rule: facts.RulePACFailed, Err: s.PACErr}
 	case s.PAC != nil:
-		answer, err := s.PAC.FindProxy(ctx, "https://"+host+"/", host, nil)
+		answer, err := s.PAC.Evaluate(ctx, "https://"+host+"/", host, s.PACEnv)
 		if err != nil {
 			return Route{Source: SourcePAC, Rule: facts.RulePACEval, Err: err}
 		}
