@@ -1,6 +1,8 @@
 package inputfile
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,10 +30,12 @@ func TestRead(t *testing.T) {
 		{small, 4, "more than the 4"},
 		{big, 1 << 20, "more than the"},
 		{dir, 1 << 20, "not a regular file"},
-		{filepath.Join(dir, "missing"), 1, "no such file"},
 	} {
 		if _, err := Read(tt.path, tt.max); err == nil || !strings.Contains(strings.ToLower(err.Error()), strings.ToLower(tt.says)) {
 			t.Errorf("Read(%s, %d) = %v; want an error saying %q", tt.path, tt.max, err, tt.says)
 		}
+	}
+	if _, err := Read(filepath.Join(dir, "missing"), 1); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Read(missing) = %v; want fs.ErrNotExist", err)
 	}
 }
