@@ -61,7 +61,12 @@ func runAnalyze(_ context.Context, opts *AnalyzeOptions) error {
 		return err
 	}
 	start := time.Now()
-	data, err := inputfile.Read(opts.File, winstate.MaxRegFileSize)
+	// A snapshot is capped far below a .reg export: tell them apart first.
+	limit := int64(winstate.MaxRegFileSize)
+	if head, err := inputfile.Head(opts.File, 512); err == nil && winstate.LooksLikeSnapshot(head) {
+		limit = winstate.MaxSnapshotSize
+	}
+	data, err := inputfile.Read(opts.File, limit)
 	if err != nil {
 		return usageErrorf("read %s: %w; give the snapshot qadoctor collect wrote, or a .reg export of the keys asked for", opts.File, err)
 	}

@@ -6,6 +6,7 @@
 package inputfile
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -56,13 +57,20 @@ func Read(path string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.Size() > max {
-		return nil, tooLarge(path, st.Size(), max)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	st, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
+	if st.Size() > max {
+		return nil, tooLarge(path, st.Size(), max)
+	}
+	// Sized from the start: io.ReadAll's doubling would hold up to twice
+	// the file.
+	buf := bytes.NewBuffer(make([]byte, 0, st.Size()+512))
+	if _, err := buf.ReadFrom(io.LimitReader(f, max+1)); err != nil {
+		return nil, err
+	}
+	data := buf.Bytes()
 	if int64(len(data)) > max {
 		return nil, tooLarge(path, int64(len(data)), max)
 	}
@@ -71,4 +79,20 @@ func Read(path string, max int64) ([]byte, error) {
 
 func tooLarge(path string, size, max int64) error {
 	return &Error{path, fmt.Sprintf("%d bytes, more than the %d this input can be; is it the right file?", size, max)}
+}
+
+// Head reads at most n bytes from the start of a regular file: enough to
+// tell what kind of file it is before choosing how much of it to read.
+func Head(path string, n int) ([]byte, error) {
+	f, err := Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b := make([]byte, n)
+	m, err := io.ReadFull(f, b)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		err = nil
+	}
+	return b[:m], err
 }

@@ -114,6 +114,24 @@ func TestHostileProxies(t *testing.T) {
 			c.Read(make([]byte, 4096))
 			c.Write([]byte("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"))
 		}, KindProxyRefused},
+		{"100 Continue, then 200", func(c net.Conn) {
+			c.Read(make([]byte, 4096))
+			c.Write([]byte("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 Connection established\r\n\r\n"))
+			time.Sleep(time.Second)
+		}, ""},
+		{"a 2xx other than 200", func(c net.Conn) {
+			c.Read(make([]byte, 4096))
+			c.Write([]byte("HTTP/1.1 204 No Content\r\n\r\n"))
+			time.Sleep(time.Second)
+		}, ""},
+		{"an endless run of 100 Continue", func(c net.Conn) {
+			c.Read(make([]byte, 4096))
+			for range 10000 {
+				if _, err := c.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n")); err != nil {
+					return
+				}
+			}
+		}, KindProxyGarbage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,6 +139,14 @@ func TestHostileProxies(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			defer cancel()
 			d := &ProxyDialer{Proxy: &url.URL{Scheme: "http", Host: addr}}
+			if tt.kind == "" { // the tunnel opens
+				c, err := d.DialContext(ctx, "tcp", "example.test:443")
+				if err != nil {
+					t.Fatalf("DialContext = %v; want the tunnel open", err)
+				}
+				c.Close()
+				return
+			}
 			start := time.Now()
 			_, err := d.DialContext(ctx, "tcp", "example.test:443")
 			if got := ClassifyNet(err); got != tt.kind {

@@ -104,6 +104,11 @@ func (d *ProxyDialer) DialContext(ctx context.Context, network, address string) 
 	lr := &io.LimitedReader{R: conn, N: MaxProxyResponseBytes}
 	br := bufio.NewReader(lr)
 	resp, err := http.ReadResponse(br, req)
+	// Interim answers (100 Continue, 102 Processing…) come before the
+	// final one, which a client must wait for (RFC 9110 section 15.2).
+	for err == nil && resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
+		resp, err = http.ReadResponse(br, req)
+	}
 	if err != nil {
 		conn.Close()
 		switch {
@@ -123,7 +128,7 @@ func (d *ProxyDialer) DialContext(ctx context.Context, network, address string) 
 	case resp.StatusCode == http.StatusProxyAuthRequired:
 		conn.Close()
 		return nil, &ProxyError{Proxy: proxyAddr, Status: resp.StatusCode, Kind: KindProxyAuth, Err: errors.New(resp.Status)}
-	case resp.StatusCode != http.StatusOK:
+	case resp.StatusCode < 200 || resp.StatusCode > 299: // any 2xx opens the tunnel (RFC 9110 section 9.3.6)
 		conn.Close()
 		return nil, &ProxyError{Proxy: proxyAddr, Status: resp.StatusCode, Kind: KindProxyRefused, Err: errors.New(resp.Status)}
 	}

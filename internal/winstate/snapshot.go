@@ -107,11 +107,26 @@ func (r *snapshotRegistry) SubKeys(key string) ([]string, error) {
 	return nil, ErrNotCovered
 }
 
+// MaxSnapshotSize caps a snapshot: collect records a fixed list of values,
+// a few hundred KiB at most; decoding is a few times a file's size in
+// memory, so the cap keeps analyze far below 200 MB.
+const MaxSnapshotSize = 8 << 20
+
+// LooksLikeSnapshot reports whether a file's first bytes are JSON (a
+// snapshot) rather than a .reg export.
+func LooksLikeSnapshot(head []byte) bool {
+	trimmed := bytes.TrimLeft(bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF}), " \t\r\n")
+	return bytes.HasPrefix(trimmed, []byte("{"))
+}
+
 // Open reads a file given to analyze: a snapshot (JSON) or a .reg export,
 // told apart by content. It returns the registry and its source name.
 func Open(file string, data []byte) (Registry, string, error) {
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte{0xEF, 0xBB, 0xBF}), " \t\r\n")
-	if bytes.HasPrefix(trimmed, []byte("{")) {
+	if LooksLikeSnapshot(data) {
+		if len(data) > MaxSnapshotSize {
+			return nil, "", &SnapshotError{File: file, Msg: fmt.Sprintf("%d bytes; a snapshot qadoctor collect writes is at most %d (it holds only the values the checks read)", len(data), MaxSnapshotSize)}
+		}
 		_, r, err := ReadSnapshot(file, data)
 		return r, "snapshot", err
 	}
