@@ -2,11 +2,13 @@ package fleet
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"github.com/qadoctor/qadoctor/internal/i18n"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -101,16 +103,132 @@ func TestSummarize(t *testing.T) {
 	}
 }
 
-// FuzzAdd: a report file with any content is counted or refused, never a panic.
+// stdHead is what encoding/json reads of a valid report: the reference
+// FuzzAdd holds the fast reader to.
+type stdHead struct {
+	Schema  string                   `json:"schema"`
+	Tool    struct{ Version string } `json:"tool"`
+	Profile struct{ Version string } `json:"profile"`
+	Status  string                   `json:"status"`
+	Verdict *struct {
+		ID     string `json:"id"`
+		Reason string `json:"reason"`
+	} `json:"verdict"`
+	Findings []struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+		Reason string `json:"reason"`
+	} `json:"findings"`
+}
+
+// foldedKeys reports a key that matches a report field only ignoring case
+// ("stAtus"), or a field twice: encoding/json takes those, the report
+// schema does not, so the two readers need not agree on such a file.
+func foldedKeys(data []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	seen := map[string]int{}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		k, ok := tok.(string)
+		if !ok {
+			continue
+		}
+		for _, f := range []string{"schema", "tool", "version", "profile", "status", "verdict", "id", "reason", "findings"} {
+			if strings.EqualFold(k, f) && k != f {
+				return true
+			}
+		}
+		if seen[k]++; seen[k] > 1 && k == "findings" {
+			return true
+		}
+	}
+}
+
+// A report cut short, with data after it, or with fields of the wrong
+// type is refused, not counted.
+func TestAddRefusesBrokenReports(t *testing.T) {
+	good := `{"schema":"qadoctor.report/v1","status":"fail","findings":[{"id":"net.dns","status":"fail","reason":"dns-nxdomain","evidence":[{"subject":"x"}]}]}`
+	if err := New().Add(strings.NewReader(good)); err != nil {
+		t.Fatalf("Add(good) = %v", err)
+	}
+	for _, bad := range []string{good[:len(good)-3] + "}", good + `{"x":1}`, strings.Replace(good, `"id":"net.dns"`, `"id":1`, 1),
+		strings.Replace(good, `"findings":[`, `"findings":{"a":[`, 1), `[]`, ``, `{"schema":"qadoctor.report/v1"`} {
+		if err := New().Add(strings.NewReader(bad)); err == nil {
+			t.Errorf("Add(%q) = nil; want it refused", bad)
+		}
+	}
+}
+
+// FuzzAdd: a report file with any content is counted or refused, never a
+// panic; and a valid JSON report is counted exactly as encoding/json
+// reads it.
 func FuzzAdd(f *testing.F) {
 	f.Add([]byte(`{"schema":"qadoctor.report/v1","status":"fail","findings":[{"id":"net.dns","status":"fail","reason":"dns-nxdomain"}]}`))
 	f.Add([]byte(`{"schema":"qadoctor.report/v1","findings":[{"id":1}]}`))
+	f.Add([]byte(`{"schema":"qadoctor.report/v1","verdict":{"id":"a","reason":"b"},"tool":{"version":"1"},"findings":[{"id":"x","status":"warn","reason":"r","evidence":[{"a":"}"}]}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s := New()
-		if err := s.Add(bytes.NewReader(data)); err == nil && s.Reports != 1 {
+		err := s.Add(bytes.NewReader(data))
+		if err == nil && s.Reports != 1 {
 			t.Fatalf("accepted without counting")
 		}
+		var ref stdHead
+		if err != nil || !json.Valid(data) || foldedKeys(data) || json.Unmarshal(data, &ref) != nil {
+			return
+		}
+		want := New()
+		want.count(reportHead{toolVersion: ref.Tool.Version, profileVersion: ref.Profile.Version, status: ref.Status})
+		if ref.Verdict != nil {
+			want.Verdicts[ref.Verdict.ID+": "+cmp.Or(ref.Verdict.Reason, "(none)")]++
+		}
+		for _, f := range ref.Findings {
+			want.count(reportHead{findings: []findingHead{{f.ID, f.Status, f.Reason}}})
+		}
+		if !reflect.DeepEqual(s.Findings, want.Findings) || !reflect.DeepEqual(s.Causes, want.Causes) || !reflect.DeepEqual(s.Verdicts, want.Verdicts) {
+			t.Fatalf("counted %v %v %v; encoding/json reads %v %v %v", s.Findings, s.Causes, s.Verdicts, want.Findings, want.Causes, want.Verdicts)
+		}
 	})
+}
+
+// writeRealSizedReports writes n reports of the size and shape diagnose
+// --json writes (the report golden file, its evidence repeated to 70 KB,
+// as a run of the real profile's 16 endpoints with their chains is), as
+// hard links to one file: the disk holds one report, the reader reads n.
+func writeRealSizedReports(tb testing.TB, dir string, n int) {
+	tb.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "report", "testdata", "report.en.json"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var r map[string]any
+	if err := json.Unmarshal(data, &r); err != nil {
+		tb.Fatal(err)
+	}
+	findings := r["findings"].([]any)
+	for len(data) < 70<<10 {
+		for _, f := range findings {
+			if ev, ok := f.(map[string]any)["evidence"].([]any); ok && len(ev) > 0 {
+				f.(map[string]any)["evidence"] = append(ev, ev[0])
+			}
+		}
+		data, _ = json.Marshal(r)
+	}
+	first := filepath.Join(dir, "pc-000000.json")
+	if err := os.WriteFile(first, data, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	for i := 1; i < n; i++ {
+		name := filepath.Join(dir, fmt.Sprintf("pc-%06d.json", i))
+		if err := os.Link(first, name); err != nil {
+			if err := os.WriteFile(name, data, 0o644); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+	tb.Logf("%d reports of %d bytes", n, len(data))
 }
 
 // BenchmarkSummarize100k reads 100,000 reports and reports the peak heap
@@ -119,7 +237,7 @@ func FuzzAdd(f *testing.F) {
 func BenchmarkSummarize100k(b *testing.B) {
 	const n = 100_000
 	dir := testpeer.TempDir(b)
-	writeReports(b, dir, n)
+	writeRealSizedReports(b, dir, n)
 	for b.Loop() {
 		runtime.GC()
 		var peak atomic.Uint64
