@@ -99,11 +99,11 @@ func (r *Redactor) Redact(name string, data []byte) []byte {
 // tokens only, ignoring case: "st" the user is not "st" in "status"), and
 // private addresses.
 func (r *Redactor) Text(s string) string {
-	s = credentials.ReplaceAllStringFunc(s, func(m string) string {
+	if stripped := winstate.Credentials.ReplaceAllString(s, "${1}<credentials>@"); stripped != s {
 		r.counts["credentials"]++
 		r.kinds["credentials"] = "user:password@ before a host replaced by <credentials>@"
-		return credentials.ReplaceAllString(m, "${1}<credentials>@")
-	})
+		s = stripped
+	}
 	for _, rep := range r.literal {
 		s = replaceToken(s, rep.old, rep.new)
 	}
@@ -122,10 +122,6 @@ func (r *Redactor) Text(s string) string {
 		return p
 	})
 }
-
-// credentials is user:password@ in front of a host (a proxy URL, a
-// ProxyServer value someone typed credentials into).
-var credentials = regexp.MustCompile(`(^|//|[\s"'=;,(])[^\s/@:"'<>;,()]+:[^\s/@"'<>;,()]*@`)
 
 // replaceToken replaces old, ignoring case, where it stands as a token of
 // its own: not inside a longer word (letters, digits, _).

@@ -3,6 +3,7 @@ package winstate
 import (
 	"encoding/hex"
 	"errors"
+	"regexp"
 	"strings"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
@@ -53,11 +54,38 @@ func readValue(reg Registry, w ValueRef) facts.RegValue {
 	v, err := reg.Value(w.Key, w.Name)
 	rv.State, rv.Error = stateOf(err)
 	if err == nil {
+		v = withoutCredentials(v)
 		rv.Type = TypeName(v.Type)
 		rv.Data = hex.EncodeToString(v.Data)
 		rv.Display = v.String()
 	}
 	return rv
+}
+
+// Credentials finds user:password@ in front of a host, which some people
+// type into ProxyServer (Windows' proxy settings do not take it; it is
+// still a password). The first group is what comes before it.
+var Credentials = regexp.MustCompile(`(^|//|[\s"'=;,(])[^\s/@:"'<>;,()]+:[^\s/@"'<>;,()]*@`)
+
+// StripCredentials removes user:password@ before a host.
+func StripCredentials(s string) string { return Credentials.ReplaceAllString(s, "${1}") }
+
+// withoutCredentials keeps a value's credentials out of every fact: a
+// string value as text, and a binary one (the connection blobs hold the
+// proxy as ASCII) as bytes. No check reads credentials, and nothing that
+// records the system state (a snapshot, a report, a bundle) may hold one.
+func withoutCredentials(v Value) Value {
+	switch v.Type {
+	case TypeSZ, TypeExpandSZ:
+		if s := v.String(); StripCredentials(s) != s {
+			return Value{Type: v.Type, Data: StringValue(StripCredentials(s)).Data}
+		}
+	case TypeBinary:
+		if s := string(v.Data); StripCredentials(s) != s {
+			return Value{Type: v.Type, Data: []byte(StripCredentials(s))}
+		}
+	}
+	return v
 }
 
 // FromFact turns a recorded value back into a Value; ok is false unless

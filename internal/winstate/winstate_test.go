@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"encoding/hex"
 	"strings"
 	"testing"
 
@@ -259,4 +260,24 @@ func FuzzReadSnapshot(f *testing.F) {
 		}
 		Collect(reg, "snapshot", "fuzz.json", nil)
 	})
+}
+
+// A password typed into ProxyServer, or into the connection blob, is in no
+// fact Collect records: not as text, not in the hex of the bytes.
+func TestCollectKeepsNoCredentials(t *testing.T) {
+	h := NewHive()
+	h.Set(KeyInetUser, "ProxyServer", StringValue("bob:hunter2@proxy.corp.example:8080"))
+	h.Set(KeyConnectionsUser, "DefaultConnectionSettings", Value{Type: TypeBinary, Data: []byte("\x46\x00\x00\x00\x01\x00\x00\x00\x03\x00\x00\x00\x26\x00\x00\x00http://bob:hunter2@proxy.corp.example:80")})
+	sys := Collect(h, "live", "", nil)
+	for _, v := range sys.Values {
+		data, _ := hex.DecodeString(v.Data)
+		for _, s := range []string{v.Display, string(data), decodeUTF16(data)} {
+			if strings.Contains(s, "hunter2") {
+				t.Errorf("%s\\%s keeps the password: %q", v.Key, v.Name, s)
+			}
+		}
+		if v.Name == "ProxyServer" && v.Display != "proxy.corp.example:8080" {
+			t.Errorf("ProxyServer = %q; want the proxy without the credentials", v.Display)
+		}
+	}
 }
