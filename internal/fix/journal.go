@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/qadoctor/qadoctor/internal/atomicfile"
+	"github.com/qadoctor/qadoctor/internal/inputfile"
 )
 
 // JournalSchema names the journal format.
@@ -91,25 +91,13 @@ func LoadJournal(path string) (*Journal, error) {
 // ReadJournalFile reads a journal file's bytes: a regular file of at most
 // MaxJournalSize, checked before it is read.
 func ReadJournalFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	// inputfile checks before opening: a FIFO named like a journal would
+	// block the open.
+	data, err := inputfile.Read(path, MaxJournalSize)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	switch {
-	case err != nil:
-		return nil, err
-	case !st.Mode().IsRegular():
-		return nil, fmt.Errorf("journal %s is not a regular file", path)
-	case st.Size() > MaxJournalSize:
-		return nil, fmt.Errorf("journal %s is %d bytes; a journal is at most %d", path, st.Size(), MaxJournalSize)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxJournalSize+1))
-	if err == nil && len(data) > MaxJournalSize {
-		err = fmt.Errorf("journal %s grew past %d bytes while it was read", path, MaxJournalSize)
-	}
-	return data, err
+	return data, nil
 }
 
 // FindJournal returns the journal of run in dir, or, when run is empty, the

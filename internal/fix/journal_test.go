@@ -125,7 +125,7 @@ func TestLoadJournalBounded(t *testing.T) {
 	f, _ := os.Create(path)
 	f.Truncate(MaxJournalSize + 1)
 	f.Close()
-	if _, err := LoadJournal(path); err == nil || !strings.Contains(err.Error(), "at most") {
+	if _, err := LoadJournal(path); err == nil || !strings.Contains(err.Error(), "more than the 1048576") {
 		t.Errorf("LoadJournal of %d bytes = %v; want a refusal naming the limit", MaxJournalSize+1, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/qadoctor/qadoctor/internal/checks"
 	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/finding"
 	"github.com/qadoctor/qadoctor/internal/i18n"
 )
 
@@ -49,4 +50,47 @@ func TestTextAndMarkdownShowHostileTextInert(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzWriters: whatever text a finding carries (it quotes peers, files and
+// registry values), the text report holds no raw control character and
+// each Markdown table row keeps its three cells.
+func FuzzWriters(f *testing.F) {
+	f.Add("CN=\x1b]0;pwned\x07", "a | b\n| c |", "![x](http://e/p.png)")
+	f.Add("\u202egnp.exe", "`code`", "<img src=x>")
+	tr := i18n.New(i18n.English)
+	f.Fuzz(func(t *testing.T, summary, detail, subject string) {
+		fs := []finding.Finding{{ID: "tls.handshake", Status: finding.Fail, Summary: summary, Cause: detail, Fix: []string{subject},
+			Evidence: []finding.Evidence{{Subject: subject, Status: finding.Fail, Detail: detail}}}}
+		rep := New(Tool{Name: "qadoctor", Version: summary}, &facts.Facts{Analyzed: subject}, fs, &fs[0], time.Second, tr.Lang())
+		var text, md bytes.Buffer
+		WriteText(&text, rep, TextOptions{Verbose: true, Tr: tr})
+		WriteMarkdown(&md, rep, tr)
+		for _, r := range text.String() {
+			if r != '\n' && (unicode.IsControl(r) || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069) {
+				t.Fatalf("the text report holds %U raw", r)
+			}
+		}
+		for _, line := range strings.Split(md.String(), "\n") {
+			if !strings.HasPrefix(line, "| `") {
+				continue
+			}
+			cells := 0
+			for i := 0; i < len(line); i++ {
+				if line[i] != '|' {
+					continue
+				}
+				n := 0
+				for j := i - 1; j >= 0 && line[j] == '\\'; j-- {
+					n++
+				}
+				if n%2 == 0 {
+					cells++
+				}
+			}
+			if cells != 4 {
+				t.Fatalf("the Markdown row %q has %d unescaped pipes; want 4", line, cells)
+			}
+		}
+	})
 }
