@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
 )
 
 func TestRedactTokensNotKeys(t *testing.T) {
@@ -48,4 +50,12 @@ func FuzzRedact(f *testing.F) {
 			t.Fatalf("%q survives in the hex of UTF-16LE %q", secret, decodeUTF16LE(raw))
 		}
 	})
+}
+
+// A WinHTTP proxy of blanks (the review's panic) names no host.
+func TestInternalHostsBlankWinHTTP(t *testing.T) {
+	f := &facts.Facts{Proxy: facts.ProxySettings{WinHTTP: "   "}}
+	if got := InternalHosts(f); len(got) != 0 {
+		t.Errorf("InternalHosts = %v; want none", got)
+	}
 }

@@ -15,9 +15,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"unsafe"
-
-	"github.com/tidwall/gjson"
 
 	"github.com/qadoctor/qadoctor/internal/inputfile"
 	"github.com/qadoctor/qadoctor/internal/report"
@@ -212,115 +209,26 @@ func (s *Summary) Add(r io.Reader) error {
 	return nil
 }
 
-// parseReport reads what the summary needs of a report with gjson
-// (tidwall/gjson, well kept and widely used), which skips what it does not
-// need several times faster than encoding/json decodes it: most of a
-// report is evidence the summary never reads. The report must be one JSON
-// object of the report schema running to its closing brace, the fields
-// read of the right types; the evidence is not validated.
+// parseReport reads what the summary needs of a report (skim, one pass):
+// one JSON object of the report schema, nothing after it, the fields read
+// of the right types; the evidence it skips is not validated.
 func parseReport(data []byte) (reportHead, error) {
-	var h reportHead
 	if len(data) > MaxReportSize {
-		return h, fmt.Errorf("larger than %d MiB; not a qadoctor report", MaxReportSize>>20)
+		return reportHead{}, fmt.Errorf("larger than %d MiB; not a qadoctor report", MaxReportSize>>20)
 	}
-	trimmed := bytes.TrimSpace(data)
-	if len(trimmed) == 0 || trimmed[0] != '{' || trimmed[len(trimmed)-1] != '}' {
-		return h, errors.New("not JSON: not one JSON object")
+	s := &skim{data: data}
+	if s.peek() != '{' {
+		return reportHead{}, errors.New("not JSON: not one JSON object")
 	}
-	// gjson reads a string; the report is one in place, not copied. Every
-	// string kept from it is cloned (str), since the buffer is reused.
-	root := gjson.Parse(unsafe.String(unsafe.SliceData(trimmed), len(trimmed)))
-	bad := func(what string) error { return fmt.Errorf("not a report: %s is not what a report holds", what) }
-	str := func(r gjson.Result, what string) (string, error) {
-		switch r.Type {
-		case gjson.String:
-			return strings.Clone(r.Str), nil
-		case gjson.Null:
-			return "", nil
-		}
-		if !r.Exists() {
-			return "", nil
-		}
-		return "", bad(what)
+	h, schema, err := s.head()
+	if errors.Is(err, errNotJSON) {
+		return h, errors.New("not JSON, or cut short")
 	}
-	var schema string
-	var err error
-	end := 1 // where the last top-level value ended
-	root.ForEach(func(k, v gjson.Result) bool {
-		// Between one value and the next key stands a comma and nothing
-		// else (gjson would read on into a second object).
-		sep := ","
-		if end == 1 {
-			sep = ""
-		}
-		if k.Type != gjson.String || k.Index < end || v.Index <= k.Index ||
-			string(bytes.TrimSpace(trimmed[end:k.Index])) != sep {
-			err = errors.New("not JSON: not one JSON object")
-			return false
-		}
-		end = v.Index + len(v.Raw)
-		switch k.Str {
-		case "schema":
-			schema, err = str(v, "schema")
-		case "tool":
-			h.toolVersion, err = str(v.Get("version"), "tool.version")
-		case "profile":
-			h.profileVersion, err = str(v.Get("version"), "profile.version")
-		case "status":
-			h.status, err = str(v, "status")
-		case "verdict":
-			if v.Type == gjson.Null {
-				break
-			}
-			if !v.IsObject() {
-				err = bad("verdict")
-				break
-			}
-			var vd struct{ id, reason string }
-			if vd.id, err = str(v.Get("id"), "verdict.id"); err == nil {
-				vd.reason, err = str(v.Get("reason"), "verdict.reason")
-			}
-			h.verdict = &vd
-		case "findings":
-			if v.Type == gjson.Null {
-				break
-			}
-			if !v.IsArray() {
-				err = bad("findings")
-				break
-			}
-			v.ForEach(func(_, f gjson.Result) bool {
-				if !f.IsObject() {
-					err = bad("a finding")
-					return false
-				}
-				var fh findingHead
-				f.ForEach(func(k, x gjson.Result) bool {
-					switch k.Str {
-					case "id":
-						fh.id, err = str(x, "a finding's id")
-					case "status":
-						fh.status, err = str(x, "a finding's status")
-					case "reason":
-						fh.reason, err = str(x, "a finding's reason")
-					case "evidence":
-						return false // the rest is evidence and repairs: nothing counted
-					}
-					return err == nil
-				})
-				h.findings = append(h.findings, fh)
-				return err == nil
-			})
-		}
-		return err == nil
-	})
 	if err != nil {
 		return h, err
 	}
-	// The object's values must run to its closing brace: a file cut short
-	// (a copy that died) is not counted as a report.
-	if rest := bytes.TrimSpace(trimmed[min(end, len(trimmed)):]); len(rest) != 1 || rest[0] != '}' {
-		return h, errors.New("not JSON: the report is cut short or has trailing data")
+	if s.peek() != 0 {
+		return h, errors.New("not JSON: data after the report")
 	}
 	if schema != report.Schema {
 		return h, fmt.Errorf("schema %q; want %q (a qadoctor diagnose --json report)", schema, report.Schema)
