@@ -62,11 +62,18 @@ func runAnalyze(_ context.Context, opts *AnalyzeOptions) error {
 	}
 	start := time.Now()
 	// A snapshot is capped far below a .reg export: tell them apart first.
-	limit := int64(winstate.MaxRegFileSize)
-	if head, err := inputfile.Head(opts.File, 512); err == nil && winstate.LooksLikeSnapshot(head) {
-		limit = winstate.MaxSnapshotSize
+	limit, snapshot := int64(winstate.MaxRegFileSize), false
+	if head, err := inputfile.Head(opts.File, 512); err == nil {
+		if text, err := inputfile.UTF8(head); err == nil && winstate.LooksLikeSnapshot(text) {
+			limit, snapshot = 2*winstate.MaxSnapshotSize, true // UTF-16 is twice the size
+		}
 	}
 	data, err := inputfile.Read(opts.File, limit)
+	if err == nil && snapshot {
+		// A snapshot saved by PowerShell 5.1 may be UTF-16LE; a .reg
+		// export is left as it is (its parser reads UTF-16 itself).
+		data, err = inputfile.UTF8(data)
+	}
 	if err != nil {
 		return usageErrorf("read %s: %w; give the snapshot qadoctor collect wrote, or a .reg export of the keys asked for", opts.File, err)
 	}

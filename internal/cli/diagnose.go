@@ -258,7 +258,10 @@ func loadProfile(path string) (*profile.Profile, string, error) {
 		}
 		return p, profile.EmbeddedName, nil
 	}
-	data, err := inputfile.Read(path, profile.MaxSize)
+	data, err := inputfile.Read(path, 2*profile.MaxSize)
+	if err == nil {
+		data, err = inputfile.UTF8(data)
+	}
 	if err != nil {
 		return nil, "", usageErrorf("read profile: %w", err)
 	}

@@ -62,7 +62,10 @@ func runProfileShow(_ context.Context, opts *ProfileOptions) error {
 }
 
 func runProfileValidate(_ context.Context, opts *ProfileOptions) error {
-	data, err := inputfile.Read(opts.Path, profile.MaxSize)
+	data, err := inputfile.Read(opts.Path, 2*profile.MaxSize)
+	if err == nil {
+		data, err = inputfile.UTF8(data)
+	}
 	if err != nil {
 		return usageErrorf("read profile: %w", err)
 	}

@@ -191,13 +191,20 @@ func readReport(path string, buf []byte) ([]byte, reportHead, error) {
 	if _, err := b.ReadFrom(io.LimitReader(f, MaxReportSize+1)); err != nil {
 		return b.Bytes(), reportHead{}, err
 	}
-	h, err := parseReport(b.Bytes())
+	data, err := inputfile.UTF8(b.Bytes()) // PowerShell 5.1's > writes UTF-16LE
+	if err != nil {
+		return b.Bytes(), reportHead{}, err
+	}
+	h, err := parseReport(data)
 	return b.Bytes(), h, err
 }
 
 // Add reads one report.
 func (s *Summary) Add(r io.Reader) error {
 	data, err := io.ReadAll(io.LimitReader(r, MaxReportSize+1))
+	if err == nil {
+		data, err = inputfile.UTF8(data)
+	}
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	xunicode "golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 // Error is a named file that cannot be read as input.
@@ -95,4 +98,24 @@ func Head(path string, n int) ([]byte, error) {
 		err = nil
 	}
 	return b[:m], err
+}
+
+// UTF8 returns JSON text as UTF-8 without a byte-order mark, whatever
+// Windows PowerShell wrote it as: its `>` writes UTF-16LE with a BOM, and
+// `Out-File -Encoding utf8` UTF-8 with one. UTF-16 (either order) needs
+// its BOM; text without one is taken as UTF-8, as JSON's own rule says
+// (RFC 8259 section 8.1).
+func UTF8(data []byte) ([]byte, error) {
+	switch {
+	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
+		return data[3:], nil
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		// BOMOverride picks the order from the mark and drops it.
+		out, _, err := transform.Bytes(xunicode.BOMOverride(xunicode.UTF8.NewDecoder()), data)
+		if err != nil {
+			return nil, fmt.Errorf("UTF-16 text that does not decode: %w", err)
+		}
+		return out, nil
+	}
+	return data, nil
 }

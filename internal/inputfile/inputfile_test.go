@@ -39,3 +39,37 @@ func TestRead(t *testing.T) {
 		t.Errorf("Read(missing) = %v; want fs.ErrNotExist", err)
 	}
 }
+
+// What Windows PowerShell 5.1 writes a report as: `>` gives UTF-16LE with
+// a BOM, Out-File -Encoding utf8 UTF-8 with one; and UTF-16BE with a BOM.
+func TestUTF8(t *testing.T) {
+	const want = `{"a":"日本"}`
+	utf16 := func(s string, big bool) []byte {
+		var b []byte
+		if big {
+			b = []byte{0xFE, 0xFF}
+		} else {
+			b = []byte{0xFF, 0xFE}
+		}
+		for _, r := range s {
+			hi, lo := byte(r>>8), byte(r)
+			if big {
+				b = append(b, hi, lo)
+			} else {
+				b = append(b, lo, hi)
+			}
+		}
+		return b
+	}
+	for name, in := range map[string][]byte{
+		"UTF-8":                       []byte(want),
+		"UTF-8 with BOM":              append([]byte{0xEF, 0xBB, 0xBF}, want...),
+		"UTF-16LE (PowerShell 5.1 >)": utf16(want, false),
+		"UTF-16BE":                    utf16(want, true),
+	} {
+		got, err := UTF8(in)
+		if err != nil || string(got) != want {
+			t.Errorf("%s: UTF8 = %q, %v; want %q", name, got, err, want)
+		}
+	}
+}
