@@ -97,3 +97,18 @@ func CSVCell(s string) string {
 func Comment(s string) string {
 	return strings.ReplaceAll(Terminal(s), "*/", "* /")
 }
+
+// ASCIIComment is Comment with every character beyond ASCII shown as
+// \u{NNNN}: for scripts that must be plain ASCII (Windows PowerShell 5.1
+// reads a script without a BOM in the ANSI code page).
+func ASCIIComment(s string) string {
+	var b strings.Builder
+	for _, r := range Comment(s) {
+		if r < 0x80 {
+			b.WriteRune(r)
+		} else {
+			fmt.Fprintf(&b, `\u{%04x}`, r)
+		}
+	}
+	return b.String()
+}

@@ -106,7 +106,7 @@ func WritePS1(w io.Writer, plan []PlannedAction) error {
 	b.WriteString("  Remove-ItemProperty -LiteralPath $Key -Name $Name -ErrorAction SilentlyContinue\r\n}\r\n\r\n")
 	var apply, undo strings.Builder
 	for _, a := range plan {
-		fmt.Fprintf(&apply, "  # %s (%s): %s\r\n", escape.Comment(a.Action), escape.Comment(a.Finding), escape.Comment(a.Title))
+		fmt.Fprintf(&apply, "  # %s (%s): %s\r\n", escape.ASCIIComment(a.Action), escape.ASCIIComment(a.Finding), escape.ASCIIComment(a.Title))
 		for _, s := range a.Registry {
 			apply.WriteString("  " + psLine(s.Key, s.Name, s.New) + "\r\n")
 			undo.WriteString("  " + psLine(s.Key, s.Name, s.Prior) + "\r\n")
@@ -124,20 +124,43 @@ func WritePS1(w io.Writer, plan []PlannedAction) error {
 	return err
 }
 
-// psQuote makes s a PowerShell single-quoted string. PowerShell takes the
-// typographic single quotes (U+2018 to U+201B) for ' too, so each is
-// doubled as well; inside single quotes nothing else is special.
+// psQuote makes s a PowerShell string expression that is plain ASCII, so
+// Windows PowerShell 5.1 reads the script alike in any code page: a
+// single-quoted string (where only ' is special, doubled), or, when s has
+// characters beyond ASCII, those joined as [char] codes:
+// ('it' + [char]0x2019 + 's'). PowerShell also takes the typographic
+// quotes for ', so they never appear raw.
 func psQuote(s string) string {
-	var b strings.Builder
-	b.WriteByte('\'')
-	for _, r := range s {
-		b.WriteRune(r)
-		if r == '\'' || r >= '\u2018' && r <= '\u201b' {
-			b.WriteRune(r)
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		ascii = ascii && s[i] < 0x80
+	}
+	quote := func(p string) string { return "'" + strings.ReplaceAll(p, "'", "''") + "'" }
+	if ascii {
+		return quote(s)
+	}
+	var parts []string
+	var run strings.Builder
+	flush := func() {
+		if run.Len() > 0 {
+			parts = append(parts, quote(run.String()))
+			run.Reset()
 		}
 	}
-	b.WriteByte('\'')
-	return b.String()
+	for _, r := range s {
+		switch {
+		case r < 0x80:
+			run.WriteRune(r)
+		case r <= 0xffff:
+			flush()
+			parts = append(parts, fmt.Sprintf("[char]0x%04x", r))
+		default:
+			flush()
+			parts = append(parts, fmt.Sprintf("[char]::ConvertFromUtf32(0x%x)", r))
+		}
+	}
+	flush()
+	return "(" + strings.Join(parts, " + ") + ")"
 }
 
 func psLine(key, name string, st RegValueState) string {
@@ -147,7 +170,7 @@ func psLine(key, name string, st RegValueState) string {
 	}
 	v, err := st.value()
 	if err != nil {
-		return "# unreadable value: " + escape.Comment(err.Error())
+		return "# unreadable value: " + escape.ASCIIComment(err.Error())
 	}
 	switch v.Type {
 	case winstate.TypeDWORD:

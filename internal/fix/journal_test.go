@@ -232,8 +232,11 @@ func FuzzLoadJournal(f *testing.F) {
 // The PS1 undo puts each prior value back with its own type, and a
 // typographic quote (which PowerShell takes for ') cannot end a string.
 func TestPS1KeepsTypesAndQuotes(t *testing.T) {
-	if got := psQuote("it’s"); got != "'it’’s'" {
-		t.Errorf("psQuote(it’s) = %s; want 'it’’s'", got)
+	if got := psQuote("it’s"); got != "('it' + [char]0x2019 + 's')" {
+		t.Errorf("psQuote(it’s) = %s; want ('it' + [char]0x2019 + 's')", got)
+	}
+	if got := psQuote("it's"); got != "'it''s'" {
+		t.Errorf("psQuote(it's) = %s; want 'it''s'", got)
 	}
 	plan := []PlannedAction{{Finding: "os.winhttp", Action: "winhttp.tls12-on", Title: "x\r\nRemove-Item C:\\ -Recurse", Admin: true, Registry: []RegStep{
 		{Key: winstate.KeyWinHTTP, Name: "DefaultSecureProtocols", Prior: RegValueState{Exists: true, Type: "REG_QWORD", Data: "0008000000000000"}, New: dw(0xa00)},
