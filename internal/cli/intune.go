@@ -20,24 +20,26 @@ func newCmdIntune(d *Deps) *cobra.Command {
 		Use:   "intune",
 		Short: tr.Sprintf("Run as an Intune Remediations detection or remediation script"),
 		Long: tr.Sprintf(`intune detect and intune remediate follow Intune Remediations' conventions: one line of output,
-at most 2,048 characters, naming what failed; detect exits 1 when remediation is needed and 0 when
-the device is compliant; remediate applies only the repairs an admin approved (--allow), without
-prompts, journaled, and exits 1 if a check still fails afterwards. Both work as SYSTEM: the checks
+at most 2,048 characters, naming what failed; detect exits 1 only when the approved repairs (--allow)
+can change something, so Intune runs the remediation only then (--strict: any failed check); remediate
+applies only the approved repairs, without prompts, journaled, and exits 1 if they did not take. Both work as SYSTEM: the checks
 that read a user's settings (%s) then see SYSTEM's profile,
 and the line says so.`, strings.Join(checks.PerUserIDs(), ", ")),
 		Args: usageArgs(cobra.NoArgs),
 	}
 	// Intune keeps standard error for failures: no progress there.
-	detect := &DiagnoseOptions{IO: d.IO, Build: d.Build, Env: d.Env, Quiet: true}
+	detect := &DetectOptions{Diagnose: DiagnoseOptions{IO: d.IO, Build: d.Build, Env: d.Env, Quiet: true}, Deps: d.Fix}
 	cmdDetect := &cobra.Command{
-		Use:   "detect",
-		Short: tr.Sprintf("Detection script: exit 1 when Quick Assist needs remediation, 0 when compliant"),
+		Use:   "detect [--allow IDS]",
+		Short: tr.Sprintf("Detection script: exit 1 when the approved repairs can change something, 0 otherwise"),
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runIntuneDetect(cmd.Context(), detect)
 		},
 	}
-	addDiagnoseFlags(cmdDetect, detect)
+	addDiagnoseFlags(cmdDetect, &detect.Diagnose)
+	cmdDetect.Flags().StringSliceVar(&detect.Allow, "allow", nil, tr.Sprintf("the finding `IDS` whose repairs the remediation applies (default: every repair qadoctor has)"))
+	cmdDetect.Flags().BoolVar(&detect.Strict, "strict", false, tr.Sprintf("exit 1 for any failed check, for a reporting-only deployment"))
 
 	rem := &RemediateOptions{Fix: FixOptions{Diagnose: DiagnoseOptions{IO: d.IO, Build: d.Build, Env: d.Env, Quiet: true}, Deps: d.Fix, Now: d.Env.Now, Yes: true}}
 	cmdRemediate := &cobra.Command{
@@ -78,13 +80,36 @@ func asSystem() []string {
 	return nil
 }
 
-func runIntuneDetect(ctx context.Context, opts *DiagnoseOptions) error {
-	fs, err := diagnoseFindings(ctx, opts)
+// DetectOptions are intune detect's flags and dependencies.
+type DetectOptions struct {
+	Diagnose DiagnoseOptions
+	Deps     FixDeps // read only: what the approved repairs would change
+	Allow    []string
+	Strict   bool // any failed check is "remediation needed"
+}
+
+// runIntuneDetect exits 1 (Intune then runs the remediation) only when the
+// approved repairs would change something: a failure no repair can fix
+// (offline DNS, Quick Assist missing) is named in the line, with exit 0,
+// so the remediation does not run and fail every day. --strict restores
+// "any failed check".
+func runIntuneDetect(ctx context.Context, opts *DetectOptions) error {
+	if len(opts.Allow) > 0 {
+		if _, err := selectChecks(opts.Allow, nil); err != nil {
+			return err
+		}
+	}
+	rp := newRepairs(&FixOptions{Diagnose: opts.Diagnose, Deps: opts.Deps})
+	fs, plan, err := rp.plan(ctx, opts.Allow)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(opts.IO.Out, intune.Line("qadoctor "+opts.Build.Version, fs, asSystem()))
-	if anyFailed(fs) {
+	prefix := rp.tool
+	if len(plan) > 0 {
+		prefix += " REMEDIATE " + strings.Join(actionIDs(plan), ",") + ";"
+	}
+	fmt.Fprintln(opts.Diagnose.IO.Out, intune.Line(prefix, fs, asSystem()))
+	if len(plan) > 0 || opts.Strict && anyFailed(fs) {
 		return errFindingsFailed
 	}
 	return nil
@@ -129,11 +154,34 @@ func runIntuneRemediate(ctx context.Context, opts *RemediateOptions) error {
 	if err != nil {
 		return err
 	}
+	// The remediation worked when the approved repairs have nothing left to
+	// change (as detect would then find); failures no repair can fix are
+	// named, not failed. A repair that takes effect at the next start says
+	// so, and still succeeds.
+	again, err := fix.Plan(after, opts.Allow, rp.w)
+	if err != nil {
+		return usageError{err: err}
+	}
+	if len(plan) > 0 && needsRestart(plan) {
+		prefix += " RESTART NEEDED;"
+	}
+	if len(again) > 0 {
+		prefix += " NOT REMEDIATED " + strings.Join(actionIDs(again), ",") + ";"
+	}
 	fmt.Fprintln(io.Out, intune.Line(prefix, after, asSystem()))
-	if anyFailed(after) {
+	if len(again) > 0 {
 		return errFindingsFailed
 	}
 	return nil
+}
+
+func needsRestart(plan []fix.PlannedAction) bool {
+	for _, a := range plan {
+		if a.Restart {
+			return true
+		}
+	}
+	return false
 }
 
 func actionIDs(plan []fix.PlannedAction) []string {
