@@ -207,3 +207,17 @@ func TestBundleLeaksNothingInAnyEncoding(t *testing.T) {
 		})
 	}
 }
+
+// bundle's job is the bundle: written, it exits 0, whatever the checks in
+// it found.
+func TestBundleExitsZeroOnceWritten(t *testing.T) {
+	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, testpeer.ClosedPort(t))) // net.reach fails
+	out := filepath.Join(testpeer.TempDir(t), "b.zip")
+	code, _, errOut := runCLI(t, gather.Env{}, "bundle", "-o", out, "--profile", prof, "-q", "--timeout", "2s")
+	if code != ExitOK || !strings.Contains(errOut, "Wrote") {
+		t.Errorf("bundle with a failing check: exit %d, %q; want 0 once written", code, errOut)
+	}
+	if files := readZip(t, out); !strings.Contains(files["report.json"], `"status": "fail"`) {
+		t.Error("the report inside should still say fail")
+	}
+}

@@ -114,6 +114,7 @@ Exit codes: 0 applied and the repaired checks pass (or nothing to do), 1 a check
 	f.StringVar(&opts.Diagnose.ProfilePath, "profile", "", tr.Sprintf("use this profile `FILE`"))
 	f.DurationVar(&opts.Diagnose.Timeout, "timeout", DefaultTimeout, tr.Sprintf("deadline for each diagnosis"))
 	f.StringVar(&opts.Diagnose.CAFile, "ca-file", "", tr.Sprintf("also trust the certificates in this PEM `FILE`"))
+	f.BoolVarP(&opts.Diagnose.Quiet, "quiet", "q", false, tr.Sprintf("show no progress on standard error"))
 	return cmd
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 
 	"github.com/tc-hib/winres"
 	"github.com/tc-hib/winres/version"
@@ -41,25 +42,52 @@ const manifest = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 func main() {
 	ver := flag.String("version", "0.0.0", "the version, such as 1.2.3")
 	out := flag.String("out", "cmd/qadoctor", "the folder of the main package")
+	read := flag.String("read", "", "print the file version of this `EXE` instead, as Explorer and Intune's detection rules read it")
 	flag.Parse()
+	if *read != "" {
+		v, err := readVersion(*read)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "winres:", err)
+			os.Exit(1)
+		}
+		fmt.Println(v)
+		return
+	}
 	if err := run(*ver, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "winres:", err)
 		os.Exit(1)
 	}
 }
 
-// numeric keeps the dotted numeric part of a version ("1.2.3-rc1" → "1.2.3").
+// numeric keeps the dotted numeric part of a version ("1.2.3-rc1" and
+// git describe's "1.2.3-4-gabc1234" → "1.2.3"); a bare commit hash is no
+// version.
 var numeric = regexp.MustCompile(`^\d+(\.\d+){0,3}`)
 
-func run(ver, out string) error {
-	num := numeric.FindString(ver)
+var versionShape = regexp.MustCompile(`^\d+(\.\d+)*([-+].*)?$`)
+
+// fileVersion is the four-part number Windows shows for a version or a
+// tag: "v1.2.3" and "1.2.3-rc1" are 1.2.3.0; what has no number is
+// 0.0.0.0. A tag's "v" is not part of the number: kept, Explorer and
+// Intune's file-version detection rule would read 0.0.0.0.
+func fileVersion(ver string) string {
+	ver = strings.TrimPrefix(strings.TrimPrefix(ver, "v"), "V")
+	num := ""
+	if versionShape.MatchString(ver) {
+		num = numeric.FindString(ver)
+	}
 	if num == "" {
-		num = "0.0.0"
+		num = "0"
 	}
-	four := num
-	for n := len(regexp.MustCompile(`\.`).FindAllString(four, -1)); n < 3; n++ {
-		four += ".0"
+	for strings.Count(num, ".") < 3 {
+		num += ".0"
 	}
+	return num
+}
+
+func run(ver, out string) error {
+	four := fileVersion(ver)
+	ver = strings.TrimPrefix(strings.TrimPrefix(ver, "v"), "V")
 	var vi version.Info
 	vi.SetFileVersion(four)
 	vi.SetProductVersion(four)
@@ -96,4 +124,31 @@ func run(ver, out string) error {
 		}
 	}
 	return nil
+}
+
+// readVersion is the FileVersion of an .exe's version resource.
+func readVersion(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	rs, err := winres.LoadFromEXESingleType(f, winres.RT_VERSION)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	var data []byte
+	rs.WalkType(winres.RT_VERSION, func(_ winres.Identifier, _ uint16, d []byte) bool {
+		data = d
+		return false
+	})
+	if data == nil {
+		return "", fmt.Errorf("%s has no version resource", path)
+	}
+	vi, err := version.FromBytes(data)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	v := vi.FileVersion
+	return fmt.Sprintf("%d.%d.%d.%d", v[0], v[1], v[2], v[3]), nil
 }
