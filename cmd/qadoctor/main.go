@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 
 	"golang.org/x/term"
 
@@ -23,7 +24,7 @@ func main() {
 	d := &cli.Deps{
 		IO: cli.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 			InTTY: term.IsTerminal(int(os.Stdin.Fd())), OutTTY: outTTY, ErrTTY: errTTY,
-			Color: colorful(outTTY, errTTY)},
+			Color: colorful(outTTY, errTTY), Columns: columns(outTTY)},
 		Build: cli.BuildInfo{Version: version, Commit: commit()},
 	}
 	var code int
@@ -34,6 +35,22 @@ func main() {
 	}
 	stop()
 	os.Exit(code)
+}
+
+// columns is the width the text report wraps at: the terminal's (COLUMNS
+// first, as shells set it), 80 when a terminal says nothing; 0 (no
+// wrapping of check lines) when the report goes to a file or a pipe.
+func columns(outTTY bool) int {
+	if !outTTY {
+		return 0
+	}
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n >= 20 {
+		return n
+	}
+	if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w >= 20 {
+		return w
+	}
+	return 80
 }
 
 // colorful says whether to colour what goes to the terminals: the

@@ -48,6 +48,9 @@ type IOStreams struct {
 	ErrTTY bool
 	// OutTTY says Out is a terminal, where the text report may be coloured.
 	OutTTY bool
+	// Columns is the terminal's width the text report wraps at; 0 when Out
+	// is not a terminal.
+	Columns int
 	// Color says the terminals take ANSI colours: NO_COLOR is not set,
 	// TERM is not dumb, and on Windows the console accepted virtual
 	// terminal processing.

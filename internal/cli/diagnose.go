@@ -232,7 +232,11 @@ func renderReport(io IOStreams, rep *report.Report, f *facts.Facts, o reportOpti
 		err = report.WriteHTML(&b, rep, f.Endpoints, io.Tr)
 	default:
 		color := o.Output == "" && io.OutTTY && io.Color
-		err = report.WriteText(&b, rep, report.TextOptions{Verbose: o.Verbose, Tr: io.Tr, Color: color})
+		width := 0
+		if o.Output == "" {
+			width = io.Columns
+		}
+		err = report.WriteText(&b, rep, report.TextOptions{Verbose: o.Verbose, Tr: io.Tr, Color: color, Width: width})
 	}
 	if err != nil {
 		return fmt.Errorf("render the report: %w", err)

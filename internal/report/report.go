@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 
@@ -107,6 +108,10 @@ type TextOptions struct {
 	Verbose bool          // show the evidence of passing findings too
 	Tr      *i18n.Printer // the language of the labels; nil is English
 	Color   bool          // colour the status words with ANSI escapes
+	// Width is the terminal's width: every line is wrapped to it between
+	// words, the check and evidence lines too. 0 (a file, a pipe): causes
+	// and fixes wrap at 100 columns and the rest stays one line each.
+	Width int
 }
 
 // statusColor is each status's ANSI colour on a terminal.
@@ -157,13 +162,18 @@ func labelWidth(tr *i18n.Printer) int {
 func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 	tr := opts.Tr
 	label := labels(tr, opts.Color)
+	width := opts.Width
+	if width == 0 {
+		width = fileWidth
+	}
 	var b strings.Builder
 	if r.Analyzed != "" {
-		b.WriteString(escape.Terminal(tr.Sprintf("qadoctor %s — analysis of %s, %s", r.Tool.Version, r.Analyzed, fmtDuration(r.DurationMS))) + "\n\n")
+		wrapLine(&b, "", escape.Terminal(tr.Sprintf("qadoctor %s — analysis of %s, %s", r.Tool.Version, r.Analyzed, fmtDuration(r.DurationMS))), opts.Width)
 	} else {
-		b.WriteString(escape.Terminal(tr.Sprintf("qadoctor %s — profile %s (%s), %d endpoints, %s",
-			r.Tool.Version, r.Profile.Version, tr.Text(r.Profile.Name), r.Endpoints, fmtDuration(r.DurationMS))) + "\n\n")
+		wrapLine(&b, "", escape.Terminal(tr.Sprintf("qadoctor %s — profile %s (%s), %d endpoints, %s",
+			r.Tool.Version, r.Profile.Version, tr.Text(r.Profile.Name), r.Endpoints, fmtDuration(r.DurationMS))), opts.Width)
 	}
+	b.WriteString("\n")
 	if r.Verdict == nil {
 		skipped := 0
 		for _, f := range r.Findings {
@@ -171,23 +181,24 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 				skipped++
 			}
 		}
-		b.WriteString(tr.Sprintf("Nothing found that would end a Quick Assist session."))
+		nothing := tr.Sprintf("Nothing found that would end a Quick Assist session.")
 		if skipped > 0 {
-			b.WriteString(tr.Sprintf(" %d of %d checks could not run here; each says why below.", skipped, len(r.Findings)))
+			nothing += tr.Sprintf(" %d of %d checks could not run here; each says why below.", skipped, len(r.Findings))
 		}
-		b.WriteString("\n\n")
+		wrapLine(&b, "", nothing, opts.Width)
+		b.WriteString("\n")
 	} else {
 		lead := tr.Sprintf("Most likely cause (%s):", escape.Terminal(r.Verdict.ID))
 		if r.Verdict.Status != finding.Fail {
 			lead = tr.Sprintf("Worth a look (%s):", escape.Terminal(r.Verdict.ID))
 		}
 		b.WriteString(lead + "\n")
-		writeWrapped(&b, r.Verdict.Cause, "  ")
+		writeWrapped(&b, r.Verdict.Cause, "  ", width)
 		for _, f := range r.Findings {
 			if f.ID == r.Verdict.ID && len(f.Fix) > 0 {
 				b.WriteString(tr.Sprintf("What to do:") + "\n")
 				for i, step := range f.Fix {
-					writeWrapped(&b, fmt.Sprintf("%d. %s", i+1, step), "  ")
+					writeWrapped(&b, fmt.Sprintf("%d. %s", i+1, step), "  ", width)
 				}
 			}
 		}
@@ -196,12 +207,13 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 	b.WriteString(tr.Sprintf("Checks:") + "\n")
 	indent := strings.Repeat(" ", labelWidth(tr)+4)
 	for _, f := range r.Findings {
-		fmt.Fprintf(&b, "%s  %-16s %s\n", label[f.Status], escape.Terminal(f.ID), escape.Terminal(f.Summary))
+		head := fmt.Sprintf("%s  %-16s ", label[f.Status], escape.Terminal(f.ID))
+		wrapLine(&b, head, escape.Terminal(f.Summary), opts.Width)
 		for _, g := range groupEvidence(f.Evidence, opts.Verbose) {
-			fmt.Fprintf(&b, "%s%s %s: %s\n", indent, label[g.status], escape.Terminal(g.subjects(tr)), escape.Terminal(g.detail))
+			wrapLine(&b, indent+label[g.status]+" ", escape.Terminal(g.subjects(tr))+": "+escape.Terminal(g.detail), opts.Width)
 		}
 		if f.Status != finding.Pass && f.Cause != "" && (r.Verdict == nil || f.ID != r.Verdict.ID) {
-			writeWrapped(&b, f.Cause, indent)
+			writeWrapped(&b, f.Cause, indent, width)
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -257,10 +269,41 @@ func groupEvidence(ev []finding.Evidence, verbose bool) []evidenceGroup {
 // continued lines are indented three more. English breaks at spaces;
 // Japanese, which has none, may break between any two characters except
 // before closing punctuation (kinsoku), as Japanese typesetting does.
-func writeWrapped(b *strings.Builder, text, indent string) {
+// fileWidth is where causes and fixes wrap in a report that goes to a file
+// or a pipe: wide enough for a ticket, narrow enough to read.
+const fileWidth = 100
+
+// wrapLine writes head then text, wrapped to width between words with the
+// continuation under the text's start (a check's summary under the
+// summary); width 0 writes one line.
+func wrapLine(b *strings.Builder, head, text string, width int) {
+	if width == 0 {
+		b.WriteString(head + text + "\n")
+		return
+	}
+	hang := i18n.Width(stripANSI(head))
+	if hang > width/2 {
+		hang = 4
+	}
+	writeWrappedFrom(b, head, text, strings.Repeat(" ", hang), width)
+}
+
+// ansi is a colour escape of the status labels.
+var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+func stripANSI(s string) string { return ansi.ReplaceAllString(s, "") }
+
+func writeWrapped(b *strings.Builder, text, indent string, width int) {
 	text = escape.Terminal(text)
-	const width = 100
-	line, cols, empty := indent, i18n.Width(indent), true
+	writeWrappedFrom(b, indent, text, indent+"   ", width)
+}
+
+// writeWrappedFrom writes first then text, wrapped to width between words
+// (and between Japanese characters, never before closing punctuation),
+// each continuation starting with next.
+func writeWrappedFrom(b *strings.Builder, first, text, next string, width int) {
+	indent := next
+	line, cols, empty := first, i18n.Width(stripANSI(first)), true
 	for _, seg := range segments(text) {
 		w := i18n.Width(seg.text)
 		gap := 0
@@ -269,7 +312,7 @@ func writeWrapped(b *strings.Builder, text, indent string) {
 		}
 		if !empty && cols+gap+w > width {
 			b.WriteString(line + "\n")
-			line, cols, empty, gap = indent+"   ", i18n.Width(indent)+3, true, 0
+			line, cols, empty, gap = indent, i18n.Width(indent), true, 0
 		}
 		if gap == 1 {
 			line += " "

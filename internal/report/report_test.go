@@ -139,7 +139,7 @@ func TestWriteMarkdownGolden(t *testing.T) {
 func TestWrapJapanese(t *testing.T) {
 	text := strings.Repeat("接続先のサーバーが古いTLSしか話さないため、Quick Assistは接続を終了します。", 5)
 	var b strings.Builder
-	writeWrapped(&b, text, "  ")
+	writeWrapped(&b, text, "  ", fileWidth)
 	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
 	if len(lines) < 3 {
 		t.Fatalf("wrapped into %d lines, want several:\n%s", len(lines), b.String())
@@ -180,6 +180,37 @@ func TestWriteHTML(t *testing.T) {
 	for _, want := range []string{"Most likely cause (tls.handshake)", "<details open><summary>", "tls.versions", "Timeline", "s-TLS st-failed", "left:66.67%", "issued by CN=Old Box CA", "SHA-256 ab12"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
+		}
+	}
+}
+
+// On an 80-column terminal every line of the text report, the check and
+// evidence lines too, fits, and breaks between words (Japanese: between
+// characters): a word is never cut.
+func TestTextWrapsAtTheTerminalWidth(t *testing.T) {
+	for _, l := range i18n.Langs {
+		tr := i18n.New(l)
+		var b bytes.Buffer
+		if err := WriteText(&b, fixtureReport(tr), TextOptions{Verbose: true, Tr: tr, Width: 80, Color: true}); err != nil {
+			t.Fatal(err)
+		}
+		words := map[string]bool{}
+		var plain bytes.Buffer
+		WriteText(&plain, fixtureReport(tr), TextOptions{Verbose: true, Tr: tr})
+		for _, w := range strings.Fields(plain.String()) {
+			words[w] = true
+		}
+		for i, line := range strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n") {
+			if w := i18n.Width(stripANSI(line)); w > 80 {
+				t.Errorf("%s line %d is %d columns: %q", l, i+1, w, line)
+			}
+			if l == i18n.English {
+				for _, w := range strings.Fields(stripANSI(line)) {
+					if !words[w] {
+						t.Errorf("%s line %d holds %q, a piece of a word the unwrapped report does not have", l, i+1, w)
+					}
+				}
+			}
 		}
 	}
 }
