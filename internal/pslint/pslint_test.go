@@ -52,8 +52,9 @@ func TestLint(t *testing.T) {
 // golden file), is clean.
 func TestShippedScripts(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join("..", "..", "scripts", "intune", "*.ps1"))
-	files = append(files, filepath.Join("..", "fix", "testdata", "fix.ps1"))
-	if len(files) < 3 {
+	win32, _ := filepath.Glob(filepath.Join("..", "..", "scripts", "intune", "win32", "*.ps1"))
+	files = append(append(files, win32...), filepath.Join("..", "fix", "testdata", "fix.ps1"))
+	if len(files) < 5 {
 		t.Fatalf("found %v; want the Intune scripts and the export golden", files)
 	}
 	for _, f := range files {
