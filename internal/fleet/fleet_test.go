@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -256,5 +257,39 @@ func BenchmarkSummarize100k(b *testing.B) {
 		<-done
 		b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
 		b.ReportMetric(float64(elapsed.Microseconds())/n, "µs/report")
+	}
+}
+
+// In every table of the fleet page a number and its column's header share
+// one alignment: a right-aligned number never sits under a left-aligned
+// header, where it reads as the next column's.
+func TestFleetHTMLAlignment(t *testing.T) {
+	dir := testpeer.TempDir(t)
+	writeReports(t, dir, 6)
+	s := New()
+	if err := s.AddPaths([]string{dir}); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := WriteHTML(&b, s, nil); err != nil {
+		t.Fatal(err)
+	}
+	cell := regexp.MustCompile(`<t([hd])( class="n")?>`)
+	for i, table := range strings.Split(b.String(), "<table>")[1:] {
+		table = table[:strings.Index(table, "</table>")]
+		var header []bool
+		for r, row := range strings.Split(table, "<tr>")[1:] {
+			var numeric []bool
+			for _, m := range cell.FindAllStringSubmatch(row, -1) {
+				numeric = append(numeric, m[2] != "")
+			}
+			if r == 0 {
+				header = numeric
+				continue
+			}
+			if !reflect.DeepEqual(numeric, header) {
+				t.Errorf("table %d row %d: numeric cells %v under headers %v", i+1, r, numeric, header)
+			}
+		}
 	}
 }

@@ -97,14 +97,14 @@ var page = template.Must(template.New("summary").Funcs(template.FuncMap(i18n.New
 <html lang="{{lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{t "qadoctor fleet summary"}}</title>
 <style>body{font-family:system-ui,sans-serif;margin:1rem;max-width:60rem}table{border-collapse:collapse;width:100%}
-td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left}td.n{text-align:right}.fail{color:#b00020}</style></head>
+td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left}td.n,th.n{text-align:right}.fail{color:#b00020}</style></head>
 <body><h1>{{t "qadoctor fleet summary"}}</h1>
 <p>{{t "%d reports" .Reports}}<span class="fail">{{t "; %d failed, %d warned, %d passed." (index .Status "fail") (index .Status "warn") (index .Status "pass")}}</span> {{t "%d unreadable files." .Unreadable}}</p>
-<h2>{{t "Most likely cause, per machine:"}}</h2><table><tr><th>{{t "machines"}}</th><th>{{t "cause"}}</th></tr>
+<h2>{{t "Most likely cause, per machine:"}}</h2><table><tr><th class="n">{{t "machines"}}</th><th>{{t "cause"}}</th></tr>
 {{range top .Verdicts}}<tr><td class="n">{{.Count}}</td><td>{{.Name}}</td></tr>{{end}}</table>
-<h2>{{t "Failing or warning causes (a machine may have several):"}}</h2><table><tr><th>{{t "machines"}}</th><th>{{t "check: reason"}}</th></tr>
+<h2>{{t "Failing or warning causes (a machine may have several):"}}</h2><table><tr><th class="n">{{t "machines"}}</th><th>{{t "check: reason"}}</th></tr>
 {{range top .Causes}}<tr><td class="n">{{.Count}}</td><td>{{.Name}}</td></tr>{{end}}</table>
-<h2>{{t "Per check (machines):"}}</h2><table><tr><th>check</th><th>fail</th><th>warn</th><th>error</th><th>skip</th><th>pass</th></tr>
+<h2>{{t "Per check (machines):"}}</h2><table><tr><th>check</th><th class="n">fail</th><th class="n">warn</th><th class="n">error</th><th class="n">skip</th><th class="n">pass</th></tr>
 {{range $id, $m := .Findings}}<tr><td>{{$id}}</td><td class="n">{{index $m "fail"}}</td><td class="n">{{index $m "warn"}}</td><td class="n">{{index $m "error"}}</td><td class="n">{{index $m "skip"}}</td><td class="n">{{index $m "pass"}}</td></tr>{{end}}</table>
 {{if .Skipped}}<h2>{{t "Unreadable files (%d):" .Unreadable}}</h2><ul>{{range .Skipped}}<li>{{.Path}}: {{.Reason}}</li>{{end}}</ul>{{end}}
 </body></html>

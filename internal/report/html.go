@@ -18,6 +18,9 @@ type bar struct {
 	State       string
 	Left, Width float64
 	Title       string
+	// Mark says a failed or timed-out step in words, so the timeline
+	// never tells status by colour alone (WCAG 1.4.1).
+	Mark string
 }
 
 type waterfallRow struct {
@@ -65,6 +68,7 @@ func WriteHTML(w io.Writer, r *Report, endpoints []facts.EndpointFacts, tr *i18n
 				Left:  100 * st.s.StartMS / d.TotalMS,
 				Width: math.Max(0.5, 100*st.s.DurationMS/d.TotalMS),
 				Title: tr.Sprintf("%s %s: %.1f ms from %.1f ms %s", st.name, st.s.State, st.s.DurationMS, st.s.StartMS, tr.Text(st.s.Error)),
+				Mark:  stepMark(tr, st.name, st.s.State),
 			})
 		}
 		d.Rows = append(d.Rows, row)
@@ -77,6 +81,16 @@ func WriteHTML(w io.Writer, r *Report, endpoints []facts.EndpointFacts, tr *i18n
 		"word": func(s finding.Status) string { return tr.Text(statusWords[s]) },
 	})
 	return page.Execute(w, d)
+}
+
+func stepMark(tr *i18n.Printer, step string, st facts.StepState) string {
+	switch st {
+	case facts.StepFailed:
+		return tr.Sprintf("%s failed", step)
+	case facts.StepTimeout:
+		return tr.Sprintf("%s timed out", step)
+	}
+	return ""
 }
 
 // htmlPage is parsed with English words; WriteHTML gives each page's clone
@@ -98,14 +112,14 @@ h1{font-size:1.3rem;margin:.2rem 0}
 .verdict{border-radius:.5rem;padding:1rem;margin:1rem 0}
 .v-fail{background:#fde7e9;border:1px solid #d13438}.v-warn{background:#fff4ce;border:1px solid #c19c00}.v-pass{background:#dff6dd;border:1px solid #107c10}
 .badge{display:inline-block;min-width:3.2rem;text-align:center;border-radius:.3rem;padding:0 .3rem;font-weight:600;font-size:.8rem;color:#fff}
-.b-fail{background:#d13438}.b-error{background:#8e562e}.b-warn{background:#c19c00}.b-skip{background:#8a8886}.b-pass{background:#107c10}
+.b-fail{background:#c50f1f}.b-error{background:#8e562e}.b-warn{background:#7a5c00}.b-skip{background:#605e5c}.b-pass{background:#107c10}
 details{border-bottom:1px solid #e1dfdd;padding:.4rem 0}summary{cursor:pointer}
 code{font-size:.9em}ul{padding-left:1.2rem}li{margin:.15rem 0;overflow-wrap:anywhere}
 .wf{margin:.3rem 0}.wf .name{font-size:.85rem;overflow-wrap:anywhere}
 .track{position:relative;height:.9rem;background:#f3f2f1;border-radius:.2rem}
 .seg{position:absolute;top:0;height:100%;border-radius:.2rem}
-.s-DNS{background:#8764b8}.s-TCP{background:#0078d4}.s-TLS{background:#107c10}.s-HTTP{background:#ca5010}
-.st-failed,.st-timeout{background:#d13438!important}
+.s-DNS{background:#744da9}.s-TCP{background:#005a9e}.s-TLS{background:#107c10}.s-HTTP{background:#a83c00}
+.st-failed,.st-timeout{background:#c50f1f!important}.mark{font-size:.8rem;color:#a4262c;margin-right:.5rem}
 .legend span{display:inline-block;padding:0 .4rem;margin-right:.3rem;color:#fff;border-radius:.2rem;font-size:.8rem}
 .chain{font-size:.85rem;color:#323130}
 </style></head><body>
@@ -121,8 +135,8 @@ code{font-size:.9em}ul{padding-left:1.2rem}li{margin:.15rem 0;overflow-wrap:anyw
 {{if .Evidence}}<ul>{{range .Evidence}}<li><span class="badge b-{{status .Status}}">{{word .Status}}</span> {{.Subject}}: {{.Detail}}</li>{{end}}</ul>{{end}}
 </details>{{end}}
 {{if .Rows}}<h2>{{t "Timeline"}}</h2>
-<p class="legend"><span class="s-DNS">DNS</span><span class="s-TCP">TCP</span><span class="s-TLS">TLS</span><span class="s-HTTP">HTTP</span> {{t "over %.0f ms; red: failed or timed out" .TotalMS}}</p>
-{{range .Rows}}<div class="wf"><div class="name">{{.Endpoint}}</div><div class="track">{{range .Bars}}<div class="seg s-{{.Step}} st-{{.State}}" style="{{seg .}}" title="{{.Title}}"></div>{{end}}</div></div>{{end}}
+<p class="legend"><span class="s-DNS">DNS</span><span class="s-TCP">TCP</span><span class="s-TLS">TLS</span><span class="s-HTTP">HTTP</span> {{t "over %.0f ms; red and ✕: failed or timed out" .TotalMS}}</p>
+{{range .Rows}}<div class="wf"><div class="name">{{.Endpoint}}</div><div class="track">{{range .Bars}}<div class="seg s-{{.Step}} st-{{.State}}" style="{{seg .}}" title="{{.Title}}"></div>{{end}}</div>{{range .Bars}}{{if .Mark}}<span class="mark">✕ {{.Mark}}</span>{{end}}{{end}}</div>{{end}}
 <h2>{{t "Certificate chains"}}</h2>
 {{range .Rows}}{{if .Chain}}<details><summary>{{.Endpoint}}</summary><ol class="chain">{{range .Chain}}<li>{{.Subject}}<br>{{t "issued by %s" .Issuer}}<br>{{t "valid %s to %s" (.NotBefore.Format "2006-01-02") (.NotAfter.Format "2006-01-02")}}<br>SHA-256 {{.SHA256}}</li>{{end}}</ol></details>{{end}}{{end}}
 {{end}}
