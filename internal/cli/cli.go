@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -153,12 +154,13 @@ DNS, blocked endpoints, hosts-file entries, old TLS in the path, untrusted certi
 		},
 	}
 	root.PersistentFlags().StringVar(&lang, "lang", "", tr.Sprintf("language of the report and messages: `en` or ja (default: the Windows display language, or LC_ALL/LC_MESSAGES/LANG)"))
-	localizeHelp(root, tr)
+	cobra.AddTemplateFunc("qadoctorReplace", qadoctorReplace) // a pure function: the same for every tree
 	root.SetIn(d.IO.In)
 	root.SetOut(d.IO.Out)
 	root.SetErr(d.IO.ErrOut)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err: err} })
 	root.AddCommand(newCmdDiagnose(d, nil), newCmdFix(d), newCmdUndo(d), newCmdBypass(d), newCmdIntune(d), newCmdBundle(d), newCmdSummarize(d), newCmdAnalyze(d), newCmdCollect(d), newCmdProfile(d), newCmdVersion(d))
+	localizeHelp(root, tr) // after the commands: it gives each its --help
 	return root
 }
 
@@ -222,12 +224,49 @@ func localizeHelp(cmd *cobra.Command, tr *i18n.Printer) {
 		{"Global Flags:", tr.Sprintf("Global Flags:")},
 		{"\nFlags:", "\n" + tr.Sprintf("Flags:")},
 		{"Additional help topics:", tr.Sprintf("Additional help topics:")},
-		{"[command] --help\" for more information about a command.", tr.Sprintf("[command] --help\" for more information about a command.")},
+		{`Use "{{.CommandPath}} [command] --help" for more information about a command.`,
+			tr.Sprintf(`Use "%s" for more information about a command.`, `{{.CommandPath}} [command] --help`)},
+		// pflag writes "(default 15s)" itself: the words are replaced in
+		// what it wrote.
+		{"{{.LocalFlags.FlagUsages | trimTrailingWhitespaces}}", `{{.LocalFlags.FlagUsages | qadoctorReplace "(default " ` + strconv.Quote(tr.Sprintf("(default ")) + ` | trimTrailingWhitespaces}}`},
+		{"{{.InheritedFlags.FlagUsages | trimTrailingWhitespaces}}", `{{.InheritedFlags.FlagUsages | qadoctorReplace "(default " ` + strconv.Quote(tr.Sprintf("(default ")) + ` | trimTrailingWhitespaces}}`},
 	} {
 		t = strings.ReplaceAll(t, h.en, h.local)
 	}
 	cmd.SetUsageTemplate(t)
+	// cobra's own commands and flags, in the person's language: its help
+	// command, each command's --help, and (hidden, as it has no
+	// translation) the shell-completion command.
+	cmd.SetHelpCommand(&cobra.Command{
+		Use:   "help [command]",
+		Short: tr.Sprintf("Help about any command"),
+		Run: func(c *cobra.Command, args []string) {
+			target, _, err := c.Root().Find(args)
+			if target == nil || err != nil {
+				c.Println(tr.Sprintf("Unknown help topic %q.", strings.Join(args, " ")))
+				c.Root().Usage()
+				return
+			}
+			target.InitDefaultHelpFlag()
+			target.Help()
+		},
+	})
+	cmd.CompletionOptions.HiddenDefaultCmd = true
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Flags().Lookup("help") == nil {
+			c.Flags().BoolP("help", "h", false, tr.Sprintf("help for %s", c.Name()))
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(cmd)
 }
+
+// qadoctorReplace is a template function for the usage template: in s,
+// old becomes new (pflag's "(default …)" in the person's language).
+func qadoctorReplace(old, new, s string) string { return strings.ReplaceAll(s, old, new) }
 
 // Run runs qadoctor with args and returns the exit code. Errors are
 // printed to ErrOut.

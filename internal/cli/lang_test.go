@@ -111,3 +111,22 @@ func TestHelpTranslated(t *testing.T) {
 		})
 	}
 }
+
+// Everything cobra and pflag print in --help is Japanese too: the
+// defaults, each command's --help, the help command, the closing hint.
+func TestHelpHasNoCobraEnglish(t *testing.T) {
+	for _, args := range [][]string{{"--lang", "ja", "--help"}, {"--lang", "ja", "diagnose", "--help"}, {"--lang", "ja", "help", "fix"}} {
+		_, out, _ := runCLI(t, gather.Env{}, args...)
+		for _, en := range []string{"(default ", "help for ", "Help about any command", "Generate the autocompletion", "for more information about a command"} {
+			if strings.Contains(out, en) {
+				t.Errorf("%v: %q is still in English:\n%s", args, en, out)
+			}
+		}
+	}
+	_, out, _ := runCLI(t, gather.Env{}, "--lang", "ja", "diagnose", "--help")
+	for _, ja := range []string{"(既定: 15s)", "diagnose のヘルプ"} {
+		if !strings.Contains(out, ja) {
+			t.Errorf("diagnose --help lacks %q:\n%s", ja, out)
+		}
+	}
+}
