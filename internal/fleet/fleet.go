@@ -85,9 +85,13 @@ func (s *Summary) AddPaths(paths []string) error {
 			defer workers.Done()
 			buf := make([]byte, 0, 128<<10)
 			for path := range files {
-				var p parsed
-				p.path = path
-				buf, p.head, p.err = readReport(path, buf)
+				p := parsed{path: path}
+				if isCSV(path) {
+					p.csv = true
+					p.heads, p.skips, p.err = readCSVFile(path)
+				} else {
+					buf, p.head, p.err = readReport(path, buf)
+				}
 				results <- p
 			}
 		}()
@@ -112,11 +116,19 @@ func (s *Summary) AddPaths(paths []string) error {
 				close(walkErrs) // the walker is done: it only sends before closing files
 				continue
 			}
+			for _, h := range p.heads {
+				s.count(h)
+			}
+			for _, sk := range p.skips {
+				s.skip(sk.Path, sk.Reason)
+			}
 			if p.err != nil {
 				s.skip(p.path, p.err.Error())
 				continue
 			}
-			s.count(p.head)
+			if !p.csv {
+				s.count(p.head)
+			}
 		case sk, ok := <-walkErrs:
 			if !ok {
 				walkErrs = nil
@@ -129,11 +141,14 @@ func (s *Summary) AddPaths(paths []string) error {
 	return nil
 }
 
-// parsed is one file's outcome.
+// parsed is one file's outcome: a report, or an Intune export's devices.
 type parsed struct {
-	path string
-	head reportHead
-	err  error
+	path  string
+	head  reportHead
+	err   error
+	heads []reportHead // an Intune export's devices
+	skips []Skipped    // and its rows that hold no qadoctor line
+	csv   bool
 }
 
 // walk sends the report files in dir and below, reading each folder's
@@ -153,7 +168,7 @@ func walk(dir string, files chan<- string, errs chan<- Skipped) {
 			switch {
 			case e.IsDir():
 				walk(path, files, errs)
-			case e.Type().IsRegular() && strings.EqualFold(filepath.Ext(path), ".json"):
+			case e.Type().IsRegular() && (strings.EqualFold(filepath.Ext(path), ".json") || isCSV(path)):
 				files <- path
 			}
 		}
@@ -167,11 +182,37 @@ func walk(dir string, files chan<- string, errs chan<- Skipped) {
 	}
 }
 
+func isCSV(path string) bool { return strings.EqualFold(filepath.Ext(path), ".csv") }
+
+// readCSVFile reads an Intune Remediations export file.
+func readCSVFile(path string) ([]reportHead, []Skipped, error) {
+	f, err := inputfile.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	return readIntuneCSV(f, path)
+}
+
 // walkBatch is how many folder entries are read at a time.
 const walkBatch = 512
 
-// AddFile adds one report file, or counts it as unreadable with the reason.
+// AddFile adds one report file (or an Intune export), or counts it as
+// unreadable with the reason.
 func (s *Summary) AddFile(path string) {
+	if isCSV(path) {
+		heads, skips, err := readCSVFile(path)
+		for _, h := range heads {
+			s.count(h)
+		}
+		for _, sk := range skips {
+			s.skip(sk.Path, sk.Reason)
+		}
+		if err != nil {
+			s.skip(path, err.Error())
+		}
+		return
+	}
 	_, h, err := readReport(path, nil)
 	if err != nil {
 		s.skip(path, err.Error())
