@@ -223,7 +223,7 @@ func (r *Redactor) JSON(data []byte) ([]byte, error) {
 func writeString(w *bytes.Buffer, s string) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	enc.Encode(s) // a string always encodes
+	enc.Encode(s)           // a string always encodes
 	w.Truncate(w.Len() - 1) // Encode's newline
 }
 

@@ -63,8 +63,10 @@ func TestPACSandbox(t *testing.T) {
 // functions exist, and FindProxyForURLEx wins where a PAC defines it.
 func TestPACHelpers(t *testing.T) {
 	env := PACEnv{
-		MyIP:    []string{"10.1.2.3", "fd00::7"},
-		Resolve: func(_ context.Context, h string) []string { return map[string][]string{"intra.corp": {"fd00::1", "10.9.9.9"}}[h] },
+		MyIP: []string{"10.1.2.3", "fd00::7"},
+		Resolve: func(_ context.Context, h string) []string {
+			return map[string][]string{"intra.corp": {"fd00::1", "10.9.9.9"}}[h]
+		},
 	}
 	tests := []struct{ src, want string }{
 		{`function FindProxyForURL(u, h) { return isInNet(myIpAddress(), "10.0.0.0", "255.0.0.0") ? "DIRECT" : "PROXY p:1"; }`, "DIRECT"},

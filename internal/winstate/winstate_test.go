@@ -5,13 +5,13 @@ package winstate
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
-	"encoding/hex"
 	"strings"
 	"testing"
 
