@@ -18,7 +18,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf16"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/winstate"
@@ -40,7 +39,10 @@ type Redactor struct {
 	kinds   map[string]string     // kind → how
 }
 
-type replacement struct{ old, new, kind string }
+type replacement struct {
+	old, new, kind string
+	re             *regexp.Regexp // old, ignoring case: compiled once, used for every value
+}
 
 // NewRedactor redacts the user names (a user may have several spellings,
 // DOMAIN\user and user), the machine name and the internal host names
@@ -51,7 +53,7 @@ func NewRedactor(users []string, machine string, internalHosts []string) *Redact
 		if len(old) < 2 {
 			return
 		}
-		r.literal = append(r.literal, replacement{old, new, kind})
+		r.literal = append(r.literal, replacement{old, new, kind, regexp.MustCompile(`(?i)` + regexp.QuoteMeta(old))})
 		r.counts[kind]++
 		r.kinds[kind] = how
 	}
@@ -105,7 +107,7 @@ func (r *Redactor) Text(s string) string {
 		s = stripped
 	}
 	for _, rep := range r.literal {
-		s = replaceToken(s, rep.old, rep.new)
+		s = replaceToken(s, rep.re, rep.new)
 	}
 	return addrPattern.ReplaceAllStringFunc(s, func(m string) string {
 		a, err := netip.ParseAddr(m)
@@ -123,10 +125,9 @@ func (r *Redactor) Text(s string) string {
 	})
 }
 
-// replaceToken replaces old, ignoring case, where it stands as a token of
-// its own: not inside a longer word (letters, digits, _).
-func replaceToken(s, old, new string) string {
-	re := regexp.MustCompile(`(?i)` + regexp.QuoteMeta(old))
+// replaceToken replaces what re finds where it stands as a token of its
+// own: not inside a longer word (letters, digits, _).
+func replaceToken(s string, re *regexp.Regexp, new string) string {
 	var b strings.Builder
 	last := 0
 	for _, m := range re.FindAllStringIndex(s, -1) {
@@ -238,30 +239,14 @@ func (r *Redactor) value(s string) string {
 	}
 	raw, _ := hex.DecodeString(s)
 	if len(raw)%2 == 0 {
-		if text := decodeUTF16LE(raw); r.Text(text) != text {
-			raw = encodeUTF16LE(r.Text(text))
+		if text := winstate.DecodeUTF16(raw); r.Text(text) != text {
+			raw = winstate.EncodeUTF16(r.Text(text))
 		}
 	}
 	if text := string(raw); r.Text(text) != text {
 		raw = []byte(r.Text(text))
 	}
 	return hex.EncodeToString(raw)
-}
-
-func decodeUTF16LE(b []byte) string {
-	u := make([]uint16, len(b)/2)
-	for i := range u {
-		u[i] = uint16(b[2*i]) | uint16(b[2*i+1])<<8
-	}
-	return string(utf16.Decode(u))
-}
-
-func encodeUTF16LE(s string) []byte {
-	var out []byte
-	for _, u := range utf16.Encode([]rune(s)) {
-		out = append(out, byte(u), byte(u>>8))
-	}
-	return out
 }
 
 // Summary says what was redacted and how, never the values themselves.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/winstate"
 )
 
 func TestRedactTokensNotKeys(t *testing.T) {
@@ -32,7 +33,7 @@ func FuzzRedact(f *testing.F) {
 			return
 		}
 		r := NewRedactor([]string{secret}, "", nil)
-		u := encodeUTF16LE(text)
+		u := winstate.EncodeUTF16(text)
 		doc, _ := json.Marshal(map[string]string{"detail": text, "data": hex.EncodeToString(u)})
 		out, err := r.JSON(doc)
 		if err != nil {
@@ -46,8 +47,8 @@ func FuzzRedact(f *testing.F) {
 		if token.MatchString(back["detail"]) {
 			t.Fatalf("%q survives as a token in %q", secret, back["detail"])
 		}
-		if raw, err := hex.DecodeString(back["data"]); err == nil && len(raw)%2 == 0 && token.MatchString(decodeUTF16LE(raw)) {
-			t.Fatalf("%q survives in the hex of UTF-16LE %q", secret, decodeUTF16LE(raw))
+		if raw, err := hex.DecodeString(back["data"]); err == nil && len(raw)%2 == 0 && token.MatchString(winstate.DecodeUTF16(raw)) {
+			t.Fatalf("%q survives in the hex of UTF-16LE %q", secret, winstate.DecodeUTF16(raw))
 		}
 	})
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/qadoctor/qadoctor/internal/checks"
 	"github.com/qadoctor/qadoctor/internal/elevate"
+	"github.com/qadoctor/qadoctor/internal/escape"
 	"github.com/qadoctor/qadoctor/internal/finding"
 	"github.com/qadoctor/qadoctor/internal/fix"
 	"github.com/qadoctor/qadoctor/internal/winstate"
@@ -186,7 +187,7 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 	j, err := rp.apply(ctx, plan)
 	if err != nil {
 		if j != nil {
-			fmt.Fprint(io.ErrOut, io.Tr.Sprintf("Stopped: %v\nWhat was changed is in %s; qadoctor undo %s takes it back.\n", err, j.Path(), j.Run))
+			fmt.Fprint(io.ErrOut, io.Tr.Sprintf("Stopped: %v\nWhat was changed is in %s; qadoctor undo %s takes it back.\n", escape.Terminal(err.Error()), j.Path(), j.Run))
 		}
 		return err
 	}
@@ -318,7 +319,8 @@ func writePlan(io IOStreams, plan []fix.PlannedAction) {
 		}
 		fmt.Fprintf(io.Out, "%d. [%s] %s%s\n", i+1, a.Finding, a.Title, note)
 		for _, s := range a.Registry {
-			fmt.Fprintf(io.Out, "     %s\\%s: %s -> %s\n", s.Key, s.Name, s.Prior.Describe(), s.New.Describe())
+			// The prior value is the registry's, whatever someone wrote there.
+			fmt.Fprintf(io.Out, "     %s\\%s: %s -> %s\n", s.Key, s.Name, escape.Terminal(s.Prior.Describe()), escape.Terminal(s.New.Describe()))
 		}
 		for _, c := range a.Commands {
 			fmt.Fprint(io.Out, io.Tr.Sprintf("     run: %s (not undone by qadoctor undo)\n", fix.FormatArgv(c.Argv)))
@@ -356,7 +358,7 @@ func writeBeforeAfter(io IOStreams, before, after []finding.Finding) error {
 				prior = b.Status.String()
 			}
 		}
-		fmt.Fprintf(io.Out, "  %-16s %s -> %s  %s\n", a.ID, prior, a.Status, a.Summary)
+		fmt.Fprintf(io.Out, "  %-16s %s -> %s  %s\n", a.ID, prior, a.Status, escape.Terminal(a.Summary))
 		failed = failed || a.Status == finding.Fail
 	}
 	if failed {
@@ -409,7 +411,7 @@ func runUndo(_ context.Context, opts *UndoOptions) error {
 		return usageError{err: err}
 	}
 	for _, s := range skipped {
-		fmt.Fprintln(io.ErrOut, io.Tr.Sprintf("Skipped: %v", s))
+		fmt.Fprintln(io.ErrOut, escape.Terminal(io.Tr.Sprintf("Skipped: %v", s))) // names files anyone may have made
 	}
 	if j == nil || !j.Undoable() {
 		fmt.Fprint(io.Out, io.Tr.Sprintf("Nothing to undo in %s.\n", dir))

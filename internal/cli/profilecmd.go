@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/qadoctor/qadoctor/internal/escape"
 	"github.com/qadoctor/qadoctor/internal/inputfile"
 	"github.com/qadoctor/qadoctor/internal/profile"
 )
@@ -79,7 +80,7 @@ func runProfileValidate(_ context.Context, opts *ProfileOptions) error {
 			required++
 		}
 	}
-	fmt.Fprintln(opts.IO.Out, opts.IO.Tr.Sprintf("%s: valid profile %s (schema %d), %d endpoints (%d required), minimum TLS %s",
-		opts.Path, p.Version, p.Schema, len(p.Endpoints), required, p.MinTLS))
+	fmt.Fprintln(opts.IO.Out, escape.Terminal(opts.IO.Tr.Sprintf("%s: valid profile %s (schema %d), %d endpoints (%d required), minimum TLS %s",
+		opts.Path, p.Version, p.Schema, len(p.Endpoints), required, p.MinTLS)))
 	return nil
 }

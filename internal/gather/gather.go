@@ -192,6 +192,7 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 	}
 	r.progress.report = opts.Progress
 	r.system.compute = func(context.Context) facts.System { return r.opts.Env.System() }
+	r.network.compute = func(context.Context) facts.Network { return r.opts.Env.Network() }
 	r.proxy.compute = r.discoverProxy
 
 	p := opts.Profile
@@ -249,8 +250,9 @@ type run struct {
 	progress tracker
 	// system and proxy are read once, by whichever source asks first: the
 	// system state decides the proxy too, and every endpoint needs its way.
-	system shared[facts.System]
-	proxy  shared[proxy.Settings]
+	system  shared[facts.System]
+	network shared[facts.Network] // the interfaces: net.vpn's, and myIpAddress's in a PAC
+	proxy   shared[proxy.Settings]
 }
 
 // job is one selected source's work in a run. gather runs under the run's

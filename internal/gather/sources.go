@@ -33,8 +33,9 @@ type source struct {
 }
 
 // sources is every fact source, in the order facts are recorded. Sources
-// run at once; the two that others depend on (the system state and the
-// proxy settings) are shared values, read once by whichever asks first.
+// run at once; the three that others depend on (the system state, the
+// network interfaces, the proxy settings) are shared values, read once by
+// whichever asks first.
 var sources = []source{
 	{name: "hosts-file", needed: need(func(n facts.Needs) bool { return n.HostsFile }), tasks: none,
 		notSelected: func(f *facts.Facts, _ *Options) { f.Hosts = facts.HostsFile{State: facts.HostsNotSelected} },
@@ -166,15 +167,11 @@ func startSystem(r *run) job {
 }
 
 func startNetwork(r *run) job {
-	var g guarded[*facts.Network]
 	return job{
-		gather: func(context.Context) {
-			n := r.opts.Env.Network()
-			g.set(&n)
-		},
+		gather: func(ctx context.Context) { r.network.get(ctx) },
 		record: func(f *facts.Facts) {
-			if n := g.get(); n != nil {
-				f.Network = *n
+			if n, ok := r.network.peek(); ok {
+				f.Network = n
 				return
 			}
 			f.Network = facts.Network{State: "error", CutOff: true}
@@ -219,7 +216,8 @@ func (r *run) discoverProxy(ctx context.Context) proxy.Settings {
 	}
 	s.LoadPAC(ctx, fetch)
 	if s.PAC != nil {
-		s.PACEnv = proxy.PACEnv{Resolve: r.resolveAll, MyIP: myIPs(r.opts.Env.Network()), Now: r.opts.Env.Now}
+		n, _ := r.network.get(ctx) // read once, with net.vpn's
+		s.PACEnv = proxy.PACEnv{Resolve: r.resolveAll, MyIP: myIPs(n), Now: r.opts.Env.Now}
 	}
 	return s
 }

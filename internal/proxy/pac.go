@@ -114,6 +114,12 @@ function timeRange() { return __timeRange(Array.prototype.slice.call(arguments).
 function alert(message) {}
 `
 
+// pacUtilsProgram is pacUtils compiled once: every evaluation runs it.
+var pacUtilsProgram = sync.OnceValue(func() *goja.Program {
+	limitRegexps() // its literals are compiled here
+	return goja.MustCompile("pac-utils.js", pacUtils, false)
+})
+
 // regexpTimeout sets the time limit of the backtracking regular
 // expressions goja compiles with regexp2 (lookaheads, backreferences),
 // which otherwise have none; simple ones use Go's regexp, which runs in
@@ -207,7 +213,7 @@ func (p *PAC) Evaluate(ctx context.Context, rawURL, host string, env PACEnv) (an
 	defer close(done)
 	go watchAllocations(done, func() { interrupt(fmt.Sprintf("PAC evaluation allocated more than %d MiB", pacMaxAlloc>>20), true) })
 
-	if _, err := vm.RunString(pacUtils); err != nil {
+	if _, err := vm.RunProgram(pacUtilsProgram()); err != nil {
 		return "", fmt.Errorf("PAC helpers (a bug in this build): %w", err)
 	}
 	if _, err := vm.RunProgram(p.prog); err != nil {

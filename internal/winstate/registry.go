@@ -143,6 +143,12 @@ func (v Value) Strings() []string {
 	return out
 }
 
+// DecodeUTF16 reads UTF-16LE bytes (a registry string's data) as text.
+func DecodeUTF16(b []byte) string { return decodeUTF16(b) }
+
+// EncodeUTF16 writes text as UTF-16LE bytes, with no terminating NUL.
+func EncodeUTF16(s string) []byte { return encodeUTF16(s) }
+
 func decodeUTF16(b []byte) string {
 	u := make([]uint16, len(b)/2)
 	for i := range u {
