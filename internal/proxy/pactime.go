@@ -6,10 +6,10 @@ import (
 	"time"
 )
 
-// The PAC time helpers, with the semantics browsers and WinHTTP give them
-// (Netscape's PAC specification, as MDN documents it under "Proxy
-// Auto-Configuration (PAC) file", with its examples as the tests'
-// cases). Each takes its arguments as the script passed them (numbers or
+// The PAC time helpers, with the semantics the engines give them
+// (Netscape's PAC specification as Mozilla's helpers implement it, which
+// Chromium and so WebView2 carry). Tested on MDN's documented examples and
+// against pacparser, an engine with those helpers, under faketime. Each takes its arguments as the script passed them (numbers or
 // strings), a trailing "GMT" meaning UTC, and the clock.
 
 var pacDays = []string{"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}
@@ -34,7 +34,9 @@ func index(list []string, s string) int {
 }
 
 // weekdayRange(wd1 [, wd2] [, "GMT"]): today is wd1, or between wd1 and
-// wd2 inclusive; a range that wraps ("FRI", "MON") runs over the weekend.
+// wd2 inclusive. A range that would wrap ("FRI", "MON") is never true:
+// so the engines behave (Mozilla's helpers, which Chromium and so WebView2
+// carry; TestPACTimeHelpersAgreeWithPacparser), whatever a document says.
 func weekdayRange(args []string, now time.Time) bool {
 	args, t := pacClock(args, now)
 	if len(args) == 0 {
@@ -49,10 +51,7 @@ func weekdayRange(args []string, now time.Time) bool {
 	if from < 0 || to < 0 {
 		return false
 	}
-	if from <= to {
-		return from <= day && day <= to
-	}
-	return day >= from || day <= to
+	return from <= day && day <= to
 }
 
 // timeRange(hour), (h1, h2), (h1, m1, h2, m2), (h1, m1, s1, h2, m2, s2),
@@ -84,75 +83,78 @@ func timeRange(args []string, now time.Time) bool {
 	return false
 }
 
-// dateRange takes days (1 to 31), months (JAN … DEC) and years (four
-// digits) in any of the documented shapes, with an optional "GMT". With
-// one value of a kind (or one of each of several kinds) today must match
-// them; with two of a kind, today must lie between the first and the
-// second, both included: dateRange(1, 15), dateRange("JAN", "MAR"),
-// dateRange(1, "JUN", 15, "AUG"), dateRange(1, "JUN", 1995, 15, "AUG",
-// 1995), dateRange("OCT", 1995, "MAR", 1996), dateRange(1995, 1997).
+// dateRange(…) as the engines compute it (Mozilla's helpers, carried by
+// Chromium and so WebView2, checked against pacparser): one argument is a
+// day (under 32), a month name or a year that today must match; with more,
+// the first half of the arguments set a start date and the second half an
+// end date, each field by field, starting from this year's 1 January
+// 00:00:00 and 31 December 23:59:59; with just two, a day moves both dates
+// to this month. Fields overflow as JavaScript's Date setters do, which is
+// why dateRange(24, "DEC") holds on 28 February too: faithful to the
+// engines, not to the documents' examples.
 func dateRange(args []string, now time.Time) bool {
 	args, t := pacClock(args, now)
 	if len(args) == 0 {
 		return false
 	}
-	type point struct{ day, month, year int } // 0: not given
-	var pts []point
-	var cur point
-	seen := map[string]bool{}
-	for _, a := range args {
-		a = strings.TrimSpace(a)
-		kind, v := "", 0
-		if m := index(pacMonths, a); m >= 0 {
-			kind, v = "month", m+1
-		} else if n, err := strconv.Atoi(a); err == nil && n >= 1 && n <= 31 {
-			kind, v = "day", n
-		} else if err == nil && n >= 1000 {
-			kind, v = "year", n
-		} else {
-			return false
+	kind := func(a string) (month int, n int, isNum bool) {
+		n, err := strconv.Atoi(strings.TrimSpace(a))
+		if err != nil {
+			return index(pacMonths, a), 0, false
 		}
-		if seen[kind] { // a second value of a kind starts the range's end
-			pts = append(pts, cur)
-			cur, seen = point{}, map[string]bool{}
+		return -1, n, true
+	}
+	if len(args) == 1 {
+		month, n, isNum := kind(args[0])
+		switch {
+		case !isNum:
+			return int(t.Month())-1 == month
+		case n < 32:
+			return t.Day() == n
 		}
-		seen[kind] = true
-		switch kind {
-		case "day":
-			cur.day = v
-		case "month":
-			cur.month = v
+		return t.Year() == n
+	}
+	loc := t.Location()
+	d1 := time.Date(t.Year(), time.January, 1, 0, 0, 0, 0, loc)
+	d2 := time.Date(t.Year(), time.December, 31, 23, 59, 59, 0, loc)
+	// set changes one field of d, normalising as a Date setter does.
+	set := func(d time.Time, year, month, day int) time.Time {
+		y, m, dd := d.Date()
+		if year >= 0 {
+			y = year
+		}
+		if month >= 0 {
+			m = time.Month(month + 1)
+		}
+		if day >= 0 {
+			dd = day
+		}
+		return time.Date(y, m, dd, d.Hour(), d.Minute(), d.Second(), 0, loc)
+	}
+	adjustMonth := false
+	half := len(args) / 2
+	for i, a := range args {
+		month, n, isNum := kind(a)
+		first := i < half
+		switch {
+		case !isNum && first:
+			d1 = set(d1, -1, month, -1)
+		case !isNum:
+			d2 = set(d2, -1, month, -1)
+		case n < 32 && first:
+			adjustMonth = len(args) <= 2
+			d1 = set(d1, -1, -1, n)
+		case n < 32:
+			d2 = set(d2, -1, -1, n)
+		case first:
+			d1 = set(d1, n, -1, -1)
 		default:
-			cur.year = v
+			d2 = set(d2, n, -1, -1)
 		}
 	}
-	pts = append(pts, cur)
-	today := point{t.Day(), int(t.Month()), t.Year()}
-	switch len(pts) {
-	case 1:
-		p := pts[0]
-		return (p.day == 0 || p.day == today.day) && (p.month == 0 || p.month == today.month) && (p.year == 0 || p.year == today.year)
-	case 2:
-		from, to := pts[0], pts[1]
-		// Compare only the kinds both ends give, most significant first.
-		key := func(p point) int {
-			k := 0
-			if from.year != 0 {
-				k += p.year * 10000
-			}
-			if from.month != 0 {
-				k += p.month * 100
-			}
-			if from.day != 0 {
-				k += p.day
-			}
-			return k
-		}
-		lo, hi, now := key(from), key(to), key(today)
-		if lo <= hi || from.year != 0 {
-			return lo <= now && now <= hi
-		}
-		return now >= lo || now <= hi // "DEC" to "FEB", or 25 to 5: a range within a year wraps
+	if adjustMonth {
+		d1 = set(d1, -1, int(t.Month())-1, -1)
+		d2 = set(d2, -1, int(t.Month())-1, -1)
 	}
-	return false
+	return !t.Before(d1) && !t.After(d2)
 }

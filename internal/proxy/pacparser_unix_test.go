@@ -1,0 +1,70 @@
+//go:build !windows
+
+package proxy
+
+import (
+	"context"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// pacparserScript evaluates a PAC with pacparser (Debian's
+// python3-pacparser: SpiderMonkey and Mozilla's PAC helpers, the ones
+// Chromium's PAC library also carries), on the clock faketime gives it.
+const pacparserScript = `
+import pacparser, sys
+pacparser.init()
+pacparser.parse_pac_string(sys.argv[1])
+print(pacparser.find_proxy("https://a.test/", "a.test"))
+`
+
+// The time helpers agree with a PAC engine nobody here wrote: pacparser
+// under faketime, at the same instants, on MDN's documented shapes and on
+// the ones where engines and documents part (a weekday range that wraps).
+func TestPACTimeHelpersAgreeWithPacparser(t *testing.T) {
+	calls := []string{
+		`weekdayRange("MON", "FRI")`, `weekdayRange("SAT")`, `weekdayRange("FRI", "MON")`,
+		`dateRange(1)`, `dateRange(1, 15)`, `dateRange(24, "DEC")`, `dateRange("JAN", "MAR")`, `dateRange("DEC", "FEB")`,
+		`dateRange(1, "JUN", 15, "AUG")`, `dateRange(2026)`, `dateRange(2025, 2027)`, `dateRange("OCT", 2026, "MAR", 2027)`,
+		`timeRange(12)`, `timeRange(9, 17)`, `timeRange(8, 30, 17, 0)`, `timeRange(0, 0, 0, 0, 0, 30)`, `timeRange(22, 2)`,
+	}
+	var body strings.Builder
+	body.WriteString("function FindProxyForURL(u, h) { return [")
+	for i, c := range calls {
+		if i > 0 {
+			body.WriteString(", ")
+		}
+		body.WriteString(c)
+	}
+	body.WriteString("].map(function (b) { return b ? '1' : '0'; }).join(''); }")
+	pac, err := ParsePAC("helpers.pac", []byte(body.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, when := range []string{"2026-12-01 12:30:00", "2026-12-06 17:59:59", "2026-12-24 08:30:00", "2026-01-15 00:00:30",
+		"2026-06-01 23:00:00", "2026-08-15 09:00:00", "2027-02-28 13:00:00", "2026-12-04 17:00:59"} {
+		at, err := time.ParseInLocation("2006-01-02 15:04:05", when, time.Local)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command("faketime", "-f", "@"+when, "/usr/bin/python3", "-c", pacparserScript, body.String()).Output()
+		if err != nil {
+			t.Fatalf("pacparser at %s (python3-pacparser and faketime, as scripts/test installs them): %v", when, err)
+		}
+		want := strings.TrimSpace(string(out))
+		got, err := pac.Evaluate(context.Background(), "https://a.test/", "a.test", PACEnv{Now: func() time.Time { return at }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range calls {
+			if i < len(got) && i < len(want) && got[i] != want[i] {
+				t.Errorf("%s at %s = %c; pacparser says %c", calls[i], when, got[i], want[i])
+			}
+		}
+		if len(got) != len(want) {
+			t.Errorf("at %s: %q against pacparser's %q", when, got, want)
+		}
+	}
+}
