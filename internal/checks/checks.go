@@ -41,6 +41,7 @@ import (
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
 	"github.com/qadoctor/qadoctor/internal/i18n"
+	"github.com/qadoctor/qadoctor/internal/winstate"
 )
 
 // Check is one judge: its stable ID, what it needs gathered, and the
@@ -56,6 +57,10 @@ type Check struct {
 	// the user's packages and proxy): run as SYSTEM (Intune), they see
 	// SYSTEM's own profile.
 	PerUser bool
+	// Keys are the registry keys (with their subtrees) the judge reads: a
+	// line of a .reg export under one of them that regedit would skip is
+	// shown in the finding's evidence.
+	Keys []string
 	// Judge writes its finding's text in tr's language.
 	Judge func(f *facts.Facts, tr *i18n.Printer) finding.Finding
 }
@@ -72,26 +77,31 @@ func All() []Check {
 		{ID: "net.proxy", Title: titleProxy, Needs: facts.Needs{TCP: true}, Live: true, PerUser: true, Judge: judgeProxy},
 		{ID: "net.reach", Title: titleReach, Needs: facts.Needs{TCP: true}, Live: true, Judge: judgeReach},
 		{ID: "clock.offset", Title: titleClockOffset, Needs: facts.Needs{NTP: true, HTTP: true}, Live: true, Judge: judgeClockOffset},
-		{ID: "clock.settings", Title: titleClockSettings, Needs: facts.Needs{System: true, ClockSettings: true}, Judge: judgeClockSettings},
+		{ID: "clock.settings", Title: titleClockSettings, Needs: facts.Needs{System: true, ClockSettings: true}, Keys: keysClock, Judge: judgeClockSettings},
 		{ID: "tls.interception", Title: titleInterception, Needs: facts.Needs{TLS: true}, Live: true, Judge: judgeInterception},
 		{ID: "tls.handshake", Title: titleHandshake, Needs: facts.Needs{TLS: true}, Live: true, Judge: judgeHandshake},
 		{ID: "tls.versions", Title: titleVersions, Needs: facts.Needs{Versions: true}, Live: true, Judge: judgeVersions},
 		{ID: "tls.os-stack", Title: titleOSStack, Needs: facts.Needs{OSStack: true}, Live: true, Judge: judgeOSStack},
 		{ID: "service.health", Title: titleHealth, Needs: facts.Needs{HTTP: true}, Live: true, Judge: judgeHealth},
-		{ID: "os.schannel", Title: titleSchannel, Needs: system, Judge: judgeSchannel},
-		{ID: "os.winhttp", Title: titleWinHTTP, Needs: system, Judge: judgeWinHTTP},
-		{ID: "os.inet", Title: titleInet, Needs: system, PerUser: true, Judge: judgeInet},
-		{ID: "os.dotnet", Title: titleDotNet, Needs: system, Judge: judgeDotNet},
-		{ID: "os.cipher-policy", Title: titleCipher, Needs: system, Judge: judgeCipherPolicy},
-		{ID: "os.fips", Title: titleFIPS, Needs: system, Judge: judgeFIPS},
-		{ID: "os.version", Title: titleVersion, Needs: system, Judge: judgeVersion},
-		{ID: "app.quickassist", Title: titleQuickAssist, Needs: system, PerUser: true, Judge: judgeQuickAssist},
-		{ID: "app.webview2", Title: titleWebView2, Needs: system, PerUser: true, Judge: judgeWebView2},
+		{ID: "os.schannel", Title: titleSchannel, Needs: system, Keys: keysSchannel, Judge: judgeSchannel},
+		{ID: "os.winhttp", Title: titleWinHTTP, Needs: system, Keys: []string{winstate.KeyWinHTTP, winstate.KeyWinHTTP32}, Judge: judgeWinHTTP},
+		{ID: "os.inet", Title: titleInet, Needs: system, PerUser: true, Keys: []string{winstate.KeyInetPolicyMachine, winstate.KeyInetPolicyUser, winstate.KeyInetUser, winstate.KeyInetMachine}, Judge: judgeInet},
+		{ID: "os.dotnet", Title: titleDotNet, Needs: system, Keys: []string{winstate.KeyDotNet4, winstate.KeyDotNet4W, winstate.KeyDotNet2, winstate.KeyDotNet2W}, Judge: judgeDotNet},
+		{ID: "os.cipher-policy", Title: titleCipher, Needs: system, Keys: []string{winstate.KeyCipherPolicy}, Judge: judgeCipherPolicy},
+		{ID: "os.fips", Title: titleFIPS, Needs: system, Keys: []string{winstate.KeyLsa}, Judge: judgeFIPS},
+		{ID: "os.version", Title: titleVersion, Needs: system, Keys: []string{winstate.KeyCurrentVersion, winstate.KeyEnvironment}, Judge: judgeVersion},
+		{ID: "app.quickassist", Title: titleQuickAssist, Needs: system, PerUser: true, Keys: []string{winstate.KeyAppxUserPackages, winstate.KeyAppxAllUsers}, Judge: judgeQuickAssist},
+		{ID: "app.webview2", Title: titleWebView2, Needs: system, PerUser: true, Keys: []string{winstate.KeyWebView2Machine, winstate.KeyWebView2Machine64, winstate.KeyWebView2User}, Judge: judgeWebView2},
 	}
 }
 
 // system is the plan of the checks that read the Windows system state.
 var system = facts.Needs{System: true}
+
+var (
+	keysClock    = []string{winstate.KeyW32Time, winstate.KeyW32TimePolicy, winstate.KeyTZAutoUpdate, winstate.KeyTimeZone}
+	keysSchannel = []string{winstate.KeySchannelProtocols}
+)
 
 // IDs lists every check ID, in order.
 func IDs() []string {
@@ -175,6 +185,7 @@ func Judge(f *facts.Facts, cs []Check, tr *i18n.Printer) []finding.Finding {
 			fd = finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("Only a live run on the PC can check this; %s is a recording.", f.Analyzed)}
 		} else {
 			fd = c.Judge(f, tr)
+			fd.Evidence = append(fd.Evidence, skippedEvidence(tr, f, c.Keys)...)
 		}
 		fd.ID, fd.Title = c.ID, tr.Text(c.Title)
 		fd.Actions = slices.Clone(fd.Actions) // shared tables stay untouched
@@ -329,4 +340,40 @@ func texts(tr *i18n.Printer, keys []string) []string {
 		out[i] = tr.Text(k)
 	}
 	return out
+}
+
+// skippedEvidence shows the lines of a .reg export under keys that regedit
+// would not import: the export is not clean, and a value on such a line
+// is not what the verdict saw.
+func skippedEvidence(tr *i18n.Printer, f *facts.Facts, keys []string) []finding.Evidence {
+	var ev []finding.Evidence
+	for _, l := range f.System.RegSkipped {
+		if !underKeys(l, keys) {
+			continue
+		}
+		ev = append(ev, finding.Evidence{
+			Subject: tr.Sprintf("%s line %d", f.System.File, l.Line),
+			Status:  finding.Warn,
+			Detail:  tr.Sprintf("regedit skips this line (%s): %s", regSkipWhy(tr, l.Reason), l.Text),
+			Facts:   l,
+		})
+	}
+	return ev
+}
+
+// underKeys reports whether a skipped line belongs to one of keys: it is
+// in the section of one of them or below, or it is a key line naming a
+// parent of one (a rejected [HKLM\...\SCHANNEL] hides all of it).
+func underKeys(l facts.RegSkip, keys []string) bool {
+	lk := strings.ToLower(l.Key)
+	if lk == "" {
+		return false
+	}
+	for _, k := range keys {
+		k = strings.ToLower(k)
+		if lk == k || strings.HasPrefix(lk, k+`\`) || (l.KeyRow && strings.HasPrefix(k, lk+`\`)) {
+			return true
+		}
+	}
+	return false
 }

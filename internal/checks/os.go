@@ -177,15 +177,17 @@ func judgeSchannel(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	}
 	b := buildOf(f.System)
 	var ev []finding.Evidence
-	var statuses []finding.Status
-	covered := false
+	// Only TLS 1.2 and TLS 1.3 decide: what the export says of older
+	// versions, or leaves out, is shown but changes nothing.
+	var decided []finding.Status
+	tls12Known := false
 	tls12 := ""
 	for _, ver := range winstate.SchannelVersions {
 		key := winstate.KeySchannelProtocols + `\` + ver + `\Client`
 		en, enRV, enSet := regNumber(f.System, key, "Enabled")
 		dbd, dbdRV, dbdSet := regNumber(f.System, key, "DisabledByDefault")
-		if enRV.State != facts.ValueUnknown || dbdRV.State != facts.ValueUnknown {
-			covered = true
+		if ver == "TLS 1.2" && (enRV.State != facts.ValueUnknown || dbdRV.State != facts.ValueUnknown) {
+			tls12Known = true
 		}
 		def, defWhy := schannelDefault(ver, b)
 		// Enabled=0: never. Enabled≠0 and DisabledByDefault≠0: only for
@@ -217,7 +219,9 @@ func judgeSchannel(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		case strings.HasPrefix(state, "unknown"):
 			st = finding.Skip
 		}
-		statuses = append(statuses, st)
+		if (ver == "TLS 1.2" || ver == "TLS 1.3") && st != finding.Skip {
+			decided = append(decided, st)
+		}
 		ev = append(ev, finding.Evidence{
 			Subject: `SCHANNEL\Protocols\` + ver + `\Client`,
 			Status:  st,
@@ -225,10 +229,12 @@ func judgeSchannel(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 			Facts:   []facts.RegValue{enRV, dbdRV},
 		})
 	}
-	if !covered {
-		return uncovered(tr, `HKLM\`+strings.TrimPrefix(winstate.KeySchannelProtocols, `HKLM\`))
+	if !tls12Known {
+		fd := uncovered(tr, winstate.KeySchannelProtocols+`\TLS 1.2\Client`)
+		fd.Evidence = ev
+		return fd
 	}
-	fd := finding.Finding{Status: finding.Worst(statuses...), Evidence: ev}
+	fd := finding.Finding{Status: finding.Worst(decided...), Evidence: ev}
 	switch fd.Status {
 	case finding.Fail:
 		key := winstate.KeySchannelProtocols + `\TLS 1.2\Client`
@@ -262,6 +268,9 @@ func judgeSchannel(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		fd.Fix = []string{tr.Sprintf(`Remove the Enabled and DisabledByDefault values under %s\TLS 1.3\Client to get the Windows default.`, winstate.KeySchannelProtocols)}
 	default:
 		fd.Summary = tr.Sprintf("TLS 1.2 is on in SCHANNEL for %s.", b.Name(tr))
+	}
+	if !b.Known {
+		fd.Summary += " " + tr.Sprintf("The export does not say which Windows this is: judged as for Windows 10 and Server 2016, the oldest builds Microsoft supports.")
 	}
 	return fd
 }
@@ -305,7 +314,6 @@ func judgeWinHTTP(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		{winstate.KeyWinHTTP32, "DefaultSecureProtocols", i18n.Key("32-bit apps (Wow6432Node)")},
 	}
 	var ev []finding.Evidence
-	var statuses []finding.Status
 	var bad []string
 	var changes []finding.RegChange
 	// Microsoft KB3140245: 0xA00 is TLS 1.1 and 1.2; Windows 11 and Server
@@ -314,8 +322,9 @@ func judgeWinHTTP(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	if b.Known && ((!b.Server && b.Build >= 22000) || (b.Server && b.Build >= 20348)) {
 		want = 0x2A00
 	}
-	covered := false
-	for _, src := range sources {
+	nativeKnown := false
+	var decided []finding.Status
+	for i, src := range sources {
 		mask, rv, set := regNumber(f.System, src.key, src.name)
 		st, detail := finding.Pass, ""
 		switch {
@@ -335,16 +344,23 @@ func judgeWinHTTP(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		default:
 			detail = tr.Sprintf("not set: the Windows default, which includes TLS 1.2")
 		}
-		if rv.State != facts.ValueUnknown {
-			covered = true
+		// Quick Assist is a native app: the native view decides; the 32-bit
+		// view fails the check when it is known to lack TLS 1.2, and is only
+		// shown when the export leaves it out.
+		if i == 0 && rv.State != facts.ValueUnknown {
+			nativeKnown = true
 		}
-		statuses = append(statuses, st)
+		if st != finding.Skip {
+			decided = append(decided, st)
+		}
 		ev = append(ev, finding.Evidence{Subject: fmt.Sprintf("%s %s (%s)", src.key, src.name, tr.Text(src.label)), Status: st, Detail: detail, Facts: rv})
 	}
-	if !covered {
-		return uncovered(tr, winstate.KeyWinHTTP)
+	if !nativeKnown && finding.Worst(decided...) != finding.Fail {
+		fd := uncovered(tr, winstate.KeyWinHTTP)
+		fd.Evidence = ev
+		return fd
 	}
-	fd := finding.Finding{Status: finding.Worst(statuses...), Evidence: ev}
+	fd := finding.Finding{Status: finding.Worst(decided...), Evidence: ev}
 	if fd.Status != finding.Fail {
 		fd.Summary = tr.Sprintf("WinHTTP's default protocols include TLS 1.2.")
 		return fd

@@ -5,6 +5,7 @@ import (
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/i18n"
+	"github.com/qadoctor/qadoctor/internal/winstate"
 )
 
 // Facts hold codes and values; these functions say them in the person's
@@ -111,4 +112,44 @@ func pacProblem(tr *i18n.Printer, p facts.ProxySettings) string {
 		return tr.Sprintf("the proxy auto-config script %s is not a working script: %s", p.AutoConfigURL, p.PACError)
 	}
 	return tr.Sprintf("the proxy auto-config script %s could not be used", p.AutoConfigURL)
+}
+
+// regSkipWhy says why regedit skips a line of a .reg file (a
+// winstate.Skip* code).
+func regSkipWhy(tr *i18n.Printer, code string) string {
+	switch code {
+	case winstate.SkipNotALine:
+		return tr.Sprintf("it is not a [key], a \"name\"= or @= value, or a ; comment")
+	case winstate.SkipBadKey:
+		return tr.Sprintf("a key line needs [ and ] with the key right after [, no blank")
+	case winstate.SkipShortRoot:
+		return tr.Sprintf("regedit wants the root spelled out, such as HKEY_LOCAL_MACHINE, not HKLM")
+	case winstate.SkipUnknownRoot:
+		return tr.Sprintf("the key starts with no registry root regedit knows")
+	case winstate.SkipAfterKey:
+		return tr.Sprintf("text after the key line's ] is ignored; a value needs a line of its own")
+	case winstate.SkipUnderBadKey:
+		return tr.Sprintf("the key line above it was rejected, so the value goes nowhere")
+	case winstate.SkipBeforeKey:
+		return tr.Sprintf("a value before the first [key] line goes nowhere")
+	case winstate.SkipUnderDeletedKey:
+		return tr.Sprintf("values under a [-key] line, which deletes the key, are not written")
+	case winstate.SkipBadName:
+		return tr.Sprintf("the value name has no closing quote")
+	case winstate.SkipNoEquals:
+		return tr.Sprintf("no = after the value name")
+	case winstate.SkipBadData:
+		return tr.Sprintf("the data is of no type regedit reads (\"text\", dword:, hex:, hex(n):, or - to delete)")
+	case winstate.SkipBadString:
+		return tr.Sprintf("the text is not closed by a quote, holds \\0, or has something after its closing quote")
+	case winstate.SkipBadDWORD:
+		return tr.Sprintf("dword: takes 1 to 8 hex digits and nothing after them but a ; comment")
+	case winstate.SkipBadHex:
+		return tr.Sprintf("hex data is two-digit bytes between commas, wrapped with a \\ after a comma")
+	case winstate.SkipHashComment:
+		return tr.Sprintf("a # comment after data; regedit takes only ; comments there")
+	case winstate.SkipBrokenWrap:
+		return tr.Sprintf("a wrapped hex value runs into a line that is not hex, and both are lost")
+	}
+	return code
 }

@@ -79,7 +79,7 @@ func TestCollectThenAnalyzeMatchesLive(t *testing.T) {
 func TestAnalyzeBadInput(t *testing.T) {
 	dir := testpeer.TempDir(t)
 	badReg := filepath.Join(dir, "bad.reg")
-	os.WriteFile(badReg, []byte("Windows Registry Editor Version 5.00\n\n[HKEY_LOCAL_MACHINE\\X]\n\"a\"=dword:zz\n"), 0o644)
+	os.WriteFile(badReg, []byte("windows registry editor version 5.00\n\n[HKEY_LOCAL_MACHINE\\X]\n\"a\"=dword:1\n"), 0o644)
 	badSnap := filepath.Join(dir, "snap.json")
 	os.WriteFile(badSnap, []byte(`{"schema": "qadoctor.snapshot/v9"}`), 0o644)
 	other := filepath.Join(dir, "notes.txt")
@@ -88,7 +88,7 @@ func TestAnalyzeBadInput(t *testing.T) {
 		args []string
 		says string
 	}{
-		{[]string{"analyze", badReg}, "bad.reg:4:"},
+		{[]string{"analyze", badReg}, "bad.reg:1:"},
 		{[]string{"analyze", badSnap}, "qadoctor.snapshot/v1"},
 		{[]string{"analyze", other}, "neither a qadoctor snapshot"},
 		{[]string{"analyze", filepath.Join(dir, "missing.reg")}, "missing.reg"},

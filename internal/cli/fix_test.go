@@ -157,7 +157,7 @@ func TestFixExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := winstate.ParseReg("repair-undo.reg", undo)
+	h, err := winstate.ParseReg("repair-undo.reg", undo, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

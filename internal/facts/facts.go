@@ -245,6 +245,19 @@ type System struct {
 	// Services are the states of services that matter (W32Time), from the
 	// service manager; only a live run knows them.
 	Services []ServiceFact `json:"services,omitempty"`
+	// RegSkipped are the lines of a .reg export that regedit would not
+	// import (the first 100), and RegSkippedTotal how many there were.
+	RegSkipped      []RegSkip `json:"reg_skipped,omitempty"`
+	RegSkippedTotal int       `json:"reg_skipped_total,omitempty"`
+}
+
+// RegSkip is a line of a .reg export that regedit would not import.
+type RegSkip struct {
+	Line   int    `json:"line"`
+	Key    string `json:"key,omitempty"`     // the section it is in
+	KeyRow bool   `json:"key_row,omitempty"` // the line is the key line itself
+	Reason string `json:"reason"`            // a winstate.Skip* code
+	Text   string `json:"text"`              // the line, cut at 120 characters
 }
 
 // ServiceFact is a service's state as the service manager reports it.

@@ -206,7 +206,7 @@ func TestExportGolden(t *testing.T) {
 	}
 	// The exported .reg files are real regedit files: the parser reads them.
 	for _, b := range [][]byte{reg.Bytes(), undo.Bytes()} {
-		h, err := winstate.ParseReg("export.reg", b)
+		h, err := winstate.ParseReg("export.reg", b, nil)
 		if err != nil {
 			t.Fatalf("exported .reg does not parse: %v", err)
 		}

@@ -24,12 +24,25 @@ func Collect(reg Registry, source, file string, fileExists func(string) bool) fa
 		l.Names = names
 		s.SubKeys = append(s.SubKeys, l)
 	}
+	if sk, ok := reg.(skipper); ok {
+		lines, total := sk.Skipped()
+		for _, l := range lines {
+			s.RegSkipped = append(s.RegSkipped, facts.RegSkip{Line: l.Line, Key: l.Key, KeyRow: l.KeyRow, Reason: l.Reason, Text: StripCredentials(l.Text)})
+		}
+		s.RegSkippedTotal = total
+	}
 	if fileExists != nil {
 		for _, p := range []string{LegacyQuickAssistPath} {
 			s.Files = append(s.Files, facts.FileFact{Path: p, Exists: fileExists(p)})
 		}
 	}
 	return s
+}
+
+// skipper is a source that read a file and passed over some of its
+// lines: a .reg export.
+type skipper interface {
+	Skipped() ([]SkippedLine, int)
 }
 
 // LegacyQuickAssistPath is the retired built-in Quick Assist (the Windows

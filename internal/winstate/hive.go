@@ -7,18 +7,27 @@ import (
 
 // Hive is an in-memory registry: what a .reg export holds, or what a test
 // sets up. Key and value names are case-insensitive, as in Windows.
+//
+// Keys form a tree, so deleting a key costs its subtree and listing
+// subkeys costs the children: a .reg file with 10,000 [-key] lines parses
+// in linear time.
 type Hive struct {
 	keys map[string]*hiveKey // by lower-case normalized path
 	// declared holds the keys a .reg file names. regedit exports a key
 	// with its whole subtree, so a declared key covers everything below
 	// it; nil means the hive is the whole registry (a test's).
 	declared map[string]bool
+	// skipped are the lines of a .reg file that regedit would not import.
+	skipped      []SkippedLine
+	skippedTotal int
 }
 
 type hiveKey struct {
-	path   string            // as first written
-	values map[string]Value  // by lower-case name; "" is the default value
-	names  map[string]string // lower-case name to the name as written
+	path     string            // as first written
+	values   map[string]Value  // by lower-case name; "" is the default value
+	names    map[string]string // lower-case name to the name as written
+	parent   *hiveKey
+	children map[string]*hiveKey // by lower-case name
 }
 
 func (k *hiveKey) set(name string, v Value) {
@@ -36,15 +45,30 @@ func newPartialHive() *Hive { return &Hive{keys: map[string]*hiveKey{}, declared
 
 func lower(s string) string { return strings.ToLower(s) }
 
-// key returns the key at path, creating it (and marking it declared).
+// key returns the key at path, creating it and its parents (and marking
+// it declared).
 func (h *Hive) key(path string) *hiveKey {
-	k := h.keys[lower(path)]
-	if k == nil {
-		k = &hiveKey{path: path, values: map[string]Value{}, names: map[string]string{}}
-		h.keys[lower(path)] = k
-	}
+	k := h.lookup(path)
 	if h.declared != nil {
 		h.declared[lower(path)] = true
+	}
+	return k
+}
+
+// lookup returns the key at path, creating it and its parents.
+func (h *Hive) lookup(path string) *hiveKey {
+	lp := lower(path)
+	if k := h.keys[lp]; k != nil {
+		return k
+	}
+	k := &hiveKey{path: path, values: map[string]Value{}, names: map[string]string{}}
+	h.keys[lp] = k
+	if i := strings.LastIndexByte(path, '\\'); i >= 0 {
+		k.parent = h.lookup(path[:i])
+		if k.parent.children == nil {
+			k.parent.children = map[string]*hiveKey{}
+		}
+		k.parent.children[lp[i+1:]] = k
 	}
 	return k
 }
@@ -67,14 +91,22 @@ func (h *Hive) deleteValue(key, name string) {
 
 // deleteKey removes a key and its subtree, and remembers that it is gone.
 func (h *Hive) deleteKey(key string) {
-	prefix := lower(key) + `\`
-	for k := range h.keys {
-		if k == lower(key) || strings.HasPrefix(k, prefix) {
-			delete(h.keys, k)
+	if k := h.keys[lower(key)]; k != nil {
+		if k.parent != nil {
+			delete(k.parent.children, lower(key[strings.LastIndexByte(key, '\\')+1:]))
 		}
+		h.forget(k)
 	}
 	if h.declared != nil {
 		h.declared[lower(key)] = true
+	}
+}
+
+// forget drops k and its subtree from the index.
+func (h *Hive) forget(k *hiveKey) {
+	delete(h.keys, lower(k.path))
+	for _, c := range k.children {
+		h.forget(c)
 	}
 }
 
@@ -119,24 +151,18 @@ func (h *Hive) SubKeys(key string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	prefix := lower(key) + `\`
-	seen := map[string]bool{}
+	k := h.keys[lower(key)]
 	var names []string
-	for k, hk := range h.keys {
-		if !strings.HasPrefix(k, prefix) {
-			continue
-		}
-		child, _, _ := strings.Cut(hk.path[len(prefix):], `\`)
-		if !seen[lower(child)] {
-			seen[lower(child)] = true
-			names = append(names, child)
+	if k != nil {
+		for _, c := range k.children {
+			names = append(names, c.path[strings.LastIndexByte(c.path, '\\')+1:])
 		}
 	}
 	if len(names) == 0 {
 		if !h.covered(key) {
 			return nil, ErrNotCovered
 		}
-		if h.keys[lower(key)] == nil {
+		if k == nil {
 			return nil, ErrNotExist
 		}
 	}

@@ -88,7 +88,7 @@ func TestLiveMatchesRegExportUnderWine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hive, err := winstate.ParseReg("schannel-tls12-off.reg", data)
+	hive, err := winstate.ParseReg("schannel-tls12-off.reg", data, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -137,3 +137,13 @@ func Wanted() []ValueRef {
 func WantedSubKeys() []string {
 	return []string{KeyAppxUserPackages, KeyAppxAllUsers}
 }
+
+// WantedInterest is what analyze keeps of a .reg export: the keys of
+// Wanted and WantedSubKeys, with their ancestors for coverage.
+func WantedInterest() *Interest {
+	var keys []string
+	for _, w := range Wanted() {
+		keys = append(keys, w.Key)
+	}
+	return NewInterest(keys, WantedSubKeys())
+}

@@ -24,7 +24,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 func dump(h *Hive) string {
 	var lines []string
 	for _, k := range h.keys {
-		if len(k.values) == 0 {
+		if len(k.values) == 0 && len(k.children) == 0 {
 			lines = append(lines, fmt.Sprintf("[%s]", k.path))
 		}
 		for lname, v := range k.values {
@@ -48,7 +48,7 @@ func TestParseRegGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h, err := ParseReg(tt.file, data)
+			h, err := ParseReg(tt.file, data, nil)
 			if err != nil {
 				t.Fatalf("ParseReg: %v", err)
 			}
@@ -70,7 +70,7 @@ func TestParseRegGolden(t *testing.T) {
 
 func TestParseRegValues(t *testing.T) {
 	data, _ := os.ReadFile("testdata/mixed-utf16.reg")
-	h, err := ParseReg("mixed-utf16.reg", data)
+	h, err := ParseReg("mixed-utf16.reg", data, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,33 +115,65 @@ func TestParseRegValues(t *testing.T) {
 	}
 }
 
-func TestParseRegErrors(t *testing.T) {
+// Lines regedit cannot read are skipped, not fatal: each is named with its
+// line number and reason, and the lines after it still import.
+func TestParseRegSkippedLines(t *testing.T) {
 	const hdr = "Windows Registry Editor Version 5.00\n\n"
+	const key = "[HKEY_LOCAL_MACHINE\\X]\n"
 	tests := []struct {
-		name, input, want string
+		name, input string
+		line        int
+		reason      string
 	}{
-		{"empty", "", "x.reg:1: empty file"},
-		{"no header", "[HKEY_LOCAL_MACHINE\\X]\n", "x.reg:1: want the header"},
-		{"value before key", hdr + "\"a\"=dword:1\n", "x.reg:3: a value before any [key]"},
-		{"unknown root", hdr + "[HKEY_NOWHERE\\X]\n", "x.reg:3: unknown registry root \"HKEY_NOWHERE\""},
-		{"unclosed key", hdr + "[HKEY_LOCAL_MACHINE\\X\n", "x.reg:3: key line has no closing ]"},
-		{"bad dword", hdr + "[HKLM\\X]\n\"a\"=dword:xyz\n", "x.reg:4: value \"a\": dword: \"xyz\" is not hexadecimal"},
-		{"long dword", hdr + "[HKLM\\X]\n\"a\"=dword:123456789\n", "x.reg:4: value \"a\": dword: wants 1 to 8 hex digits"},
-		{"bad hex byte", hdr + "[HKLM\\X]\n\"a\"=hex:01,zz\n", "x.reg:4: value \"a\": byte \"zz\" is not two hex digits"},
-		{"bad hex continuation", hdr + "[HKLM\\X]\n\"a\"=hex:01,\\\n  02,g0\n", "x.reg:4: value \"a\": byte \"g0\""},
-		{"unterminated name", hdr + "[HKLM\\X]\n\"a=dword:1\n", "x.reg:4: value name: missing closing quote"},
-		{"no equals", hdr + "[HKLM\\X]\n\"a\" dword:1\n", "x.reg:4: want = after the value name"},
-		{"unknown data", hdr + "[HKLM\\X]\n\"a\"=word:1\n", "x.reg:4: value \"a\": want \"string\", dword:"},
-		{"stray line", hdr + "[HKLM\\X]\nhello\n", "x.reg:4: want a [key]"},
-		{"big endian", "\xfe\xff\x00W", "x.reg:1: UTF-16 big-endian"},
+		{"value before key", hdr + "\"a\"=dword:1\n", 3, SkipBeforeKey},
+		{"unknown root", hdr + "[HKEY_NOWHERE\\X]\n", 3, SkipUnknownRoot},
+		{"short root", hdr + "[HKLM\\X]\n", 3, SkipShortRoot},
+		{"unclosed key", hdr + "[HKEY_LOCAL_MACHINE\\X\n", 3, SkipBadKey},
+		{"bad dword", hdr + key + "\"a\"=dword:xyz\n", 4, SkipBadDWORD},
+		{"long dword", hdr + key + "\"a\"=dword:123456789\n", 4, SkipBadDWORD},
+		{"bad hex byte", hdr + key + "\"a\"=hex:01,zz\n", 4, SkipBadHex},
+		{"bad hex continuation", hdr + key + "\"a\"=hex:01,\\\n  02,g0\n", 5, SkipBadHex},
+		{"unterminated name", hdr + key + "\"a=dword:1\n", 4, SkipBadName},
+		{"no equals", hdr + key + "\"a\" dword:1\n", 4, SkipNoEquals},
+		{"unknown data", hdr + key + "\"a\"=word:1\n", 4, SkipBadData},
+		{"stray line", hdr + key + "hello\n", 4, SkipNotALine},
+		{"hash comment after data", hdr + key + "\"a\"=dword:00000a00 # TLS 1.1+1.2\n", 4, SkipHashComment},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseReg("x.reg", []byte(tt.input))
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("ParseReg(%q) error = %v; want %q", tt.input, err, tt.want)
+			h, err := ParseReg("x.reg", []byte(tt.input+"[HKEY_LOCAL_MACHINE\\Later]\n\"b\"=dword:2\n"), nil)
+			if err != nil {
+				t.Fatalf("ParseReg: %v; regedit imports such a file", err)
+			}
+			lines, total := h.Skipped()
+			if total != 1 || lines[0].Line != tt.line || lines[0].Reason != tt.reason {
+				t.Errorf("skipped %+v (%d in all); want line %d %s", lines, total, tt.line, tt.reason)
+			}
+			if v, err := h.Value(`HKLM\Later`, "b"); err != nil || v.String() != "2" {
+				t.Errorf("the value after the skipped line: %v, %v; want 2", v, err)
 			}
 		})
+	}
+}
+
+// A file of UTF-16 big-endian text (PowerShell's BigEndianUnicode) reads
+// as its little-endian twin.
+func TestParseRegBigEndian(t *testing.T) {
+	le, _ := os.ReadFile("testdata/mixed-utf16.reg")
+	be := make([]byte, len(le))
+	for i := 0; i+1 < len(le); i += 2 {
+		be[i], be[i+1] = le[i+1], le[i]
+	}
+	a, err := ParseReg("le.reg", le, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ParseReg("be.reg", be, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dump(a) != dump(b) {
+		t.Errorf("big-endian file reads differently:\n%s\nwant\n%s", dump(b), dump(a))
 	}
 }
 
@@ -220,21 +252,35 @@ func TestOpenTellsFormatsApart(t *testing.T) {
 	}
 }
 
-// FuzzParseReg: ParseReg never panics; errors name the file and a line.
-// Seeds: testdata/*.reg and testdata/fuzz/FuzzParseReg.
+// FuzzParseReg: ParseReg never panics; only the header makes it refuse a
+// file (errors name the file and line 1); every skipped line exists; and
+// what it imports, exported again, imports the same (exportHive).
+// Seeds: testdata/*.reg, the grammar rows and testdata/fuzz/FuzzParseReg.
 func FuzzParseReg(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.reg")
 	for _, p := range files {
 		data, _ := os.ReadFile(p)
 		f.Add(data)
 	}
+	f.Add([]byte("REGEDIT4\n[HKEY_CURRENT_USER\\a]\n\"x\"=hex(7):41,\\\n  ;c\n  42,00,00\n[-HKEY_CURRENT_USER\\a]\n"))
+	f.Add([]byte("Windows Registry Editor Version 5.00\r\n[HKEY_LOCAL_MACHINE\\b]]\"y\"=-\r\n@=dword:1 ;x\r\n\"z\"=hex(2):\\"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		h, err := ParseReg("fuzz.reg", data)
+		h, err := ParseReg("fuzz.reg", data, nil)
 		if err != nil {
-			if !strings.HasPrefix(err.Error(), "fuzz.reg:") {
-				t.Fatalf("error %q does not name the file and line", err)
+			if !strings.HasPrefix(err.Error(), "fuzz.reg:1:") && !strings.HasPrefix(err.Error(), "fuzz.reg:0:") {
+				t.Fatalf("error %q is not about the header", err)
 			}
 			return
+		}
+		lines := 1 + strings.Count(decodeRegText(data), "\n") + strings.Count(decodeRegText(data), "\r")
+		skipped, total := h.Skipped()
+		if len(skipped) > total || len(skipped) > maxSkippedKept {
+			t.Fatalf("%d skipped lines kept of %d", len(skipped), total)
+		}
+		for _, l := range skipped {
+			if l.Line < 2 || l.Line > lines || l.Reason == "" {
+				t.Fatalf("skipped line %+v: the file has %d lines", l, lines)
+			}
 		}
 		for _, k := range h.keys {
 			for _, v := range k.values {
@@ -243,7 +289,132 @@ func FuzzParseReg(f *testing.F) {
 				_ = v.Strings()
 			}
 		}
+		again, err := ParseReg("again.reg", exportHive(h), nil)
+		if err != nil {
+			t.Fatalf("re-reading the export: %v\n%s", err, exportHive(h))
+		}
+		if got, want := dumpValues(again), dumpValues(h); got != want {
+			t.Fatalf("the export reads differently:\n%s\nwant\n%s\nexport:\n%s", got, want, exportHive(h))
+		}
 	})
+}
+
+// exportHive writes a hive's keys and values as regedit 5 text, every
+// value as hex(type) data: the canonical form for the round trip.
+func exportHive(h *Hive) []byte {
+	long := map[string]string{"HKLM": "HKEY_LOCAL_MACHINE", "HKCU": "HKEY_CURRENT_USER", "HKCR": "HKEY_CLASSES_ROOT", "HKU": "HKEY_USERS", "HKCC": "HKEY_CURRENT_CONFIG", "HKDD": "HKEY_DYN_DATA"}
+	var b strings.Builder
+	b.WriteString("Windows Registry Editor Version 5.00\n")
+	var paths []string
+	for _, k := range h.keys {
+		if len(k.values) > 0 {
+			paths = append(paths, k.path)
+		}
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		k := h.keys[lower(p)]
+		root, rest, _ := strings.Cut(p, `\`)
+		fmt.Fprintf(&b, "\n[%s\\%s]\n", long[root], rest)
+		for lname, v := range k.values {
+			name := strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(k.names[lname])
+			if lname == "" {
+				b.WriteString("@")
+			} else {
+				fmt.Fprintf(&b, "%q", "")
+				s := b.String()
+				b.Reset()
+				b.WriteString(s[:len(s)-1] + name + `"`)
+			}
+			fmt.Fprintf(&b, "=hex(%x):", v.Type)
+			for i, c := range v.Data {
+				if i > 0 {
+					b.WriteString(",")
+				}
+				if i > 0 && i%16 == 0 {
+					b.WriteString("\\\n  ")
+				}
+				fmt.Fprintf(&b, "%02x", c)
+			}
+			b.WriteString("\n")
+		}
+	}
+	return []byte(b.String())
+}
+
+// dumpValues is dump without the empty keys: what a round trip keeps.
+func dumpValues(h *Hive) string {
+	var lines []string
+	for _, l := range strings.Split(dump(h), "\n") {
+		if strings.Contains(l, "] ") {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func BenchmarkParseRegLongValue(b *testing.B) {
+	// One 2.5 MB value wrapped as regedit wraps it: 25 bytes a line.
+	var sb strings.Builder
+	sb.WriteString("Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\X]\r\n\"Big\"=hex:")
+	for sb.Len() < 2500000 {
+		sb.WriteString("00,01,02,03,04,05,06,07,08,09,0a,0b,0c,0d,0e,0f,10,11,12,13,14,15,16,17,\\\r\n  ")
+	}
+	sb.WriteString("ff\r\n")
+	data := []byte(sb.String())
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseReg("big.reg", data, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParseRegDeletes(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("Windows Registry Editor Version 5.00\r\n\r\n")
+	for i := range 10000 {
+		fmt.Fprintf(&sb, "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Vendor\\App%d\\Sub]\r\n\"v\"=dword:1\r\n", i)
+	}
+	for i := range 10000 {
+		fmt.Fprintf(&sb, "[-HKEY_LOCAL_MACHINE\\SOFTWARE\\Vendor\\App%d]\r\n", i)
+	}
+	data := []byte(sb.String())
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseReg("deletes.reg", data, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// A full HKLM-sized export (64 MiB of UTF-16, 150,000 keys) read as
+// analyze reads it: only the wanted keys are kept.
+func BenchmarkParseRegFullExport(b *testing.B) {
+	data := syntheticExport(150000)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseReg("full.reg", data, WantedInterest()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// syntheticExport is an export of n keys with a few values each, with the
+// SCHANNEL keys in the middle, in UTF-16LE as regedit writes it.
+func syntheticExport(n int) []byte {
+	var sb strings.Builder
+	sb.WriteString("Windows Registry Editor Version 5.00\r\n\r\n")
+	for i := range n {
+		if i == n/2 {
+			sb.WriteString("[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client]\r\n\"Enabled\"=dword:00000001\r\n\r\n")
+		}
+		fmt.Fprintf(&sb, "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes\\CLSID\\{%08X-0000-0000-0000-000000000000}\\InprocServer32]\r\n@=hex(2):25,00,53,00,79,00,73,00,74,00,65,00,6d,00,52,00,6f,00,6f,00,74,00,25,00,\\\r\n  00,00\r\n\"ThreadingModel\"=\"Both\"\r\n\r\n", i)
+	}
+	return append([]byte{0xFF, 0xFE}, EncodeUTF16(sb.String())...)
 }
 
 // FuzzReadSnapshot: no panic on any input; errors name the file.

@@ -49,16 +49,7 @@ func (h *Hive) KeyExists(key string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if h.keys[lower(k)] != nil {
-		return true, nil
-	}
-	prefix := lower(k) + `\`
-	for other := range h.keys {
-		if strings.HasPrefix(other, prefix) {
-			return true, nil // a parent of a stored key exists too
-		}
-	}
-	return false, nil
+	return h.keys[lower(k)] != nil, nil
 }
 
 // DeleteKeyIfEmpty implements Writer.
@@ -68,14 +59,11 @@ func (h *Hive) DeleteKeyIfEmpty(key string) error {
 		return err
 	}
 	hk := h.keys[lower(k)]
-	if hk == nil || len(hk.values) > 0 {
+	if hk == nil || len(hk.values) > 0 || len(hk.children) > 0 {
 		return nil
 	}
-	prefix := lower(k) + `\`
-	for other := range h.keys {
-		if strings.HasPrefix(other, prefix) {
-			return nil
-		}
+	if hk.parent != nil {
+		delete(hk.parent.children, lower(k[strings.LastIndexByte(k, '\\')+1:]))
 	}
 	delete(h.keys, lower(k))
 	return nil
