@@ -87,7 +87,7 @@ func All() []Check {
 		{ID: "os.winhttp", Title: titleWinHTTP, Needs: system, Keys: []string{winstate.KeyWinHTTP, winstate.KeyWinHTTP32}, Judge: judgeWinHTTP},
 		{ID: "os.inet", Title: titleInet, Needs: system, PerUser: true, Keys: []string{winstate.KeyInetPolicyMachine, winstate.KeyInetPolicyUser, winstate.KeyInetUser, winstate.KeyInetMachine}, Judge: judgeInet},
 		{ID: "os.dotnet", Title: titleDotNet, Needs: system, Keys: []string{winstate.KeyDotNet4, winstate.KeyDotNet4W, winstate.KeyDotNet2, winstate.KeyDotNet2W}, Judge: judgeDotNet},
-		{ID: "os.cipher-policy", Title: titleCipher, Needs: system, Keys: []string{winstate.KeyCipherPolicy}, Judge: judgeCipherPolicy},
+		{ID: "os.cipher-policy", Title: titleCipher, Needs: system, Keys: []string{winstate.KeyCipherPolicy, winstate.KeyCipherLocal, winstate.KeySchannelCiphers, winstate.KeySchannelKeyExchanges, winstate.KeySchannelHashes}, Judge: judgeCipherPolicy},
 		{ID: "os.fips", Title: titleFIPS, Needs: system, Keys: []string{winstate.KeyLsa}, Judge: judgeFIPS},
 		{ID: "os.version", Title: titleVersion, Needs: system, Keys: []string{winstate.KeyCurrentVersion, winstate.KeyEnvironment}, Judge: judgeVersion},
 		{ID: "app.quickassist", Title: titleQuickAssist, Needs: system, PerUser: true, Keys: []string{winstate.KeyAppxUserPackages, winstate.KeyAppxAllUsers}, Judge: judgeQuickAssist},

@@ -21,7 +21,7 @@ var (
 	titleWinHTTP  = i18n.Key("WinHTTP's default protocols include TLS 1.2")
 	titleInet     = i18n.Key("Internet Settings allow TLS 1.2")
 	titleDotNet   = i18n.Key(".NET Framework uses the system's TLS versions")
-	titleCipher   = i18n.Key("The cipher-suite order policy leaves a suite Microsoft accepts")
+	titleCipher   = i18n.Key("SCHANNEL keeps a TLS suite Microsoft accepts")
 	titleFIPS     = i18n.Key("FIPS mode")
 	titleVersion  = i18n.Key("This Windows version is supported")
 )
@@ -499,6 +499,27 @@ var usableCurves = map[string]bool{"curve25519": true, "nistp256": true, "nistp3
 // (learn.microsoft.com/windows-server/security/tls/manage-tls).
 const maxFunctionsLength = 1023
 
+// schannelSwitch is one SCHANNEL algorithm switch as the export has it.
+type schannelSwitch struct {
+	name  string
+	rv    facts.RegValue
+	off   bool // Enabled=0
+	known bool
+}
+
+func readSwitch(s facts.System, key, name string) schannelSwitch {
+	n, rv, set := regNumber(s, key+`\`+name, "Enabled")
+	return schannelSwitch{name: name, rv: rv, off: set && n == 0, known: rv.State != facts.ValueUnknown}
+}
+
+// judgeCipherPolicy asks whether SCHANNEL keeps a TLS 1.2 ECDHE suite
+// with AES-GCM and a usable curve: the cipher-suite order (the policy, or
+// else the local order the TLS cmdlets edit), the curve order, and the
+// algorithm switches under SCHANNEL (Ciphers, KeyExchangeAlgorithms,
+// Hashes; learn.microsoft.com/windows-server/security/tls/tls-registry-settings,
+// and "Demystifying Schannel" on Microsoft's Core Infrastructure and
+// Security blog for what a switch removes). Whatever the export holds
+// decides; what it leaves out is shown and decides nothing.
 func judgeCipherPolicy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	if fd := systemSkip(tr, f); fd != nil {
 		return *fd
@@ -506,8 +527,16 @@ func judgeCipherPolicy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	k := winstate.KeyCipherPolicy
 	funcs, fRV := regString(f.System, k, "Functions")
 	cRV := winstate.Lookup(f.System, k, "EccCurves")
-	if fRV.State == facts.ValueUnknown && cRV.State == facts.ValueUnknown {
-		return uncovered(tr, k)
+	localRV := winstate.Lookup(f.System, winstate.KeyCipherLocal, "Functions")
+	var switches []schannelSwitch
+	anySwitch := false
+	for _, a := range winstate.SchannelAlgorithms {
+		sw := readSwitch(f.System, a.Key, a.Name)
+		anySwitch = anySwitch || sw.known
+		switches = append(switches, sw)
+	}
+	if fRV.State == facts.ValueUnknown && cRV.State == facts.ValueUnknown && localRV.State == facts.ValueUnknown && !anySwitch {
+		return uncovered(tr, k, `HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL`)
 	}
 	var curves []string
 	if v, ok := winstate.FromFact(cRV); ok {
@@ -517,29 +546,38 @@ func judgeCipherPolicy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		{Subject: k + ` Functions`, Status: finding.Pass, Detail: describe(tr, fRV), Facts: fRV},
 		{Subject: k + ` EccCurves`, Status: finding.Pass, Detail: describe(tr, cRV), Facts: cRV},
 	}
-	if fRV.State != facts.ValueSet && cRV.State != facts.ValueSet {
-		return finding.Finding{Status: finding.Pass, Summary: tr.Sprintf("No cipher-suite order policy: Windows uses its default order."), Evidence: ev}
-	}
 	var problems []string
 	var status finding.Status
+	worsen := func(i int, st finding.Status, problem string) {
+		ev[i].Status = finding.Worst(ev[i].Status, st)
+		status = finding.Worst(status, st)
+		problems = append(problems, problem)
+	}
+	// The suite list in effect: the policy's, else the local order's.
+	list, listRow := "", -1
 	if fRV.State == facts.ValueSet {
+		list, listRow = funcs, 0
+	} else if v, ok := winstate.FromFact(localRV); ok {
+		list = strings.Join(v.Strings(), ",")
+		ev = append(ev, finding.Evidence{Subject: winstate.KeyCipherLocal + ` Functions`, Status: finding.Pass, Detail: describe(tr, localRV), Facts: localRV})
+		listRow = len(ev) - 1
+	}
+	if listRow >= 0 {
 		var modern []string
-		for _, s := range strings.Split(funcs, ",") {
+		n := len(strings.Split(list, ","))
+		for _, s := range strings.Split(list, ",") {
 			if modernSuite.MatchString(strings.TrimSpace(s)) {
 				modern = append(modern, strings.TrimSpace(s))
 			}
 		}
-		switch {
-		case len(modern) == 0:
-			ev[0].Status, status = finding.Fail, finding.Fail
-			ev[0].Detail = tr.Sprintf("%d suites, none of them TLS 1.2 ECDHE with AES-GCM", len(strings.Split(funcs, ",")))
-			problems = append(problems, tr.Sprintf("the suite order lists no TLS 1.2 ECDHE suite with AES-GCM, the kind Microsoft's services accept"))
-		default:
-			ev[0].Detail = tr.Sprintf("%d suites, including %s", len(strings.Split(funcs, ",")), strings.Join(modern, ", "))
+		if len(modern) == 0 {
+			ev[listRow].Detail = tr.Sprintf("%d suites, none of them TLS 1.2 ECDHE with AES-GCM", n)
+			worsen(listRow, finding.Fail, tr.Sprintf("the suite order lists no TLS 1.2 ECDHE suite with AES-GCM, the kind Microsoft's services accept"))
+		} else {
+			ev[listRow].Detail = tr.Sprintf("%d suites, including %s", n, strings.Join(modern, ", "))
 		}
-		if len(funcs) > maxFunctionsLength {
-			ev[0].Status, status = finding.Worst(ev[0].Status, finding.Warn), finding.Worst(status, finding.Warn)
-			problems = append(problems, tr.Sprintf("the list is %d characters; Group Policy cuts it at %d", len(funcs), maxFunctionsLength))
+		if listRow == 0 && len(funcs) > maxFunctionsLength {
+			worsen(0, finding.Warn, tr.Sprintf("the list is %d characters; Group Policy cuts it at %d", len(funcs), maxFunctionsLength))
 		}
 	}
 	if cRV.State == facts.ValueSet {
@@ -547,23 +585,83 @@ func judgeCipherPolicy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		for _, c := range curves {
 			ok = ok || usableCurves[strings.ToLower(c)]
 		}
-		if !ok {
-			ev[1].Status, status = finding.Fail, finding.Fail
-			problems = append(problems, tr.Sprintf("the curve list has none of curve25519, NistP256 or NistP384, so no ECDHE key exchange can be made"))
-		}
 		ev[1].Detail = fmt.Sprintf("EccCurves = %s", strings.Join(curves, ", "))
+		if !ok {
+			worsen(1, finding.Fail, tr.Sprintf("the curve list has none of curve25519, NistP256 or NistP384, so no ECDHE key exchange can be made"))
+		}
+	}
+	// The algorithm switches: one row each, in SchannelAlgorithms order.
+	first := len(ev)
+	for _, sw := range switches {
+		st, detail := finding.Pass, tr.Sprintf("%s: on (Windows default)", describe(tr, sw.rv))
+		switch {
+		case !sw.known:
+			st, detail = finding.Skip, tr.Sprintf("not in the export")
+		case sw.off:
+			detail = tr.Sprintf("%s: off", describe(tr, sw.rv))
+		case sw.rv.State == facts.ValueSet:
+			detail = tr.Sprintf("%s: on", describe(tr, sw.rv))
+		}
+		ev = append(ev, finding.Evidence{Subject: `SCHANNEL\` + schannelGroup(sw) + `\` + sw.name, Status: st, Detail: detail, Facts: sw.rv})
+	}
+	aes128, aes256, ecdh, sha256, sha384 := switches[0], switches[1], switches[2], switches[5], switches[6]
+	if ecdh.off {
+		worsen(first+2, finding.Fail, tr.Sprintf("the ECDH key exchange is switched off (KeyExchangeAlgorithms\\ECDH Enabled=0), which removes every ECDHE suite"))
+	}
+	if aes128.off && aes256.off {
+		ev[first].Status = finding.Fail
+		worsen(first+1, finding.Fail, tr.Sprintf("both AES ciphers are switched off (Ciphers\\AES 128/128 and AES 256/256 Enabled=0), which removes every AES-GCM suite"))
+	}
+	if sha256.off && sha384.off {
+		ev[first+5].Status = finding.Warn
+		worsen(first+6, finding.Warn, tr.Sprintf("the SHA-256 and SHA-384 hashes are switched off, which can remove the TLS 1.2 suites built on them"))
+	}
+	var missing []string
+	if fRV.State == facts.ValueUnknown && localRV.State == facts.ValueUnknown {
+		missing = append(missing, tr.Sprintf("the cipher-suite order"))
+	}
+	if !aes128.known || !aes256.known || !ecdh.known {
+		missing = append(missing, tr.Sprintf("the SCHANNEL algorithm switches"))
 	}
 	if status == finding.Pass {
-		return finding.Finding{Status: finding.Pass, Summary: tr.Sprintf("The cipher-suite order policy keeps a suite and a curve Microsoft accepts."), Evidence: ev}
+		fd := finding.Finding{Status: finding.Pass, Summary: tr.Sprintf("SCHANNEL keeps a TLS 1.2 ECDHE suite with AES-GCM and a curve Microsoft accepts."), Evidence: ev}
+		if fRV.State != facts.ValueSet && cRV.State != facts.ValueSet && localRV.State != facts.ValueSet && !anyOff(switches) {
+			fd.Summary = tr.Sprintf("No cipher-suite order policy and no algorithm switched off: Windows uses its default suites.")
+		}
+		if len(missing) > 0 {
+			fd.Summary += " " + tr.Sprintf("The export leaves out %s, which could still remove suites.", strings.Join(missing, tr.Sprintf(" and ")))
+		}
+		return fd
+	}
+	fix := tr.Sprintf("Ask IT to add TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (and the 256-bit ones) and the curves NistP256 and curve25519 to the policy, or remove the policy to get the Windows default; restart afterwards.")
+	fixes := []string{fix}
+	if ecdh.off || (aes128.off && aes256.off) || (sha256.off && sha384.off) {
+		fixes = append([]string{tr.Sprintf(`Remove the Enabled values that are 0 under %s\Ciphers, \KeyExchangeAlgorithms and \Hashes (a hardening tool such as IIS Crypto writes them), or set them to 0xffffffff; restart Windows.`, `HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL`)}, fixes...)
 	}
 	return finding.Finding{
 		Status:   status,
 		Reason:   "cipher-policy-no-modern-suite",
-		Summary:  tr.Sprintf("The cipher-suite order policy: %s.", problems[0]),
-		Cause:    tr.Sprintf("A group policy (\"SSL Cipher Suite Order\" / \"ECC Curve Order\") decides which suites SCHANNEL may use: %s.", strings.Join(problems, "; ")),
-		Fix:      []string{tr.Sprintf("Ask IT to add TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (and the 256-bit ones) and the curves NistP256 and curve25519 to the policy, or remove the policy to get the Windows default; restart afterwards.")},
+		Summary:  tr.Sprintf("SCHANNEL: %s.", problems[0]),
+		Cause:    tr.Sprintf("SCHANNEL can only offer the suites its settings leave: %s. Microsoft's services accept TLS 1.2 only with ECDHE and AES-GCM, so the parts of Windows that use SCHANNEL cannot connect.", strings.Join(problems, "; ")),
+		Fix:      fixes,
 		Evidence: ev,
 	}
+}
+
+func anyOff(ss []schannelSwitch) bool {
+	for _, s := range ss {
+		if s.off {
+			return true
+		}
+	}
+	return false
+}
+
+// schannelGroup names a switch's SCHANNEL subkey (Ciphers, Hashes…).
+func schannelGroup(sw schannelSwitch) string {
+	k := sw.rv.Key
+	k = strings.TrimSuffix(k, `\`+sw.name)
+	return k[strings.LastIndexByte(k, '\\')+1:]
 }
 
 func judgeFIPS(f *facts.Facts, tr *i18n.Printer) finding.Finding {

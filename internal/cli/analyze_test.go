@@ -113,3 +113,49 @@ func TestCollectOffWindows(t *testing.T) {
 		t.Error("collect wrote a file off Windows")
 	}
 }
+
+// Real-world .reg files written by others (testdata/realworld/SOURCES.md
+// names each source): the verdicts were written from Microsoft's
+// documentation before the files were run. Checks not listed must skip,
+// saying the export leaves their keys out.
+func TestAnalyzeRealWorldReg(t *testing.T) {
+	allOS := []string{"os.schannel", "os.winhttp", "os.inet", "os.dotnet", "os.cipher-policy", "os.fips", "os.version", "app.quickassist", "app.webview2", "clock.settings"}
+	tests := []struct {
+		file string
+		want map[string]finding.Status
+	}{
+		{"windows-containers-tls12.reg", map[string]finding.Status{"os.schannel": finding.Pass}},
+		{"ie-addons-tls12.reg", map[string]finding.Status{"os.schannel": finding.Pass, "os.inet": finding.Pass}},
+		{"ie-addons-tls13.reg", map[string]finding.Status{"os.inet": finding.Pass}},
+		{"windows-crypto-tls12.reg", map[string]finding.Status{"os.schannel": finding.Pass, "os.cipher-policy": finding.Pass, "os.fips": finding.Pass}},
+		{"windows-crypto-tls13.reg", map[string]finding.Status{"os.schannel": finding.Pass, "os.cipher-policy": finding.Pass, "os.fips": finding.Pass}},
+		{"windows-crypto-defaults.reg", map[string]finding.Status{"os.schannel": finding.Pass, "os.cipher-policy": finding.Pass, "os.fips": finding.Pass}},
+		{"reem-demo-tls.reg", map[string]finding.Status{"os.schannel": finding.Pass}},
+		{"win11debloat-disable-telemetry.reg", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			_, out, errOut := runCLI(t, gather.Env{}, "analyze", filepath.Join("testdata", "realworld", tt.file), "--json")
+			r := decodeReport(t, out)
+			for _, f := range r.Findings {
+				for _, e := range f.Evidence {
+					if strings.HasPrefix(e.Detail, "regedit skips") {
+						t.Errorf("%s: %s: %s; regedit imports these files whole", f.ID, e.Subject, e.Detail)
+					}
+				}
+			}
+			for _, id := range allOS {
+				st, ok := tt.want[id]
+				if !ok {
+					if f := want(t, r, id, finding.Skip, ""); !strings.Contains(f.Summary, "does not include") {
+						t.Errorf("%s: %q; want a skip saying the export leaves the key out", id, f.Summary)
+					}
+					continue
+				}
+				if f := want(t, r, id, st, ""); t.Failed() {
+					t.Logf("%s: %s\n%s", id, f.Summary, errOut)
+				}
+			}
+		})
+	}
+}

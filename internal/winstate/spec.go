@@ -36,6 +36,18 @@ const (
 	// Functions (REG_SZ, comma list) and EccCurves (REG_MULTI_SZ).
 	KeyCipherPolicy = `HKLM\SOFTWARE\Policies\Microsoft\Cryptography\Configuration\SSL\00010002`
 
+	// The SCHANNEL algorithm switches, DWORD Enabled under each subkey
+	// (0 off; absent or non-zero on): Ciphers\AES 128/128, KeyExchangeAlgorithms\ECDH,
+	// Hashes\SHA256 … (learn.microsoft.com/windows-server/security/tls/tls-registry-settings;
+	// "Demystifying Schannel", techcommunity.microsoft.com/blog/coreinfrastructureandsecurityblog/demystifying-schannel/259233).
+	KeySchannelCiphers      = `HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Ciphers`
+	KeySchannelKeyExchanges = `HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\KeyExchangeAlgorithms`
+	KeySchannelHashes       = `HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Hashes`
+	// The local cipher-suite order, which Disable-TlsCipherSuite and
+	// Enable-TlsCipherSuite edit: Functions (REG_MULTI_SZ). The policy
+	// (KeyCipherPolicy) wins over it.
+	KeyCipherLocal = `HKLM\SYSTEM\CurrentControlSet\Control\Cryptography\Configuration\Local\SSL\00010002`
+
 	// FIPS mode: FipsAlgorithmPolicy\Enabled, MDMEnabled; older builds:
 	// Lsa\FIPSAlgorithmPolicy.
 	KeyLsa  = `HKLM\SYSTEM\CurrentControlSet\Control\Lsa`
@@ -72,6 +84,19 @@ const (
 // SchannelVersions are the protocol subkeys judged, oldest first.
 var SchannelVersions = []string{"SSL 3.0", "TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3"}
 
+// SchannelAlgorithms are the SCHANNEL algorithm subkeys judged: those a
+// TLS 1.2 ECDHE suite with AES-GCM (and TLS 1.3) needs, and the others
+// shown for context.
+var SchannelAlgorithms = []struct{ Key, Name string }{
+	{KeySchannelCiphers, "AES 128/128"},
+	{KeySchannelCiphers, "AES 256/256"},
+	{KeySchannelKeyExchanges, "ECDH"},
+	{KeySchannelKeyExchanges, "PKCS"},
+	{KeySchannelKeyExchanges, "Diffie-Hellman"},
+	{KeySchannelHashes, "SHA256"},
+	{KeySchannelHashes, "SHA384"},
+}
+
 // ValueRef names one registry value.
 type ValueRef struct{ Key, Name string }
 
@@ -103,9 +128,13 @@ func Wanted() []ValueRef {
 	for _, k := range []string{KeyDotNet4, KeyDotNet4W, KeyDotNet2, KeyDotNet2W} {
 		w = append(w, ValueRef{k, "SchUseStrongCrypto"}, ValueRef{k, "SystemDefaultTlsVersions"})
 	}
+	for _, a := range SchannelAlgorithms {
+		w = append(w, ValueRef{a.Key + `\` + a.Name, "Enabled"})
+	}
 	w = append(w,
 		ValueRef{KeyCipherPolicy, "Functions"},
 		ValueRef{KeyCipherPolicy, "EccCurves"},
+		ValueRef{KeyCipherLocal, "Functions"},
 		ValueRef{KeyFIPS, "Enabled"},
 		ValueRef{KeyFIPS, "MDMEnabled"},
 		ValueRef{KeyLsa, "FIPSAlgorithmPolicy"},
