@@ -97,6 +97,23 @@ func judgeQuickAssist(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	if !covered {
 		return uncovered(tr, winstate.KeyAppxUserPackages, winstate.KeyAppxAllUsers)
 	}
+	noStore := ""
+	if why, ok := storeUnavailable(tr, f.System); ok {
+		noStore = why
+		ev = append(ev, finding.Evidence{Subject: StoreSubject, Status: finding.Warn, Detail: why})
+	}
+	if len(found) == 0 && noStore != "" {
+		fd := finding.Finding{Status: finding.Fail, Reason: "quickassist-missing-no-store", Evidence: ev,
+			Summary: tr.Sprintf("The Quick Assist app is not installed, and the Microsoft Store it comes from is not available here."),
+			Cause:   tr.Sprintf("Quick Assist is a Microsoft Store app: %s, so installing it from the Store (or with winget's msstore source) cannot work.", noStore),
+			Fix: []string{
+				tr.Sprintf("Ask IT to deploy Quick Assist (Store ID 9P7BP5VNWKX5) with their management tool, or to use the organisation's own remote-help tool (for example Intune Remote Help)."),
+			}}
+		if legacy {
+			fd.Reason = "quickassist-legacy-only"
+		}
+		return fd
+	}
 	switch {
 	case len(found) > 0 && legacy:
 		return finding.Finding{Status: finding.Warn, Reason: "quickassist-legacy-present", Evidence: ev,
@@ -115,6 +132,42 @@ func judgeQuickAssist(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		Summary: tr.Sprintf("The Quick Assist app is not installed for this user or for all users."),
 		Cause:   tr.Sprintf("Without the Microsoft Store app there is no current Quick Assist to connect with. (Run as SYSTEM, for example from Intune, only apps provisioned for all users are seen.)"),
 		Fix:     texts(tr, installFix), Actions: []finding.Action{actionInstall}}
+}
+
+// StoreSubject is the evidence subject that says the Microsoft Store is
+// not available, so a reinstall from it cannot work (fix --app reads it).
+const StoreSubject = "Microsoft Store"
+
+// storeUnavailable says why the Store cannot install apps here: turned off
+// by policy (RemoveWindowsStore, DisableStoreApps; Group Policy "Turn off
+// the Store application"), or an LTSC edition, which has no Store.
+func storeUnavailable(tr *i18n.Printer, s facts.System) (string, bool) {
+	if n, rv, set := regNumber(s, winstate.KeyStorePolicy, "RemoveWindowsStore"); set && n != 0 {
+		return tr.Sprintf("the Store is turned off by policy (%s)", describe(tr, rv)), true
+	}
+	if n, rv, set := regNumber(s, winstate.KeyStorePolicy, "DisableStoreApps"); set && n != 0 {
+		return tr.Sprintf("Store apps are turned off by policy (%s)", describe(tr, rv)), true
+	}
+	if b := buildOf(s); kindOf(b) == "ltsc" {
+		return tr.Sprintf("%s is an LTSC edition, which has no Microsoft Store", b.Name(tr)), true
+	}
+	return "", false
+}
+
+// StoreUnavailable reports whether the findings say the Store cannot
+// install Quick Assist here, and why: fix --app reinstall refuses then.
+func StoreUnavailable(fs []finding.Finding) (string, bool) {
+	for _, f := range fs {
+		if f.ID != "app.quickassist" {
+			continue
+		}
+		for _, e := range f.Evidence {
+			if e.Subject == StoreSubject {
+				return e.Detail, true
+			}
+		}
+	}
+	return "", false
 }
 
 // webView2Missing lists the pv values the WebView2 documentation says mean
@@ -146,11 +199,31 @@ func judgeWebView2(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		}
 		ev = append(ev, finding.Evidence{Subject: k + ` pv`, Status: st, Detail: describe(tr, rv), Facts: rv})
 	}
+	installBlocked, updatesOff, policyEv := edgeUpdatePolicy(tr, f.System)
+	overrides := loaderOverrides(tr, f.System)
+	ev = append(append(ev, policyEv...), overrides...)
 	if !covered {
-		return uncovered(tr, winstate.KeyWebView2Machine)
+		fd := uncovered(tr, winstate.KeyWebView2Machine)
+		if len(policyEv)+len(overrides) > 0 {
+			fd.Evidence = ev
+		}
+		return fd
 	}
 	if version != "" {
-		return finding.Finding{Status: finding.Pass, Evidence: ev, Summary: tr.Sprintf("WebView2 runtime %s is installed.", version)}
+		fd := finding.Finding{Status: finding.Pass, Evidence: ev, Summary: tr.Sprintf("WebView2 runtime %s is installed.", version)}
+		switch {
+		case len(overrides) > 0:
+			fd.Status, fd.Reason = finding.Warn, "webview2-loader-override"
+			fd.Summary = tr.Sprintf("WebView2 runtime %s is installed, but a policy tells the WebView2 loader to do otherwise for Quick Assist.", version)
+			fd.Cause = tr.Sprintf("A WebView2 loader policy (Administrative Templates > Microsoft Edge WebView2) points Quick Assist at another runtime folder, channel or command line. A fixed runtime there can be old, missing, or started with switches that change how it connects.")
+			fd.Fix = []string{tr.Sprintf(`Ask IT to remove the policy for Quick Assist (the values named in the evidence, under %s or %s), then start Quick Assist again.`, winstate.KeyWebView2PolicyMachine, winstate.KeyWebView2PolicyUser)}
+		case updatesOff:
+			fd.Status, fd.Reason = finding.Warn, "webview2-updates-off"
+			fd.Summary = tr.Sprintf("WebView2 runtime %s is installed, but a policy turns its updates off.", version)
+			fd.Cause = tr.Sprintf("Microsoft Edge Update's policy keeps the WebView2 runtime at this version; Microsoft says that can cause compatibility problems for apps built on it, and Quick Assist updates itself from the Store.")
+			fd.Fix = []string{tr.Sprintf(`Ask IT to allow WebView2 updates: the policy "Update policy override" under Microsoft Edge Update > Microsoft Edge WebView (%s, Update%s), or UpdateDefault.`, winstate.KeyEdgeUpdatePolicy, winstate.WebView2AppID)}
+		}
+		return fd
 	}
 	b := buildOf(f.System)
 	fd := finding.Finding{Evidence: ev, Reason: "webview2-missing",
@@ -159,6 +232,13 @@ func judgeWebView2(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 			tr.Sprintf("Install the Evergreen WebView2 runtime: winget install --id Microsoft.EdgeWebView2Runtime, or the bootstrapper from Microsoft's WebView2 page."),
 			tr.Sprintf("Then start Quick Assist again."),
 		}}
+	if installBlocked {
+		fd.Status, fd.Reason = finding.Fail, "webview2-install-blocked"
+		fd.Summary = tr.Sprintf("The WebView2 runtime is not installed, and a policy forbids installing it.")
+		fd.Cause = tr.Sprintf("Quick Assist is built on WebView2. Microsoft Edge Update's policy \"Allow installation\" for Microsoft Edge WebView is off, so neither Quick Assist nor the user can install the runtime.")
+		fd.Fix = []string{tr.Sprintf(`Ask IT to allow the WebView2 runtime (Microsoft Edge Update > Microsoft Edge WebView > Allow installation: %s, Install%s), or to deploy it.`, winstate.KeyEdgeUpdatePolicy, winstate.WebView2AppID)}
+		return fd
+	}
 	if b.Known && !b.Server && b.Build >= 22000 {
 		fd.Status = finding.Fail
 		fd.Cause = tr.Sprintf("Windows 11 ships WebView2 built in; its absence means it was removed or is broken, and Quick Assist, which is built on it, cannot run.")
@@ -167,4 +247,48 @@ func judgeWebView2(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	fd.Status = finding.Warn
 	fd.Cause = tr.Sprintf("Quick Assist is built on WebView2. On Windows 10 it installs the runtime at first start; if that is blocked (no admin rights, a blocked download), it cannot run.")
 	return fd
+}
+
+// edgeUpdatePolicy reads Microsoft Edge Update's policies for the WebView2
+// runtime: the app's own value wins over the default
+// (learn.microsoft.com/deployedge/microsoft-edge-update-policies: 0 =
+// installation or updates not allowed).
+func edgeUpdatePolicy(tr *i18n.Printer, s facts.System) (installBlocked, updatesOff bool, ev []finding.Evidence) {
+	read := func(app, def string) (off bool) {
+		n, rv, set := regNumber(s, winstate.KeyEdgeUpdatePolicy, app)
+		if set {
+			if n == 0 {
+				ev = append(ev, finding.Evidence{Subject: winstate.KeyEdgeUpdatePolicy, Status: finding.Warn, Detail: tr.Sprintf("%s: not allowed by policy", describe(tr, rv)), Facts: rv})
+			}
+			return n == 0
+		}
+		n, rv, set = regNumber(s, winstate.KeyEdgeUpdatePolicy, def)
+		if set && n == 0 {
+			ev = append(ev, finding.Evidence{Subject: winstate.KeyEdgeUpdatePolicy, Status: finding.Warn, Detail: tr.Sprintf("%s: not allowed by policy", describe(tr, rv)), Facts: rv})
+		}
+		return set && n == 0
+	}
+	installBlocked = read("Install"+winstate.WebView2AppID, "InstallDefault")
+	updatesOff = read("Update"+winstate.WebView2AppID, "UpdateDefault")
+	return installBlocked, updatesOff, ev
+}
+
+// loaderOverrides lists the WebView2 loader policies that apply to Quick
+// Assist: a value named by its AUMID, its exe or * under one of the
+// policy keys, machine or user.
+func loaderOverrides(tr *i18n.Printer, s facts.System) []finding.Evidence {
+	var ev []finding.Evidence
+	for _, root := range []string{winstate.KeyWebView2PolicyMachine, winstate.KeyWebView2PolicyUser} {
+		for _, p := range winstate.WebView2Policies {
+			for _, id := range winstate.WebView2AppIDs {
+				v, rv := regString(s, root+`\`+p, id)
+				if rv.State != facts.ValueSet {
+					continue
+				}
+				ev = append(ev, finding.Evidence{Subject: root + `\` + p, Status: finding.Warn,
+					Detail: tr.Sprintf("%s for %s: %q", p, id, v), Facts: rv})
+			}
+		}
+	}
+	return ev
 }

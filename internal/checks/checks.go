@@ -66,11 +66,14 @@ type Check struct {
 }
 
 // All returns every check, in the order of the chain a connection goes
-// through: local overrides, name, route, the clock (which decides whether
+// through: a deliberate block, local overrides, name, route, the clock (which decides whether
 // certificates look valid), then TLS, then the system. Verdict relies on
 // that order to name the first broken step.
 func All() []Check {
 	return []Check{
+		// A block the organisation set on purpose comes first: it explains
+		// every failure after it, and the answer to it is "ask IT".
+		{ID: "app.blocked", Title: titleBlocked, Needs: system, Keys: []string{winstate.KeyNRPTPolicy, winstate.KeyNRPTLocal, winstate.KeyAppLockerAppx, winstate.KeyTenantRestrictions}, Judge: judgeBlocked},
 		{ID: "net.hosts-file", Title: titleHosts, Needs: facts.Needs{HostsFile: true}, Live: true, Judge: judgeHostsFile},
 		{ID: "net.dns", Title: titleDNS, Needs: facts.Needs{DNS: true}, Live: true, Judge: judgeDNS},
 		{ID: "net.vpn", Title: titleVPN, Needs: facts.Needs{Network: true}, Live: true, Judge: judgeVPN},
@@ -91,7 +94,7 @@ func All() []Check {
 		{ID: "os.fips", Title: titleFIPS, Needs: system, Keys: []string{winstate.KeyLsa}, Judge: judgeFIPS},
 		{ID: "os.version", Title: titleVersion, Needs: system, Keys: []string{winstate.KeyCurrentVersion, winstate.KeyEnvironment}, Judge: judgeVersion},
 		{ID: "app.quickassist", Title: titleQuickAssist, Needs: system, PerUser: true, Keys: []string{winstate.KeyAppxUserPackages, winstate.KeyAppxAllUsers}, Judge: judgeQuickAssist},
-		{ID: "app.webview2", Title: titleWebView2, Needs: system, PerUser: true, Keys: []string{winstate.KeyWebView2Machine, winstate.KeyWebView2Machine64, winstate.KeyWebView2User}, Judge: judgeWebView2},
+		{ID: "app.webview2", Title: titleWebView2, Needs: system, PerUser: true, Keys: []string{winstate.KeyWebView2Machine, winstate.KeyWebView2Machine64, winstate.KeyWebView2User, winstate.KeyEdgeUpdatePolicy, winstate.KeyWebView2PolicyMachine, winstate.KeyWebView2PolicyUser}, Judge: judgeWebView2},
 	}
 }
 

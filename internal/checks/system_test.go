@@ -67,6 +67,10 @@ func without(key string) func(*winstate.Hive) {
 	return func(h *winstate.Hive) { h.Remove(key) }
 }
 
+// applockerDeny is a packaged-app rule as the AppLocker console writes it
+// (SrpV2\Appx\{id}\Value).
+const applockerDeny = `<FilePublisherRule Id="5f1e0b6a-0000-0000-0000-000000000001" Name="Deny Quick Assist" Description="" UserOrGroupSid="S-1-1-0" Action="Deny"><Conditions><FilePublisherCondition PublisherName="CN=Microsoft Corporation, O=Microsoft Corporation, L=Redmond, S=Washington, C=US" ProductName="MicrosoftCorporationII.QuickAssist" BinaryName="*"><BinaryVersionRange LowSection="0.0.0.0" HighSection="*" /></FilePublisherCondition></Conditions></FilePublisherRule>`
+
 var schannel12 = winstate.KeySchannelProtocols + `\TLS 1.2\Client`
 
 func TestSystemChecks(t *testing.T) {
@@ -81,7 +85,7 @@ func TestSystemChecks(t *testing.T) {
 		{"windows 11 healthy", machine(), false,
 			map[string]finding.Status{"os.schannel": finding.Pass, "os.winhttp": finding.Pass, "os.inet": finding.Pass, "os.dotnet": finding.Pass,
 				"os.cipher-policy": finding.Pass, "os.fips": finding.Pass, "os.version": finding.Pass, "app.quickassist": finding.Pass, "app.webview2": finding.Pass,
-				"clock.settings": finding.Pass}, nil},
+				"clock.settings": finding.Pass, "app.blocked": finding.Pass}, nil},
 		{"windows 10 22H2 healthy but past end of servicing", machine(build("19045", "Windows 10 Pro", "Professional", "Client", "22H2")), false,
 			map[string]finding.Status{"os.schannel": finding.Pass, "os.winhttp": finding.Pass, "os.version": finding.Warn, "app.quickassist": finding.Pass, "app.webview2": finding.Pass},
 			map[string]string{"os.version": "os-unsupported"}},
@@ -129,6 +133,46 @@ func TestSystemChecks(t *testing.T) {
 			map[string]finding.Status{"app.quickassist": finding.Fail}, map[string]string{"app.quickassist": "quickassist-legacy-only"}},
 		{"WebView2 missing on Windows 11", machine(set(winstate.KeyWebView2Machine, "pv", winstate.StringValue("0.0.0.0"))), false,
 			map[string]finding.Status{"app.webview2": finding.Fail}, map[string]string{"app.webview2": "webview2-missing"}},
+		{"WebView2 install blocked on Windows 10", machine(build("19045", "Windows 10 Enterprise", "Enterprise", "Client", "22H2"),
+			set(winstate.KeyWebView2Machine, "pv", winstate.StringValue("")),
+			set(winstate.KeyEdgeUpdatePolicy, "Install"+winstate.WebView2AppID, winstate.DWORDValue(0))), false,
+			map[string]finding.Status{"app.webview2": finding.Fail}, map[string]string{"app.webview2": "webview2-install-blocked"}},
+		{"WebView2 install blocked by the default policy", machine(build("19045", "Windows 10 Enterprise", "Enterprise", "Client", "22H2"),
+			set(winstate.KeyWebView2Machine, "pv", winstate.StringValue("")),
+			set(winstate.KeyEdgeUpdatePolicy, "InstallDefault", winstate.DWORDValue(0))), false,
+			map[string]finding.Status{"app.webview2": finding.Fail}, map[string]string{"app.webview2": "webview2-install-blocked"}},
+		{"WebView2 allowed although installs are off by default", machine(build("19045", "Windows 10 Enterprise", "Enterprise", "Client", "22H2"),
+			set(winstate.KeyWebView2Machine, "pv", winstate.StringValue("")),
+			set(winstate.KeyEdgeUpdatePolicy, "InstallDefault", winstate.DWORDValue(0)),
+			set(winstate.KeyEdgeUpdatePolicy, "Install"+winstate.WebView2AppID, winstate.DWORDValue(1))), false,
+			map[string]finding.Status{"app.webview2": finding.Warn}, map[string]string{"app.webview2": "webview2-missing"}},
+		{"WebView2 updates off", machine(set(winstate.KeyEdgeUpdatePolicy, "UpdateDefault", winstate.DWORDValue(0))), false,
+			map[string]finding.Status{"app.webview2": finding.Warn}, map[string]string{"app.webview2": "webview2-updates-off"}},
+		{"WebView2 pinned for every app", machine(set(winstate.KeyWebView2PolicyMachine+`\BrowserExecutableFolder`, "*", winstate.StringValue(`C:\WebView2\109.0.1518.78`))), false,
+			map[string]finding.Status{"app.webview2": finding.Warn}, map[string]string{"app.webview2": "webview2-loader-override"}},
+		{"WebView2 pinned for another app only", machine(set(winstate.KeyWebView2PolicyMachine+`\BrowserExecutableFolder`, "ms-teams.exe", winstate.StringValue(`C:\WebView2\109`))), false,
+			map[string]finding.Status{"app.webview2": finding.Pass}, nil},
+		{"NRPT sinkhole of Quick Assist", machine(set(winstate.KeyNRPTPolicy+`\{A1B2C3D4-0000-0000-0000-000000000001}`, "Name", winstate.MultiStringValue(".support.services.microsoft.com")),
+			set(winstate.KeyNRPTPolicy+`\{A1B2C3D4-0000-0000-0000-000000000001}`, "GenericDNSServers", winstate.StringValue("0.0.0.0"))), false,
+			map[string]finding.Status{"app.blocked": finding.Fail}, map[string]string{"app.blocked": "blocked-by-organisation"}},
+		{"NRPT rule to the organisation's DNS", machine(set(winstate.KeyNRPTLocal+`\{A1B2C3D4-0000-0000-0000-000000000002}`, "Name", winstate.MultiStringValue("remoteassistance.support.services.microsoft.com")),
+			set(winstate.KeyNRPTLocal+`\{A1B2C3D4-0000-0000-0000-000000000002}`, "GenericDNSServers", winstate.StringValue("dns.corp.invalid"))), false,
+			map[string]finding.Status{"app.blocked": finding.Warn}, map[string]string{"app.blocked": "nrpt-rule"}},
+		{"NRPT rule for other names", machine(set(winstate.KeyNRPTPolicy+`\{A1B2C3D4-0000-0000-0000-000000000003}`, "Name", winstate.MultiStringValue(".corp.example")),
+			set(winstate.KeyNRPTPolicy+`\{A1B2C3D4-0000-0000-0000-000000000003}`, "GenericDNSServers", winstate.StringValue("0.0.0.0"))), false,
+			map[string]finding.Status{"app.blocked": finding.Pass}, nil},
+		{"AppLocker denies Quick Assist", machine(set(winstate.KeyAppLockerAppx+`\{5f1e0b6a-0000-0000-0000-000000000001}`, "Value", winstate.StringValue(applockerDeny)),
+			set(winstate.KeyAppLockerAppx, "EnforcementMode", winstate.DWORDValue(1))), false,
+			map[string]finding.Status{"app.blocked": finding.Fail}, map[string]string{"app.blocked": "blocked-by-organisation"}},
+		{"AppLocker rule in audit mode", machine(set(winstate.KeyAppLockerAppx+`\{5f1e0b6a-0000-0000-0000-000000000001}`, "Value", winstate.StringValue(applockerDeny)),
+			set(winstate.KeyAppLockerAppx, "EnforcementMode", winstate.DWORDValue(0))), false,
+			map[string]finding.Status{"app.blocked": finding.Warn}, map[string]string{"app.blocked": "applocker-audit"}},
+		{"tenant restrictions v2", machine(set(winstate.KeyTenantRestrictions, "PolicyGuid", winstate.StringValue("00000000-0000-0000-0000-000000000000"))), false,
+			map[string]finding.Status{"app.blocked": finding.Warn}, map[string]string{"app.blocked": "tenant-restrictions"}},
+		{"Quick Assist missing and the Store off", machine(without(winstate.KeyAppxUserPackages), set(winstate.KeyStorePolicy, "RemoveWindowsStore", winstate.DWORDValue(1))), false,
+			map[string]finding.Status{"app.quickassist": finding.Fail}, map[string]string{"app.quickassist": "quickassist-missing-no-store"}},
+		{"Quick Assist missing on LTSC", machine(without(winstate.KeyAppxUserPackages), build("26100", "Windows 10 Enterprise LTSC 2024", "EnterpriseS", "Client", "24H2")), false,
+			map[string]finding.Status{"app.quickassist": finding.Fail}, map[string]string{"app.quickassist": "quickassist-missing-no-store"}},
 		{"automatic time off", machine(set(winstate.KeyW32TimeParameters, "Type", winstate.StringValue("NoSync"))), false,
 			map[string]finding.Status{"clock.settings": finding.Warn}, map[string]string{"clock.settings": "clock-settings"}},
 		{"automatic time off by policy", machine(set(winstate.KeyW32TimeParameters, "Type", winstate.StringValue("NTP")),

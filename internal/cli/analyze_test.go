@@ -159,3 +159,37 @@ func TestAnalyzeRealWorldReg(t *testing.T) {
 		})
 	}
 }
+
+// A line regedit skips changes the verdict as importing the file would,
+// and is named in the evidence with its line number: here the line meant
+// to turn TLS 1.2 back on carries a # comment, so regedit leaves it off.
+func TestAnalyzeRegSkippedLine(t *testing.T) {
+	path := filepath.Join(testpeer.TempDir(t), "hardening.reg")
+	os.WriteFile(path, []byte("Windows Registry Editor Version 5.00\r\n\r\n"+
+		"[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client]\r\n"+
+		"\"Enabled\"=dword:00000000\r\n"+
+		"\"DisabledByDefault\"=dword:00000001\r\n"+
+		"\"Enabled\"=dword:00000001 # back on\r\n"+
+		"\"DisabledByDefault\"=dword:00000000 ; back on\r\n"), 0o644)
+	code, out, _ := runCLI(t, gather.Env{}, "analyze", path, "--json", "--only", "os.schannel,os.winhttp")
+	if code != ExitFailed {
+		t.Errorf("exit %d; want %d (TLS 1.2 stays off)", code, ExitFailed)
+	}
+	r := decodeReport(t, out)
+	f := want(t, r, "os.schannel", finding.Fail, "schannel-tls12-off")
+	var found bool
+	for _, e := range f.Evidence {
+		if strings.HasSuffix(e.Subject, "hardening.reg line 6") && e.Status == finding.Warn && strings.Contains(e.Detail, "# comment") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("os.schannel evidence %+v does not name line 6 and its # comment", f.Evidence)
+	}
+	// The skipped line is under SCHANNEL, not WinHTTP: os.winhttp shows nothing of it.
+	for _, e := range want(t, r, "os.winhttp", finding.Skip, "").Evidence {
+		if strings.Contains(e.Subject, "line 6") {
+			t.Errorf("os.winhttp shows a line of another key: %+v", e)
+		}
+	}
+}

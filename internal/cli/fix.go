@@ -139,12 +139,18 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 		asked = append(asked, finding.Finding{ID: "app.quickassist", Status: finding.Warn, Actions: []finding.Action{a}})
 		if len(only) > 0 {
 			only = append(slices.Clip(only), "app.quickassist")
+			// The app is judged too: a reinstall that cannot work is
+			// refused on what app.quickassist finds.
+			opts.Diagnose.Only = only
 		}
 	}
 	rp := newRepairs(opts)
 	before, plan, err := rp.plan(ctx, only, asked...)
 	if err != nil {
 		return err
+	}
+	if why, ok := checks.StoreUnavailable(before); ok && opts.App == "reinstall" {
+		return usageErrorf("--app reinstall: %s; a reinstall would remove Quick Assist and could not install it again. Ask IT to deploy it (see app.quickassist in qadoctor diagnose)", why)
 	}
 	if len(plan) == 0 {
 		fmt.Fprintln(io.Out, io.Tr.Sprintf("Nothing qadoctor can repair: no failing check has an automatic fix. The report's steps say what to do."))

@@ -252,3 +252,23 @@ func TestUndoRefusesAPlantedJournal(t *testing.T) {
 		t.Errorf("undo with a path as the run: exit %d, %q; want exit 2", code, errOut)
 	}
 }
+
+// A reinstall that cannot work is refused before anything runs: with the
+// Store turned off by policy, removing Quick Assist would leave nothing
+// to install it from. A reset still runs.
+func TestFixAppReinstallRefusedWithoutTheStore(t *testing.T) {
+	b := newFixBench(t)
+	b.hive.Set(winstate.KeySchannelProtocols+`\TLS 1.2\Client`, "Enabled", winstate.DWORDValue(1))
+	b.hive.Set(winstate.KeyStorePolicy, "RemoveWindowsStore", winstate.DWORDValue(1))
+	code, out, errOut := b.run(t, false, "", "fix", "--yes", "--app", "reinstall", "--journal", b.journal, "--only", "os.schannel", "--timeout", "2s")
+	if code != ExitUsage || !strings.Contains(errOut, "turned off by policy") || !strings.Contains(errOut, "Ask IT") {
+		t.Errorf("exit %d, stderr %q; want %d saying the Store is off and to ask IT\n%s", code, errOut, ExitUsage, out)
+	}
+	if len(b.ran) != 0 {
+		t.Errorf("ran %v; want nothing", b.ran)
+	}
+	code, _, errOut = b.run(t, false, "", "fix", "--yes", "--app", "reset", "--journal", b.journal, "--only", "os.schannel", "--timeout", "2s")
+	if code != ExitOK || len(b.ran) != 1 {
+		t.Errorf("reset: exit %d, ran %v (%s); want the reset run", code, b.ran, errOut)
+	}
+}

@@ -24,6 +24,21 @@ func Collect(reg Registry, source, file string, fileExists func(string) bool) fa
 		l.Names = names
 		s.SubKeys = append(s.SubKeys, l)
 	}
+	for _, t := range WantedTrees() {
+		l := facts.RegKeyList{Key: t.Key}
+		names, err := reg.SubKeys(t.Key)
+		l.State, l.Error = stateOf(err)
+		if len(names) > MaxTreeChildren {
+			names = names[:MaxTreeChildren]
+		}
+		l.Names = names
+		s.SubKeys = append(s.SubKeys, l)
+		for _, child := range names {
+			for _, n := range t.Names {
+				s.Values = append(s.Values, readValue(reg, ValueRef{t.Key + `\` + child, n}))
+			}
+		}
+	}
 	if sk, ok := reg.(skipper); ok {
 		lines, total := sk.Skipped()
 		for _, l := range lines {

@@ -164,6 +164,9 @@ var grammarCases = []grammarCase{
 		want: map[string]winstate.Value{"W44a": wide(winstate.TypeExpandSZ, "%PATH%\x00"), "W66a": wide(winstate.TypeMultiSZ, "Line\x00"), "JP": sz("クイックアシスト")}},
 	{name: "version 5 in an ANSI file (Test4)", header: "Windows Registry Editor Version 5.00",
 		body: "\"Test4\"=\"Value4\"\n", want: map[string]winstate.Value{"Test4": sz("Value4")}},
+	{name: "version 5 in an ANSI file: hex(2) bytes are ANSI, by the file's encoding (Wine regproc.c is_unicode)", header: "Windows Registry Editor Version 5.00",
+		body: "\"V5ansi\"=hex(2):25,00,50,00,00,00\n",
+		want: map[string]winstate.Value{"V5ansi": wide(winstate.TypeExpandSZ, "%\x00P\x00\x00\x00")}},
 	{name: "REGEDIT4 header with leading blanks (test_import_with_whitespace)", header: " \t REGEDIT4",
 		body: "\"Wine1c\"=\"Value\"\n", want: map[string]winstate.Value{"Wine1c": sz("Value")}},
 }

@@ -134,3 +134,47 @@ func TestLiveClockSettingsUnderWine(t *testing.T) {
 	}
 	t.Errorf("evidence %+v lacks the W32Time service state", f.Evidence)
 }
+
+// The policies an organisation sets to block Quick Assist, applied with
+// regedit: the live registry and the .reg file give the same app.blocked
+// verdict, and the live run also sees the WebView2 and Store policies.
+func TestLivePolicyBlocksUnderWine(t *testing.T) {
+	underWine(t)
+	t.Cleanup(func() { regImport(t, "policy-blocks-restore.reg") })
+	regImport(t, "policy-blocks.reg")
+
+	cs, err := checks.Select([]string{"app.blocked", "app.webview2", "app.quickassist"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := map[string]finding.Finding{}
+	for _, f := range checks.Judge(&facts.Facts{System: winstate.LiveSystem()}, cs, nil) {
+		live[f.ID] = f
+	}
+	data, err := os.ReadFile(filepath.Join("testdata", "policy-blocks.reg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hive, err := winstate.ParseReg("policy-blocks.reg", data, winstate.WantedInterest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromFile := checks.Judge(&facts.Facts{Analyzed: "policy-blocks.reg", System: winstate.Collect(hive, "reg", "policy-blocks.reg", nil)}, cs, nil)
+	if f := live["app.blocked"]; f.Status != finding.Fail || f.Reason != "blocked-by-organisation" || f.Status != fromFile[0].Status || f.Reason != fromFile[0].Reason {
+		t.Errorf("app.blocked: live %s %q, from the file %s %q; want both fail blocked-by-organisation", f.Status, f.Reason, fromFile[0].Status, fromFile[0].Reason)
+	}
+	if f := live["app.blocked"]; !strings.Contains(f.Summary, "sinkholes") || !strings.Contains(f.Cause, "tenant restrictions") {
+		t.Errorf("app.blocked live: %q / %q; want the NRPT sinkhole and the tenant restrictions named", f.Summary, f.Cause)
+	}
+	var override, updates bool
+	for _, e := range live["app.webview2"].Evidence {
+		override = override || strings.Contains(e.Detail, "BrowserExecutableFolder for QuickAssist.exe")
+		updates = updates || strings.Contains(e.Detail, "UpdateDefault=0x0")
+	}
+	if !override || !updates {
+		t.Errorf("app.webview2 live evidence %+v; want the loader override and UpdateDefault=0", live["app.webview2"].Evidence)
+	}
+	if f := live["app.quickassist"]; f.Reason != "quickassist-missing-no-store" {
+		t.Errorf("app.quickassist live = %s %q (%s); Wine has no Quick Assist and the Store is off: want quickassist-missing-no-store", f.Status, f.Reason, f.Summary)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -89,7 +90,12 @@ func ParseReg(file string, data []byte, want *Interest) (*Hive, error) {
 		return nil, &RegError{File: file, Line: 0, Msg: fmt.Sprintf("file is larger than %d MiB; export only the keys asked for", MaxRegFileSize>>20)}
 	}
 	text := decodeRegText(data)
-	p := &regParser{file: file, hive: newPartialHive(), want: want, rest: text}
+	// Wine's regedit decides by the file's encoding, not its header,
+	// whether hex(1), hex(2) and hex(7) bytes are UTF-16 or ANSI: a
+	// "Version 5.00" file saved as ANSI or UTF-8 has its string bytes
+	// converted from ANSI (regproc.c, parser->is_unicode).
+	utf16File := bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF})
+	p := &regParser{file: file, hive: newPartialHive(), want: want, rest: text, ansi: !utf16File}
 	if err := p.parse(); err != nil {
 		return nil, err
 	}
@@ -105,11 +111,14 @@ func (h *Hive) Skipped() ([]SkippedLine, int) { return h.skipped, h.skippedTotal
 type Interest struct {
 	values    map[string]bool // lower-case keys
 	lists     []string        // lower-case keys
+	trees     []string        // lower-case keys whose children's values are read
 	ancestors map[string]bool // lower-case proper ancestors of either
 }
 
-// NewInterest builds an Interest from normalized key paths.
-func NewInterest(values, lists []string) *Interest {
+// NewInterest builds an Interest from normalized key paths: values are
+// keys whose values are read, lists keys whose subkey names are read, and
+// trees keys whose children's values are read too.
+func NewInterest(values, lists []string, trees ...string) *Interest {
 	in := &Interest{values: map[string]bool{}, ancestors: map[string]bool{}}
 	add := func(k string) {
 		for i := strings.LastIndexByte(k, '\\'); i >= 0; i = strings.LastIndexByte(k, '\\') {
@@ -124,6 +133,9 @@ func NewInterest(values, lists []string) *Interest {
 	for _, k := range lists {
 		in.lists = append(in.lists, lower(k))
 		add(lower(k))
+	}
+	for _, k := range trees {
+		in.trees = append(in.trees, lower(k))
 	}
 	return in
 }
@@ -147,7 +159,7 @@ func (in *Interest) keep(key string) (keepKey, keepValues bool, child string) {
 			if i := strings.IndexByte(lk[len(l)+1:], '\\'); i >= 0 {
 				return false, false, key[:len(l)+1+i]
 			}
-			return true, false, ""
+			return true, slices.Contains(in.trees, l), ""
 		}
 	}
 	return false, false, ""
@@ -206,7 +218,7 @@ type regParser struct {
 	rest string // the text not yet read
 	line int    // the number of the last line read
 
-	ansi bool // REGEDIT4: hex(1), hex(2) and hex(7) data are ANSI, not UTF-16
+	ansi bool // not a UTF-16 file: hex(1), hex(2) and hex(7) data are ANSI bytes
 
 	// The current section.
 	key        string // normalized; "" before the first key line or after a bad one
@@ -262,7 +274,6 @@ func (p *regParser) parse() error {
 	switch {
 	case head == header5:
 	case head == header4:
-		p.ansi = true
 	case head == header31:
 		p.parseWin31()
 		return nil

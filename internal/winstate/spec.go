@@ -64,6 +64,33 @@ const (
 	KeyWebView2Machine64 = `HKLM\SOFTWARE\Microsoft\EdgeUpdate\Clients\{F3017226-FE2A-4295-8BDF-00C3A9A7E4C5}`
 	KeyWebView2User      = `HKCU\Software\Microsoft\EdgeUpdate\Clients\{F3017226-FE2A-4295-8BDF-00C3A9A7E4C5}`
 
+	// Microsoft Edge Update's policies for the WebView2 runtime (app ID
+	// {F3017226-FE2A-4295-8BDF-00C3A9A7E4C5}): Install{ID} and Update{ID}
+	// (0 = not allowed), else InstallDefault and UpdateDefault
+	// (learn.microsoft.com/deployedge/microsoft-edge-update-policies).
+	KeyEdgeUpdatePolicy = `HKLM\SOFTWARE\Policies\Microsoft\EdgeUpdate`
+	// The WebView2 loader's override policies, machine and user; each is a
+	// key whose value names are app IDs (the AUMID or the exe name, or *)
+	// (learn.microsoft.com/deployedge/microsoft-edge-webview-policies).
+	KeyWebView2PolicyMachine = `HKLM\SOFTWARE\Policies\Microsoft\Edge\WebView2`
+	KeyWebView2PolicyUser    = `HKCU\Software\Policies\Microsoft\Edge\WebView2`
+
+	// Name Resolution Policy Table rules, from Group Policy and from
+	// Add-DnsClientNrptRule: one subkey per rule with Name (the namespaces,
+	// REG_MULTI_SZ) and GenericDNSServers ([MS-GPNRPT] 2.2.1).
+	KeyNRPTPolicy = `HKLM\SOFTWARE\Policies\Microsoft\Windows NT\DNSClient\DnsPolicyConfig`
+	KeyNRPTLocal  = `HKLM\SYSTEM\CurrentControlSet\Services\Dnscache\Parameters\DnsPolicyConfig`
+	// Tenant restrictions v2 ("Cloud Policy Details"; Policy CSP
+	// TenantRestrictions, ADMX trv2_payload): present means helpers from
+	// tenants the policy does not allow cannot sign in.
+	KeyTenantRestrictions = `HKLM\SOFTWARE\Policies\Microsoft\Windows\TenantRestrictions\Payload`
+	// AppLocker's packaged-app rules: one subkey per rule, its XML in Value;
+	// EnforcementMode on the collection (1 enforce).
+	KeyAppLockerAppx = `HKLM\SOFTWARE\Policies\Microsoft\Windows\SrpV2\Appx`
+	// The Microsoft Store turned off by policy (RemoveWindowsStore=1, or
+	// DisableStoreApps=1 for all Store apps).
+	KeyStorePolicy = `HKLM\SOFTWARE\Policies\Microsoft\WindowsStore`
+
 	// Where AppX packages are registered: per user (the package repository)
 	// and provisioned for all users. Subkeys are package full names such as
 	// MicrosoftCorporationII.QuickAssist_2.0.32.0_x64__8wekyb3d8bbwe.
@@ -96,6 +123,17 @@ var SchannelAlgorithms = []struct{ Key, Name string }{
 	{KeySchannelHashes, "SHA256"},
 	{KeySchannelHashes, "SHA384"},
 }
+
+// WebView2Policies are the loader overrides judged (each a key under
+// KeyWebView2Policy*), and WebView2AppIDs the value names the loader
+// looks up for Quick Assist: its AUMID, its exe, and * for every app.
+var (
+	WebView2Policies = []string{"BrowserExecutableFolder", "ReleaseChannels", "ChannelSearchKind", "ReleaseChannelPreference", "AdditionalBrowserArguments"}
+	WebView2AppIDs   = []string{"MicrosoftCorporationII.QuickAssist_8wekyb3d8bbwe!App", "QuickAssist.exe", "*"}
+)
+
+// WebView2AppID is Edge Update's ID of the WebView2 runtime.
+const WebView2AppID = "{F3017226-FE2A-4295-8BDF-00C3A9A7E4C5}"
 
 // ValueRef names one registry value.
 type ValueRef struct{ Key, Name string }
@@ -158,13 +196,49 @@ func Wanted() []ValueRef {
 		ValueRef{KeyWebView2Machine, "pv"},
 		ValueRef{KeyWebView2Machine64, "pv"},
 		ValueRef{KeyWebView2User, "pv"},
+		ValueRef{KeyEdgeUpdatePolicy, "Install" + WebView2AppID},
+		ValueRef{KeyEdgeUpdatePolicy, "InstallDefault"},
+		ValueRef{KeyEdgeUpdatePolicy, "Update" + WebView2AppID},
+		ValueRef{KeyEdgeUpdatePolicy, "UpdateDefault"},
+	)
+	for _, root := range []string{KeyWebView2PolicyMachine, KeyWebView2PolicyUser} {
+		for _, p := range WebView2Policies {
+			for _, id := range WebView2AppIDs {
+				w = append(w, ValueRef{root + `\` + p, id})
+			}
+		}
+	}
+	w = append(w,
+		ValueRef{KeyAppLockerAppx, "EnforcementMode"},
+		ValueRef{KeyStorePolicy, "RemoveWindowsStore"},
+		ValueRef{KeyStorePolicy, "DisableStoreApps"},
 	)
 	return w
 }
 
+// TreeRef is a key whose subkeys are each read for the same values: one
+// subkey per NRPT or AppLocker rule.
+type TreeRef struct {
+	Key   string
+	Names []string
+}
+
+// MaxTreeChildren bounds how many subkeys of a tree are read: a real
+// NRPT or AppLocker policy has tens of rules.
+const MaxTreeChildren = 256
+
+// WantedTrees is every tree the checks read.
+func WantedTrees() []TreeRef {
+	return []TreeRef{
+		{KeyNRPTPolicy, []string{"Name", "GenericDNSServers", "ConfigOptions"}},
+		{KeyNRPTLocal, []string{"Name", "GenericDNSServers", "ConfigOptions"}},
+		{KeyAppLockerAppx, []string{"Value"}},
+	}
+}
+
 // WantedSubKeys is every key whose subkey names the checks read.
 func WantedSubKeys() []string {
-	return []string{KeyAppxUserPackages, KeyAppxAllUsers}
+	return []string{KeyAppxUserPackages, KeyAppxAllUsers, KeyTenantRestrictions}
 }
 
 // WantedInterest is what analyze keeps of a .reg export: the keys of
@@ -174,5 +248,9 @@ func WantedInterest() *Interest {
 	for _, w := range Wanted() {
 		keys = append(keys, w.Key)
 	}
-	return NewInterest(keys, WantedSubKeys())
+	var trees []string
+	for _, t := range WantedTrees() {
+		trees = append(trees, t.Key)
+	}
+	return NewInterest(keys, append(WantedSubKeys(), trees...), trees...)
 }
