@@ -121,6 +121,9 @@ func judgeQuickAssist(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 			Cause:   tr.Sprintf("A shortcut to C:\\Windows\\System32\\quickassist.exe starts the retired app, which can no longer connect."),
 			Fix:     []string{tr.Sprintf("Start Quick Assist from the Start menu, or remove the old one: Settings > Apps > Optional features (Win+R, then ms-settings:optionalfeatures) > Quick Assist > Uninstall.")}}
 	case len(found) > 0:
+		if fd, bad := uiAccessBroken(tr, f.System, found, ev); bad {
+			return fd
+		}
 		return finding.Finding{Status: finding.Pass, Evidence: ev, Summary: tr.Sprintf("The Store app is installed (version %s).", strings.Join(found, ", "))}
 	case legacy:
 		return finding.Finding{Status: finding.Fail, Reason: "quickassist-legacy-only", Evidence: ev,
@@ -132,6 +135,32 @@ func judgeQuickAssist(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		Summary: tr.Sprintf("The Quick Assist app is not installed for this user or for all users."),
 		Cause:   tr.Sprintf("Without the Microsoft Store app there is no current Quick Assist to connect with. (Run as SYSTEM, for example from Intune, only apps provisioned for all users are seen.)"),
 		Fix:     texts(tr, installFix), Actions: []finding.Action{actionInstall}}
+}
+
+// uiAccessBroken looks at what Windows needs to start a uiAccess app such
+// as Quick Assist: the Application Information service not disabled, and
+// UAC on ("some Universal Windows Platform apps may not work when UAC is
+// disabled", windows-itpro-docs; ../shared/CAUSES.md C18).
+func uiAccessBroken(tr *i18n.Printer, s facts.System, found []string, ev []finding.Evidence) (finding.Finding, bool) {
+	start, startRV, startSet := regNumber(s, winstate.KeyAppinfo, "Start")
+	lua, luaRV, luaSet := regNumber(s, winstate.KeyPoliciesSystem, "EnableLUA")
+	switch {
+	case startSet && start == 4:
+		ev = append(ev, finding.Evidence{Subject: winstate.KeyAppinfo, Status: finding.Fail, Detail: tr.Sprintf("%s: the Application Information service is disabled", describe(tr, startRV)), Facts: startRV})
+		return finding.Finding{Status: finding.Fail, Reason: "appinfo-disabled", Evidence: ev,
+			Summary: tr.Sprintf("The Store app is installed (%s), but the Application Information service it starts through is disabled.", strings.Join(found, ", ")),
+			Cause:   tr.Sprintf("Quick Assist asks for uiAccess, and Windows starts such apps through the Application Information (Appinfo) service. Tuning tools disable it; then Quick Assist does not start."),
+			Fix: []string{
+				tr.Sprintf(`As administrator: sc config Appinfo start= demand (the Windows default, Manual), then start Quick Assist again.`),
+			}}, true
+	case luaSet && lua == 0:
+		ev = append(ev, finding.Evidence{Subject: winstate.KeyPoliciesSystem, Status: finding.Warn, Detail: tr.Sprintf("%s: User Account Control is off", describe(tr, luaRV)), Facts: luaRV})
+		return finding.Finding{Status: finding.Warn, Reason: "uac-off", Evidence: ev,
+			Summary: tr.Sprintf("The Store app is installed (%s), but User Account Control is off.", strings.Join(found, ", ")),
+			Cause:   tr.Sprintf("Microsoft says some Store apps may not work when UAC is off, and Quick Assist is a Store app that asks for uiAccess."),
+			Fix:     []string{tr.Sprintf("Turn UAC back on (EnableLUA=1, the Windows default; Control Panel > User Accounts > Change User Account Control settings), restart, and try again.")}}, true
+	}
+	return finding.Finding{}, false
 }
 
 // StoreSubject is the evidence subject that says the Microsoft Store is

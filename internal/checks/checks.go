@@ -93,7 +93,7 @@ func All() []Check {
 		{ID: "os.cipher-policy", Title: titleCipher, Needs: system, Keys: []string{winstate.KeyCipherPolicy, winstate.KeyCipherLocal, winstate.KeySchannelCiphers, winstate.KeySchannelKeyExchanges, winstate.KeySchannelHashes}, Judge: judgeCipherPolicy},
 		{ID: "os.fips", Title: titleFIPS, Needs: system, Keys: []string{winstate.KeyLsa}, Judge: judgeFIPS},
 		{ID: "os.version", Title: titleVersion, Needs: system, Keys: []string{winstate.KeyCurrentVersion, winstate.KeyEnvironment}, Judge: judgeVersion},
-		{ID: "app.quickassist", Title: titleQuickAssist, Needs: system, PerUser: true, Keys: []string{winstate.KeyAppxUserPackages, winstate.KeyAppxAllUsers}, Judge: judgeQuickAssist},
+		{ID: "app.quickassist", Title: titleQuickAssist, Needs: system, PerUser: true, Keys: []string{winstate.KeyAppxUserPackages, winstate.KeyAppxAllUsers, winstate.KeyStorePolicy, winstate.KeyAppinfo, winstate.KeyPoliciesSystem}, Judge: judgeQuickAssist},
 		{ID: "app.webview2", Title: titleWebView2, Needs: system, PerUser: true, Keys: []string{winstate.KeyWebView2Machine, winstate.KeyWebView2Machine64, winstate.KeyWebView2User, winstate.KeyEdgeUpdatePolicy, winstate.KeyWebView2PolicyMachine, winstate.KeyWebView2PolicyUser}, Judge: judgeWebView2},
 	}
 }

@@ -91,6 +91,12 @@ const (
 	// DisableStoreApps=1 for all Store apps).
 	KeyStorePolicy = `HKLM\SOFTWARE\Policies\Microsoft\WindowsStore`
 
+	// UAC (EnableLUA, 0 = off) and the Application Information service
+	// (Start, 4 = disabled), through which Windows starts uiAccess apps
+	// such as Quick Assist (../shared/CAUSES.md C18).
+	KeyPoliciesSystem = `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System`
+	KeyAppinfo        = `HKLM\SYSTEM\CurrentControlSet\Services\Appinfo`
+
 	// Where AppX packages are registered: per user (the package repository)
 	// and provisioned for all users. Subkeys are package full names such as
 	// MicrosoftCorporationII.QuickAssist_2.0.32.0_x64__8wekyb3d8bbwe.
@@ -210,6 +216,8 @@ func Wanted() []ValueRef {
 	}
 	w = append(w,
 		ValueRef{KeyAppLockerAppx, "EnforcementMode"},
+		ValueRef{KeyPoliciesSystem, "EnableLUA"},
+		ValueRef{KeyAppinfo, "Start"},
 		ValueRef{KeyStorePolicy, "RemoveWindowsStore"},
 		ValueRef{KeyStorePolicy, "DisableStoreApps"},
 	)
