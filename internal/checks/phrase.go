@@ -148,6 +148,8 @@ func regSkipWhy(tr *i18n.Printer, code string) string {
 		return tr.Sprintf("hex data is two-digit bytes between commas, wrapped with a \\ after a comma")
 	case winstate.SkipHashComment:
 		return tr.Sprintf("a # comment after data; regedit takes only ; comments there")
+	case winstate.SkipTooDeep:
+		return tr.Sprintf("the key is deeper than the 512 levels the registry allows")
 	case winstate.SkipBrokenWrap:
 		return tr.Sprintf("a wrapped hex value runs into a line that is not hex, and both are lost")
 	}

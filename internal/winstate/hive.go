@@ -8,26 +8,30 @@ import (
 // Hive is an in-memory registry: what a .reg export holds, or what a test
 // sets up. Key and value names are case-insensitive, as in Windows.
 //
-// Keys form a tree, so deleting a key costs its subtree and listing
-// subkeys costs the children: a .reg file with 10,000 [-key] lines parses
-// in linear time.
+// Keys form a tree walked one name at a time, so no operation hashes or
+// copies a whole path per level: a line costs its length, deleting a key
+// costs its subtree, and a .reg file with 10,000 [-key] lines or keys 512
+// levels deep parses in linear time.
 type Hive struct {
-	keys map[string]*hiveKey // by lower-case normalized path
-	// declared holds the keys a .reg file names. regedit exports a key
-	// with its whole subtree, so a declared key covers everything below
-	// it; nil means the hive is the whole registry (a test's).
-	declared map[string]bool
+	roots map[string]*hiveKey // by lower-case short root (HKLM…)
+	// partial: the hive knows only the keys a .reg file names. regedit
+	// exports a key with its whole subtree, so a declared key covers
+	// everything below it; a whole hive (a test's) covers everything.
+	partial bool
 	// skipped are the lines of a .reg file that regedit would not import.
 	skipped      []SkippedLine
 	skippedTotal int
 }
 
 type hiveKey struct {
-	path     string            // as first written
+	name     string            // as first written
+	path     string            // the full path as first written
 	values   map[string]Value  // by lower-case name; "" is the default value
 	names    map[string]string // lower-case name to the name as written
+	children map[string]*hiveKey
 	parent   *hiveKey
-	children map[string]*hiveKey // by lower-case name
+	exists   bool // false for a node kept only to remember a [-key]
+	declared bool // a .reg file names this key ([key] or [-key])
 }
 
 func (k *hiveKey) set(name string, v Value) {
@@ -37,39 +41,63 @@ func (k *hiveKey) set(name string, v Value) {
 
 // NewHive returns an empty hive that knows the whole registry: what it
 // does not hold is not set.
-func NewHive() *Hive { return &Hive{keys: map[string]*hiveKey{}} }
+func NewHive() *Hive { return &Hive{roots: map[string]*hiveKey{}} }
 
 // newPartialHive returns an empty hive that knows only the keys declared
 // in it, as a .reg export does.
-func newPartialHive() *Hive { return &Hive{keys: map[string]*hiveKey{}, declared: map[string]bool{}} }
+func newPartialHive() *Hive { return &Hive{roots: map[string]*hiveKey{}, partial: true} }
 
 func lower(s string) string { return strings.ToLower(s) }
 
-// key returns the key at path, creating it and its parents (and marking
-// it declared).
-func (h *Hive) key(path string) *hiveKey {
-	k := h.lookup(path)
-	if h.declared != nil {
-		h.declared[lower(path)] = true
+// walk finds the node at path (normalized), creating the missing ones
+// when create is set; it returns nil when a node is missing and create is
+// not set.
+func (h *Hive) walk(path string, create bool) *hiveKey {
+	rest := path
+	var k *hiveKey
+	at := 0
+	for rest != "" || k == nil {
+		name, tail, _ := strings.Cut(rest, `\`)
+		at += len(name)
+		ln := lower(name)
+		var next *hiveKey
+		if k == nil {
+			next = h.roots[ln]
+		} else {
+			next = k.children[ln]
+		}
+		if next == nil || (!next.exists && create) {
+			if !create {
+				return nil
+			}
+			if next == nil {
+				next = &hiveKey{name: name, parent: k}
+				if k == nil {
+					h.roots[ln] = next
+				} else {
+					if k.children == nil {
+						k.children = map[string]*hiveKey{}
+					}
+					k.children[ln] = next
+				}
+			}
+			next.path = path[:at]
+			next.values, next.names, next.exists = map[string]Value{}, map[string]string{}, true
+		}
+		k = next
+		rest = tail
+		if tail != "" {
+			at++ // the backslash
+		}
 	}
 	return k
 }
 
-// lookup returns the key at path, creating it and its parents.
-func (h *Hive) lookup(path string) *hiveKey {
-	lp := lower(path)
-	if k := h.keys[lp]; k != nil {
-		return k
-	}
-	k := &hiveKey{path: path, values: map[string]Value{}, names: map[string]string{}}
-	h.keys[lp] = k
-	if i := strings.LastIndexByte(path, '\\'); i >= 0 {
-		k.parent = h.lookup(path[:i])
-		if k.parent.children == nil {
-			k.parent.children = map[string]*hiveKey{}
-		}
-		k.parent.children[lp[i+1:]] = k
-	}
+// key returns the key at path, creating it and its parents (and marking
+// it declared).
+func (h *Hive) key(path string) *hiveKey {
+	k := h.walk(path, true)
+	k.declared = true
 	return k
 }
 
@@ -91,41 +119,47 @@ func (h *Hive) deleteValue(key, name string) {
 
 // deleteKey removes a key and its subtree, and remembers that it is gone.
 func (h *Hive) deleteKey(key string) {
-	if k := h.keys[lower(key)]; k != nil {
-		if k.parent != nil {
-			delete(k.parent.children, lower(key[strings.LastIndexByte(key, '\\')+1:]))
-		}
-		h.forget(k)
+	k := h.walk(key, false)
+	if k == nil {
+		// Remember the deletion: the nodes on the way exist no more than
+		// the file says, so only the deleted key is marked.
+		k = h.walk(key, true)
 	}
-	if h.declared != nil {
-		h.declared[lower(key)] = true
-	}
+	k.values, k.names, k.children, k.exists, k.declared = nil, nil, nil, false, true
 }
 
-// forget drops k and its subtree from the index.
-func (h *Hive) forget(k *hiveKey) {
-	delete(h.keys, lower(k.path))
-	for _, c := range k.children {
-		h.forget(c)
+// lookup returns the existing key at a normalized path, or nil.
+func (h *Hive) lookup(path string) *hiveKey {
+	if k := h.walk(path, false); k != nil && k.exists {
+		return k
 	}
+	return nil
 }
 
-// covered reports whether the hive knows the state of key.
+// covered reports whether the hive knows the state of key: a whole hive
+// always does; a partial one when the key or a parent is declared.
 func (h *Hive) covered(key string) bool {
-	if h.declared == nil {
+	if !h.partial {
 		return true
 	}
-	k := lower(key)
-	for {
-		if h.declared[k] {
-			return true
+	rest := key
+	var k *hiveKey
+	for rest != "" {
+		name, tail, _ := strings.Cut(rest, `\`)
+		if k == nil {
+			k = h.roots[lower(name)]
+		} else {
+			k = k.children[lower(name)]
 		}
-		i := strings.LastIndexByte(k, '\\')
-		if i < 0 {
+		if k == nil {
 			return false
 		}
-		k = k[:i]
+		if k.declared {
+			return true
+		}
+		rest = tail
 	}
+	return false
 }
 
 // Value implements Registry.
@@ -134,7 +168,7 @@ func (h *Hive) Value(key, name string) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	if k := h.keys[lower(key)]; k != nil {
+	if k := h.lookup(key); k != nil {
 		if v, ok := k.values[lower(name)]; ok {
 			return v, nil
 		}
@@ -151,11 +185,13 @@ func (h *Hive) SubKeys(key string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := h.keys[lower(key)]
+	k := h.lookup(key)
 	var names []string
 	if k != nil {
 		for _, c := range k.children {
-			names = append(names, c.path[strings.LastIndexByte(c.path, '\\')+1:])
+			if c.exists {
+				names = append(names, c.name)
+			}
 		}
 	}
 	if len(names) == 0 {
@@ -177,4 +213,21 @@ func (h *Hive) Remove(key string) {
 		panic(err)
 	}
 	h.deleteKey(k)
+}
+
+// each calls fn for every existing key, parents before children.
+func (h *Hive) each(fn func(*hiveKey)) {
+	var visit func(k *hiveKey)
+	visit = func(k *hiveKey) {
+		if !k.exists {
+			return
+		}
+		fn(k)
+		for _, c := range k.children {
+			visit(c)
+		}
+	}
+	for _, r := range h.roots {
+		visit(r)
+	}
 }

@@ -70,7 +70,13 @@ const (
 	SkipBadHex          = "bad-hex"             // a byte that is not hex, a misplaced \ or ,
 	SkipHashComment     = "hash-after-data"     // # after data: regedit only takes ; there
 	SkipBrokenWrap      = "broken-continuation" // a wrapped hex value whose next line is not hex
+	SkipTooDeep         = "too-deep"            // a key deeper than the registry allows
 )
+
+// maxKeyDepth is how deep a registry tree can be: 512 levels
+// (learn.microsoft.com/windows/win32/sysinfo/registry-element-size-limits).
+// It also bounds what one key line can cost.
+const maxKeyDepth = 512
 
 // ParseReg reads a regedit export (.reg) as regedit imports it: UTF-16
 // with a BOM, UTF-8 (with or without a BOM) or ANSI (Windows-1252) text;
@@ -399,12 +405,17 @@ func (p *regParser) parseKey(n int, line, s string) {
 	if rest = strings.TrimRight(rest, `\`); rest != "" {
 		key += `\` + rest
 	}
+	if strings.Count(key, `\`) >= maxKeyDepth {
+		reject(SkipTooDeep, name)
+		return
+	}
 	p.key, p.keyBad, p.deleted = key, false, deleted
 	keepKey, keepValues, child := p.want.keep(key)
 	p.keepValues = keepValues && !deleted
 	switch {
+	case deleted && (keepKey || child != ""):
+		p.hive.deleteKey(key) // a deletion elsewhere changes nothing read
 	case deleted:
-		p.hive.deleteKey(key)
 	case keepKey:
 		p.hive.key(key)
 	case child != "":

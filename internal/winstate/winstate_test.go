@@ -23,16 +23,25 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // dump lists a hive's values, one per line, sorted: the golden form.
 func dump(h *Hive) string {
 	var lines []string
-	for _, k := range h.keys {
-		if len(k.values) == 0 && len(k.children) == 0 {
+	h.each(func(k *hiveKey) {
+		if len(k.values) == 0 && !hasChildren(k) {
 			lines = append(lines, fmt.Sprintf("[%s]", k.path))
 		}
 		for lname, v := range k.values {
 			lines = append(lines, fmt.Sprintf("[%s] %q %s %q", k.path, k.names[lname], TypeName(v.Type), v.String()))
 		}
-	}
+	})
 	sort.Strings(lines)
 	return strings.Join(lines, "\n") + "\n"
+}
+
+func hasChildren(k *hiveKey) bool {
+	for _, c := range k.children {
+		if c.exists {
+			return true
+		}
+	}
+	return false
 }
 
 func TestParseRegGolden(t *testing.T) {
@@ -141,6 +150,7 @@ func TestParseRegSkippedLines(t *testing.T) {
 		{"unknown data", hdr + key + "\"a\"=word:1\n", 4, SkipBadData},
 		{"stray line", hdr + key + "hello\n", 4, SkipNotALine},
 		{"hash comment after data", hdr + key + "\"a\"=dword:00000a00 # TLS 1.1+1.2\n", 4, SkipHashComment},
+		{"too deep", hdr + "[HKEY_LOCAL_MACHINE" + strings.Repeat("\\a", 512) + "]\n", 3, SkipTooDeep},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -285,13 +295,13 @@ func FuzzParseReg(f *testing.F) {
 				t.Fatalf("skipped line %+v: the file has %d lines", l, lines)
 			}
 		}
-		for _, k := range h.keys {
+		h.each(func(k *hiveKey) {
 			for _, v := range k.values {
 				_ = v.String()
 				_, _ = v.Uint()
 				_ = v.Strings()
 			}
-		}
+		})
 		again, err := ParseReg("again.reg", exportHive(h), nil)
 		if err != nil {
 			t.Fatalf("re-reading the export: %v\n%s", err, exportHive(h))
@@ -308,16 +318,15 @@ func exportHive(h *Hive) []byte {
 	long := map[string]string{"HKLM": "HKEY_LOCAL_MACHINE", "HKCU": "HKEY_CURRENT_USER", "HKCR": "HKEY_CLASSES_ROOT", "HKU": "HKEY_USERS", "HKCC": "HKEY_CURRENT_CONFIG", "HKDD": "HKEY_DYN_DATA"}
 	var b strings.Builder
 	b.WriteString("Windows Registry Editor Version 5.00\n")
-	var paths []string
-	for _, k := range h.keys {
+	var keys []*hiveKey
+	h.each(func(k *hiveKey) {
 		if len(k.values) > 0 {
-			paths = append(paths, k.path)
+			keys = append(keys, k)
 		}
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		k := h.keys[lower(p)]
-		root, rest, _ := strings.Cut(p, `\`)
+	})
+	sort.Slice(keys, func(i, j int) bool { return keys[i].path < keys[j].path })
+	for _, k := range keys {
+		root, rest, _ := strings.Cut(k.path, `\`)
 		fmt.Fprintf(&b, "\n[%s\\%s]\n", long[root], rest)
 		for lname, v := range k.values {
 			name := strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(k.names[lname])

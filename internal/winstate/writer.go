@@ -2,8 +2,6 @@ package winstate
 
 //go:generate go run golang.org/x/sys/windows/mkwinsyscall -output zsyscall_windows.go write_windows.go
 
-import "strings"
-
 // Writer changes registry values: what `qadoctor fix` and `undo` need. The
 // live registry (Windows) and Hive implement it.
 type Writer interface {
@@ -36,7 +34,7 @@ func (h *Hive) DeleteValue(key, name string) error {
 	if err != nil {
 		return err
 	}
-	if hk := h.keys[lower(k)]; hk != nil {
+	if hk := h.lookup(k); hk != nil {
 		delete(hk.values, lower(name))
 		delete(hk.names, lower(name))
 	}
@@ -49,7 +47,7 @@ func (h *Hive) KeyExists(key string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return h.keys[lower(k)] != nil, nil
+	return h.lookup(k) != nil, nil
 }
 
 // DeleteKeyIfEmpty implements Writer.
@@ -58,14 +56,20 @@ func (h *Hive) DeleteKeyIfEmpty(key string) error {
 	if err != nil {
 		return err
 	}
-	hk := h.keys[lower(k)]
-	if hk == nil || len(hk.values) > 0 || len(hk.children) > 0 {
+	hk := h.lookup(k)
+	if hk == nil || len(hk.values) > 0 {
 		return nil
 	}
-	if hk.parent != nil {
-		delete(hk.parent.children, lower(k[strings.LastIndexByte(k, '\\')+1:]))
+	for _, c := range hk.children {
+		if c.exists {
+			return nil
+		}
 	}
-	delete(h.keys, lower(k))
+	if hk.parent != nil {
+		delete(hk.parent.children, lower(hk.name))
+	} else {
+		delete(h.roots, lower(hk.name))
+	}
 	return nil
 }
 
