@@ -155,7 +155,7 @@ func TestSystemChecks(t *testing.T) {
 		{"NRPT sinkhole of Quick Assist", machine(set(winstate.KeyNRPTPolicy+`\{A1B2C3D4-0000-0000-0000-000000000001}`, "Name", winstate.MultiStringValue(".support.services.microsoft.com")),
 			set(winstate.KeyNRPTPolicy+`\{A1B2C3D4-0000-0000-0000-000000000001}`, "GenericDNSServers", winstate.StringValue("0.0.0.0"))), false,
 			map[string]finding.Status{"app.blocked": finding.Fail}, map[string]string{"app.blocked": "blocked-by-organisation"}},
-		{"NRPT rule to the organisation's DNS", machine(set(winstate.KeyNRPTLocal+`\{A1B2C3D4-0000-0000-0000-000000000002}`, "Name", winstate.MultiStringValue("remoteassistance.support.services.microsoft.com")),
+		{"NRPT rule to the corporate DNS", machine(set(winstate.KeyNRPTLocal+`\{A1B2C3D4-0000-0000-0000-000000000002}`, "Name", winstate.MultiStringValue("remoteassistance.support.services.microsoft.com")),
 			set(winstate.KeyNRPTLocal+`\{A1B2C3D4-0000-0000-0000-000000000002}`, "GenericDNSServers", winstate.StringValue("dns.corp.invalid"))), false,
 			map[string]finding.Status{"app.blocked": finding.Warn}, map[string]string{"app.blocked": "nrpt-rule"}},
 		{"NRPT rule for other names", machine(set(winstate.KeyNRPTPolicy+`\{A1B2C3D4-0000-0000-0000-000000000003}`, "Name", winstate.MultiStringValue(".corp.example")),
