@@ -150,6 +150,9 @@ func judgeW32Time(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	if len(problems) == 0 {
 		fd.Status = finding.Pass
 		fd.Summary = tr.Sprintf("Windows keeps the time automatically (%s from the %s).", typ, typFrom)
+		if strings.TrimSpace(typ) == "" {
+			fd.Summary = tr.Sprintf("Windows keeps the time automatically (Type is not set: the time service's default).")
+		}
 		if wrong {
 			fd.Status = finding.Warn
 			fd.Reason = "clock-wrong-despite-settings"

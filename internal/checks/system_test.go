@@ -308,3 +308,17 @@ func TestClockSettingsTimedatectl(t *testing.T) {
 		}
 	}
 }
+
+// No summary shows an empty placeholder: with W32Time's Type unset the
+// clock summary says so instead of "( from the service)".
+func TestClockSettingsTypeUnset(t *testing.T) {
+	h := machine()
+	h.DeleteValue(winstate.KeyW32TimeParameters, "Type")
+	cs, _ := Select([]string{"clock.settings"}, nil)
+	for _, tr := range []*i18n.Printer{nil, i18n.New(i18n.Japanese)} {
+		fd := Judge(&facts.Facts{System: winstate.Collect(h, "live", "", nil)}, cs, tr)[0]
+		if fd.Status != finding.Pass || strings.Contains(fd.Summary, "( ") || strings.Contains(fd.Summary, "()") || !strings.Contains(fd.Summary, "Type") {
+			t.Errorf("clock.settings with Type unset: %s %q; want pass naming Type, no empty placeholder", fd.Status, fd.Summary)
+		}
+	}
+}

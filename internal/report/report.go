@@ -170,8 +170,12 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 	if r.Analyzed != "" {
 		wrapLine(&b, "", escape.Terminal(tr.Sprintf("qadoctor %s — analysis of %s, %s", r.Tool.Version, r.Analyzed, fmtDuration(r.DurationMS))), opts.Width)
 	} else {
-		wrapLine(&b, "", escape.Terminal(tr.Sprintf("qadoctor %s — profile %s (%s), %d endpoints, %s",
-			r.Tool.Version, r.Profile.Version, tr.Text(r.Profile.Name), r.Endpoints, fmtDuration(r.DurationMS))), opts.Width)
+		profile := r.Profile.Version
+		if r.Profile.Name != "" {
+			profile = tr.Sprintf("%s (%s)", r.Profile.Version, tr.Text(r.Profile.Name))
+		}
+		wrapLine(&b, "", escape.Terminal(tr.Sprintf("qadoctor %s — profile %s, %d endpoints, %s",
+			r.Tool.Version, profile, r.Endpoints, fmtDuration(r.DurationMS))), opts.Width)
 	}
 	b.WriteString("\n")
 	if r.Verdict == nil {

@@ -214,3 +214,20 @@ func TestTextWrapsAtTheTerminalWidth(t *testing.T) {
 		}
 	}
 }
+
+// A profile file without a name heads the report with its version alone,
+// never with an empty "()".
+func TestTextHeaderWithoutProfileName(t *testing.T) {
+	for _, tr := range []*i18n.Printer{nil, i18n.New(i18n.Japanese)} {
+		r := fixtureReport(tr)
+		r.Profile.Name = ""
+		var b bytes.Buffer
+		if err := WriteText(&b, r, TextOptions{Tr: tr}); err != nil {
+			t.Fatal(err)
+		}
+		head, _, _ := strings.Cut(b.String(), "\n")
+		if strings.Contains(head, "()") || !strings.Contains(head, "2026.11.1") {
+			t.Errorf("header %q; want the version and no empty ()", head)
+		}
+	}
+}

@@ -63,6 +63,7 @@ func id(s string) string {
 func main() {
 	out := flag.String("o", "sbom.spdx.json", "output file")
 	created := flag.String("created", "", "creation time (RFC 3339); default now, or SOURCE_DATE_EPOCH")
+	version := flag.String("version", "", "the release version of the binaries (default: the Go module version they embed)")
 	flag.Parse()
 	ts := time.Now().UTC()
 	if e := os.Getenv("SOURCE_DATE_EPOCH"); e != "" {
@@ -92,7 +93,11 @@ func main() {
 		}
 		data, _ := os.ReadFile(bin)
 		sum := sha256.Sum256(data)
-		b := pkg{SPDXID: id(filepath.Base(bin)), Name: filepath.Base(bin), VersionInfo: bi.Main.Version, DownloadLocation: "NOASSERTION",
+		v := bi.Main.Version
+		if *version != "" {
+			v = *version
+		}
+		b := pkg{SPDXID: id(filepath.Base(bin)), Name: filepath.Base(bin), VersionInfo: v, DownloadLocation: "NOASSERTION",
 			Supplier: "Organization: qadoctor", LicenseDeclared: "NOASSERTION", LicenseConcluded: "NOASSERTION", CopyrightText: "NOASSERTION"}
 		b.Checksums = append(b.Checksums, struct {
 			Algorithm string `json:"algorithm"`
