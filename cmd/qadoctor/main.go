@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -21,8 +22,9 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	outTTY, errTTY := term.IsTerminal(int(os.Stdout.Fd())), term.IsTerminal(int(os.Stderr.Fd()))
+	out, errOut := pipeWriter(os.Stdout), pipeWriter(os.Stderr)
 	d := &cli.Deps{
-		IO: cli.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		IO: cli.IOStreams{In: os.Stdin, Out: out, ErrOut: errOut,
 			InTTY: term.IsTerminal(int(os.Stdin.Fd())), OutTTY: outTTY, ErrTTY: errTTY,
 			Color: colorful(outTTY, errTTY), Columns: columns(outTTY)},
 		Build: cli.BuildInfo{Version: version, Commit: commit()},
@@ -34,7 +36,24 @@ func main() {
 		code = cli.Run(ctx, os.Args[1:], d)
 	}
 	stop()
+	for _, w := range []io.Writer{out, errOut} {
+		if c, ok := w.(io.Closer); ok {
+			c.Close()
+		}
+	}
 	os.Exit(code)
+}
+
+// pipeWriter is f, or, when f is a pipe that a Windows reader decodes in
+// a code page other than UTF-8 (PowerShell 5.1 capturing qadoctor's
+// output), f speaking that code page; see console.CodePageWriter.
+func pipeWriter(f *os.File) io.Writer {
+	if cp, ok := console.PipeCodePage(f.Fd()); ok {
+		if w, ok := console.CodePageWriter(f, cp); ok {
+			return w
+		}
+	}
+	return f
 }
 
 // columns is the width the text report wraps at: the terminal's (COLUMNS

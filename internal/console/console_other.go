@@ -22,3 +22,6 @@ func Open(path string) error {
 	}
 	return exec.Command(opener, path).Start()
 }
+
+// PipeCodePage is Windows' question: elsewhere pipes carry UTF-8.
+func PipeCodePage(uintptr) (uint32, bool) { return 0, false }

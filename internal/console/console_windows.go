@@ -39,3 +39,25 @@ func Open(path string) error {
 	}
 	return windows.ShellExecute(0, verb, file, nil, nil, windows.SW_SHOWNORMAL)
 }
+
+var procGetOEMCP = windows.NewLazySystemDLL("kernel32.dll").NewProc("GetOEMCP")
+
+// PipeCodePage says which code page a program reading fd decodes, when fd
+// is a pipe: Windows PowerShell 5.1 reads a native command's output in
+// [Console]::OutputEncoding, the console's output code page, or the OEM
+// code page when there is no console (Intune runs scripts so). ok is false
+// for a console, a file, or a UTF-8 (65001) code page: then UTF-8 is right.
+func PipeCodePage(fd uintptr) (cp uint32, ok bool) {
+	if t, err := windows.GetFileType(windows.Handle(fd)); err != nil || t != windows.FILE_TYPE_PIPE {
+		return 0, false
+	}
+	cp, err := windows.GetConsoleOutputCP()
+	if err != nil || cp == 0 {
+		r, _, _ := procGetOEMCP.Call()
+		cp = uint32(r)
+	}
+	return cp, cp != 0 && cp != cpUTF8
+}
+
+// cpUTF8 is code page 65001, UTF-8.
+const cpUTF8 = 65001
