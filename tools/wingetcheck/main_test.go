@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/qadoctor/qadoctor/internal/testpeer"
 )
 
 // A good manifest set, as scripts/release writes it, and one edit each
@@ -38,8 +40,8 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			dist := t.TempDir()
+			dir := testpeer.TempDir(t)
+			dist := testpeer.TempDir(t)
 			os.WriteFile(filepath.Join(dist, "qadoctor-windows-amd64.exe"), exe, 0o644)
 			for f, text := range good {
 				if f == tt.file {
@@ -63,7 +65,7 @@ func TestCheck(t *testing.T) {
 
 // A missing file is named.
 func TestCheckWantsAllThree(t *testing.T) {
-	dir := t.TempDir()
+	dir := testpeer.TempDir(t)
 	os.WriteFile(filepath.Join(dir, "qadoctor.qadoctor.yaml"), []byte("PackageIdentifier: qadoctor.qadoctor\nPackageVersion: 1.2.3\nDefaultLocale: en-US\nManifestType: version\nManifestVersion: 1.10.0\n"), 0o644)
 	err := check(dir, "")
 	if err == nil || !strings.Contains(err.Error(), "no installer manifest") || !strings.Contains(err.Error(), "no defaultLocale manifest") {
