@@ -14,6 +14,8 @@ import (
 	"github.com/qadoctor/qadoctor/internal/checks"
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/fix"
+	"github.com/qadoctor/qadoctor/internal/gather"
+	"github.com/qadoctor/qadoctor/internal/i18n"
 	"github.com/qadoctor/qadoctor/internal/report"
 	"github.com/qadoctor/qadoctor/internal/winstate"
 )
@@ -59,7 +61,35 @@ func runBundle(ctx context.Context, opts *BundleOptions) error {
 	tr := opts.Diagnose.IO.Tr
 	findings := checks.Judge(f, sel, tr)
 	rep := report.New(report.Tool{Name: "qadoctor", Version: b.Version, Commit: b.Commit}, f, findings, checks.Verdict(findings), time.Since(start), tr.Lang())
+	n, err := writeBundle(opts.Output, bundleSource{Build: b, Tr: tr, Env: opts.Diagnose.Env, Journal: opts.Journal, NoRedact: opts.NoRedact}, f, rep)
+	if err != nil {
+		return err
+	}
+	redacted := tr.Sprintf("redacted: see redactions.txt")
+	if opts.NoRedact {
+		redacted = tr.Sprintf("not redacted")
+	}
+	fmt.Fprintln(opts.Diagnose.IO.ErrOut, tr.Sprintf("Wrote %s (%d files; %s). Send it to your helpdesk.", opts.Output, n, redacted))
+	// The bundle is written: that is bundle's job done, whatever the
+	// checks found (they are inside it).
+	return nil
+}
 
+// bundleSource is what a bundle needs besides the run's facts and report.
+type bundleSource struct {
+	Build    BuildInfo
+	Tr       *i18n.Printer
+	Env      gather.Env
+	Journal  string // the fix journal folder; "" is the standard one
+	NoRedact bool
+}
+
+// writeBundle writes the support bundle of a run to path: the report as
+// JSON and HTML, the snapshot (Windows), the last journal, versions, and
+// redactions.txt; redacted unless src says not. It returns how many files
+// the bundle holds.
+func writeBundle(path string, src bundleSource, f *facts.Facts, rep *report.Report) (int, error) {
+	b, tr := src.Build, src.Tr
 	var files []bundle.File
 	add := func(name string, write func(*bytes.Buffer) error) error {
 		var buf bytes.Buffer
@@ -70,18 +100,18 @@ func runBundle(ctx context.Context, opts *BundleOptions) error {
 		return nil
 	}
 	if err := add("report.json", func(w *bytes.Buffer) error { return report.WriteJSON(w, rep) }); err != nil {
-		return err
+		return 0, err
 	}
 	if err := add("report.html", func(w *bytes.Buffer) error { return report.WriteHTML(w, rep, f.Endpoints, tr) }); err != nil {
-		return err
+		return 0, err
 	}
 	if f.System.State == facts.SystemRead {
 		snap := &winstate.Snapshot{Schema: winstate.SnapshotSchema, Tool: "qadoctor " + b.Version, Collected: f.Started, System: f.System}
 		if err := add("snapshot.json", func(w *bytes.Buffer) error { return winstate.WriteSnapshot(w, snap) }); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	dir := opts.Journal
+	dir := src.Journal
 	if dir == "" {
 		dir = defaultJournalDir()
 	}
@@ -95,8 +125,8 @@ func runBundle(ctx context.Context, opts *BundleOptions) error {
 	files = append(files, bundle.File{Name: "versions.txt", Data: []byte(versions)})
 
 	redactions := []byte(bundle.NotRedacted)
-	if !opts.NoRedact {
-		user, machine := opts.Diagnose.Env.Live().Identity()
+	if !src.NoRedact {
+		user, machine := src.Env.Live().Identity()
 		r := bundle.RedactorFor(user, machine, f)
 		for i := range files {
 			files[i].Data = r.Redact(files[i].Name, files[i].Data)
@@ -107,17 +137,10 @@ func runBundle(ctx context.Context, opts *BundleOptions) error {
 
 	var zipped bytes.Buffer
 	if err := bundle.Write(&zipped, files, f.Started); err != nil {
-		return fmt.Errorf("write the bundle: %w", err)
+		return 0, fmt.Errorf("write the bundle: %w", err)
 	}
-	if err := writeFileAtomic(opts.Output, zipped.Bytes()); err != nil {
-		return err
+	if err := writeFileAtomic(path, zipped.Bytes()); err != nil {
+		return 0, err
 	}
-	redacted := tr.Sprintf("redacted: see redactions.txt")
-	if opts.NoRedact {
-		redacted = tr.Sprintf("not redacted")
-	}
-	fmt.Fprintln(opts.Diagnose.IO.ErrOut, tr.Sprintf("Wrote %s (%d files; %s). Send it to your helpdesk.", opts.Output, len(files), redacted))
-	// The bundle is written: that is bundle's job done, whatever the
-	// checks found (they are inside it).
-	return nil
+	return len(files), nil
 }

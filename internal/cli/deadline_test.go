@@ -88,7 +88,7 @@ func TestTimeoutHoldsWithASilentPACServer(t *testing.T) {
 		d := &Deps{IO: IOStreams{In: strings.NewReader("\n"), Out: &out, ErrOut: &errOut}, Build: BuildInfo{Version: "test"},
 			Env: env, UILanguage: func() string { return "" }}
 		d.Env.Getenv = func(string) string { return "" }
-		dc := DoubleClickDeps{TempDir: func() string { return dir }, Open: func(string) error { return nil }}
+		dc := DoubleClickDeps{SaveDir: func() string { return dir }, Open: func(string) error { return nil }}
 		within(t, time.Second, func() {
 			runDoubleClick(t.Context(), d, dc, &DiagnoseOptions{Env: d.Env, ProfilePath: prof, CAFile: pki.CAFile, Timeout: time.Second})
 		})

@@ -4,8 +4,8 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/qadoctor/qadoctor/internal/console"
@@ -14,17 +14,19 @@ import (
 // DoubleClickDeps are the seams of a double-click run; nil means the real
 // thing.
 type DoubleClickDeps struct {
-	TempDir func() string           // where the HTML report goes; nil: os.TempDir
-	Open    func(path string) error // shows the report; nil: console.Open (the default browser)
+	SaveDir func() string           // where the report and the bundle go; nil: console.SaveFolder (the Desktop)
+	Open    func(path string) error // shows the report, or the folder; nil: console.Open
 }
 
 // RunDoubleClick is what qadoctor does when someone double-clicks it in
 // Explorer: there are no arguments, and the console window closes the
 // moment the process ends, so nothing may depend on a flag or an exit
 // code. It diagnoses with the defaults, shows the text report with live
-// progress in the window, writes the HTML report to the temporary folder,
-// opens it in the default browser, and keeps the window open until Enter.
-// It returns the exit code diagnose would.
+// progress in the window, saves the HTML report and the redacted support
+// bundle where the person can find them (the Desktop, else Documents),
+// opens the report in the default browser, says in one sentence which file
+// to send to the helpdesk, and keeps the window open until Enter, offering
+// to open the folder. It returns the exit code diagnose would.
 func RunDoubleClick(ctx context.Context, d *Deps, dc DoubleClickDeps) int {
 	return runDoubleClick(ctx, d, dc, &DiagnoseOptions{Build: d.Build, Env: d.Env, Timeout: DefaultTimeout})
 }
@@ -33,7 +35,8 @@ func runDoubleClick(ctx context.Context, d *Deps, dc DoubleClickDeps, opts *Diag
 	_ = d.speak("") // no arguments: the environment and Windows decide; never fails
 	opts.IO = d.IO  // with the Printer speak made
 	tr, io := d.IO.Tr, d.IO
-	defer waitForEnter(io)
+	var openFolder func() // set once the files are saved
+	defer func() { waitForEnter(io, openFolder) }()
 
 	fmt.Fprintln(io.Out, tr.Sprintf("qadoctor %s: checking why Quick Assist cannot keep its secure connection…", d.Build.Version))
 	start := time.Now()
@@ -47,11 +50,13 @@ func runDoubleClick(ctx context.Context, d *Deps, dc DoubleClickDeps, opts *Diag
 		printError(io, err)
 		return ExitInternal
 	}
-	dir := os.TempDir()
-	if dc.TempDir != nil {
-		dir = dc.TempDir()
+	dir := console.SaveFolder()
+	if dc.SaveDir != nil {
+		dir = dc.SaveDir()
 	}
-	page := filepath.Join(dir, "qadoctor-report-"+start.Format("20060102-150405")+".html")
+	stamp := start.Format("20060102-150405")
+	page := filepath.Join(dir, "qadoctor-report-"+stamp+".html")
+	zip := filepath.Join(dir, "qadoctor-bundle-"+stamp+".zip")
 	fmt.Fprintln(io.Out)
 	if err := renderReport(io, rep, f, reportOptions{Format: "html", Output: page}); err != nil {
 		printError(io, err)
@@ -66,6 +71,12 @@ func runDoubleClick(ctx context.Context, d *Deps, dc DoubleClickDeps, opts *Diag
 	} else {
 		fmt.Fprintln(io.Out, tr.Sprintf("The report is open in your browser: %s", page))
 	}
+	if _, err := writeBundle(zip, bundleSource{Build: d.Build, Tr: tr, Env: opts.Env}, f, rep); err != nil {
+		printError(io, err)
+	} else {
+		fmt.Fprintln(io.Out, tr.Sprintf("To get help, send this file to your helpdesk: %s", zip))
+		openFolder = func() { open(dir) }
+	}
 	if rep.Failed() {
 		return ExitFailed
 	}
@@ -73,11 +84,18 @@ func runDoubleClick(ctx context.Context, d *Deps, dc DoubleClickDeps, opts *Diag
 }
 
 // waitForEnter keeps the console window open until the person has read
-// it.
-func waitForEnter(io IOStreams) {
-	fmt.Fprint(io.Out, "\n"+io.Tr.Sprintf("Press Enter to close this window."))
+// it; with openFolder, "o" and Enter opens the folder the files are in.
+func waitForEnter(io IOStreams, openFolder func()) {
+	if openFolder != nil {
+		fmt.Fprint(io.Out, "\n"+io.Tr.Sprintf("Press Enter to close this window, or O and Enter to open the folder with the files."))
+	} else {
+		fmt.Fprint(io.Out, "\n"+io.Tr.Sprintf("Press Enter to close this window."))
+	}
 	if io.In != nil {
-		bufio.NewReader(io.In).ReadString('\n')
+		answer, _ := bufio.NewReader(io.In).ReadString('\n')
+		if a := strings.TrimSpace(strings.ToLower(answer)); openFolder != nil && (a == "o" || a == "ｏ") {
+			openFolder()
+		}
 	}
 	fmt.Fprintln(io.Out)
 }

@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"archive/zip"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -131,7 +134,7 @@ func TestDoubleClick(t *testing.T) {
 		Env:        gather.Env{System: notWindows, Getenv: func(k string) string { return map[string]string{"LANG": "ja_JP.UTF-8"}[k] }},
 		UILanguage: func() string { return "" },
 	}
-	dc := DoubleClickDeps{TempDir: func() string { return dir }, Open: func(p string) error { opened = p; return nil }}
+	dc := DoubleClickDeps{SaveDir: func() string { return dir }, Open: func(p string) error { opened = p; return nil }}
 	code := runDoubleClick(t.Context(), d, dc, &DiagnoseOptions{ProfilePath: prof, Timeout: DefaultTimeout, Skip: []string{"net.hosts-file"}})
 	if code != ExitFailed {
 		t.Errorf("exit code = %d; want %d\n%s", code, ExitFailed, errOut.String())
@@ -144,9 +147,44 @@ func TestDoubleClick(t *testing.T) {
 		t.Errorf("the page %s (%v) is not the Japanese HTML report", opened, err)
 	}
 	text := out.String()
-	for _, w := range []string{"最も可能性の高い原因 (net.reach):", "レポートをブラウザーで開きました", "Enter キーを押すと"} {
+	for _, w := range []string{"最も可能性の高い原因 (net.reach):", "レポートをブラウザーで開きました", "Enter キーを押すと", "ヘルプデスクに送ってください: " + dir} {
 		if !strings.Contains(text, w) {
 			t.Errorf("the window lacks %q:\n%s", w, text)
+		}
+	}
+	zips, _ := filepath.Glob(filepath.Join(dir, "qadoctor-bundle-*.zip"))
+	if len(zips) != 1 {
+		t.Fatalf("bundles in %s: %v; want one", dir, zips)
+	}
+	if z, err := zip.OpenReader(zips[0]); err != nil {
+		t.Errorf("the bundle %s: %v", zips[0], err)
+	} else {
+		var names []string
+		for _, f := range z.File {
+			names = append(names, f.Name)
+		}
+		z.Close()
+		if !slices.Contains(names, "report.html") || !slices.Contains(names, "redactions.txt") {
+			t.Errorf("the bundle holds %v; want the report and redactions.txt", names)
+		}
+	}
+}
+
+// "o" and Enter opens the folder the files were saved in; Enter alone
+// only closes.
+func TestDoubleClickOpensTheFolder(t *testing.T) {
+	addr := testpeer.ClosedPort(t)
+	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
+	for answer, want := range map[string]bool{"o\n": true, "\n": false} {
+		dir := testpeer.TempDir(t)
+		var out strings.Builder
+		var opened []string
+		d := &Deps{IO: IOStreams{In: strings.NewReader(answer), Out: &out, ErrOut: io.Discard}, Build: BuildInfo{Version: "test"},
+			Env: gather.Env{System: notWindows, Getenv: func(string) string { return "" }}, UILanguage: func() string { return "" }}
+		dc := DoubleClickDeps{SaveDir: func() string { return dir }, Open: func(p string) error { opened = append(opened, p); return nil }}
+		runDoubleClick(t.Context(), d, dc, &DiagnoseOptions{ProfilePath: prof, Timeout: DefaultTimeout, Skip: []string{"net.hosts-file"}})
+		if got := slices.Contains(opened, dir); got != want {
+			t.Errorf("answer %q: opened %v; want the folder opened: %v", answer, opened, want)
 		}
 	}
 }

@@ -3,7 +3,9 @@
 package console
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 )
 
@@ -25,3 +27,16 @@ func Open(path string) error {
 
 // PipeCodePage is Windows' question: elsewhere pipes carry UTF-8.
 func PipeCodePage(uintptr) (uint32, bool) { return 0, false }
+
+// SaveFolder is where a double-click run leaves its files: ~/Desktop,
+// else the home folder, else the temporary folder.
+func SaveFolder() string {
+	if home, err := os.UserHomeDir(); err == nil {
+		for _, p := range []string{filepath.Join(home, "Desktop"), home} {
+			if isDir(p) {
+				return p
+			}
+		}
+	}
+	return os.TempDir()
+}

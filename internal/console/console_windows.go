@@ -1,6 +1,8 @@
 package console
 
 import (
+	"os"
+
 	"github.com/inconshreveable/mousetrap"
 	"golang.org/x/sys/windows"
 )
@@ -61,3 +63,15 @@ func PipeCodePage(fd uintptr) (cp uint32, ok bool) {
 
 // cpUTF8 is code page 65001, UTF-8.
 const cpUTF8 = 65001
+
+// SaveFolder is where a double-click run leaves its files for the person
+// to find and send: the Desktop, else Documents (a profile without a
+// Desktop folder), else the temporary folder.
+func SaveFolder() string {
+	for _, id := range []*windows.KNOWNFOLDERID{windows.FOLDERID_Desktop, windows.FOLDERID_Documents} {
+		if p, err := windows.KnownFolderPath(id, windows.KF_FLAG_DEFAULT); err == nil && isDir(p) {
+			return p
+		}
+	}
+	return os.TempDir()
+}

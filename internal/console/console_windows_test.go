@@ -36,3 +36,13 @@ func TestPipeCodePage(t *testing.T) {
 		t.Error("a file is written in UTF-8, not a code page")
 	}
 }
+
+// A double-click saves where the person can find the files: a folder that
+// exists (the Desktop under Wine's profile too).
+func TestSaveFolder(t *testing.T) {
+	p := SaveFolder()
+	if fi, err := os.Stat(p); err != nil || !fi.IsDir() {
+		t.Errorf("SaveFolder() = %q (%v); want an existing folder", p, err)
+	}
+	t.Logf("SaveFolder() = %s", p)
+}
