@@ -1,6 +1,7 @@
 // Command sbom writes an SPDX 2.3 software bill of materials (JSON) for
 // built Go binaries, from the module list the Go toolchain embeds in each
-// (debug/buildinfo): exactly what was linked, nothing guessed. Each module
+// (debug/buildinfo): exactly what was linked, nothing guessed, written
+// and checked with spdx/tools-golang (the SPDX project's own Go library). Each module
 // gets its version, its declared licence as pkg.go.dev classifies it
 // (google/licensecheck over the module's LICENSE files, found with
 // `go mod download -json`), and its supplier from the licence's copyright
@@ -10,6 +11,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"debug/buildinfo"
 	"encoding/hex"
@@ -26,38 +28,14 @@ import (
 	"time"
 
 	"github.com/google/licensecheck"
+	spdxjson "github.com/spdx/tools-golang/json"
+	"github.com/spdx/tools-golang/spdx"
+	"github.com/spdx/tools-golang/spdx/v2/common"
+	"github.com/spdx/tools-golang/spdxlib"
 )
 
-type pkg struct {
-	SPDXID           string `json:"SPDXID"`
-	Name             string `json:"name"`
-	VersionInfo      string `json:"versionInfo,omitempty"`
-	Supplier         string `json:"supplier,omitempty"`
-	DownloadLocation string `json:"downloadLocation"`
-	LicenseDeclared  string `json:"licenseDeclared,omitempty"`
-	LicenseConcluded string `json:"licenseConcluded,omitempty"`
-	CopyrightText    string `json:"copyrightText,omitempty"`
-	Checksums        []struct {
-		Algorithm string `json:"algorithm"`
-		Value     string `json:"checksumValue"`
-	} `json:"checksums,omitempty"`
-	ExternalRefs []ref `json:"externalRefs,omitempty"`
-}
-
-type ref struct {
-	Category string `json:"referenceCategory"`
-	Type     string `json:"referenceType"`
-	Locator  string `json:"referenceLocator"`
-}
-
-type relationship struct {
-	Element string `json:"spdxElementId"`
-	Type    string `json:"relationshipType"`
-	Related string `json:"relatedSpdxElement"`
-}
-
-func id(s string) string {
-	return "SPDXRef-" + strings.NewReplacer("/", "-", "@", "-", "_", "-", "+", "-").Replace(s)
+func id(s string) common.ElementID {
+	return common.ElementID(strings.NewReplacer("/", "-", "@", "-", "_", "-", "+", "-").Replace(s))
 }
 
 func main() {
@@ -74,45 +52,69 @@ func main() {
 	if *created != "" {
 		ts, _ = time.Parse(time.RFC3339, *created)
 	}
-	doc := map[string]any{
-		"spdxVersion":       "SPDX-2.3",
-		"dataLicense":       "CC0-1.0",
-		"SPDXID":            "SPDXRef-DOCUMENT",
-		"name":              "qadoctor",
-		"documentNamespace": "https://qadoctor.invalid/spdx/" + ts.Format("20060102T150405Z"),
-		"creationInfo":      map[string]any{"created": ts.Format(time.RFC3339), "creators": []string{"Tool: qadoctor tools/sbom"}},
+	doc, err := build(flag.Args(), *version, ts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sbom:", err)
+		os.Exit(1)
 	}
-	var pkgs []pkg
-	var rels []relationship
-	seen := map[string]bool{}
-	for _, bin := range flag.Args() {
+	var b bytes.Buffer
+	if err := spdxjson.Write(doc, &b, spdxjson.Indent("  ")); err != nil {
+		fmt.Fprintln(os.Stderr, "sbom:", err)
+		os.Exit(1)
+	}
+	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "sbom:", err)
+		os.Exit(1)
+	}
+}
+
+// build makes the SPDX 2.3 document of the binaries, with spdx/tools-golang's
+// model, and checks it with its validator.
+func build(bins []string, version string, ts time.Time) (*spdx.Document, error) {
+	doc := &spdx.Document{
+		SPDXVersion:       spdx.Version,
+		DataLicense:       spdx.DataLicense,
+		SPDXIdentifier:    "DOCUMENT",
+		DocumentName:      "qadoctor",
+		DocumentNamespace: "https://qadoctor.invalid/spdx/" + ts.Format("20060102T150405Z"),
+		CreationInfo: &spdx.CreationInfo{
+			Creators: []common.Creator{{CreatorType: "Tool", Creator: "qadoctor-tools-sbom"}},
+			Created:  ts.Format(time.RFC3339),
+		},
+	}
+	seen := map[common.ElementID]bool{}
+	rel := func(a common.ElementID, typ string, b common.ElementID) {
+		doc.Relationships = append(doc.Relationships, &spdx.Relationship{
+			RefA: common.MakeDocElementID("", string(a)), RefB: common.MakeDocElementID("", string(b)), Relationship: typ})
+	}
+	for _, bin := range bins {
 		bi, err := buildinfo.ReadFile(bin)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "sbom: %s: %v\n", bin, err)
-			os.Exit(1)
+			return nil, fmt.Errorf("%s: %w", bin, err)
 		}
-		data, _ := os.ReadFile(bin)
+		data, err := os.ReadFile(bin)
+		if err != nil {
+			return nil, err
+		}
 		sum := sha256.Sum256(data)
 		v := bi.Main.Version
-		if *version != "" {
-			v = *version
+		if version != "" {
+			v = version
 		}
-		b := pkg{SPDXID: id(filepath.Base(bin)), Name: filepath.Base(bin), VersionInfo: v, DownloadLocation: "NOASSERTION",
-			Supplier: "Organization: qadoctor", LicenseDeclared: "NOASSERTION", LicenseConcluded: "NOASSERTION", CopyrightText: "NOASSERTION"}
-		b.Checksums = append(b.Checksums, struct {
-			Algorithm string `json:"algorithm"`
-			Value     string `json:"checksumValue"`
-		}{"SHA256", hex.EncodeToString(sum[:])})
-		pkgs = append(pkgs, b)
-		rels = append(rels, relationship{"SPDXRef-DOCUMENT", "DESCRIBES", b.SPDXID})
+		b := &spdx.Package{PackageSPDXIdentifier: id(filepath.Base(bin)), PackageName: filepath.Base(bin), PackageVersion: v,
+			PackageSupplier: &common.Supplier{SupplierType: "Organization", Supplier: "qadoctor"}, PackageDownloadLocation: "NOASSERTION",
+			PackageChecksums:        []common.Checksum{{Algorithm: common.SHA256, Value: hex.EncodeToString(sum[:])}},
+			PackageLicenseConcluded: "NOASSERTION", PackageLicenseDeclared: "NOASSERTION", PackageCopyrightText: "NOASSERTION"}
+		doc.Packages = append(doc.Packages, b)
+		rel("DOCUMENT", "DESCRIBES", b.PackageSPDXIdentifier)
 		goID := id("go-" + bi.GoVersion)
 		if !seen[goID] {
 			seen[goID] = true
-			g := pkg{SPDXID: goID, Name: "go", VersionInfo: strings.TrimPrefix(bi.GoVersion, "go"), DownloadLocation: "https://go.dev/dl/"}
-			g.setLicense(licenseOf(goroot()))
-			pkgs = append(pkgs, g)
+			g := &spdx.Package{PackageSPDXIdentifier: goID, PackageName: "go", PackageVersion: strings.TrimPrefix(bi.GoVersion, "go"), PackageDownloadLocation: "https://go.dev/dl/"}
+			setLicense(g, licenseOf(goroot()))
+			doc.Packages = append(doc.Packages, g)
 		}
-		rels = append(rels, relationship{b.SPDXID, "DEPENDS_ON", goID})
+		rel(b.PackageSPDXIdentifier, "DEPENDS_ON", goID)
 		deps := bi.Deps
 		sort.Slice(deps, func(i, j int) bool { return deps[i].Path < deps[j].Path })
 		for _, d := range deps {
@@ -123,25 +125,22 @@ func main() {
 			pid := id(m.Path + "-" + m.Version)
 			if !seen[pid] {
 				seen[pid] = true
-				p := pkg{SPDXID: pid, Name: m.Path, VersionInfo: m.Version, DownloadLocation: "NOASSERTION",
-					ExternalRefs: []ref{{"PACKAGE-MANAGER", "purl", "pkg:golang/" + m.Path + "@" + m.Version}}}
+				p := &spdx.Package{PackageSPDXIdentifier: pid, PackageName: m.Path, PackageVersion: m.Version, PackageDownloadLocation: "NOASSERTION",
+					PackageExternalReferences: []*spdx.PackageExternalReference{{Category: "PACKAGE-MANAGER", RefType: "purl", Locator: "pkg:golang/" + m.Path + "@" + m.Version}}}
 				dir, err := moduleDir(m.Path, m.Version)
 				if err != nil {
-					fmt.Fprintf(os.Stderr, "sbom: %s@%s: %v\n", m.Path, m.Version, err)
-					os.Exit(1)
+					return nil, fmt.Errorf("%s@%s: %w", m.Path, m.Version, err)
 				}
-				p.setLicense(licenseOf(dir))
-				pkgs = append(pkgs, p)
+				setLicense(p, licenseOf(dir))
+				doc.Packages = append(doc.Packages, p)
 			}
-			rels = append(rels, relationship{b.SPDXID, "DEPENDS_ON", pid})
+			rel(b.PackageSPDXIdentifier, "DEPENDS_ON", pid)
 		}
 	}
-	doc["packages"], doc["relationships"] = pkgs, rels
-	data, _ := json.MarshalIndent(doc, "", "  ")
-	if err := os.WriteFile(*out, append(data, '\n'), 0o644); err != nil {
-		fmt.Fprintln(os.Stderr, "sbom:", err)
-		os.Exit(1)
+	if err := spdxlib.ValidateDocument(doc); err != nil {
+		return nil, fmt.Errorf("the SPDX document does not validate: %w", err)
 	}
+	return doc, nil
 }
 
 // moduleDir finds a module's source in the module cache, downloading it
@@ -173,11 +172,11 @@ type license struct {
 	Holder    string // who it names
 }
 
-func (p *pkg) setLicense(l license) {
-	p.LicenseDeclared, p.LicenseConcluded, p.CopyrightText = l.ID, "NOASSERTION", l.Copyright
-	p.Supplier = "NOASSERTION"
+func setLicense(p *spdx.Package, l license) {
+	p.PackageLicenseDeclared, p.PackageLicenseConcluded, p.PackageCopyrightText = l.ID, "NOASSERTION", l.Copyright
+	p.PackageSupplier = &common.Supplier{Supplier: "NOASSERTION"}
 	if l.Holder != "" {
-		p.Supplier = "Organization: " + l.Holder
+		p.PackageSupplier = &common.Supplier{SupplierType: "Organization", Supplier: l.Holder}
 	}
 }
 
