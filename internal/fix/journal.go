@@ -74,6 +74,11 @@ func LoadJournal(path string) (*Journal, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A journal opened and saved again in PowerShell 5.1 or Notepad may be
+	// UTF-16 or carry a BOM; it reads as the UTF-8 fix wrote.
+	if data, err = inputfile.UTF8(data); err != nil {
+		return nil, fmt.Errorf("journal %s: %w", path, err)
+	}
 	var j Journal
 	if err := json.Unmarshal(data, &j); err != nil {
 		return nil, fmt.Errorf("journal %s is damaged: %w", path, err)

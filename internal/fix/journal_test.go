@@ -258,3 +258,38 @@ func TestPS1KeepsTypesAndQuotes(t *testing.T) {
 		}
 	}
 }
+
+// A journal saved again as UTF-16LE or UTF-8 with a BOM (PowerShell 5.1,
+// Notepad) loads as the one fix wrote.
+func TestLoadJournalEncodings(t *testing.T) {
+	h := broken()
+	plan, err := Plan(findings(), []string{"os.schannel"}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := NewJournal(testpeer.TempDir(t), "test", time.Unix(0, 0), plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(j.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := LoadJournal(j.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u16 := []byte{0xFF, 0xFE}
+	for _, r := range string(raw) {
+		u16 = append(u16, byte(r), byte(r>>8)) // the journal is ASCII
+	}
+	for name, data := range map[string][]byte{"utf-16le": u16, "utf-8 bom": append([]byte{0xEF, 0xBB, 0xBF}, raw...)} {
+		if err := os.WriteFile(j.Path(), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := LoadJournal(j.Path())
+		if err != nil || got.Run != want.Run || len(got.Actions) != len(want.Actions) {
+			t.Errorf("%s: %+v, %v; want run %s", name, got, err, want.Run)
+		}
+	}
+}
