@@ -24,14 +24,22 @@ type Hive struct {
 }
 
 type hiveKey struct {
-	name     string            // as first written
-	path     string            // the full path as first written
+	name     string            // as first written; Windows keeps a key's first spelling
 	values   map[string]Value  // by lower-case name; "" is the default value
 	names    map[string]string // lower-case name to the name as written
 	children map[string]*hiveKey
 	parent   *hiveKey
 	exists   bool // false for a node kept only to remember a [-key]
 	declared bool // a .reg file names this key ([key] or [-key])
+}
+
+// path is the key's full path, each name as first written. It is built
+// when asked (for tests and exports), so a deep key costs no copies.
+func (k *hiveKey) path() string {
+	if k.parent == nil {
+		return k.name
+	}
+	return k.parent.path() + `\` + k.name
 }
 
 func (k *hiveKey) set(name string, v Value) {
@@ -55,10 +63,8 @@ func lower(s string) string { return strings.ToLower(s) }
 func (h *Hive) walk(path string, create bool) *hiveKey {
 	rest := path
 	var k *hiveKey
-	at := 0
 	for rest != "" || k == nil {
 		name, tail, _ := strings.Cut(rest, `\`)
-		at += len(name)
 		ln := lower(name)
 		var next *hiveKey
 		if k == nil {
@@ -81,14 +87,10 @@ func (h *Hive) walk(path string, create bool) *hiveKey {
 					k.children[ln] = next
 				}
 			}
-			next.path = path[:at]
 			next.values, next.names, next.exists = map[string]Value{}, map[string]string{}, true
 		}
 		k = next
 		rest = tail
-		if tail != "" {
-			at++ // the backslash
-		}
 	}
 	return k
 }

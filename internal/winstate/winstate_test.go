@@ -25,10 +25,10 @@ func dump(h *Hive) string {
 	var lines []string
 	h.each(func(k *hiveKey) {
 		if len(k.values) == 0 && !hasChildren(k) {
-			lines = append(lines, fmt.Sprintf("[%s]", k.path))
+			lines = append(lines, fmt.Sprintf("[%s]", k.path()))
 		}
 		for lname, v := range k.values {
-			lines = append(lines, fmt.Sprintf("[%s] %q %s %q", k.path, k.names[lname], TypeName(v.Type), v.String()))
+			lines = append(lines, fmt.Sprintf("[%s] %q %s %q", k.path(), k.names[lname], TypeName(v.Type), v.String()))
 		}
 	})
 	sort.Strings(lines)
@@ -324,9 +324,9 @@ func exportHive(h *Hive) []byte {
 			keys = append(keys, k)
 		}
 	})
-	sort.Slice(keys, func(i, j int) bool { return keys[i].path < keys[j].path })
+	sort.Slice(keys, func(i, j int) bool { return keys[i].path() < keys[j].path() })
 	for _, k := range keys {
-		root, rest, _ := strings.Cut(k.path, `\`)
+		root, rest, _ := strings.Cut(k.path(), `\`)
 		fmt.Fprintf(&b, "\n[%s\\%s]\n", long[root], rest)
 		for lname, v := range k.values {
 			name := strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(k.names[lname])
@@ -354,14 +354,16 @@ func exportHive(h *Hive) []byte {
 	return append([]byte{0xFF, 0xFE}, EncodeUTF16(b.String())...) // UTF-16, as regedit exports: hex bytes stay bytes
 }
 
-// dumpValues is dump without the empty keys: what a round trip keeps.
+// dumpValues lists a hive's values only, sorted: what a round trip
+// through exportHive keeps (keys without values are not exported).
 func dumpValues(h *Hive) string {
 	var lines []string
-	for _, l := range strings.Split(dump(h), "\n") {
-		if strings.Contains(l, "] ") {
-			lines = append(lines, l)
+	h.each(func(k *hiveKey) {
+		for lname, v := range k.values {
+			lines = append(lines, fmt.Sprintf("[%s] %q %s %q", k.path(), k.names[lname], TypeName(v.Type), v.String()))
 		}
-	}
+	})
+	sort.Strings(lines)
 	return strings.Join(lines, "\n")
 }
 
