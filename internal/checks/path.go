@@ -20,6 +20,18 @@ var (
 // (learn.microsoft.com/microsoft-365/enterprise/network-intermediation; KB 2690045).
 var notSupported = i18n.Key(`Microsoft: decrypting and re-encrypting its cloud traffic is "not a supported scenario"; "Microsoft 365 services expect a direct, secure TLS connection from client to service".`)
 
+// windowsSignIn reports whether a 407 offers a scheme Windows answers with
+// the signed-in account (Negotiate, NTLM, Kerberos), as WebView2 does.
+func windowsSignIn(schemes []string) bool {
+	for _, s := range schemes {
+		switch strings.ToLower(s) {
+		case "negotiate", "ntlm", "kerberos":
+			return true
+		}
+	}
+	return false
+}
+
 func judgeProxy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	var j judged
 	proxied := 0
@@ -39,6 +51,12 @@ func judgeProxy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 			j.add(e, finding.Skip, tr.Sprintf("through %s: %s", e.Route.Proxy, blockedBy(tr, t.Step)), e.Route)
 		case t.Kind == probe.KindProxyPAC:
 			j.add(e, severity(e), routeWhy(tr, e.Route, f.Proxy), e.Route)
+		case t.Kind == probe.KindProxyAuth && windowsSignIn(t.ProxyAuthSchemes):
+			// WebView2 answers Negotiate and NTLM with the signed-in
+			// account, so this may well work for Quick Assist itself.
+			j.add(e, finding.Warn, tr.Sprintf("through %s: %s, asking for %s", e.Route.Proxy, t.Error, strings.Join(t.ProxyAuthSchemes, ", ")), t)
+		case t.Kind == probe.KindProxyAuth && len(t.ProxyAuthSchemes) > 0:
+			j.add(e, severity(e), tr.Sprintf("through %s: %s, asking for %s", e.Route.Proxy, t.Error, strings.Join(t.ProxyAuthSchemes, ", ")), t)
 		case probe.IsProxyKind(t.Kind):
 			j.add(e, severity(e), tr.Sprintf("through %s: %s", e.Route.Proxy, t.Error), t)
 		default:
@@ -84,8 +102,18 @@ func judgeProxy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	}
 	switch e.TCP.Kind {
 	case probe.KindProxyAuth:
+		if windowsSignIn(e.TCP.ProxyAuthSchemes) {
+			fd.Reason = "proxy-auth-windows"
+			fd.Summary = tr.Sprintf("The proxy %s (from %s) asks for a Windows sign-in (%s) before it carries %s.", e.Route.Proxy, src, strings.Join(e.TCP.ProxyAuthSchemes, ", "), hostList(tr, failed))
+			fd.Cause = tr.Sprintf("The proxy %s answers 407 and offers %s. WebView2, which Quick Assist is built on, answers those with the signed-in user's Windows account, so Quick Assist itself usually gets through; parts of Windows that run as SYSTEM through WinHTTP may not. qadoctor does not sign in, so it cannot test what lies beyond the proxy.", e.Route.Proxy, strings.Join(e.TCP.ProxyAuthSchemes, ", "))
+			fd.Fix = append([]string{tr.Sprintf("If Quick Assist still ends its sessions, ask the network team to let its endpoints through without authentication (Microsoft lists them for exemption).")}, fd.Fix...)
+			break
+		}
 		fd.Reason = "proxy-auth"
 		fd.Cause = tr.Sprintf("The proxy %s answers 407 Proxy Authentication Required. Quick Assist cannot sign in to a proxy; the network team must let its endpoints through without authentication.", e.Route.Proxy)
+		if len(e.TCP.ProxyAuthSchemes) > 0 {
+			fd.Cause = tr.Sprintf("The proxy %s answers 407 Proxy Authentication Required and wants a user name and password (%s). Quick Assist has no way to type them in; the network team must let its endpoints through without authentication.", e.Route.Proxy, strings.Join(e.TCP.ProxyAuthSchemes, ", "))
+		}
 	case probe.KindProxyRefused:
 		fd.Reason = "proxy-refused"
 		fd.Cause = tr.Sprintf("The proxy %s refuses to connect to %s: %s. Its rules block the endpoint.", e.Route.Proxy, e.Endpoint.Address(), e.TCP.Error)

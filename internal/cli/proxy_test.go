@@ -181,3 +181,38 @@ func TestVPNTunnelInterface(t *testing.T) {
 		t.Errorf("summary %q should name %s", f.Summary, dev)
 	}
 }
+
+// A 407 is judged by what it asks for (squid with its own helpers): a
+// Windows sign-in (Negotiate, NTLM), which WebView2 answers with the
+// user's account, warns; a password (Digest) that Quick Assist cannot
+// give fails. Neither is blamed on DNS, TCP or TLS.
+func TestProxyAuthenticationBySchemes(t *testing.T) {
+	pki := testpeer.LocalPKI(t)
+	srv := testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{})
+	prof := testpeer.WriteProfile(t, issuedEndpoint(t, srv))
+	tests := []struct {
+		schemes []string
+		status  finding.Status
+		reason  string
+		says    string
+	}{
+		{[]string{"negotiate", "ntlm"}, finding.Warn, "proxy-auth-windows", "Negotiate, NTLM"},
+		{[]string{"digest"}, finding.Fail, "proxy-auth", "Digest"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.schemes, "+"), func(t *testing.T) {
+			px := testpeer.Squid(t, testpeer.SquidOptions{AuthSchemes: tt.schemes})
+			_, r := diagnoseJSON(t, gather.Env{}, "--profile", prof, "--ca-file", pki.CAFile, "--proxy", "http://"+px,
+				"--only", "net.dns,net.proxy,net.reach,tls.handshake", "--timeout", "8s")
+			f := want(t, r, "net.proxy", tt.status, tt.reason)
+			if !strings.Contains(f.Cause, tt.says) || !strings.Contains(f.Cause, "407") {
+				t.Errorf("cause %q should name the 407 and %s", f.Cause, tt.says)
+			}
+			for _, id := range []string{"net.dns", "net.reach", "tls.handshake"} {
+				if g := byID(t, r, id); g.Status == finding.Fail {
+					t.Errorf("%s fails (%s) although the proxy is what stopped it", id, g.Summary)
+				}
+			}
+		})
+	}
+}

@@ -147,6 +147,9 @@ type TCP struct {
 	// ProxyStatus is the HTTP status the proxy answered CONNECT with,
 	// when it refused.
 	ProxyStatus int `json:"proxy_status,omitempty"`
+	// ProxyAuthSchemes are the schemes a 407 offered (its
+	// Proxy-Authenticate challenges: Basic, Digest, Negotiate, NTLM…).
+	ProxyAuthSchemes []string `json:"proxy_auth_schemes,omitempty"`
 }
 
 // TLS is the verified handshake on the TCP connection.

@@ -274,6 +274,7 @@ func (r *run) chain(ctx context.Context, er *endpointRun, addrs []netip.Addr) {
 		var pe *probe.ProxyError
 		if errors.As(err, &pe) {
 			f.TCP.ProxyStatus = pe.Status
+			f.TCP.ProxyAuthSchemes = pe.AuthSchemes
 		}
 		switch {
 		case err != nil && er.route.Proxy != nil:

@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -22,7 +24,10 @@ type ProxyError struct {
 	Proxy  string // host:port of the proxy
 	Status int    // the HTTP status of the answer to CONNECT; 0 when none came
 	Kind   string // proxy-auth, proxy-refused, proxy-dead, proxy-garbage
-	Err    error
+	// AuthSchemes are the schemes a 407 offers in its Proxy-Authenticate
+	// headers (Basic, Digest, Negotiate, NTLM…), in order, as written.
+	AuthSchemes []string
+	Err         error
 }
 
 func (e *ProxyError) Error() string {
@@ -127,7 +132,8 @@ func (d *ProxyDialer) DialContext(ctx context.Context, network, address string) 
 	switch {
 	case resp.StatusCode == http.StatusProxyAuthRequired:
 		conn.Close()
-		return nil, &ProxyError{Proxy: proxyAddr, Status: resp.StatusCode, Kind: KindProxyAuth, Err: errors.New(resp.Status)}
+		return nil, &ProxyError{Proxy: proxyAddr, Status: resp.StatusCode, Kind: KindProxyAuth, Err: errors.New(resp.Status),
+			AuthSchemes: AuthSchemes(resp.Header.Values("Proxy-Authenticate"))}
 	case resp.StatusCode < 200 || resp.StatusCode > 299: // any 2xx opens the tunnel (RFC 9110 section 9.3.6)
 		conn.Close()
 		return nil, &ProxyError{Proxy: proxyAddr, Status: resp.StatusCode, Kind: KindProxyRefused, Err: errors.New(resp.Status)}
@@ -138,4 +144,71 @@ func (d *ProxyDialer) DialContext(ctx context.Context, network, address string) 
 	}
 	conn.SetDeadline(time.Time{})
 	return conn, nil
+}
+
+// MaxAuthSchemes bounds how many schemes of a 407 are kept: real proxies
+// offer two or three.
+const MaxAuthSchemes = 8
+
+// AuthSchemes reads the scheme of every challenge in Proxy-Authenticate
+// header values (RFC 9110 section 11.6.1 and 11.3: a challenge is a scheme
+// token, then a token68 or comma-separated auth-params, and one header may
+// hold several challenges). A comma inside a quoted string separates
+// nothing.
+func AuthSchemes(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for _, el := range splitOutsideQuotes(v) {
+			el = strings.TrimSpace(el)
+			if el == "" {
+				continue
+			}
+			tok := el
+			if i := strings.IndexAny(el, " \t"); i >= 0 {
+				tok = el[:i]
+			}
+			// An auth-param (realm="x") names no scheme; a scheme is a
+			// token not followed by "=".
+			if strings.Contains(tok, "=") || !isToken(tok) {
+				continue
+			}
+			if len(out) < MaxAuthSchemes && !slices.ContainsFunc(out, func(s string) bool { return strings.EqualFold(s, tok) }) {
+				out = append(out, tok)
+			}
+		}
+	}
+	return out
+}
+
+// splitOutsideQuotes splits s at commas that are not inside a quoted
+// string (with \ escapes, RFC 9110 section 5.6.4).
+func splitOutsideQuotes(s string) []string {
+	var parts []string
+	start, quoted := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case quoted && c == '\\':
+			i++
+		case c == '"':
+			quoted = !quoted
+		case c == ',' && !quoted:
+			parts = append(parts, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, s[start:])
+}
+
+// isToken reports whether s is an HTTP token (RFC 9110 section 5.6.2).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -76,6 +76,11 @@ type SquidOptions struct {
 	BumpCA *PKI
 	// User and Password, when set, make squid require basic authentication.
 	User, Password string
+	// AuthSchemes make squid require authentication by these schemes
+	// instead, with its own helpers: "negotiate" and "ntlm"
+	// (ntlm_fake_auth), "digest" (digest_file_auth). Its 407 then offers
+	// them in this order.
+	AuthSchemes []string
 	// DenyPorts are ports squid refuses to CONNECT to (403), as a proxy's
 	// rules refuse a blocked site.
 	DenyPorts []int
@@ -106,7 +111,21 @@ func Squid(t testing.TB, o SquidOptions) string {
 	for _, p := range o.DenyPorts {
 		fmt.Fprintf(&conf, "acl denied_%d port %d\nhttp_access deny denied_%d\n", p, p, p)
 	}
-	if o.User != "" {
+	if len(o.AuthSchemes) > 0 {
+		for _, scheme := range o.AuthSchemes {
+			switch scheme {
+			case "negotiate", "ntlm":
+				fmt.Fprintf(&conf, "auth_param %s program /usr/lib/squid/ntlm_fake_auth\nauth_param %s children 1\n", scheme, scheme)
+			case "digest":
+				users := filepath.Join(dir, "digest-users")
+				writeFile(t, users, []byte("alice:s3cret\n"))
+				fmt.Fprintf(&conf, "auth_param digest program /usr/lib/squid/digest_file_auth %s\nauth_param digest realm qadoctor\nauth_param digest children 1\n", users)
+			default:
+				t.Fatalf("testpeer.Squid: unknown auth scheme %q", scheme)
+			}
+		}
+		conf.WriteString("acl users proxy_auth REQUIRED\nhttp_access allow users\n")
+	} else if o.User != "" {
 		passwd := filepath.Join(dir, "passwd")
 		hash, err := exec.Command("openssl", "passwd", "-apr1", o.Password).Output()
 		if err != nil {
