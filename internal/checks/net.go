@@ -180,6 +180,15 @@ func judgeDNS(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		fd.Reason = "dns-error"
 		fd.Cause = tr.Sprintf("Some names could not be looked up; see the evidence.")
 	}
+	if fd.Reason == "dns-sinkhole" || fd.Reason == "dns-nxdomain" {
+		// Block lists (Pi-hole, AdGuard, NextDNS) list Microsoft's
+		// telemetry hosts, which Quick Assist's page calls required.
+		var hosts []string
+		for _, e := range failed {
+			hosts = append(hosts, e.Endpoint.Host)
+		}
+		fd.Fix = append(fd.Fix, tr.Sprintf("Ask whoever runs the DNS filter (the company's, or Pi-hole, AdGuard or NextDNS at home) to allow-list %s: Microsoft's Quick Assist page lists them as needed.", strings.Join(hosts, ", ")))
+	}
 	if fd.Reason != "dns-none-resolve" && fd.Reason != "dns-timeout" {
 		fd.Fix = append(fd.Fix, tr.Text(policyNote))
 	}
