@@ -127,6 +127,18 @@ func TestJudges(t *testing.T) {
 				e.Versions[i].Step = facts.Step{State: facts.StepTimeout, Kind: facts.KindTimeout}
 			}
 		})}, finding.Skip, "", ""},
+		// An MTU black hole or a silent middlebox: the old versions are
+		// refused at once, TLS 1.2 and 1.3 get no answer. Silence is not a
+		// refusal: no "accepted no TLS version at all".
+		{"versions modern ones silent", judgeVersions, []facts.EndpointFacts{ep("a.test", true, func(e *facts.EndpointFacts) {
+			e.Versions = versions()
+			e.Versions[2].Step = facts.Step{State: facts.StepTimeout, Kind: facts.KindTimeout}
+			e.Versions[3].Step = facts.Step{State: facts.StepTimeout, Kind: facts.KindTimeout}
+		}), ep("b.test", true)}, finding.Pass, "", ""},
+		{"versions modern refused, not silent", judgeVersions, []facts.EndpointFacts{ep("a.test", true, func(e *facts.EndpointFacts) {
+			e.Versions = versions()
+			e.Versions[3].Step = facts.Step{State: facts.StepTimeout, Kind: facts.KindTimeout}
+		}), ep("b.test", true)}, finding.Fail, "tls-no-version-far-end", "no TLS version at all"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

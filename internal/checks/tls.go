@@ -160,16 +160,36 @@ func certNames(tr *i18n.Printer, t facts.TLS) string {
 // versionsOf splits an endpoint's version probes into those accepted and
 // those refused. A probe that got no answer, or could not connect, is
 // neither: silence says nothing about a version.
+// versionsOf sorts an endpoint's version probes: accepted, refused (an
+// alert, a reset, a lower version chosen), and silent (no answer: a
+// timeout is not a refusal).
 func versionsOf(e facts.EndpointFacts) (accepted, refused []facts.VersionProbe) {
 	for _, v := range e.Versions {
-		switch v.State {
-		case facts.StepOK:
+		switch {
+		case v.State == facts.StepOK:
 			accepted = append(accepted, v)
-		case facts.StepFailed:
+		case v.State == facts.StepFailed && v.Kind != facts.KindTimeout:
 			refused = append(refused, v)
 		}
 	}
 	return accepted, refused
+}
+
+// silentFrom reports whether every probe of a version at or above min went
+// unanswered (and at least one was tried): the server, or the path, said
+// nothing, which must not be reported as a refusal.
+func silentFrom(e facts.EndpointFacts, min string) bool {
+	tried := false
+	for _, v := range e.Versions {
+		if v.Version < min || v.State == facts.StepNotRun { // versions compare as strings, as in anyAtLeast
+			continue
+		}
+		tried = true
+		if v.State != facts.StepTimeout && v.Kind != facts.KindTimeout {
+			return false
+		}
+	}
+	return tried
 }
 
 func judgeVersions(f *facts.Facts, tr *i18n.Printer) finding.Finding {
@@ -191,6 +211,11 @@ func judgeVersions(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 			j.add(e, finding.Skip, tr.Sprintf("no version got an answer before the deadline (see tls.handshake): %s", detail), e.Versions)
 		case anyAtLeast(accepted, f.MinTLS):
 			j.add(e, finding.Pass, detail, e.Versions)
+		case silentFrom(e, f.MinTLS):
+			// TLS 1.2 and newer got no answer at all: that is silence on
+			// the path or at the server, not a refusal (tls.handshake
+			// names what it waited for).
+			j.add(e, finding.Skip, tr.Sprintf("TLS %s and newer got no answer, which is not a refusal (see tls.handshake): %s", f.MinTLS, detail), e.Versions)
 		case len(accepted) > 0:
 			j.add(e, severity(e), detail, e.Versions)
 			oldOnly = append(oldOnly, e)
@@ -276,6 +301,10 @@ func versionsDetail(tr *i18n.Printer, e facts.EndpointFacts) string {
 		case facts.StepTimeout:
 			parts = append(parts, tr.Sprintf("TLS %s no answer", v.Version))
 		default:
+			if v.Kind == facts.KindTimeout {
+				parts = append(parts, tr.Sprintf("TLS %s no answer", v.Version))
+				continue
+			}
 			parts = append(parts, tr.Sprintf("TLS %s refused (%s)", v.Version, v.Kind))
 		}
 	}
