@@ -144,17 +144,7 @@ func (s *skim) skip() error {
 // object calls fn for each key of the object at s.i, fn reading or
 // skipping its value; a null is no object.
 func (s *skim) object(fn func(key string) error) error {
-	if s.peek() == 'n' {
-		return s.skip()
-	}
-	if err := s.expect('{'); err != nil {
-		return err
-	}
-	if s.peek() == '}' {
-		s.i++
-		return nil
-	}
-	for {
+	return s.list('{', '}', func() error {
 		key, err := s.str()
 		if err != nil {
 			return err
@@ -162,41 +152,34 @@ func (s *skim) object(fn func(key string) error) error {
 		if err := s.expect(':'); err != nil {
 			return err
 		}
-		if err := fn(key); err != nil {
-			return err
-		}
-		switch s.peek() {
-		case ',':
-			s.i++
-		case '}':
-			s.i++
-			return nil
-		default:
-			return errNotJSON
-		}
-	}
+		return fn(key)
+	})
 }
 
 // array calls fn for each element of the array at s.i; a null is none.
-func (s *skim) array(fn func() error) error {
+func (s *skim) array(fn func() error) error { return s.list('[', ']', fn) }
+
+// list calls item for each member of the object or array at s.i, the
+// members separated by commas between opening and closing; a null has none.
+func (s *skim) list(opening, closing byte, item func() error) error {
 	if s.peek() == 'n' {
 		return s.skip()
 	}
-	if err := s.expect('['); err != nil {
+	if err := s.expect(opening); err != nil {
 		return err
 	}
-	if s.peek() == ']' {
+	if s.peek() == closing {
 		s.i++
 		return nil
 	}
 	for {
-		if err := fn(); err != nil {
+		if err := item(); err != nil {
 			return err
 		}
 		switch s.peek() {
 		case ',':
 			s.i++
-		case ']':
+		case closing:
 			s.i++
 			return nil
 		default:

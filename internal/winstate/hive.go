@@ -42,6 +42,17 @@ func (k *hiveKey) path() string {
 	return k.parent.path() + `\` + k.name
 }
 
+// hasSubKeys reports whether an existing key is below k (a node kept
+// only to remember a [-key] is none).
+func (k *hiveKey) hasSubKeys() bool {
+	for _, c := range k.children {
+		if c.exists {
+			return true
+		}
+	}
+	return false
+}
+
 func (k *hiveKey) set(name string, v Value) {
 	k.values[lower(name)] = v
 	k.names[lower(name)] = name

@@ -2,14 +2,15 @@ package winstate
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
+	xunicode "golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 // The .reg grammar here is the one Windows' own regedit and reg import
@@ -100,8 +101,7 @@ func ParseReg(file string, data []byte, want *Interest) (*Hive, error) {
 	// whether hex(1), hex(2) and hex(7) bytes are UTF-16 or ANSI: a
 	// "Version 5.00" file saved as ANSI or UTF-8 has its string bytes
 	// converted from ANSI (regproc.c, parser->is_unicode).
-	utf16File := bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF})
-	p := &regParser{file: file, hive: newPartialHive(), want: want, rest: text, ansi: !utf16File}
+	p := &regParser{file: file, hive: newPartialHive(), want: want, rest: text, ansi: !hasUTF16BOM(data)}
 	if err := p.parse(); err != nil {
 		return nil, err
 	}
@@ -176,38 +176,38 @@ func (in *Interest) keep(key string) (keepKey, keepValues bool, child string) {
 // systems). Every byte sequence decodes; what is not text becomes U+FFFD,
 // which no line regedit reads contains.
 func decodeRegText(data []byte) string {
-	var order binary.ByteOrder
 	switch {
-	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}):
-		order = binary.LittleEndian
-	case bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
-		order = binary.BigEndian // PowerShell's BigEndianUnicode; regedit writes LE
-	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
-		return strings.ToValidUTF8(string(data[3:]), "\uFFFD")
+	case hasUTF16BOM(data):
+		if len(data)%2 == 1 {
+			// regedit reads whole UTF-16 units: a stray last byte is
+			// no character, not a U+FFFD at the end of the last line.
+			data = data[:len(data)-1]
+		}
+		// x/text's decoder (the one inputfile.UTF8 uses), streamed into
+		// one builder: transform.Bytes and a string conversion would hold
+		// two more copies of the text (+66 MB for a 65 MB export,
+		// BenchmarkParseRegFullExport).
+		var sb strings.Builder
+		sb.Grow(len(data) / 2)
+		dec := xunicode.BOMOverride(xunicode.UTF8.NewDecoder())
+		// Cannot fail: a lone surrogate becomes U+FFFD.
+		_, _ = io.Copy(&sb, transform.NewReader(bytes.NewReader(data), dec))
+		return sb.String()
+	case bytes.HasPrefix(data, utf8BOM):
+		return strings.ToValidUTF8(string(data[len(utf8BOM):]), "\uFFFD")
 	case utf8.Valid(data):
 		return string(data)
-	default:
-		s, _ := charmap.Windows1252.NewDecoder().Bytes(data) // every byte maps
-		return string(s)
 	}
-	b := data[2:]
-	var sb strings.Builder
-	sb.Grow(len(b) / 2)
-	for i := 0; i+1 < len(b); i += 2 {
-		r := rune(order.Uint16(b[i:]))
-		if utf16.IsSurrogate(r) && i+3 < len(b) {
-			if r2 := rune(order.Uint16(b[i+2:])); utf16.DecodeRune(r, r2) != utf8.RuneError {
-				sb.WriteRune(utf16.DecodeRune(r, r2))
-				i += 2
-				continue
-			}
-		}
-		if utf16.IsSurrogate(r) {
-			r = utf8.RuneError
-		}
-		sb.WriteRune(r)
-	}
-	return sb.String()
+	s, _ := charmap.Windows1252.NewDecoder().Bytes(data) // every byte maps
+	return string(s)
+}
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// hasUTF16BOM reports a UTF-16 file: little-endian as regedit writes it,
+// or big-endian as PowerShell's BigEndianUnicode does.
+func hasUTF16BOM(data []byte) bool {
+	return bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF})
 }
 
 const (
@@ -228,7 +228,6 @@ type regParser struct {
 
 	// The current section.
 	key        string // normalized; "" before the first key line or after a bad one
-	keyLine    int    // the line of the last key line, valid or not
 	keyBad     bool   // the last key line was rejected
 	deleted    bool   // the section is [-key]
 	keepValues bool   // the section's values are wanted
@@ -373,7 +372,7 @@ func rootOf(name string) (string, bool) {
 // what follows it is ignored. Whitespace after [ or after - makes regedit
 // reject the line; whitespace before ] is part of the key's name.
 func (p *regParser) parseKey(n int, line, s string) {
-	p.keyLine, p.deleted = n, false
+	p.deleted = false
 	end := strings.LastIndexByte(s, ']')
 	reject := func(reason, attempted string) {
 		p.key, p.keyBad = looseKey(attempted), true
@@ -629,11 +628,10 @@ func (p *regParser) parseHex(typ uint32, s string) (*Value, string, int) {
 			s, start = t, true
 			break
 		}
-		if s[0] == ',' || s[0] == '\\' {
-			return nil, SkipBrokenWrap, p.line
-		}
 		if !isHexDigit(s[0]) {
-			return nil, SkipBrokenWrap, p.line // a "name"=, [key] or # line: consumed, as regedit does
+			// A comma, a backslash, a "name"=, [key] or # line: consumed,
+			// as regedit does.
+			return nil, SkipBrokenWrap, p.line
 		}
 	}
 	return p.hexValue(typ, b), "", p.line

@@ -133,7 +133,7 @@ func Open(file string, data []byte) (Registry, string, error) {
 	// Told apart loosely (any case): ParseReg then says exactly what is
 	// wrong with a header regedit would refuse.
 	head := strings.ToLower(string(trimmed[:min(len(trimmed), 64)]))
-	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) || strings.HasPrefix(head, "windows registry editor") || strings.HasPrefix(head, "regedit") {
+	if hasUTF16BOM(data) || strings.HasPrefix(head, "windows registry editor") || strings.HasPrefix(head, "regedit") {
 		h, err := ParseReg(file, data, WantedInterest())
 		if err != nil {
 			return nil, "", err

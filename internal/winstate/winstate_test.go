@@ -24,7 +24,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 func dump(h *Hive) string {
 	var lines []string
 	h.each(func(k *hiveKey) {
-		if len(k.values) == 0 && !hasChildren(k) {
+		if len(k.values) == 0 && !k.hasSubKeys() {
 			lines = append(lines, fmt.Sprintf("[%s]", k.path()))
 		}
 		for lname, v := range k.values {
@@ -33,15 +33,6 @@ func dump(h *Hive) string {
 	})
 	sort.Strings(lines)
 	return strings.Join(lines, "\n") + "\n"
-}
-
-func hasChildren(k *hiveKey) bool {
-	for _, c := range k.children {
-		if c.exists {
-			return true
-		}
-	}
-	return false
 }
 
 func TestParseRegGolden(t *testing.T) {

@@ -57,13 +57,8 @@ func (h *Hive) DeleteKeyIfEmpty(key string) error {
 		return err
 	}
 	hk := h.lookup(k)
-	if hk == nil || len(hk.values) > 0 {
+	if hk == nil || len(hk.values) > 0 || hk.hasSubKeys() {
 		return nil
-	}
-	for _, c := range hk.children {
-		if c.exists {
-			return nil
-		}
 	}
 	if hk.parent != nil {
 		delete(hk.parent.children, lower(hk.name))
