@@ -84,6 +84,8 @@ func All() []Check {
 		{ID: "tls.interception", Title: titleInterception, Needs: facts.Needs{TLS: true}, Live: true, Judge: judgeInterception},
 		{ID: "tls.handshake", Title: titleHandshake, Needs: facts.Needs{TLS: true}, Live: true, Judge: judgeHandshake},
 		{ID: "tls.versions", Title: titleVersions, Needs: facts.Needs{Versions: true}, Live: true, Judge: judgeVersions},
+		{ID: "net.websocket", Title: titleWebSocket, Needs: facts.Needs{HTTP: true}, Live: true, Judge: judgeWebSocket},
+		{ID: "net.relay", Title: titleRelay, Needs: facts.Needs{HTTP: true}, Live: true, Judge: judgeRelay},
 		{ID: "tls.os-stack", Title: titleOSStack, Needs: facts.Needs{OSStack: true}, Live: true, Judge: judgeOSStack},
 		{ID: "service.health", Title: titleHealth, Needs: facts.Needs{HTTP: true}, Live: true, Judge: judgeHealth},
 		{ID: "os.schannel", Title: titleSchannel, Needs: system, Keys: keysSchannel, Judge: judgeSchannel},

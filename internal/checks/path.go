@@ -269,8 +269,17 @@ func judgeHealth(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	var ev []finding.Evidence
 	answered, serverErrors := 0, 0
 	var bad []facts.EndpointFacts
+	var silent []facts.EndpointFacts
 	for _, e := range f.Endpoints {
 		h := e.HTTP
+		if h.Exchange == facts.ExchangeUpgrade {
+			continue // net.websocket judges the upgrade
+		}
+		if noAnswer(h.Step) {
+			silent = append(silent, e)
+			ev = append(ev, finding.Evidence{Subject: subject(e), Status: finding.Warn, Detail: tr.Sprintf("TLS fine; no answer to HEAD / within %s", fmtMS(h.BoundMS)), Facts: h})
+			continue
+		}
 		if h.State != facts.StepOK {
 			continue
 		}
@@ -304,8 +313,19 @@ func judgeHealth(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 			Cause:   tr.Sprintf("Several of Microsoft's services accept the connection and then fail, while others on the same path work. That points at their end - or at a firewall that filters by name, which looks the same; tls.handshake shows the details."),
 			Fix:     []string{tr.Sprintf("Check the Windows release health dashboard (learn.microsoft.com/windows/release-health) and the Microsoft 365 service status page (status.cloud.microsoft)."), tr.Sprintf("If they show nothing, ask the network team whether a firewall filters these names.")}}
 	}
-	if answered == 0 {
+	if answered == 0 && len(silent) == 0 {
 		return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("No endpoint answered HTTP, so the service's own health cannot be judged (see the checks before).")}
+	}
+	if serverErrors == 0 && len(silent) > 0 {
+		// A web server that completes TLS and then says nothing: a warning
+		// at most, since the chain to it works.
+		return finding.Finding{Status: finding.Warn, Reason: "http-no-answer", Evidence: ev,
+			Summary: tr.Sprintf("TLS to %s works, but HEAD / got no answer within its bound.", hostList(tr, silent)),
+			Cause:   tr.Sprintf("The connection and the TLS handshake to %s work; the web server then said nothing. If the endpoint is not a web server (a relay, a channel), its profile entry needs its role; otherwise the service is slow or degraded.", silent[0].Endpoint.ProbeHost()),
+			Fix: []string{
+				tr.Sprintf("Check the Windows release health dashboard (learn.microsoft.com/windows/release-health) and the Microsoft 365 service status page (status.cloud.microsoft)."),
+				tr.Sprintf("In a profile of your own, give the endpoint its role (https, websocket, turn or tls): qadoctor profile show prints the built-in one."),
+			}}
 	}
 	if serverErrors == 0 {
 		return finding.Finding{Status: finding.Pass, Evidence: ev, Summary: tr.Sprintf("%d endpoint(s) answered without a server error.", answered)}

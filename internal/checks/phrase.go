@@ -28,6 +28,12 @@ func waitedFor(tr *i18n.Printer, w facts.Wait, e facts.EndpointFacts, bytesRead 
 		return tr.Sprintf("the rest of the TLS handshake after the server's first %d bytes", bytesRead)
 	case facts.WaitHTTPAnswer:
 		return tr.Sprintf("the answer to HEAD /")
+	case facts.WaitUpgrade:
+		return tr.Sprintf("the answer to the WebSocket upgrade on %s", e.Endpoint.UpgradePath())
+	case facts.WaitRelayAnswer:
+		return tr.Sprintf("the relay's answer to a TURN request")
+	case facts.WaitSlot:
+		return tr.Sprintf("a free connection slot (the run's other probes held them all)")
 	case facts.WaitNTPAnswer:
 		return tr.Sprintf("an answer from the NTP server (UDP port 123 may be blocked)")
 	case facts.WaitRoute:
@@ -54,6 +60,12 @@ func notRunWhy(tr *i18n.Printer, s facts.Step) string {
 		return tr.Sprintf("the step it needs was not selected")
 	case s.Kind == facts.KindProxied:
 		return tr.Sprintf("the proxy resolves the name")
+	case s.Kind == facts.KindNoSlot:
+		return tr.Sprintf("the run's deadline came while it waited for a free connection slot; this says nothing about the network (run again with a longer --timeout)")
+	case s.Kind == facts.KindViaProxy:
+		return tr.Sprintf("the way to it is a proxy, which carries only TCP, so UDP was not tried")
+	case s.Kind == facts.KindNotForRole:
+		return tr.Sprintf("the endpoint's role does not make this exchange")
 	}
 	var why string
 	switch s.BlockedBy {
@@ -65,6 +77,8 @@ func notRunWhy(tr *i18n.Printer, s facts.Step) string {
 		why = tr.Sprintf("the TLS handshake failed")
 	case facts.StepHTTP:
 		why = tr.Sprintf("the HTTP request failed")
+	case facts.StepRelay:
+		why = tr.Sprintf("the TURN request failed")
 	case facts.StepRoute:
 		why = tr.Sprintf("the way to it was not decided before the run's deadline")
 	default:

@@ -396,3 +396,33 @@ func TestDiagnoseDNSJunk(t *testing.T) {
 		t.Error("the evidence should say what the lookup got")
 	}
 }
+
+// An endpoint that completes TLS and then never answers HEAD (a relay
+// listed as a web server) warns once its exchange's own bound passes; it
+// neither holds the run to the deadline nor fails a check, and the
+// progress line says "no answer", not "failed".
+func TestSilentWebServerDoesNotHoldTheRun(t *testing.T) {
+	pki := testpeer.LocalPKI(t)
+	mute := testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{Mute: true})
+	good := testpeer.HTTPSServer(t, pki.Cert, testpeer.HTTPOptions{})
+	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, good), testpeer.LocalEndpoint(t, mute))
+	code, out, errOut := runCLI(t, gather.Env{}, "diagnose", "--json", "--profile", prof, "--ca-file", pki.CAFile,
+		"--only", "net.reach,tls.handshake,service.health", "--timeout", "20s")
+	r := decodeReport(t, out)
+	if code != ExitOK {
+		t.Errorf("exit code = %d; want %d (a warning fails nothing)", code, ExitOK)
+	}
+	f := want(t, r, "service.health", finding.Warn, "http-no-answer")
+	if !strings.Contains(f.Summary, "localhost") || !strings.Contains(f.Evidence[len(f.Evidence)-1].Detail, "within 1.0 s") {
+		t.Errorf("finding %+v should name the endpoint and the exchange's own 1 s bound", f)
+	}
+	want(t, r, "tls.handshake", finding.Pass, "")
+	// Ended by its bound: far inside the 20 s deadline (the report says
+	// how long the run took; no wall clock is read here).
+	if r.DurationMS >= float64(r.TimeoutMS)/2 {
+		t.Errorf("run took %.0f ms of its %d ms deadline; the silent exchange should have ended at its bound", r.DurationMS, r.TimeoutMS)
+	}
+	if !strings.Contains(errOut, ": no answer") || strings.Contains(errOut, "failed") {
+		t.Errorf("progress %q should say the silent endpoint gave no answer, and nothing failed", errOut)
+	}
+}

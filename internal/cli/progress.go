@@ -13,9 +13,10 @@ import (
 
 // ANSI colours, used only where IOStreams says a terminal shows them.
 const (
-	ansiGreen = "\x1b[32m"
-	ansiRed   = "\x1b[31m"
-	ansiReset = "\x1b[0m"
+	ansiGreen  = "\x1b[32m"
+	ansiRed    = "\x1b[31m"
+	ansiYellow = "\x1b[33m"
+	ansiReset  = "\x1b[0m"
 )
 
 // progressView shows a run moving on standard error while the probes
@@ -51,7 +52,10 @@ func (v *progressView) update(p gather.Progress) {
 	defer v.mu.Unlock()
 	word := v.tr.Sprintf("ok")
 	colour := ansiGreen
-	if !p.OK {
+	switch {
+	case p.NoAnswer:
+		word, colour = v.tr.Sprintf("no answer"), ansiYellow
+	case !p.OK:
 		word, colour = v.tr.Sprintf("failed"), ansiRed
 	}
 	count := fmt.Sprintf("[%*d/%d]", len(fmt.Sprint(p.Total)), p.Done, p.Total)

@@ -68,6 +68,9 @@ type Step struct {
 	// BlockedBy names the earlier step whose failure kept this one from
 	// running (Kind blocked).
 	BlockedBy StepName `json:"blocked_by,omitempty"`
+	// BoundMS is the step's own time limit, when it has one shorter than
+	// the run's: a timeout without CutOff ended there.
+	BoundMS float64 `json:"bound_ms,omitempty"`
 }
 
 // StepName names a step of an endpoint's chain.
@@ -78,6 +81,8 @@ const (
 	StepTCP  StepName = "tcp"
 	StepTLS  StepName = "tls"
 	StepHTTP StepName = "http"
+	// StepRelay is a turn endpoint's TURN exchange.
+	StepRelay StepName = "relay"
 	// StepRoute is the way to the endpoint (the proxy settings, the PAC).
 	StepRoute StepName = "route"
 )
@@ -94,6 +99,9 @@ const (
 	WaitServerHello   Wait = "tls-server-hello"   // the server's first TLS reply; no byte came
 	WaitHandshakeRest Wait = "tls-handshake-rest" // the rest of the handshake after BytesRead bytes
 	WaitHTTPAnswer    Wait = "http-answer"        // the answer to HEAD /
+	WaitUpgrade       Wait = "websocket-upgrade"  // the answer to the WebSocket upgrade on the endpoint's path
+	WaitRelayAnswer   Wait = "turn-answer"        // the relay's answer to a TURN Allocate (or, over UDP, a STUN Binding)
+	WaitSlot          Wait = "connection-slot"    // a free connection slot: the run's other probes held them all
 	WaitNTPAnswer     Wait = "ntp-answer"         // an NTP answer (UDP port 123 may be blocked)
 	WaitOSStack       Wait = "os-stack-answer"    // WinHTTP's answer
 	WaitRoute         Wait = "route"              // the way to the endpoint (the proxy settings, WPAD, the PAC)
@@ -117,6 +125,18 @@ const (
 	KindAlert       = "alert"
 	KindTooLarge    = "too-large"
 	KindOther       = "error"
+	// KindNoSlot is a step that never started: the run's deadline came
+	// while it waited for a connection slot. It says nothing of the
+	// network.
+	KindNoSlot = "no-slot"
+	// KindNotForRole is an exchange the endpoint's role does not make
+	// (no HEAD for a relay, no TURN for a web server).
+	KindNotForRole = "not-for-role"
+	// KindViaProxy is a UDP exchange not tried because the endpoint's way
+	// is a proxy, which carries only TCP.
+	KindViaProxy = "via-proxy"
+	// KindNotStun is an answer that is not a STUN message.
+	KindNotStun = "not-stun"
 )
 
 // EndpointFacts is the network chain of one profile endpoint.
@@ -127,6 +147,12 @@ type EndpointFacts struct {
 	TCP      TCP              `json:"tcp"`
 	TLS      TLS              `json:"tls"`
 	HTTP     HTTP             `json:"http"`
+	// Relay is a turn endpoint's TURN exchange over its TLS connection;
+	// RelayUDP the STUN Binding sent to its UDP port, which tells whether
+	// media could take UDP (informational: Quick Assist falls back to
+	// TCP/TLS 443).
+	Relay    Relay `json:"relay"`
+	RelayUDP Relay `json:"relay_udp"`
 	// Versions has one entry per TLS version probed (1.0 … 1.3), or none
 	// when version probing was not selected.
 	Versions []VersionProbe `json:"versions,omitempty"`
@@ -337,7 +363,18 @@ const (
 // HTTP is one HEAD request sent on the endpoint's own TLS connection.
 type HTTP struct {
 	Step
+	// Exchange is what was asked: ExchangeHead for a web endpoint,
+	// ExchangeUpgrade for a websocket one.
+	Exchange string `json:"exchange,omitempty"`
+	// Path is the path the upgrade was asked on.
+	Path   string `json:"path,omitempty"`
 	Status int    `json:"status,omitempty"`
+	// Upgraded says the server switched to the WebSocket protocol (101
+	// with a valid Sec-WebSocket-Accept).
+	Upgraded bool `json:"upgraded,omitempty"`
+	// Via is the Via header of the answer: proxies that answer or relay
+	// name themselves there (RFC 9110 section 7.6.3).
+	Via    string `json:"via,omitempty"`
 	Proto  string `json:"proto,omitempty"`
 	Date   string `json:"date,omitempty"`   // the Date header, as sent
 	Server string `json:"server,omitempty"` // the Server header
@@ -348,6 +385,28 @@ type HTTP struct {
 	// UncertaintyMS bounds the offset's error: half a second of Date
 	// resolution plus half the round trip.
 	UncertaintyMS float64 `json:"uncertainty_ms,omitempty"`
+}
+
+// The HTTP exchanges.
+const (
+	ExchangeHead    = "head"              // HEAD /
+	ExchangeUpgrade = "websocket-upgrade" // GET with Upgrade: websocket (RFC 6455 section 4.1)
+)
+
+// Relay is what a TURN relay answered.
+type Relay struct {
+	Step
+	Transport string `json:"transport,omitempty"` // "tls" (on the chain's connection) or "udp"
+	Remote    string `json:"remote,omitempty"`    // the address asked, for UDP
+	// Method and Class are the STUN answer's: "allocate" or "binding";
+	// "success" or "error".
+	Method    string `json:"method,omitempty"`
+	Class     string `json:"class,omitempty"`
+	ErrorCode int    `json:"error_code,omitempty"` // the ERROR-CODE attribute (401: credentials needed, the relay is alive)
+	Realm     string `json:"realm,omitempty"`      // the REALM a 401 names
+	Software  string `json:"software,omitempty"`   // the SOFTWARE attribute
+	// Mapped is this PC's address as the relay saw it (XOR-MAPPED-ADDRESS).
+	Mapped string `json:"mapped,omitempty"`
 }
 
 // Clock is what the time sources said.

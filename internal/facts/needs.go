@@ -11,7 +11,7 @@ type Needs struct {
 	Versions  bool // implies DNS and TCP reachability
 	System    bool // the Windows system state
 	OSStack   bool // one request through the OS's own HTTP stack
-	HTTP      bool // a HEAD request on each endpoint's TLS connection; implies TLS
+	HTTP      bool // the exchange each endpoint's role makes on its TLS connection (HEAD, a WebSocket upgrade, a TURN Allocate); implies TLS
 	NTP       bool // the profile's NTP servers
 	// ClockSettings reads how the machine keeps time (timedatectl on
 	// Linux; on Windows the registry values come with System).

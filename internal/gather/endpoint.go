@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"sync"
 	"time"
 
@@ -16,9 +18,15 @@ import (
 )
 
 // The endpoints source: every endpoint gets one name lookup and one
-// TCP+TLS chain (with a HEAD on the same connection), shared by every
-// check that needs them; version probes run beside the chain, not after
-// it.
+// TCP+TLS chain, shared by every check that needs them, and on the same
+// connection the exchange its role makes (HEAD for a web service, a
+// WebSocket upgrade for a channel, a TURN Allocate for a relay), under a
+// bound of its own; version probes run beside the chain, not after it.
+//
+// Every lookup and every connection takes a slot of the run's
+// MaxConcurrentConnections while it is open. A step the deadline caught
+// waiting for a slot is recorded as such (KindNoSlot), never as a network
+// failure.
 
 func recordEndpointsNotSelected(f *facts.Facts, o *Options) {
 	for _, e := range o.Profile.Endpoints {
@@ -39,7 +47,8 @@ func startEndpoints(r *run) job {
 				go func() {
 					defer wg.Done()
 					r.endpoint(ctx, er)
-					r.progress.finished(er.f.Endpoint.Address(), er.ok())
+					ok, silent := er.outcome()
+					r.progress.finished(er.f.Endpoint.Address(), ok, silent)
 				}()
 			}
 			wg.Wait()
@@ -73,6 +82,27 @@ func newEndpointRun(e profile.Endpoint, n facts.Needs) *endpointRun {
 	r.f.TCP = facts.TCP{Step: notSelected}
 	r.f.TLS = facts.TLS{Step: notSelected, ServerName: e.ProbeHost()}
 	r.f.HTTP = facts.HTTP{Step: notSelected}
+	r.f.Relay = facts.Relay{Step: notSelected, Transport: "tls"}
+	r.f.RelayUDP = facts.Relay{Step: notSelected, Transport: "udp"}
+	if n.HTTP {
+		// The exchanges the role does not make are not "not selected":
+		// they do not exist for this endpoint.
+		notForRole := facts.Step{State: facts.StepNotRun, Kind: facts.KindNotForRole}
+		switch e.Kind() {
+		case profile.RoleHTTPS:
+			r.f.HTTP.Exchange = facts.ExchangeHead
+		case profile.RoleWebSocket:
+			r.f.HTTP.Exchange, r.f.HTTP.Path = facts.ExchangeUpgrade, e.UpgradePath()
+		default:
+			r.f.HTTP.Step = notForRole
+		}
+		if e.Kind() != profile.RoleTURN {
+			r.f.Relay.Step = notForRole
+		}
+		if e.Kind() != profile.RoleTURN || e.UDPPort == 0 {
+			r.f.RelayUDP.Step = notForRole
+		}
+	}
 	if n.Versions {
 		for _, v := range probedVersions {
 			r.f.Versions = append(r.f.Versions, facts.VersionProbe{Step: notSelected, Version: probe.VersionName(v)})
@@ -88,16 +118,27 @@ func (er *endpointRun) update(fn func(*facts.EndpointFacts)) {
 	fn(&er.f)
 }
 
-// ok reports whether every step that ran ended well.
-func (er *endpointRun) ok() bool {
+// outcome says how the endpoint's chain ended, for the progress line: ok
+// when every step that ran ended well; silent when only the exchange after
+// a good handshake went unanswered within its bound (a warning, not a
+// failure: the relay or web server may just not answer that question).
+func (er *endpointRun) outcome() (ok, silent bool) {
 	er.mu.Lock()
 	defer er.mu.Unlock()
-	for _, s := range []facts.Step{er.f.DNS.Step, er.f.TCP.Step, er.f.TLS.Step, er.f.HTTP.Step} {
+	for _, s := range []facts.Step{er.f.DNS.Step, er.f.TCP.Step, er.f.TLS.Step} {
 		if s.State == facts.StepFailed || s.State == facts.StepTimeout {
-			return false
+			return false, false
 		}
 	}
-	return true
+	for _, s := range []facts.Step{er.f.HTTP.Step, er.f.Relay.Step} {
+		switch {
+		case s.State == facts.StepTimeout && !s.CutOff && s.BoundMS > 0:
+			silent = true
+		case s.State == facts.StepFailed || s.State == facts.StepTimeout:
+			return false, false
+		}
+	}
+	return !silent, silent
 }
 
 // snapshot copies the facts, turning steps still running into cut-offs.
@@ -118,7 +159,13 @@ func (er *endpointRun) snapshot(elapsedMS float64) facts.EndpointFacts {
 		cut(&f.TCP.Step, facts.WaitSYNACK)
 	}
 	cut(&f.TLS.Step, handshakeWait(f.TLS.BytesRead))
-	cut(&f.HTTP.Step, facts.WaitHTTPAnswer)
+	if f.HTTP.Exchange == facts.ExchangeUpgrade {
+		cut(&f.HTTP.Step, facts.WaitUpgrade)
+	} else {
+		cut(&f.HTTP.Step, facts.WaitHTTPAnswer)
+	}
+	cut(&f.Relay.Step, facts.WaitRelayAnswer)
+	cut(&f.RelayUDP.Step, facts.WaitRelayAnswer)
 	for i := range f.Versions {
 		cut(&f.Versions[i].Step, handshakeWait(f.Versions[i].BytesRead))
 	}
@@ -154,6 +201,10 @@ func (r *run) end(s *facts.Step, err error, kind string) {
 		s.State, s.Kind, s.Error = facts.StepFailed, kind, rawError(err)
 	}
 }
+
+// noSlot is a step the run's deadline caught waiting for a connection
+// slot: it never started, and says nothing about the network.
+var noSlot = facts.Step{State: facts.StepNotRun, Kind: facts.KindNoSlot, WaitingOn: facts.WaitSlot}
 
 // blocked is a step an earlier step's failure kept from running; err,
 // when given, is that failure as it was said.
@@ -206,7 +257,26 @@ func (r *run) endpoint(ctx context.Context, er *endpointRun) {
 		r.connectAndProbe(ctx, er, nil)
 		return
 	}
+	release, err := r.slot(ctx)
+	if err != nil {
+		er.update(func(f *facts.EndpointFacts) {
+			// Every later step waited with it: none of them is blocked by a
+			// lookup that failed.
+			r.blockAfterDNS(f, facts.StepDNS)
+			for _, s := range []*facts.Step{&f.TCP.Step, &f.TLS.Step, &f.HTTP.Step, &f.Relay.Step, &f.RelayUDP.Step} {
+				if s.Kind == facts.KindBlocked {
+					*s = noSlot
+				}
+			}
+			for i := range f.Versions {
+				f.Versions[i].Step = noSlot
+			}
+			f.DNS.Step = noSlot
+		})
+		return
+	}
 	addrs, err := probe.Lookup(ctx, r.opts.Env.Resolver, host)
+	release()
 	er.update(func(f *facts.EndpointFacts) {
 		r.end(&f.DNS.Step, err, probe.ClassifyDNS(err))
 		if err != nil {
@@ -232,11 +302,30 @@ func (r *run) blockAfterDNS(f *facts.EndpointFacts, by facts.StepName) {
 	if r.needs.TLS {
 		f.TLS.Step = blocked(by, nil)
 	}
-	if r.needs.HTTP {
-		f.HTTP.Step = blocked(by, nil)
+	r.blockExchanges(f, by)
+	if pending(f.RelayUDP.Step) {
+		f.RelayUDP.Step = blocked(by, nil)
 	}
 	for i := range f.Versions {
 		f.Versions[i].Step = blocked(by, nil)
+	}
+}
+
+// pending reports an exchange the endpoint's role makes that has not
+// been recorded yet.
+func pending(s facts.Step) bool {
+	return s.Kind != facts.KindNotForRole && s.Kind != facts.KindNotSelected && s.State != facts.StepOK &&
+		s.State != facts.StepFailed && s.State != facts.StepTimeout
+}
+
+// blockExchanges marks the exchanges on the endpoint's TLS connection as
+// kept from running by the step by. (The UDP Binding runs beside the
+// chain, not on it.)
+func (r *run) blockExchanges(f *facts.EndpointFacts, by facts.StepName) {
+	for _, s := range []*facts.Step{&f.HTTP.Step, &f.Relay.Step} {
+		if s.Kind != facts.KindNotForRole && s.Kind != facts.KindNotSelected {
+			*s = blocked(by, nil)
+		}
 	}
 }
 
@@ -247,6 +336,20 @@ func (r *run) connectAndProbe(ctx context.Context, er *endpointRun, addrs []neti
 		return
 	}
 	var wg sync.WaitGroup
+	if e := er.f.Endpoint; r.needs.HTTP && e.Kind() == profile.RoleTURN && e.UDPPort != 0 {
+		if len(addrs) == 0 {
+			// A proxy carries TCP only: media from behind it never takes UDP.
+			er.update(func(f *facts.EndpointFacts) {
+				f.RelayUDP.Step = facts.Step{State: facts.StepNotRun, Kind: facts.KindViaProxy}
+			})
+		} else {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r.relayUDP(ctx, er, addrs[0])
+			}()
+		}
+	}
 	if r.needs.Versions {
 		for i, v := range probedVersions {
 			wg.Add(1)
@@ -262,7 +365,21 @@ func (r *run) connectAndProbe(ctx context.Context, er *endpointRun, addrs []neti
 
 // chain is the endpoint's one TCP connection and verified TLS handshake.
 func (r *run) chain(ctx context.Context, er *endpointRun, addrs []netip.Addr) {
-	release, _ := r.slot(ctx) // at the deadline the dial itself reports it
+	release, err := r.slot(ctx)
+	if err != nil {
+		er.update(func(f *facts.EndpointFacts) {
+			f.TCP.Step = noSlot
+			if r.needs.TLS {
+				f.TLS.Step = noSlot
+			}
+			for _, s := range []*facts.Step{&f.HTTP.Step, &f.Relay.Step} {
+				if s.Kind != facts.KindNotForRole && s.Kind != facts.KindNotSelected {
+					*s = noSlot
+				}
+			}
+		})
+		return
+	}
 	defer release()
 	e := er.f.Endpoint
 	er.update(func(f *facts.EndpointFacts) { f.TCP.Step = r.begin() })
@@ -288,9 +405,7 @@ func (r *run) chain(ctx context.Context, er *endpointRun, addrs []netip.Addr) {
 			if r.needs.TLS {
 				f.TLS.Step = blocked(facts.StepTCP, nil)
 			}
-			if r.needs.HTTP {
-				f.HTTP.Step = blocked(facts.StepTCP, nil)
-			}
+			r.blockExchanges(f, facts.StepTCP)
 		})
 		return
 	}
@@ -311,7 +426,7 @@ func (r *run) chain(ctx context.Context, er *endpointRun, addrs []netip.Addr) {
 	res, err := probe.Handshake(ctx, dr.Conn, probe.HandshakeConfig{
 		ServerName: e.ProbeHost(),
 		MinVersion: minV,
-		NextProtos: []string{"h2", "http/1.1"},
+		NextProtos: alpnFor(e.Kind()),
 		Verify:     true,
 		Roots:      r.opts.Roots,
 		Now:        r.opts.Env.Now,
@@ -341,29 +456,119 @@ func (r *run) chain(ctx context.Context, er *endpointRun, addrs []netip.Addr) {
 				t.VerifyKind = probe.ClassifyVerify(res.VerifyErr)
 			}
 		}
-		if err != nil && r.needs.HTTP {
-			f.HTTP.Step = blocked(facts.StepTLS, nil)
+		if err != nil {
+			r.blockExchanges(f, facts.StepTLS)
 		}
 	})
-	if res.Conn != nil {
-		defer res.Conn.Close()
-		r.http(ctx, er, res.Conn)
+	if res.Conn == nil {
+		return
+	}
+	defer res.Conn.Close()
+	var chainTook time.Duration
+	er.update(func(f *facts.EndpointFacts) {
+		chainTook = time.Duration((f.TCP.DurationMS + f.TLS.DurationMS) * float64(time.Millisecond))
+	})
+	bound := ExchangeBound(chainTook)
+	switch e.Kind() {
+	case profile.RoleHTTPS:
+		r.http(ctx, er, res.Conn, bound)
+	case profile.RoleWebSocket:
+		r.upgrade(ctx, er, res.Conn, bound)
+	case profile.RoleTURN:
+		r.relay(ctx, er, res.Conn, bound)
+	}
+}
+
+// authority is the Host an HTTP request to the endpoint names: its name,
+// and its port unless that is HTTPS's own (RFC 9110 section 7.2). A proxy
+// that decrypts the traffic forwards the request to this authority.
+func authority(e profile.Endpoint) string {
+	if e.Port == 443 {
+		return e.ProbeHost()
+	}
+	return e.Address()
+}
+
+// alpnFor is what the handshake offers in ALPN for an endpoint's role, as
+// the client Quick Assist uses would: h2 and HTTP/1.1 for a web service;
+// HTTP/1.1 only for a WebSocket, whose upgrade is an HTTP/1.1 mechanism
+// (RFC 6455 section 4.1); nothing for a TURN relay, which speaks STUN, not
+// HTTP (RFC 7443 registers "stun.turn", which clients do not send by
+// default).
+func alpnFor(role profile.Role) []string {
+	switch role {
+	case profile.RoleWebSocket:
+		return []string{"http/1.1"}
+	case profile.RoleTURN:
+		return nil
+	}
+	return []string{"h2", "http/1.1"}
+}
+
+// Each application exchange has a bound of its own, from the endpoint's
+// own chain: a server that finished TCP and TLS in T answers a request in
+// about the same time (one round trip and its own work, where the
+// handshake took two or three round trips), so ExchangeBoundFactor × T
+// leaves room for a busy server. MinExchangeBound keeps a fast chain (a
+// near server, loopback) from getting a bound a busy service misses;
+// MaxExchangeBound keeps a server that will not answer this question (a
+// relay asked HEAD, a channel that waits for the client to speak first)
+// from holding the run to its deadline: a healthy Microsoft front end
+// answers in well under a second (REFERENCE.md's measured chains are
+// 60-300 ms).
+const (
+	ExchangeBoundFactor = 4
+	MinExchangeBound    = time.Second
+	MaxExchangeBound    = 3 * time.Second
+)
+
+// ExchangeBound is the bound of the exchange after a chain that took
+// chain.
+func ExchangeBound(chain time.Duration) time.Duration {
+	return min(max(ExchangeBoundFactor*chain, MinExchangeBound), MaxExchangeBound)
+}
+
+// UDPBindingBound is how long the STUN Binding over UDP waits: one try, a
+// relay's answer comes in one round trip, and UDP that is dropped (a
+// firewall or VPN that lets only TCP out) must not slow the run beyond it.
+const UDPBindingBound = time.Second
+
+// bounded runs fn under the exchange's bound; byBound says the bound,
+// rather than the run's deadline, ended it.
+func bounded(ctx context.Context, bound time.Duration, fn func(context.Context) error) (byBound bool, err error) {
+	ectx, cancel := context.WithTimeout(ctx, bound)
+	defer cancel()
+	err = fn(ectx)
+	return err != nil && ectx.Err() != nil && ctx.Err() == nil, err
+}
+
+// endExchange records an exchange's end: a timeout its own bound caused is
+// said with the bound, so judges can tell "no answer within N ms" from the
+// run's deadline.
+func (r *run) endExchange(s *facts.Step, err error, kind string, byBound bool, bound time.Duration, waiting facts.Wait) {
+	if byBound {
+		kind = facts.KindTimeout
+	}
+	r.end(s, err, kind)
+	s.BoundMS = ms(bound)
+	if s.State == facts.StepTimeout {
+		s.WaitingOn = waiting
 	}
 }
 
 // http sends HEAD / on the endpoint's own TLS connection and reads the
 // server's clock from its Date header.
-func (r *run) http(ctx context.Context, er *endpointRun, conn *tls.Conn) {
-	host := er.f.Endpoint.ProbeHost()
+func (r *run) http(ctx context.Context, er *endpointRun, conn *tls.Conn, bound time.Duration) {
 	er.update(func(f *facts.EndpointFacts) { f.HTTP.Step = r.begin() })
-	res, err := probe.Head(ctx, conn, host, r.opts.Env.Now)
+	var res probe.HTTPResult
+	byBound, err := bounded(ctx, bound, func(ctx context.Context) (err error) {
+		res, err = probe.Head(ctx, conn, authority(er.f.Endpoint), r.opts.Env.Now)
+		return err
+	})
 	er.update(func(f *facts.EndpointFacts) {
 		h := &f.HTTP
-		r.end(&h.Step, err, probe.ClassifyNet(err))
+		r.endExchange(&h.Step, err, probe.ClassifyNet(err), byBound, bound, facts.WaitHTTPAnswer)
 		if err != nil {
-			if h.State == facts.StepTimeout {
-				h.WaitingOn = facts.WaitHTTPAnswer
-			}
 			return
 		}
 		h.Status, h.Proto, h.Date, h.Server = res.Status, res.Proto, res.Date, res.Server
@@ -379,6 +584,71 @@ func (r *run) http(ctx context.Context, er *endpointRun, conn *tls.Conn) {
 	})
 }
 
+// upgrade asks for a WebSocket upgrade on the endpoint's path, on its own
+// TLS connection.
+func (r *run) upgrade(ctx context.Context, er *endpointRun, conn *tls.Conn, bound time.Duration) {
+	e := er.f.Endpoint
+	er.update(func(f *facts.EndpointFacts) { f.HTTP.Step = r.begin() })
+	var res probe.UpgradeResult
+	byBound, err := bounded(ctx, bound, func(ctx context.Context) (err error) {
+		res, err = probe.Upgrade(ctx, conn, authority(e), e.UpgradePath())
+		return err
+	})
+	er.update(func(f *facts.EndpointFacts) {
+		h := &f.HTTP
+		r.endExchange(&h.Step, err, probe.ClassifyNet(err), byBound, bound, facts.WaitUpgrade)
+		h.Status, h.Upgraded, h.Via, h.Server = res.Status, res.Upgraded, res.Via, res.Server
+		if res.Status != 0 {
+			h.Proto = "HTTP/1.1"
+		}
+	})
+}
+
+// relay sends a TURN Allocate on the endpoint's own TLS connection.
+func (r *run) relay(ctx context.Context, er *endpointRun, conn *tls.Conn, bound time.Duration) {
+	er.update(func(f *facts.EndpointFacts) { f.Relay.Step = r.begin() })
+	var res probe.RelayResult
+	byBound, err := bounded(ctx, bound, func(ctx context.Context) (err error) {
+		res, err = probe.Allocate(ctx, conn)
+		return err
+	})
+	er.update(func(f *facts.EndpointFacts) {
+		r.endExchange(&f.Relay.Step, err, probe.ClassifyNet(err), byBound, bound, facts.WaitRelayAnswer)
+		setRelay(&f.Relay, res)
+	})
+}
+
+// relayUDP sends one STUN Binding to the relay's UDP port.
+func (r *run) relayUDP(ctx context.Context, er *endpointRun, addr netip.Addr) {
+	release, err := r.slot(ctx)
+	if err != nil {
+		er.update(func(f *facts.EndpointFacts) { f.RelayUDP.Step = noSlot })
+		return
+	}
+	defer release()
+	remote := net.JoinHostPort(addr.String(), strconv.Itoa(er.f.Endpoint.UDPPort))
+	er.update(func(f *facts.EndpointFacts) { f.RelayUDP.Step, f.RelayUDP.Remote = r.begin(), remote })
+	var res probe.RelayResult
+	byBound, err := bounded(ctx, UDPBindingBound, func(ctx context.Context) error {
+		conn, err := r.opts.Env.Dialer.DialContext(ctx, "udp", remote)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		res, err = probe.Binding(ctx, conn)
+		return err
+	})
+	er.update(func(f *facts.EndpointFacts) {
+		r.endExchange(&f.RelayUDP.Step, err, probe.ClassifyNet(err), byBound, UDPBindingBound, facts.WaitRelayAnswer)
+		setRelay(&f.RelayUDP, res)
+	})
+}
+
+func setRelay(f *facts.Relay, res probe.RelayResult) {
+	f.Method, f.Class, f.ErrorCode = res.Method, res.Class, res.ErrorCode
+	f.Realm, f.Software, f.Mapped = res.Realm, res.Software, res.Mapped
+}
+
 // handshakeWait says where a stalled handshake stopped.
 func handshakeWait(read int64) facts.Wait {
 	if read == 0 {
@@ -391,7 +661,11 @@ func handshakeWait(read int64) facts.Wait {
 // connection. It only asks whether the version is accepted, so it does not
 // verify the chain, and it offers every cipher suite crypto/tls has.
 func (r *run) version(ctx context.Context, er *endpointRun, i int, v uint16, addrs []netip.Addr) {
-	release, _ := r.slot(ctx)
+	release, err := r.slot(ctx)
+	if err != nil {
+		er.update(func(f *facts.EndpointFacts) { f.Versions[i].Step = noSlot })
+		return
+	}
 	defer release()
 	e := er.f.Endpoint
 	er.update(func(f *facts.EndpointFacts) { f.Versions[i].Step = r.begin() })

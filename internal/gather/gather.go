@@ -30,6 +30,7 @@
 package gather
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"math"
@@ -134,7 +135,10 @@ type Options struct {
 	// own settings, discovered under the deadline (Internet Settings, WPAD,
 	// the PAC, the environment).
 	Proxy *proxy.Settings
-	Env   Env
+	// MaxConnections caps the lookups and connections open at once; 0
+	// means MaxConcurrentConnections.
+	MaxConnections int
+	Env            Env
 	// Progress, when set, hears of each task as it finishes: an endpoint's
 	// whole chain (with its version probes), an NTP server, the OS stack's
 	// request, the clock settings. Calls come one at a time, from the
@@ -143,11 +147,15 @@ type Options struct {
 }
 
 // Progress says how far a run is: Done of Total tasks have finished, the
-// last being Task, which ended well (OK) or not.
+// last being Task, which ended well (OK) or not. NoAnswer is an endpoint
+// whose handshake worked and whose exchange after it (HEAD, the WebSocket
+// upgrade, the TURN request) went unanswered within its bound: not OK, and
+// not a failure either.
 type Progress struct {
 	Done, Total int
 	Task        string
 	OK          bool
+	NoAnswer    bool
 }
 
 // Plan is what a run of some options starts: the fact sources their needs
@@ -188,7 +196,7 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 		opts:  opts,
 		needs: opts.Needs.Closed(),
 		start: time.Now(), // monotonic, for step timings; Env.Now is the wall clock reported
-		conns: make(chan struct{}, MaxConcurrentConnections),
+		conns: make(chan struct{}, cmp.Or(opts.MaxConnections, MaxConcurrentConnections)),
 	}
 	r.progress.report = opts.Progress
 	r.system.compute = func(context.Context) facts.System { return r.opts.Env.System() }
@@ -273,14 +281,14 @@ type tracker struct {
 	report      func(Progress)
 }
 
-func (t *tracker) finished(task string, ok bool) {
+func (t *tracker) finished(task string, ok, noAnswer bool) {
 	if t.report == nil {
 		return
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.done++
-	t.report(Progress{Done: t.done, Total: t.total, Task: task, OK: ok})
+	t.report(Progress{Done: t.done, Total: t.total, Task: task, OK: ok, NoAnswer: noAnswer})
 }
 
 // shared is a value several sources need, computed once by whichever asks
@@ -343,10 +351,11 @@ func (g *guarded[T]) set(v T) { g.mu.Lock(); g.v = v; g.mu.Unlock() }
 
 func (g *guarded[T]) get() T { g.mu.Lock(); defer g.mu.Unlock(); return g.v }
 
-// MaxConcurrentConnections caps the connections a run opens at once. The
-// real profile needs 16 endpoints × 5 = 80; 128 leaves room for a larger
-// profile while staying far below what a PC or a proxy tolerates from one
-// program.
+// MaxConcurrentConnections caps the name lookups and connections a run has
+// open at once. The real profile needs 16 endpoints × 5 = 80; 128 leaves
+// room for a larger profile while staying far below what a PC or a proxy
+// tolerates from one program, and far below a process's file limit
+// (1,024 by default on Linux): a lookup's sockets count too.
 const MaxConcurrentConnections = 128
 
 // MaxChainRecorded caps the certificates a report records per chain: real

@@ -189,3 +189,36 @@ func TestRunReportsProgress(t *testing.T) {
 		t.Errorf("outcomes = %v; want %s ok and %s failed", ok, good, closed)
 	}
 }
+
+// With every connection slot held by a server that never answers, an
+// endpoint that could not get one is recorded as such, not as a network
+// failure: the deadline caught it waiting for the run, not for the
+// network.
+func TestWaitingForASlotIsNotANetworkFailure(t *testing.T) {
+	a, b := testpeer.SilentServer(t), testpeer.SilentServer(t)
+	p := localProfile(t, a, b)
+	for i := range p.Endpoints {
+		p.Endpoints[i].Host = "127.0.0.1" // no lookup: both go straight for the connection slot
+	}
+	f := gather.Run(context.Background(), gather.Options{
+		Profile: p, Timeout: 300 * time.Millisecond, Needs: facts.Needs{TLS: true}, MaxConnections: 1,
+	})
+	waited := 0
+	for _, e := range f.Endpoints {
+		if e.DNS.Kind == facts.KindNoSlot || e.TCP.Kind == facts.KindNoSlot {
+			// It waited for the lookup's slot or the connection's: either
+			// way no step of it may read as a network failure.
+			waited++
+			for _, s := range []facts.Step{e.DNS.Step, e.TCP.Step, e.TLS.Step} {
+				if s.State == facts.StepFailed || s.State == facts.StepTimeout {
+					t.Errorf("endpoint that waited for a slot has a step %+v; want none failed or timed out", s)
+				}
+			}
+		} else if e.TCP.State != facts.StepOK || e.TLS.State != facts.StepTimeout {
+			t.Errorf("endpoint that got the slot: TCP %+v, TLS %+v; want connected, then the handshake cut off", e.TCP.Step, e.TLS.Step)
+		}
+	}
+	if waited != 1 {
+		t.Errorf("%d endpoints waited for the slot; want exactly 1 (the other held it)", waited)
+	}
+}

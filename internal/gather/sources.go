@@ -302,7 +302,7 @@ func startNTP(r *run) job {
 					defer func() { done <- struct{}{} }()
 					smp := r.ntp(ctx, server, runs[i].get().Step)
 					runs[i].set(smp)
-					r.progress.finished("NTP "+server, smp.State == facts.StepOK)
+					r.progress.finished("NTP "+server, smp.State == facts.StepOK, false)
 				}()
 			}
 			for range servers {
@@ -375,7 +375,7 @@ func startClockSettings(r *run) job {
 			}
 			s := read(ctx)
 			g.set(&s)
-			r.progress.finished(i18n.Key("clock settings"), s.State == facts.ClockSettingsRead)
+			r.progress.finished(i18n.Key("clock settings"), s.State == facts.ClockSettingsRead, false)
 		},
 		record: func(f *facts.Facts) {
 			switch s := g.get(); {
@@ -403,7 +403,7 @@ func startOSStack(r *run) job {
 			}
 			o := request(ctx, url)
 			g.set(&o)
-			r.progress.finished("WinHTTP "+url, o.State == facts.OSStackOK)
+			r.progress.finished("WinHTTP "+url, o.State == facts.OSStackOK, false)
 		},
 		record: func(f *facts.Facts) {
 			switch o := g.get(); {

@@ -57,6 +57,8 @@ func ClassifyNet(err error) string {
 		return facts.KindTimeout
 	case errors.Is(err, ErrTooLarge):
 		return facts.KindTooLarge
+	case errors.Is(err, ErrNotSTUN):
+		return facts.KindNotStun
 	case isRefused(err):
 		return facts.KindRefused
 	case isUnreachable(err):

@@ -14,6 +14,7 @@ import (
 	"io"
 	"net"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -106,6 +107,57 @@ type Endpoint struct {
 	// Issuers are substrings expected in the issuer names of the served
 	// chain; empty means the chain's issuers are not checked.
 	Issuers []string `json:"issuers"`
+	// Role is how Quick Assist talks to the endpoint once TLS is up, and so
+	// which exchange the probe makes after the handshake. Empty means
+	// RoleHTTPS.
+	Role Role `json:"role,omitempty"`
+	// Path is the route a websocket endpoint is upgraded on; empty means
+	// "/". Only RoleWebSocket uses it.
+	Path string `json:"path,omitempty"`
+	// UDPPort is where a turn endpoint also answers STUN over UDP (3478
+	// for Azure's relays); 0 means it is not asked over UDP. Only RoleTURN
+	// uses it.
+	UDPPort int `json:"udp_port,omitempty"`
+}
+
+// Role is the protocol an endpoint speaks inside TLS.
+type Role string
+
+// The roles an endpoint can have.
+const (
+	// RoleHTTPS is a web service: the probe sends HEAD /.
+	RoleHTTPS Role = "https"
+	// RoleWebSocket is a long-lived channel (trouter, signalling): the
+	// probe asks for a WebSocket upgrade on Path, which is what a
+	// decrypting proxy strips first while plain HTTPS still works
+	// (CAUSES.md C5b).
+	RoleWebSocket Role = "websocket"
+	// RoleTURN is a media relay: the probe sends an unauthenticated TURN
+	// Allocate over TLS, which a live relay answers with 401 and its realm
+	// (RFC 8656 section 7.2, the long-term credential mechanism of RFC 8489
+	// section 9.2).
+	RoleTURN Role = "turn"
+	// RoleTLS is an endpoint only the handshake is asked of.
+	RoleTLS Role = "tls"
+)
+
+// Roles lists the roles in the order profiles document them.
+var Roles = []Role{RoleHTTPS, RoleWebSocket, RoleTURN, RoleTLS}
+
+// Kind is the endpoint's role, RoleHTTPS when the profile names none.
+func (e Endpoint) Kind() Role {
+	if e.Role == "" {
+		return RoleHTTPS
+	}
+	return e.Role
+}
+
+// UpgradePath is the path a websocket endpoint is upgraded on.
+func (e Endpoint) UpgradePath() string {
+	if e.Path == "" {
+		return "/"
+	}
+	return e.Path
 }
 
 // ProbeHost is the concrete host name to connect to.
@@ -244,7 +296,7 @@ func decodeError(name string, data []byte, dec *json.Decoder, err error) error {
 			at = loc[0]
 		}
 		line, col := position(data, at)
-		return &Error{File: name, Line: line, Col: col, Msg: fmt.Sprintf("unknown field %s; known fields are schema, version, name, source, min_tls, endpoints, ntp_servers, max_clock_skew (endpoint: host, probe, port, required, purpose, issuers)", field)}
+		return &Error{File: name, Line: line, Col: col, Msg: fmt.Sprintf("unknown field %s; known fields are schema, version, name, source, min_tls, endpoints, ntp_servers, max_clock_skew (endpoint: host, probe, port, required, purpose, issuers, role, path, udp_port)", field)}
 	default:
 		return &Error{File: name, Msg: err.Error()}
 	}
@@ -287,6 +339,24 @@ func validHost(h string) bool {
 	}
 	for _, l := range strings.Split(strings.TrimSuffix(h, "."), ".") {
 		if !hostLabel.MatchString(l) {
+			return false
+		}
+	}
+	return true
+}
+
+// maxPath bounds a websocket route: the real ones are a few dozen bytes.
+const maxPath = 1024
+
+// validPath reports a request path that can be sent as it is: it starts
+// with "/" and holds only visible ASCII (RFC 9112 section 3.2's
+// request-target, with any non-ASCII already percent-encoded).
+func validPath(p string) bool {
+	if !strings.HasPrefix(p, "/") || len(p) > maxPath {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] <= ' ' || p[i] >= 0x7f {
 			return false
 		}
 	}
@@ -357,6 +427,25 @@ func (p *Profile) validate(name string) Errors {
 		}
 		if strings.TrimSpace(e.Purpose) == "" {
 			bad(f("purpose"), "missing; say in a few words what Quick Assist uses this endpoint for")
+		}
+		if !slices.Contains(Roles, e.Kind()) {
+			bad(f("role"), "%q is not a role; want one of \"https\", \"websocket\", \"turn\", \"tls\"", e.Role)
+		}
+		if e.Path != "" {
+			switch {
+			case e.Kind() != RoleWebSocket:
+				bad(f("path"), "only a websocket endpoint has a path; this one's role is %s", e.Kind())
+			case !validPath(e.Path):
+				bad(f("path"), "%q is not a request path; want one starting with / with no spaces or control characters, at most %d bytes", e.Path, maxPath)
+			}
+		}
+		if e.UDPPort != 0 {
+			switch {
+			case e.Kind() != RoleTURN:
+				bad(f("udp_port"), "only a turn endpoint has a UDP port; this one's role is %s", e.Kind())
+			case e.UDPPort < 1 || e.UDPPort > 65535:
+				bad(f("udp_port"), "%d is out of range; want 1-65535", e.UDPPort)
+			}
 		}
 		for j, s := range e.Issuers {
 			if strings.TrimSpace(s) == "" {

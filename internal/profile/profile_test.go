@@ -75,6 +75,13 @@ func TestParseErrors(t *testing.T) {
 		{"port range", edit(`"port": 443`, `"port": 70000`), []string{"endpoints[0].port", "1-65535"}},
 		{"no purpose", edit(`"purpose": "p"`, `"purpose": " "`), []string{"endpoints[0].purpose: missing"}},
 		{"empty issuer", edit(`["X"]`, `["X", ""]`), []string{"endpoints[0].issuers[1]"}},
+		{"unknown role", edit(`"issuers": ["X"]}`, `"issuers": ["X"], "role": "stun"}`), []string{"endpoints[0].role", `"stun" is not a role`}},
+		{"path on a web endpoint", edit(`"issuers": ["X"]}`, `"issuers": ["X"], "path": "/v4/c"}`), []string{"endpoints[0].path", "only a websocket endpoint"}},
+		{"path with a space", edit(`"issuers": ["X"]}`, `"issuers": ["X"], "role": "websocket", "path": "/a b"}`), []string{"endpoints[0].path", "not a request path"}},
+		{"path with CRLF", edit(`"issuers": ["X"]}`, `"issuers": ["X"], "role": "websocket", "path": "/a\r\nX-Injected: 1"}`), []string{"endpoints[0].path", "not a request path"}},
+		{"relative path", edit(`"issuers": ["X"]}`, `"issuers": ["X"], "role": "websocket", "path": "v4/c"}`), []string{"endpoints[0].path", "starting with /"}},
+		{"udp port on a web endpoint", edit(`"issuers": ["X"]}`, `"issuers": ["X"], "udp_port": 3478}`), []string{"endpoints[0].udp_port", "only a turn endpoint"}},
+		{"udp port range", edit(`"issuers": ["X"]}`, `"issuers": ["X"], "role": "turn", "udp_port": 70000}`), []string{"endpoints[0].udp_port", "1-65535"}},
 		{"bad ntp server", edit(`"min_tls": "1.2",`, `"min_tls": "1.2", "ntp_servers": ["ok.test", "bad host"],`), []string{"ntp_servers[1]", `"bad host"`}},
 		{"bad ntp port", edit(`"min_tls": "1.2",`, `"min_tls": "1.2", "ntp_servers": ["ok.test:99999"],`), []string{"ntp_servers[0]", "bad port"}},
 		{"bad skew", edit(`"min_tls": "1.2",`, `"min_tls": "1.2", "max_clock_skew": "five minutes",`), []string{"max_clock_skew", "positive duration"}},
@@ -91,6 +98,34 @@ func TestParseErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Every role the profile can name parses, and the built-in profile asks
+// the relay TURN and the notification channel for an upgrade.
+func TestRoles(t *testing.T) {
+	for _, role := range Roles {
+		in := strings.Replace(valid, `"issuers": ["X"]}`, `"issuers": ["X"], "role": "`+string(role)+`"}`, 1)
+		p, err := Parse("p.json", []byte(in))
+		if err != nil {
+			t.Fatalf("role %s: %v", role, err)
+		}
+		if got := p.Endpoints[0].Kind(); got != role {
+			t.Errorf("Kind() = %s; want %s", got, role)
+		}
+	}
+	p, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := map[string]Role{}
+	for _, e := range p.Endpoints {
+		roles[e.Host] = e.Kind()
+	}
+	for host, want := range map[string]Role{"turn.azure.com": RoleTURN, "*.trouter.skype.com": RoleWebSocket, "login.microsoftonline.com": RoleHTTPS} {
+		if roles[host] != want {
+			t.Errorf("built-in %s role = %s; want %s", host, roles[host], want)
+		}
 	}
 }
 

@@ -84,6 +84,10 @@ type SquidOptions struct {
 	// DenyPorts are ports squid refuses to CONNECT to (403), as a proxy's
 	// rules refuse a blocked site.
 	DenyPorts []int
+	// AllowUpgrade lets WebSocket upgrades through a bumped connection
+	// (http_upgrade_request_protocols). By default squid drops the
+	// Upgrade header, the real-world failure of decrypting proxies.
+	AllowUpgrade bool
 }
 
 // Squid runs squid (squid-openssl) and returns its address.
@@ -108,6 +112,9 @@ func Squid(t testing.TB, o SquidOptions) string {
 		conf.WriteString("acl step1 at_step SslBump1\nssl_bump peek step1\nssl_bump bump all\ntls_outgoing_options flags=DONT_VERIFY_PEER\n")
 	}
 	conf.WriteString(port + "\n")
+	if o.AllowUpgrade {
+		conf.WriteString("http_upgrade_request_protocols websocket allow all\n")
+	}
 	for _, p := range o.DenyPorts {
 		fmt.Fprintf(&conf, "acl denied_%d port %d\nhttp_access deny denied_%d\n", p, p, p)
 	}
@@ -152,5 +159,65 @@ func Mitmproxy(t testing.TB) string {
 	addr := ClosedPort(t)
 	daemon(t, addr, "mitmdump", "--listen-host", "127.0.0.1", "--listen-port", fmt.Sprint(Port(t, addr)),
 		"--ssl-insecure", "--set", "confdir="+dir, "-q")
+	return addr
+}
+
+// Coturn runs coturn's turnserver as a real TURN relay on loopback: TURN
+// over TLS with pki's certificate on the returned TCP address, and STUN
+// over plain UDP on the returned UDP port. It asks for the long-term
+// credentials of a user it is given (RFC 8489 section 9.2) in realm.
+func Coturn(t testing.TB, pki *PKI, realm string) (tlsAddr string, udpPort int) {
+	t.Helper()
+	dir := sharedDir(t)
+	tlsAddr = ClosedPort(t)
+	udpPort = freeUDPPort(t)
+	// coturn reads its certificate after dropping nothing here (it runs as
+	// this user), but its log and pid go to the shared folder.
+	args := []string{
+		"-n", // no configuration file
+		"--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
+		fmt.Sprintf("--listening-port=%d", udpPort),
+		fmt.Sprintf("--tls-listening-port=%d", Port(t, tlsAddr)),
+		"--no-dtls", "--no-tcp",
+		"--cert=" + pki.CertFile, "--pkey=" + pki.KeyFile,
+		"--lt-cred-mech", "--user=helper:s3cret", "--realm=" + realm,
+		"--min-port=49152", "--max-port=49200",
+		"--no-cli", "--log-file=stdout", "--simple-log",
+		"--pidfile=" + filepath.Join(dir, "turnserver.pid"),
+		"--userdb=" + filepath.Join(dir, "turndb"),
+	}
+	daemon(t, tlsAddr, "turnserver", args...)
+	return tlsAddr, udpPort
+}
+
+// Nginx runs nginx as an HTTPS server with pki's certificate on loopback
+// and returns its address. nginx parses a request as it arrives and
+// answers a byte no HTTP method has with 400 at once, as most web servers
+// and web-only proxies do: what a TURN client meets where a web server
+// stands in for the relay.
+func Nginx(t testing.TB, pki *PKI) string {
+	t.Helper()
+	dir := sharedDir(t)
+	addr := ClosedPort(t)
+	conf := fmt.Sprintf(`daemon off;
+master_process off;
+worker_processes 1;
+pid %[1]s/nginx.pid;
+error_log %[1]s/error.log;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path %[1]s; proxy_temp_path %[1]s; fastcgi_temp_path %[1]s; uwsgi_temp_path %[1]s; scgi_temp_path %[1]s;
+  server {
+    listen %[2]s ssl;
+    ssl_certificate %[3]s;
+    ssl_certificate_key %[4]s;
+    location / { return 200 "ok\n"; }
+  }
+}
+`, dir, addr, pki.CertFile, pki.KeyFile)
+	path := filepath.Join(dir, "nginx.conf")
+	writeFile(t, path, []byte(conf))
+	daemon(t, addr, "nginx", "-c", path, "-p", dir, "-e", filepath.Join(dir, "error.log"))
 	return addr
 }

@@ -23,10 +23,13 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/winstate"
@@ -187,6 +190,10 @@ type ServerOptions struct {
 	// application over TCP. Deterministic, so runs compare.
 	Loss      float64
 	LossDelay time.Duration
+	// Mute, after the handshake, reads whatever the client sends and never
+	// answers, until the client closes: a relay asked HEAD, or a server
+	// that hangs after TLS.
+	Mute bool
 }
 
 // TLSServer serves TLS with cert on 127.0.0.1:0 and returns its address.
@@ -206,11 +213,17 @@ func TLSServer(t testing.TB, cert tls.Certificate, o ServerOptions) string {
 		}
 		tc := tls.Server(c, cfg)
 		tc.SetDeadline(time.Now().Add(10 * time.Second))
-		if tc.Handshake() == nil {
-			// Let the client read its last flight before closing.
-			buf := make([]byte, 1)
-			tc.Read(buf)
+		if tc.Handshake() != nil {
+			return
 		}
+		if o.Mute {
+			tc.SetDeadline(time.Time{})
+			io.Copy(io.Discard, tc)
+			return
+		}
+		// Let the client read its last flight before closing.
+		buf := make([]byte, 1)
+		tc.Read(buf)
 	})
 	return ln.Addr().String()
 }
@@ -312,6 +325,9 @@ type Endpoint struct {
 	Required bool     `json:"required"`
 	Purpose  string   `json:"purpose"`
 	Issuers  []string `json:"issuers"`
+	Role     string   `json:"role,omitempty"`
+	Path     string   `json:"path,omitempty"`
+	UDPPort  int      `json:"udp_port,omitempty"`
 }
 
 // LocalEndpoint is a required endpoint at a loopback address "127.0.0.1:port",
@@ -394,6 +410,36 @@ func HTTPSServer(t testing.TB, cert tls.Certificate, o HTTPOptions) string {
 	}))
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv.Listener.Addr().String()
+}
+
+// WebSocketServer serves WebSocket upgrades on path over TLS with cert on
+// 127.0.0.1:0 (coder/websocket's server side, a real RFC 6455
+// implementation), answers anything else with 426 Upgrade Required, and
+// returns its address. An accepted socket stays open until the client
+// closes it.
+func WebSocketServer(t testing.TB, cert tls.Certificate, path string) string {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			// What a WebSocket server says to a GET whose Upgrade a proxy
+			// dropped (RFC 6455 section 4.2.2).
+			w.Header().Set("Sec-WebSocket-Version", "13")
+			http.Error(w, "this route only speaks WebSocket", http.StatusUpgradeRequired)
+			return
+		}
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		c.Reader(r.Context()) // waits for the client to speak or close
+	})
+	srv := httptest.NewUnstartedServer(mux)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}}
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	return srv.Listener.Addr().String()
