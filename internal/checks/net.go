@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"net"
 	"net/netip"
 	"sort"
 	"strconv"
@@ -228,6 +229,11 @@ func judgeReach(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		t := e.TCP
 		switch t.State {
 		case facts.StepOK:
+			if bad := otherFamilyFailed(t); len(bad) > 0 {
+				j.add(e, finding.Warn, tr.Sprintf("connected to %s in %s, but not over %s: %s", t.Remote, fmtMS(t.DurationMS), familyOf(bad[0].Addr), attemptList(tr, bad)), t)
+				kinds["family"]++
+				continue
+			}
 			j.add(e, finding.Pass, tr.Sprintf("connected to %s in %s", t.Remote, fmtMS(t.DurationMS)), t)
 		case facts.StepNotRun:
 			j.add(e, finding.Skip, blockedBy(tr, t.Step), t)
@@ -246,6 +252,24 @@ func judgeReach(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	}
 	n, bad := j.counts()
 	e := failed[0]
+	if kinds["family"] == bad {
+		// Every endpoint connected, each over one family only.
+		broken := familyOf(otherFamilyFailed(e.TCP)[0].Addr)
+		fd.Reason = "ipv6-broken"
+		if broken == "IPv4" {
+			fd.Reason = "ipv4-broken"
+		}
+		fd.Summary = tr.Sprintf("%s to %s does not work; the other family does, so connections take %s longer.", broken, hostList(tr, failed), fmtMS(float64(probe.FallbackDelay.Milliseconds())))
+		fd.Cause = tr.Sprintf("The DNS answer for %s has both IPv4 and IPv6 addresses, and connections over %s get no answer or fail. Quick Assist's browser engine (Chromium, in WebView2) tries the other family after %s, as this check did, so sessions still start, a little later; a network that half-supports %s is also where connections drop later.", e.Endpoint.ProbeHost(), broken, fmtMS(float64(probe.FallbackDelay.Milliseconds())), broken)
+		fd.Fix = []string{
+			tr.Sprintf("Ask the network team to fix %s routing to the internet (the router, the VPN or the ISP's %s).", broken, broken),
+			tr.Sprintf("Confirm with: Test-NetConnection -ComputerName %s -Port %d (PowerShell), the address that did not answer.", hostOf(otherFamilyFailed(e.TCP)[0].Addr), e.Endpoint.Port),
+		}
+		if broken == "IPv6" {
+			fd.Fix = append(fd.Fix, tr.Sprintf("As a stop-gap, Windows can prefer IPv4 over IPv6 (DisabledComponents = 0x20, Microsoft's \"Guidance for configuring IPv6 in Windows\"); do not turn IPv6 off entirely."))
+		}
+		return fd
+	}
 	fd.Summary = tr.Sprintf("%d of %d endpoints refuse or ignore a TCP connection: %s.", bad, n, hostList(tr, failed))
 	switch {
 	case kinds[facts.KindTimeout] > 0:
@@ -268,6 +292,57 @@ func judgeReach(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		tr.Text(policyNote),
 	}
 	return fd
+}
+
+// otherFamilyFailed returns the attempts of the address family the
+// connection did not use that failed or were abandoned: a path that works
+// over one family only.
+func otherFamilyFailed(t facts.TCP) []facts.Attempt {
+	won := familyOf(t.Remote)
+	if won == "" {
+		return nil
+	}
+	var out []facts.Attempt
+	for _, a := range t.Attempts {
+		if f := familyOf(a.Addr); f != "" && f != won {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// hostOf is the address of host:port.
+func hostOf(hostport string) string {
+	h, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return hostport
+	}
+	return h
+}
+
+// familyOf names the address family of host:port, or "" for a name.
+func familyOf(hostport string) string {
+	ap, err := netip.ParseAddrPort(hostport)
+	switch {
+	case err != nil:
+		return ""
+	case ap.Addr().Unmap().Is4():
+		return "IPv4"
+	}
+	return "IPv6"
+}
+
+// attemptList says how each attempt ended.
+func attemptList(tr *i18n.Printer, as []facts.Attempt) string {
+	var parts []string
+	for _, a := range as {
+		if a.Kind == facts.KindAbandoned {
+			parts = append(parts, tr.Sprintf("%s gave no answer in %s and was abandoned", a.Addr, fmtMS(a.DurationMS)))
+		} else {
+			parts = append(parts, tr.Sprintf("%s failed (%s): %s", a.Addr, a.Kind, a.Error))
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 func reachDetail(tr *i18n.Printer, e facts.EndpointFacts) string {

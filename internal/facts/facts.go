@@ -132,6 +132,9 @@ const (
 	// KindNotForRole is an exchange the endpoint's role does not make
 	// (no HEAD for a relay, no TURN for a web server).
 	KindNotForRole = "not-for-role"
+	// KindAbandoned is a connection attempt still waiting when another
+	// address answered first, or when the run ended.
+	KindAbandoned = "abandoned"
 	// KindViaProxy is a UDP exchange not tried because the endpoint's way
 	// is a proxy, which carries only TCP.
 	KindViaProxy = "via-proxy"
@@ -158,6 +161,18 @@ type EndpointFacts struct {
 	Versions []VersionProbe `json:"versions,omitempty"`
 }
 
+// Attempt is one connection attempt to an address that did not carry the
+// endpoint's traffic.
+type Attempt struct {
+	Addr       string  `json:"addr"`     // host:port
+	StartMS    float64 `json:"start_ms"` // since the dial began
+	DurationMS float64 `json:"duration_ms"`
+	// Kind is how it ended: a connection failure (timeout, refused,
+	// unreachable…) or KindAbandoned.
+	Kind  string `json:"kind"`
+	Error string `json:"error,omitempty"`
+}
+
 // DNS is the name lookup of an endpoint's probe host.
 type DNS struct {
 	Step
@@ -168,8 +183,10 @@ type DNS struct {
 // TCP is the connection to the endpoint.
 type TCP struct {
 	Step
-	Remote   string   `json:"remote,omitempty"`   // the address that answered
-	Attempts []string `json:"attempts,omitempty"` // addresses tried before it, with their errors
+	Remote string `json:"remote,omitempty"` // the address that answered
+	// Attempts are the other addresses tried: failed, or abandoned
+	// because another answered first (Happy Eyeballs).
+	Attempts []Attempt `json:"attempts,omitempty"`
 	// ProxyStatus is the HTTP status the proxy answered CONNECT with,
 	// when it refused.
 	ProxyStatus int `json:"proxy_status,omitempty"`

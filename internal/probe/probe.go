@@ -6,6 +6,7 @@
 package probe
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
@@ -13,9 +14,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -55,35 +59,208 @@ func Lookup(ctx context.Context, r Resolver, host string) ([]netip.Addr, error) 
 // DialResult is where a Dial ended up.
 type DialResult struct {
 	Conn     net.Conn
-	Remote   string   // the address that answered
-	Attempts []string // each address tried and failed before, with its error
+	Remote   string          // the address that answered
+	Attempts []facts.Attempt // every other address tried: failed, or abandoned when another answered first
 }
 
-// Dial connects to port on the first of addrs that answers, in order. Each
-// address but the last gets an equal share of the time left, so one
-// silent address does not use up the whole deadline.
+// FallbackDelay is how long a connection to the first address family gets
+// before one to the other family starts beside it: Chromium's
+// kIPv6FallbackTime (net/socket/tcp_connect_job.h, earlier
+// transport_connect_job.h: "base::Milliseconds(300)"), which WebView2 and
+// so Quick Assist inherit. RFC 8305 section 5 recommends 250 ms.
+const FallbackDelay = 300 * time.Millisecond
+
+// Dial connects to port on one of addrs the way Chromium does (Happy
+// Eyeballs): IPv6 addresses first, each family in the resolver's order;
+// the next address after a failure; and, when the first attempt has not
+// connected within FallbackDelay and both families are there, a second
+// attempt preferring IPv4 beside it. No address is tried twice, the
+// first connection wins, the others are abandoned (and recorded so), and
+// a total failure returns the last error. Within one attempt each address
+// gets an equal share of the time left, so one silent address does not
+// use up the deadline.
 func Dial(ctx context.Context, d Dialer, addrs []netip.Addr, port int) (DialResult, error) {
-	var res DialResult
+	if len(addrs) == 0 {
+		return DialResult{}, errors.New("no addresses to dial")
+	}
+	start := time.Now()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	r := &race{d: d, port: port, untried: slices.Clone(addrs), start: start}
+	primary := preferring(addrs, true)
+	fallback := preferring(addrs, false)
+	both := primary[0].Is4() != fallback[0].Is4()
+
+	type outcome struct {
+		conn   net.Conn
+		remote string
+		err    error
+	}
+	results := make(chan outcome, 2)
+	run := func(order []netip.Addr) {
+		conn, remote, err := r.walk(ctx, order)
+		results <- outcome{conn, remote, err}
+	}
+	go run(primary)
+	running := 1
+	var timer <-chan time.Time
+	if both {
+		t := time.NewTimer(FallbackDelay)
+		defer t.Stop()
+		timer = t.C
+	}
 	var lastErr error
-	for i, a := range addrs {
-		addr := net.JoinHostPort(a.String(), strconv.Itoa(port))
-		actx, cancel := shareOfDeadline(ctx, len(addrs)-i)
-		conn, err := d.DialContext(actx, "tcp", addr)
-		cancel()
-		if err == nil {
-			res.Conn, res.Remote = conn, addr
-			return res, nil
+	for running > 0 {
+		select {
+		case <-timer:
+			timer = nil
+			if r.left() > 0 {
+				go run(fallback)
+				running++
+			}
+		case o := <-results:
+			running--
+			if o.err == nil {
+				r.mu.Lock()
+				r.won = true
+				r.mu.Unlock()
+				cancel() // the other attempt, if any, is abandoned
+				for ; running > 0; running-- {
+					if late := <-results; late.conn != nil {
+						late.conn.Close()
+					}
+				}
+				return DialResult{Conn: o.conn, Remote: o.remote, Attempts: r.record(o.remote)}, nil
+			}
+			lastErr = o.err
+			if running == 0 && timer != nil && r.left() > 0 && ctx.Err() == nil {
+				// The first attempt failed through before the fallback was
+				// due: the other family goes now.
+				timer = nil
+				go run(fallback)
+				running++
+			}
 		}
-		lastErr = err
-		res.Attempts = append(res.Attempts, fmt.Sprintf("%s: %v", addr, err))
-		if ctx.Err() != nil {
+	}
+	return DialResult{Attempts: r.record("")}, lastErr
+}
+
+// preferring orders addrs with one family first, IPv6 when v6 is true,
+// each family in the resolver's order.
+func preferring(addrs []netip.Addr, v6 bool) []netip.Addr {
+	out := make([]netip.Addr, 0, len(addrs))
+	for _, want := range []bool{v6, !v6} {
+		for _, a := range addrs {
+			if a.Is6() == want {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+// race is the state the attempts of one Dial share.
+type race struct {
+	d     Dialer
+	port  int
+	start time.Time
+
+	mu       sync.Mutex
+	untried  []netip.Addr
+	attempts []facts.Attempt
+	inFlight map[string]time.Time
+	won      bool // an address connected: attempts still waiting are abandoned
+}
+
+// left is how many addresses no attempt has taken yet.
+func (r *race) left() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.untried)
+}
+
+// take removes the first untried address in order.
+func (r *race) take(order []netip.Addr) (netip.Addr, int, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, a := range order {
+		if i := slices.Index(r.untried, a); i >= 0 {
+			r.untried = slices.Delete(r.untried, i, i+1)
+			return a, len(r.untried) + 1, true
+		}
+	}
+	return netip.Addr{}, 0, false
+}
+
+// walk tries the untried addresses in order until one connects.
+func (r *race) walk(ctx context.Context, order []netip.Addr) (net.Conn, string, error) {
+	var lastErr error
+	for ctx.Err() == nil {
+		a, remaining, ok := r.take(order)
+		if !ok {
 			break
 		}
+		addr := net.JoinHostPort(a.String(), strconv.Itoa(r.port))
+		r.begin(addr)
+		actx, cancel := shareOfDeadline(ctx, remaining)
+		conn, err := r.d.DialContext(actx, "tcp", addr)
+		cancel()
+		if err == nil {
+			return conn, addr, nil
+		}
+		r.failed(addr, err)
+		lastErr = err
 	}
 	if lastErr == nil {
-		lastErr = errors.New("no addresses to dial")
+		lastErr = ctx.Err()
 	}
-	return res, lastErr
+	if lastErr == nil {
+		lastErr = errors.New("no addresses left to dial")
+	}
+	return nil, "", lastErr
+}
+
+func (r *race) begin(addr string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.inFlight == nil {
+		r.inFlight = map[string]time.Time{}
+	}
+	r.inFlight[addr] = time.Now()
+}
+
+// failed records an address that did not connect: abandoned if another
+// had connected by then.
+func (r *race) failed(addr string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	abandoned := r.won
+	began := r.inFlight[addr]
+	delete(r.inFlight, addr)
+	a := facts.Attempt{Addr: addr, StartMS: msSince(r.start, began), DurationMS: msSince(began, time.Now()), Kind: ClassifyNet(err), Error: err.Error()}
+	if abandoned {
+		a.Kind, a.Error = facts.KindAbandoned, ""
+	}
+	r.attempts = append(r.attempts, a)
+}
+
+// record is every attempt but the winner's, in the order they began.
+func (r *race) record(winner string) []facts.Attempt {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := time.Now()
+	for addr, began := range r.inFlight {
+		if addr != winner {
+			r.attempts = append(r.attempts, facts.Attempt{Addr: addr, StartMS: msSince(r.start, began), DurationMS: msSince(began, now), Kind: facts.KindAbandoned})
+		}
+	}
+	out := slices.Clone(r.attempts)
+	slices.SortStableFunc(out, func(a, b facts.Attempt) int { return cmp.Compare(a.StartMS, b.StartMS) })
+	return out
+}
+
+func msSince(from, to time.Time) float64 {
+	return math.Round(float64(to.Sub(from).Microseconds())) / 1000
 }
 
 func shareOfDeadline(ctx context.Context, remaining int) (context.Context, context.CancelFunc) {

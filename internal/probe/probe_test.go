@@ -6,7 +6,9 @@ import (
 	"net"
 	"net/netip"
 	"runtime"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -144,5 +146,66 @@ func TestLookupIPLiteral(t *testing.T) {
 	addrs, err := Lookup(context.Background(), nil, "192.0.2.7")
 	if err != nil || len(addrs) != 1 || addrs[0].String() != "192.0.2.7" {
 		t.Errorf("Lookup(IP literal) = %v, %v; want the address itself without a query", addrs, err)
+	}
+}
+
+// fakeDialer answers each address as its table says: "ok", "refuse", or
+// "hang" (until the context ends).
+type fakeDialer map[string]string
+
+func (f fakeDialer) DialContext(ctx context.Context, _, addr string) (net.Conn, error) {
+	switch f[addr] {
+	case "ok":
+		c, s := net.Pipe()
+		go func() { <-ctx.Done(); s.Close() }()
+		return c, nil
+	case "refuse":
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	}
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// Dial races the families as Chromium does: IPv6 first, IPv4 beside it
+// after FallbackDelay, the next address at once after a failure.
+func TestDialHappyEyeballs(t *testing.T) {
+	v6, v6b, v4, v4b := netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("2001:db8::2"), netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")
+	tests := []struct {
+		name     string
+		addrs    []netip.Addr
+		answers  fakeDialer
+		remote   string
+		attempts []string // addr=kind, in the order they began
+	}{
+		{"dead IPv6 beside working IPv4", []netip.Addr{v6, v4}, fakeDialer{"[2001:db8::1]:443": "hang", "192.0.2.1:443": "ok"},
+			"192.0.2.1:443", []string{"[2001:db8::1]:443=abandoned"}},
+		{"IPv6 first whatever the resolver's order", []netip.Addr{v4, v6}, fakeDialer{"[2001:db8::1]:443": "ok", "192.0.2.1:443": "ok"},
+			"[2001:db8::1]:443", nil},
+		{"refused IPv6 moves on at once", []netip.Addr{v6, v4}, fakeDialer{"[2001:db8::1]:443": "refuse", "192.0.2.1:443": "ok"},
+			"192.0.2.1:443", []string{"[2001:db8::1]:443=refused"}},
+		{"one family: no fallback attempt, the next address after a failure", []netip.Addr{v4, v4b}, fakeDialer{"192.0.2.1:443": "refuse", "192.0.2.2:443": "ok"},
+			"192.0.2.2:443", []string{"192.0.2.1:443=refused"}},
+		{"every address refuses", []netip.Addr{v6, v6b, v4}, fakeDialer{"[2001:db8::1]:443": "refuse", "[2001:db8::2]:443": "refuse", "192.0.2.1:443": "refuse"},
+			"", []string{"[2001:db8::1]:443=refused", "[2001:db8::2]:443=refused", "192.0.2.1:443=refused"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			dr, err := Dial(ctx, tt.answers, tt.addrs, 443)
+			if dr.Conn != nil {
+				dr.Conn.Close()
+			}
+			if tt.remote == "" && err == nil || tt.remote != "" && err != nil || dr.Remote != tt.remote {
+				t.Errorf("Dial = %q, %v; want %q", dr.Remote, err, tt.remote)
+			}
+			var got []string
+			for _, a := range dr.Attempts {
+				got = append(got, a.Addr+"="+a.Kind)
+			}
+			if !slices.Equal(got, tt.attempts) {
+				t.Errorf("attempts = %v; want %v", got, tt.attempts)
+			}
+		})
 	}
 }
