@@ -95,3 +95,68 @@ func TestHappyEyeballsAroundDeadIPv6(t *testing.T) {
 		}
 	}
 }
+
+// The two size faults of a path, made with nftables inside a namespace
+// around a real TLS server: a firewall that drops TCP segments over 1,000
+// bytes to the server (the large-ClientHello fault: Quick Assist's hello,
+// with its post-quantum key share, is ~1.5 KB), and a path that drops the
+// server's packets over 1,300 bytes with no ICMP back (a VPN's MTU black
+// hole). Each is named by the follow-up handshakes, not blamed on SNI
+// filtering or "a device in the path".
+func TestHandshakeSizeFaults(t *testing.T) {
+	tests := []struct {
+		name   string
+		rule   string // the nftables match that drops, %d the server's port
+		reason string
+		says   []string
+	}{
+		{"large ClientHello dropped", "tcp dport %d meta length > 1000 drop", "tls-large-hello-dropped", []string{"X25519MLKEM768", "PostQuantumKeyAgreementEnabled"}},
+		{"MTU black hole", "tcp sport %d meta length > 1300 drop", "tls-mtu-black-hole", []string{"MTU black hole", "refusal"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ns := testpeer.NewNetns(t)
+			const host = "size.qadoctor.test"
+			now := time.Now()
+			pki := testpeer.NewPKI(t, testpeer.TempDir(t), "qadoctor Test CA", now.Add(-time.Hour), now.Add(24*time.Hour), host)
+			// A chain the size of Microsoft's (leaf and intermediates, a
+			// few KB): its flight does not fit one 1,300-byte packet.
+			cert := pki.Cert
+			cert.Certificate = append(cert.Certificate, pki.CA.Raw, pki.CA.Raw)
+			var addr string
+			ns.Do(func() { addr = testpeer.HTTPSServer(t, cert, testpeer.HTTPOptions{}) })
+			port := testpeer.Port(t, addr)
+			ns.Nft(fmt.Sprintf("table inet qadoctor {\n  chain out {\n    type filter hook output priority 0;\n    "+tt.rule+"\n  }\n}\n", port))
+			ns.EtcFile("hosts", "127.0.0.1 "+host+"\n")
+			prof := testpeer.WriteProfile(t, testpeer.Endpoint{Host: host, Port: port, Required: true, Purpose: "test peer"})
+
+			code, r := qadoctorIn(t, ns, "--profile", prof, "--ca-file", pki.CAFile, "--only", "net.reach,tls.handshake,tls.versions", "--timeout", "15s")
+			if code != 1 {
+				t.Errorf("exit code = %d; want 1", code)
+			}
+			if f := findingOf(t, r, "net.reach"); f.Status != finding.Pass {
+				t.Errorf("net.reach = %s; want pass (small packets pass)", f.Status)
+			}
+			f := findingOf(t, r, "tls.handshake")
+			if f.Status != finding.Fail || f.Reason != tt.reason {
+				t.Errorf("tls.handshake = %s %s (%s); want fail %s", f.Status, f.Reason, f.Cause, tt.reason)
+			}
+			for _, s := range tt.says {
+				if !strings.Contains(f.Cause+strings.Join(f.Fix, " "), s) {
+					t.Errorf("cause %q and fix %q should say %q", f.Cause, f.Fix, s)
+				}
+			}
+			if r.Verdict == nil || r.Verdict.ID != "tls.handshake" {
+				t.Errorf("verdict = %+v; want tls.handshake", r.Verdict)
+			}
+			v := findingOf(t, r, "tls.versions")
+			t.Logf("tls.versions: %s %s: %s", v.Status, v.Reason, v.Summary)
+			for _, ev := range v.Evidence {
+				t.Logf("  %s", ev.Detail)
+			}
+			if tt.reason == "tls-mtu-black-hole" && strings.Contains(v.Summary+v.Cause, "accept no TLS version") {
+				t.Errorf("tls.versions %q / %q calls the black hole's silence a refusal", v.Summary, v.Cause)
+			}
+		})
+	}
+}

@@ -29,6 +29,11 @@ func ep(host string, required bool, mods ...func(*facts.EndpointFacts)) facts.En
 	return e
 }
 
+// followUps sets the follow-up handshakes of a failed handshake.
+func followUps(hs ...facts.HelloProbe) func(*facts.EndpointFacts) {
+	return func(e *facts.EndpointFacts) { e.TLS.FollowUps = hs }
+}
+
 // versions makes version probes accepting the listed versions and
 // refusing the others with a protocol_version alert.
 func versions(accepted ...string) []facts.VersionProbe {
@@ -115,6 +120,26 @@ func TestJudges(t *testing.T) {
 		{"handshake wrong name", judgeHandshake, []facts.EndpointFacts{ep("a.test", true, certProblem("hostname"))}, finding.Fail, "cert-hostname", "captive portal"},
 		{"handshake not tls", judgeHandshake, []facts.EndpointFacts{ep("a.test", true, tlsFailed(facts.KindNotTLS))}, finding.Fail, "tls-not-tls", "does not speak TLS"},
 		{"handshake reset", judgeHandshake, []facts.EndpointFacts{ep("a.test", true, tlsFailed(facts.KindReset))}, finding.Fail, "tls-reset", "SNI"},
+		// The follow-up handshakes tell the causes of a cut or silent one
+		// apart (the size faults are also shown against nftables in
+		// cmd/qadoctor's namespace tests).
+		{"handshake reset, only a nameless hello answered", judgeHandshake, []facts.EndpointFacts{ep("a.test", true, tlsFailed(facts.KindReset), followUps(
+			facts.HelloProbe{Probe: facts.HelloSmall, Step: facts.Step{State: facts.StepFailed, Kind: facts.KindReset}, HelloBytes: 250},
+			facts.HelloProbe{Probe: facts.HelloRefused, Step: facts.Step{State: facts.StepFailed, Kind: facts.KindReset}},
+			facts.HelloProbe{Probe: facts.HelloNoName, Step: facts.Step{State: facts.StepFailed, Kind: facts.KindHandshake}, BytesRead: 7},
+		))}, finding.Fail, "tls-sni-filtered", "server name (SNI)"},
+		{"handshake reset, nothing answered", judgeHandshake, []facts.EndpointFacts{ep("a.test", true, tlsFailed(facts.KindReset), followUps(
+			facts.HelloProbe{Probe: facts.HelloSmall, Step: facts.Step{State: facts.StepFailed, Kind: facts.KindReset}, HelloBytes: 250},
+			facts.HelloProbe{Probe: facts.HelloRefused, Step: facts.Step{State: facts.StepFailed, Kind: facts.KindReset}},
+			facts.HelloProbe{Probe: facts.HelloNoName, Step: facts.Step{State: facts.StepFailed, Kind: facts.KindReset}},
+		))}, finding.Fail, "tls-reset", "SNI"},
+		{"handshake silent, a small hello completes", judgeHandshake, []facts.EndpointFacts{ep("a.test", true, tlsFailed(facts.KindTimeout), func(e *facts.EndpointFacts) { e.TLS.BytesSent = 1561 }, followUps(
+			facts.HelloProbe{Probe: facts.HelloSmall, Step: facts.Step{State: facts.StepOK}, HelloBytes: 254, BytesRead: 3100},
+		))}, finding.Fail, "tls-large-hello-dropped", "1561-byte hello"},
+		{"handshake silent, only the refusal arrives", judgeHandshake, []facts.EndpointFacts{ep("a.test", true, tlsFailed(facts.KindTimeout), followUps(
+			facts.HelloProbe{Probe: facts.HelloSmall, Step: facts.Step{State: facts.StepTimeout, Kind: facts.KindTimeout}},
+			facts.HelloProbe{Probe: facts.HelloRefused, Step: facts.Step{State: facts.StepFailed, Kind: facts.KindHandshake}, BytesRead: 7},
+		))}, finding.Fail, "tls-mtu-black-hole", "MTU black hole"},
 		{"handshake optional", judgeHandshake, []facts.EndpointFacts{ep("a.test", false, tlsFailed(facts.KindReset))}, finding.Warn, "tls-reset", ""},
 		{"versions ok", judgeVersions, []facts.EndpointFacts{ep("a.test", true), ep("b.test", true)}, finding.Pass, "", ""},
 		{"versions path", judgeVersions, []facts.EndpointFacts{ep("a.test", true, oldOnly("CN=Microsoft RSA")), ep("b.test", true, oldOnly("CN=Microsoft RSA"))}, finding.Fail, "tls-old-only-path", "points at the path"},

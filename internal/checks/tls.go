@@ -53,6 +53,44 @@ func handshakeSummary(tr *i18n.Printer, t facts.TLS) string {
 }
 
 func handshakeFailure(tr *i18n.Printer, t facts.TLS) string {
+	s := handshakeFailureOnly(tr, t)
+	if len(t.FollowUps) > 0 {
+		var parts []string
+		for _, h := range t.FollowUps {
+			parts = append(parts, followUpDetail(tr, h))
+		}
+		s += tr.Sprintf(" (this PC's hello: %d bytes); then %s", t.BytesSent, strings.Join(parts, "; "))
+	}
+	return s
+}
+
+// followUpDetail says what one follow-up handshake showed.
+func followUpDetail(tr *i18n.Printer, h facts.HelloProbe) string {
+	var what string
+	switch h.Probe {
+	case facts.HelloSmall:
+		what = tr.Sprintf("a %d-byte hello without the post-quantum share", h.HelloBytes)
+	case facts.HelloRefused:
+		what = tr.Sprintf("an RC4-only hello the server must refuse")
+	case facts.HelloNoName:
+		what = tr.Sprintf("the same without a server name")
+	default:
+		what = h.Probe
+	}
+	switch {
+	case h.State == facts.StepOK:
+		return tr.Sprintf("%s completed", what)
+	case h.State == facts.StepNotRun:
+		return tr.Sprintf("%s: %s", what, notRunWhy(tr, h.Step))
+	case h.BytesRead > 0:
+		return tr.Sprintf("%s was answered (%d bytes: %s)", what, h.BytesRead, h.Error)
+	case h.Kind == facts.KindTimeout:
+		return tr.Sprintf("%s got no answer within %s", what, fmtMS(h.DurationMS))
+	}
+	return tr.Sprintf("%s was cut (%s)", what, h.Kind)
+}
+
+func handshakeFailureOnly(tr *i18n.Printer, t facts.TLS) string {
 	switch t.Kind {
 	case facts.KindTimeout:
 		return tr.Sprintf("no TLS answer: waited for %s", waitedFor(tr, t.WaitingOn, facts.EndpointFacts{}, t.BytesRead))
@@ -135,6 +173,11 @@ func handshakeCause(tr *i18n.Printer, e facts.EndpointFacts, minTLS string, cloc
 		return "tls-not-tls",
 			tr.Sprintf("What answered on %s port %d does not speak TLS: a captive portal, a proxy that expects plain HTTP, or a firewall's block page.", host, e.Endpoint.Port),
 			[]string{tr.Sprintf("Sign in to the network's portal if it has one, or check the proxy settings (Settings > Network & internet > Proxy)."), retest}
+	}
+	if reason, cause, fix, ok := cutHandshakeCause(tr, e, retest); ok {
+		return reason, cause, fix
+	}
+	switch t.Kind {
 	case facts.KindReset, facts.KindClosed:
 		return "tls-" + t.Kind,
 			tr.Sprintf("The connection to %s was cut as soon as TLS started. Firewalls and filters that block by server name (SNI) do this.", host),
@@ -145,6 +188,54 @@ func handshakeCause(tr *i18n.Printer, e facts.EndpointFacts, minTLS string, cloc
 			[]string{tr.Sprintf("Turn off a VPN or proxy, if one is on, and try again."), retest}
 	}
 	return "tls-error", tr.Sprintf("The TLS handshake with %s failed: %s", host, t.Error), []string{retest}
+}
+
+// followUp returns the endpoint's follow-up handshake named probe.
+func followUp(t facts.TLS, probe string) (facts.HelloProbe, bool) {
+	for _, h := range t.FollowUps {
+		if h.Probe == probe {
+			return h, true
+		}
+	}
+	return facts.HelloProbe{}, false
+}
+
+// cutHandshakeCause reads the follow-up handshakes of a handshake that
+// was cut or went unanswered: a smaller hello that completes means the
+// size of Quick Assist's hello is the problem; a refusal (a few-byte
+// alert) that arrives while the full answer never does means large
+// packets from the server are lost; a refusal that arrives only without
+// the server's name means a filter blocks the name. ok is false when the
+// follow-ups do not tell.
+func cutHandshakeCause(tr *i18n.Printer, e facts.EndpointFacts, retest string) (reason, cause string, fix []string, ok bool) {
+	t := e.TLS
+	host := e.Endpoint.ProbeHost()
+	small, hasSmall := followUp(t, facts.HelloSmall)
+	refused, hasRefused := followUp(t, facts.HelloRefused)
+	noName, hasNoName := followUp(t, facts.HelloNoName)
+	switch {
+	case hasSmall && small.State == facts.StepOK:
+		return "tls-large-hello-dropped",
+			tr.Sprintf("A device in the path drops or cuts the TLS hello Quick Assist sends to %s: this PC's %d-byte hello, with the post-quantum key share (X25519MLKEM768) that Edge and WebView2 send by default, got no handshake, while a %d-byte hello without it completed. Old firewalls and inspection devices mishandle a hello larger than one packet.", host, t.BytesSent, small.HelloBytes),
+			[]string{
+				tr.Sprintf("Ask the network team to update the firewall or TLS inspection device, or exempt Quick Assist's endpoints from it (qadoctor bypass prints them): it must accept a ClientHello that spans more than one TCP segment."),
+				tr.Sprintf("Stop-gap while it is fixed: the Edge policy PostQuantumKeyAgreementEnabled set to 0 (disabled) makes Edge send the smaller hello; whether WebView2, which Quick Assist runs in, honours it is not documented, so check with qadoctor again after setting it."),
+				retest,
+			}, true
+	case hasRefused && refused.Answered() && t.BytesRead == 0 && t.Kind == facts.KindTimeout:
+		return "tls-mtu-black-hole",
+			tr.Sprintf("Small answers from %s arrive (its %d-byte refusal of an RC4-only hello did), but the full-size packets of its certificate flight never do: a path MTU black hole. Tunnels and VPNs that drop large packets without telling the sender (no ICMP \"fragmentation needed\") do this; plain web browsing may partly work.", host, refused.BytesRead),
+			[]string{
+				tr.Sprintf("Turn off the VPN, if one is on, and try again: if it passes, the VPN's MTU is the problem."),
+				tr.Sprintf("Ask the network team to clamp the TCP MSS on the VPN or tunnel (or fix the path MTU discovery) so full-size packets fit."),
+				tr.Sprintf("Stop-gap on this PC: lower the interface MTU, for example: netsh interface ipv4 set subinterface \"<interface name>\" mtu=1350 store=persistent (as administrator)."),
+			}, true
+	case hasRefused && hasNoName && !refused.Answered() && noName.Answered():
+		return "tls-sni-filtered",
+			tr.Sprintf("%s answers a hello that names no server, but a hello naming %s is cut (%s): a firewall or web filter blocks the connection by its server name (SNI).", e.TCP.Remote, host, refused.Kind),
+			[]string{tr.Sprintf("Ask the network administrator whether a firewall or web filter blocks %s.", host), tr.Text(policyNote), retest}, true
+	}
+	return "", "", nil, false
 }
 
 func certNames(tr *i18n.Printer, t facts.TLS) string {

@@ -212,7 +212,37 @@ type TLS struct {
 	VerifyKind  string `json:"verify_kind,omitempty"` // unknown-authority, hostname, expired, not-yet-valid, invalid
 	BytesRead   int64  `json:"bytes_read"`
 	BytesSent   int64  `json:"bytes_sent"`
+	// FollowUps are the handshakes tried when this one was cut or went
+	// unanswered, to tell why: a smaller hello, a hello the server must
+	// refuse at once, the same without a server name.
+	FollowUps []HelloProbe `json:"follow_ups,omitempty"`
 }
+
+// The follow-up handshakes.
+const (
+	// HelloSmall is the same handshake with a classic ClientHello: no
+	// post-quantum key share, so it fits one small segment.
+	HelloSmall = "small-hello"
+	// HelloRefused asks for what no current server grants (TLS 1.2 with
+	// RC4 only), so the server's answer is a few-byte alert: it tells
+	// whether small answers get back at all.
+	HelloRefused = "refused-hello"
+	// HelloNoName is HelloRefused without a server name (SNI): a filter
+	// that blocks by name lets it through.
+	HelloNoName = "refused-hello-no-sni"
+)
+
+// HelloProbe is one follow-up handshake on a connection of its own.
+type HelloProbe struct {
+	Step
+	Probe      string `json:"probe"`       // HelloSmall, HelloRefused, HelloNoName
+	HelloBytes int64  `json:"hello_bytes"` // what this PC sent: the ClientHello
+	BytesRead  int64  `json:"bytes_read"`  // what came back
+}
+
+// Answered reports a follow-up the server answered at all: a handshake,
+// or an alert.
+func (h HelloProbe) Answered() bool { return h.State == StepOK || h.BytesRead > 0 }
 
 // Certificate is one certificate of a served chain.
 type Certificate struct {

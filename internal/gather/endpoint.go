@@ -423,18 +423,28 @@ func (r *run) chain(ctx context.Context, er *endpointRun, addrs []netip.Addr) {
 			}
 		}
 	})
-	res, err := probe.Handshake(ctx, dr.Conn, probe.HandshakeConfig{
-		ServerName: e.ProbeHost(),
-		MinVersion: minV,
-		NextProtos: alpnFor(e.Kind()),
-		Verify:     true,
-		Roots:      r.opts.Roots,
-		Now:        r.opts.Env.Now,
-		KeepOpen:   r.needs.HTTP,
+	var tcpTook time.Duration
+	er.update(func(f *facts.EndpointFacts) { tcpTook = time.Duration(f.TCP.DurationMS * float64(time.Millisecond)) })
+	handshakeBound := HandshakeBound(tcpTook)
+	var res probe.HandshakeResult
+	byBound, err := bounded(ctx, handshakeBound, func(ctx context.Context) (err error) {
+		res, err = probe.Handshake(ctx, dr.Conn, probe.HandshakeConfig{
+			ServerName: e.ProbeHost(),
+			MinVersion: minV,
+			NextProtos: alpnFor(e.Kind()),
+			Verify:     true,
+			Roots:      r.opts.Roots,
+			Now:        r.opts.Env.Now,
+			KeepOpen:   r.needs.HTTP,
+		})
+		return err
 	})
 	er.update(func(f *facts.EndpointFacts) {
 		t := &f.TLS
 		r.end(&t.Step, err, probe.ClassifyTLS(err))
+		if byBound {
+			t.BoundMS = ms(handshakeBound)
+		}
 		t.BytesRead, t.BytesSent = res.BytesRead, res.BytesSent
 		if err != nil && t.State == facts.StepTimeout {
 			t.WaitingOn = handshakeWait(res.BytesRead)
@@ -460,6 +470,12 @@ func (r *run) chain(ctx context.Context, er *endpointRun, addrs []netip.Addr) {
 			r.blockExchanges(f, facts.StepTLS)
 		}
 	})
+	if err != nil {
+		if k := probe.ClassifyTLS(err); (k == facts.KindReset || k == facts.KindClosed || k == facts.KindTimeout) && ctx.Err() == nil {
+			r.followUps(ctx, er, addrs, ExchangeBound(tcpTook))
+		}
+		return
+	}
 	if res.Conn == nil {
 		return
 	}
@@ -526,6 +542,79 @@ const (
 // chain.
 func ExchangeBound(chain time.Duration) time.Duration {
 	return min(max(ExchangeBoundFactor*chain, MinExchangeBound), MaxExchangeBound)
+}
+
+// HandshakeBound is the bound of the TLS handshake after a TCP connection
+// that took tcp: the handshake is one or two round trips (RFC 8446 section
+// 2; TLS 1.2 two) and the server's signature, where the TCP connection
+// was one round trip, so 8 × tcp leaves room for a busy server and a
+// retransmitted flight. MinHandshakeBound covers a lost flight on a fast
+// path (Linux's first retransmission waits at least 200 ms, Windows' 300
+// ms, and doubles each time); MaxHandshakeBound keeps a device that holds
+// the handshake from holding the run, so the follow-up probes that say
+// why still fit in the deadline.
+const (
+	MinHandshakeBound = 2 * time.Second
+	MaxHandshakeBound = 6 * time.Second
+)
+
+// HandshakeBound is the bound of the handshake after a connection that
+// took tcp.
+func HandshakeBound(tcp time.Duration) time.Duration {
+	return min(max(8*tcp, MinHandshakeBound), MaxHandshakeBound)
+}
+
+// followUps tells apart why the endpoint's handshake was cut or went
+// unanswered, each on a connection of its own and all at once, within
+// bound: a hello without the post-quantum share (does size matter?), a
+// hello the server must refuse with a few-byte alert (do small answers
+// come back?), and the same without a server name (does the name
+// matter?).
+func (r *run) followUps(ctx context.Context, er *endpointRun, addrs []netip.Addr, bound time.Duration) {
+	host := er.f.Endpoint.ProbeHost()
+	configs := []struct {
+		name string
+		hc   probe.HandshakeConfig
+	}{
+		{facts.HelloSmall, probe.HandshakeConfig{ServerName: host, MinVersion: r.opts.Profile.MinTLSVersion(), Curves: probe.ClassicCurves, NextProtos: alpnFor(er.f.Endpoint.Kind())}},
+		{facts.HelloRefused, probe.HandshakeConfig{ServerName: host, MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12, CipherSuites: probe.RefusedSuites, Curves: probe.ClassicCurves}},
+		{facts.HelloNoName, probe.HandshakeConfig{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12, CipherSuites: probe.RefusedSuites, Curves: probe.ClassicCurves}},
+	}
+	out := make([]facts.HelloProbe, len(configs))
+	var wg sync.WaitGroup
+	for i, c := range configs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			hp := facts.HelloProbe{Probe: c.name, Step: r.begin()}
+			release, err := r.slot(ctx)
+			if err != nil {
+				hp.Step = noSlot
+				out[i] = hp
+				return
+			}
+			defer release()
+			var res probe.HandshakeResult
+			byBound, err := bounded(ctx, bound, func(ctx context.Context) error {
+				dr, err := r.dial(ctx, er, addrs)
+				if err != nil {
+					return err
+				}
+				c.hc.Now = r.opts.Env.Now
+				c.hc.AcceptedIsEnough = true
+				res, err = probe.Handshake(ctx, dr.Conn, c.hc)
+				return err
+			})
+			r.end(&hp.Step, err, probe.ClassifyTLS(err))
+			if byBound {
+				hp.BoundMS = ms(bound)
+			}
+			hp.HelloBytes, hp.BytesRead = res.BytesSent, res.BytesRead
+			out[i] = hp
+		}()
+	}
+	wg.Wait()
+	er.update(func(f *facts.EndpointFacts) { f.TLS.FollowUps = out })
 }
 
 // UDPBindingBound is how long the STUN Binding over UDP waits: one try, a
@@ -669,6 +758,7 @@ func (r *run) version(ctx context.Context, er *endpointRun, i int, v uint16, add
 	defer release()
 	e := er.f.Endpoint
 	er.update(func(f *facts.EndpointFacts) { f.Versions[i].Step = r.begin() })
+	dialStart := time.Now()
 	dr, err := r.dial(ctx, er, addrs)
 	if err != nil {
 		er.update(func(f *facts.EndpointFacts) {
@@ -682,17 +772,27 @@ func (r *run) version(ctx context.Context, er *endpointRun, i int, v uint16, add
 	if v == tls.VersionTLS13 {
 		suites = nil // TLS 1.3 suites are not configurable in crypto/tls
 	}
-	res, err := probe.Handshake(ctx, dr.Conn, probe.HandshakeConfig{
-		ServerName:       e.ProbeHost(),
-		MinVersion:       v,
-		MaxVersion:       v,
-		CipherSuites:     suites,
-		Now:              r.opts.Env.Now,
-		AcceptedIsEnough: true,
+	// The same bound as the endpoint's own handshake, from this probe's
+	// own connection.
+	bound := HandshakeBound(time.Since(dialStart))
+	var res probe.HandshakeResult
+	byBound, err := bounded(ctx, bound, func(ctx context.Context) (err error) {
+		res, err = probe.Handshake(ctx, dr.Conn, probe.HandshakeConfig{
+			ServerName:       e.ProbeHost(),
+			MinVersion:       v,
+			MaxVersion:       v,
+			CipherSuites:     suites,
+			Now:              r.opts.Env.Now,
+			AcceptedIsEnough: true,
+		})
+		return err
 	})
 	er.update(func(f *facts.EndpointFacts) {
 		vp := &f.Versions[i]
 		r.end(&vp.Step, err, probe.ClassifyTLS(err))
+		if byBound {
+			vp.BoundMS = ms(bound)
+		}
 		vp.BytesRead = res.BytesRead
 		if err != nil && vp.State == facts.StepTimeout {
 			vp.WaitingOn = handshakeWait(res.BytesRead)

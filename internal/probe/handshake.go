@@ -15,7 +15,11 @@ type HandshakeConfig struct {
 	MinVersion   uint16
 	MaxVersion   uint16   // 0: the highest crypto/tls supports
 	CipherSuites []uint16 // nil: crypto/tls's defaults
-	NextProtos   []string
+	// Curves are the key exchanges offered, in order; nil: crypto/tls's
+	// defaults, which since Go 1.24 put the post-quantum X25519MLKEM768
+	// first, as Chromium since 131 (and so WebView2) does.
+	Curves     []tls.CurveID
+	NextProtos []string
 	// Verify checks the served chain against Roots for ServerName. The
 	// handshake goes on when verification fails, so the chain and the
 	// negotiated parameters are still recorded.
@@ -31,6 +35,16 @@ type HandshakeConfig struct {
 	// version is accepted, and one round trip sooner for TLS 1.2 and older.
 	AcceptedIsEnough bool
 }
+
+// ClassicCurves are the key exchanges of a ClientHello from before the
+// post-quantum share: without X25519MLKEM768's 1,184-byte key share the
+// hello is about 250 bytes, one small segment.
+var ClassicCurves = []tls.CurveID{tls.X25519, tls.CurveP256}
+
+// RefusedSuites is what a probe offers to be refused: RC4, which RFC 7465
+// prohibits and no current server grants, so the answer is a handshake
+// failure alert of a few bytes.
+var RefusedSuites = []uint16{tls.TLS_RSA_WITH_RC4_128_SHA}
 
 // errEnough aborts a handshake that has shown what it had to.
 var errEnough = errors.New("handshake ended early: the server accepted the offer")
@@ -67,6 +81,7 @@ func Handshake(ctx context.Context, conn net.Conn, hc HandshakeConfig) (Handshak
 		MinVersion:         hc.MinVersion,
 		MaxVersion:         hc.MaxVersion,
 		CipherSuites:       hc.CipherSuites,
+		CurvePreferences:   hc.Curves,
 		NextProtos:         hc.NextProtos,
 		InsecureSkipVerify: true, // verified below, in VerifyConnection, without aborting
 		Time:               now,
