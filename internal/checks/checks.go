@@ -97,6 +97,8 @@ func All() []Check {
 		{ID: "os.version", Title: titleVersion, Needs: system, Keys: []string{winstate.KeyCurrentVersion, winstate.KeyEnvironment}, Judge: judgeVersion},
 		{ID: "app.quickassist", Title: titleQuickAssist, Needs: system, PerUser: true, Keys: []string{winstate.KeyAppxUserPackages, winstate.KeyAppxAllUsers, winstate.KeyStorePolicy, winstate.KeyAppinfo, winstate.KeyPoliciesSystem}, Judge: judgeQuickAssist},
 		{ID: "app.webview2", Title: titleWebView2, Needs: system, PerUser: true, Keys: []string{winstate.KeyWebView2Machine, winstate.KeyWebView2Machine64, winstate.KeyWebView2User, winstate.KeyEdgeUpdatePolicy, winstate.KeyWebView2PolicyMachine, winstate.KeyWebView2PolicyUser}, Judge: judgeWebView2},
+		// Last: a stale list is worth knowing, never the most likely cause.
+		{ID: "profile.age", Title: titleProfileAge, Judge: judgeProfileAge},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
@@ -401,6 +402,29 @@ func TestVPN(t *testing.T) {
 				t.Errorf("net.vpn = %s %q %q; want %s %q saying %q", got.Status, got.Reason, got.Summary, tt.status, tt.reason, tt.says)
 			}
 		})
+	}
+}
+
+func TestProfileAge(t *testing.T) {
+	run := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		reviewed, date string
+		status         finding.Status
+		says           string
+	}{
+		{"2026-12-01", "2024-07-01", finding.Pass, "0 days"},
+		{"", "2025-12-02", finding.Pass, "364 days"},
+		{"", "2024-07-01", finding.Warn, "29 months"},
+		{"", "", finding.Skip, "no date"},
+	}
+	for _, tt := range tests {
+		f := &facts.Facts{Started: run, Profile: facts.ProfileInfo{Version: "v", Date: tt.date, Reviewed: tt.reviewed}}
+		for _, lang := range []i18n.Lang{i18n.English, i18n.Japanese} {
+			fd := judgeProfileAge(f, i18n.New(lang))
+			if fd.Status != tt.status || lang == i18n.English && !strings.Contains(fd.Summary, tt.says) {
+				t.Errorf("reviewed %q, dated %q (%s): %s %q; want %s saying %q", tt.reviewed, tt.date, lang, fd.Status, fd.Summary, tt.status, tt.says)
+			}
+		}
 	}
 }
 

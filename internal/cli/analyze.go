@@ -87,7 +87,7 @@ func runAnalyze(_ context.Context, opts *AnalyzeOptions) error {
 	}
 	f := &facts.Facts{
 		Started:  time.Now().UTC(),
-		Profile:  facts.ProfileInfo{Name: profile.EmbeddedName, Version: p.Version, Source: p.Source.URL, Date: p.Source.Date},
+		Profile:  facts.ProfileInfo{Name: profile.EmbeddedName, Version: p.Version, Source: p.Source.URL, Date: p.Source.Date, Reviewed: p.ReviewedOn()},
 		MinTLS:   p.MinTLS,
 		Hosts:    facts.HostsFile{State: facts.HostsNotSelected},
 		System:   winstate.Collect(reg, source, opts.File, nil),

@@ -34,6 +34,9 @@ type ProfileInfo struct {
 	Version string `json:"version"`
 	Source  string `json:"source"` // URL of the endpoint list
 	Date    string `json:"date"`   // date of the source page
+	// Reviewed is the day the list was last checked against Microsoft's
+	// pages (the profile's reviewed, else its source's date).
+	Reviewed string `json:"reviewed,omitempty"`
 }
 
 // StepState says how far one network step got. It is a tri-state and more:

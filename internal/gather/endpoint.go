@@ -88,19 +88,18 @@ func newEndpointRun(e profile.Endpoint, n facts.Needs) *endpointRun {
 		// The exchanges the role does not make are not "not selected":
 		// they do not exist for this endpoint.
 		notForRole := facts.Step{State: facts.StepNotRun, Kind: facts.KindNotForRole}
+		waiting := facts.Step{State: facts.StepNotRun} // until it runs or an earlier step blocks it
+		r.f.HTTP.Step, r.f.Relay.Step, r.f.RelayUDP.Step = notForRole, notForRole, notForRole
 		switch e.Kind() {
 		case profile.RoleHTTPS:
-			r.f.HTTP.Exchange = facts.ExchangeHead
+			r.f.HTTP.Step, r.f.HTTP.Exchange = waiting, facts.ExchangeHead
 		case profile.RoleWebSocket:
-			r.f.HTTP.Exchange, r.f.HTTP.Path = facts.ExchangeUpgrade, e.UpgradePath()
-		default:
-			r.f.HTTP.Step = notForRole
-		}
-		if e.Kind() != profile.RoleTURN {
-			r.f.Relay.Step = notForRole
-		}
-		if e.Kind() != profile.RoleTURN || e.UDPPort == 0 {
-			r.f.RelayUDP.Step = notForRole
+			r.f.HTTP.Step, r.f.HTTP.Exchange, r.f.HTTP.Path = waiting, facts.ExchangeUpgrade, e.UpgradePath()
+		case profile.RoleTURN:
+			r.f.Relay.Step = waiting
+			if e.UDPPort != 0 {
+				r.f.RelayUDP.Step = waiting
+			}
 		}
 	}
 	if n.Versions {
@@ -275,7 +274,7 @@ func (r *run) endpoint(ctx context.Context, er *endpointRun) {
 		})
 		return
 	}
-	addrs, err := probe.Lookup(ctx, r.opts.Env.Resolver, host)
+	addrs, err := r.lookup(ctx, host)
 	release()
 	er.update(func(f *facts.EndpointFacts) {
 		r.end(&f.DNS.Step, err, probe.ClassifyDNS(err))
@@ -291,6 +290,23 @@ func (r *run) endpoint(ctx context.Context, er *endpointRun) {
 		return
 	}
 	r.connectAndProbe(ctx, er, addrs)
+}
+
+// lookup resolves host under the run's cap on lookups in flight and
+// their pace.
+func (r *run) lookup(ctx context.Context, host string) ([]netip.Addr, error) {
+	if _, err := netip.ParseAddr(host); err != nil {
+		if err := r.pace.Wait(ctx); err != nil {
+			return nil, err
+		}
+	}
+	select {
+	case r.lookups <- struct{}{}:
+		defer func() { <-r.lookups }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return probe.Lookup(ctx, r.opts.Env.Resolver, host)
 }
 
 // blockAfterDNS marks every selected step after the name lookup as kept

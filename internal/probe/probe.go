@@ -19,6 +19,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,13 +38,25 @@ type Dialer interface {
 	DialContext(ctx context.Context, network, address string) (net.Conn, error)
 }
 
+// LookupRetries are when a lookup without an answer is asked again,
+// beside the tries before it: the Windows DNS client waits one second for
+// its preferred server, then asks again and waits longer ("DNS client
+// resolution timeouts", Microsoft Learn: 1, 2 and 4 seconds), where a
+// resolver reading resolv.conf waits five. A lost UDP query then costs
+// about what it costs Quick Assist.
+var LookupRetries = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
+
 // Lookup resolves host to its addresses. An IP literal resolves to itself
-// without a query.
+// without a query. A lookup still unanswered is asked again at each of
+// LookupRetries, beside the tries before, and the first answer wins.
 func Lookup(ctx context.Context, r Resolver, host string) ([]netip.Addr, error) {
 	if a, err := netip.ParseAddr(host); err == nil {
 		return []netip.Addr{a}, nil
 	}
-	addrs, err := r.LookupNetIP(ctx, "ip", host)
+	spellings := retrySpellings(host)
+	addrs, err := hedged(ctx, LookupRetries, func(ctx context.Context, try int) ([]netip.Addr, error) {
+		return r.LookupNetIP(ctx, "ip", spellings[try%len(spellings)])
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -54,6 +67,51 @@ func Lookup(ctx context.Context, r Resolver, host string) ([]netip.Addr, error) 
 		addrs[i] = a.Unmap()
 	}
 	return addrs, nil
+}
+
+// retrySpellings are ways to write host that ask DNS the same question:
+// as given, rooted, and in capitals (names compare without case, RFC 4343).
+// Go's resolver merges lookups of one spelling in flight, so each retry
+// must be spelled anew to go out as a query of its own.
+func retrySpellings(host string) []string {
+	bare := strings.TrimSuffix(host, ".")
+	upper := strings.ToUpper(bare)
+	return []string{host, bare + ".", upper, upper + "."}
+}
+
+// hedged runs ask, and again beside the tries before at each of after
+// while none has answered; the first answer wins and the others are
+// cancelled. try numbers the tries from 0.
+func hedged[T any](ctx context.Context, after []time.Duration, ask func(ctx context.Context, try int) (T, error)) (T, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type answer struct {
+		v   T
+		err error
+	}
+	answers := make(chan answer, len(after)+1)
+	start := func(try int) {
+		go func() {
+			v, err := ask(ctx, try)
+			answers <- answer{v, err}
+		}()
+	}
+	start(0)
+	begun := time.Now()
+	for try := 1; ; try++ {
+		var next <-chan time.Time
+		if try <= len(after) {
+			t := time.NewTimer(time.Until(begun.Add(after[try-1])))
+			defer t.Stop()
+			next = t.C
+		}
+		select {
+		case a := <-answers:
+			return a.v, a.err
+		case <-next:
+			start(try)
+		}
+	}
 }
 
 // DialResult is where a Dial ended up.

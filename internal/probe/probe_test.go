@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -207,5 +208,37 @@ func TestDialHappyEyeballs(t *testing.T) {
 				t.Errorf("attempts = %v; want %v", got, tt.attempts)
 			}
 		})
+	}
+}
+
+// dropFirst is a resolver that loses the first query for each spelling it
+// has not seen (as a UDP query is lost) and answers the next.
+type dropFirst struct {
+	mu    sync.Mutex
+	asked []string
+}
+
+func (d *dropFirst) LookupNetIP(ctx context.Context, _, host string) ([]netip.Addr, error) {
+	d.mu.Lock()
+	d.asked = append(d.asked, host)
+	first := len(d.asked) == 1
+	d.mu.Unlock()
+	if first {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return []netip.Addr{netip.MustParseAddr("192.0.2.7")}, nil
+}
+
+// A lost query is asked again after a second, as the Windows DNS client
+// does, spelled so that Go's resolver sends it anew.
+func TestLookupRetriesALostQuery(t *testing.T) {
+	d := &dropFirst{}
+	addrs, err := Lookup(context.Background(), d, "a.example.test")
+	if err != nil || len(addrs) != 1 {
+		t.Fatalf("Lookup = %v, %v; want the retry's answer", addrs, err)
+	}
+	if want := []string{"a.example.test", "a.example.test."}; !slices.Equal(d.asked, want) {
+		t.Errorf("asked %q; want %q", d.asked, want)
 	}
 }

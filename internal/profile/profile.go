@@ -49,6 +49,25 @@ type Profile struct {
 	// MaxClockSkew is the clock offset beyond which sign-in and certificate
 	// checks fail, as a Go duration ("5m"). Empty means DefaultMaxClockSkew.
 	MaxClockSkew string `json:"max_clock_skew,omitempty"`
+	// Reviewed is the day (YYYY-MM-DD) the list was last checked against
+	// Microsoft's pages; empty means Source.Date. Reports warn when it is
+	// older than MaxProfileAge.
+	Reviewed string `json:"reviewed,omitempty"`
+}
+
+// MaxProfileAge is how old a reviewed list may be before reports warn:
+// Microsoft moved Quick Assist's notification hosts within 2026 (the
+// trouter domains the Intune endpoint list rolls out March to June 2026),
+// so a list a year old may miss hosts an allow-list needs.
+const MaxProfileAge = 365 * 24 * time.Hour
+
+// ReviewedOn is the day the list was last checked: Reviewed, else the
+// source's date. The profile is validated on load.
+func (p *Profile) ReviewedOn() string {
+	if p.Reviewed != "" {
+		return p.Reviewed
+	}
+	return p.Source.Date
 }
 
 // DefaultNTPServer is Windows' own default time source (W32Time NtpServer
@@ -118,6 +137,9 @@ type Endpoint struct {
 	// for Azure's relays); 0 means it is not asked over UDP. Only RoleTURN
 	// uses it.
 	UDPPort int `json:"udp_port,omitempty"`
+	// Source is the page that lists this endpoint and its date, when it is
+	// not the profile's own source.
+	Source *Source `json:"source,omitempty"`
 }
 
 // Role is the protocol an endpoint speaks inside TLS.
@@ -296,7 +318,7 @@ func decodeError(name string, data []byte, dec *json.Decoder, err error) error {
 			at = loc[0]
 		}
 		line, col := position(data, at)
-		return &Error{File: name, Line: line, Col: col, Msg: fmt.Sprintf("unknown field %s; known fields are schema, version, name, source, min_tls, endpoints, ntp_servers, max_clock_skew (endpoint: host, probe, port, required, purpose, issuers, role, path, udp_port)", field)}
+		return &Error{File: name, Line: line, Col: col, Msg: fmt.Sprintf("unknown field %s; known fields are schema, version, name, source, min_tls, endpoints, ntp_servers, max_clock_skew, reviewed (endpoint: host, probe, port, required, purpose, issuers, role, path, udp_port, source)", field)}
 	default:
 		return &Error{File: name, Msg: err.Error()}
 	}
@@ -380,6 +402,11 @@ func (p *Profile) validate(name string) Errors {
 	if _, err := time.Parse(time.DateOnly, p.Source.Date); err != nil {
 		bad("source.date", "%q is not a date; want YYYY-MM-DD, the date of the source page", p.Source.Date)
 	}
+	if p.Reviewed != "" {
+		if _, err := time.Parse(time.DateOnly, p.Reviewed); err != nil {
+			bad("reviewed", "%q is not a date; want YYYY-MM-DD, the day the list was checked against Microsoft's pages", p.Reviewed)
+		}
+	}
 	if _, ok := TLSVersions[p.MinTLS]; !ok {
 		bad("min_tls", "%q is not a TLS version; want one of \"1.0\", \"1.1\", \"1.2\", \"1.3\"", p.MinTLS)
 	}
@@ -445,6 +472,14 @@ func (p *Profile) validate(name string) Errors {
 				bad(f("udp_port"), "only a turn endpoint has a UDP port; this one's role is %s", e.Kind())
 			case e.UDPPort < 1 || e.UDPPort > 65535:
 				bad(f("udp_port"), "%d is out of range; want 1-65535", e.UDPPort)
+			}
+		}
+		if src := e.Source; src != nil {
+			if src.URL == "" {
+				bad(f("source.url"), "missing; say which page lists this endpoint")
+			}
+			if _, err := time.Parse(time.DateOnly, src.Date); err != nil {
+				bad(f("source.date"), "%q is not a date; want YYYY-MM-DD, the date of that page", src.Date)
 			}
 		}
 		for j, s := range e.Issuers {

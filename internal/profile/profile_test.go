@@ -82,6 +82,9 @@ func TestParseErrors(t *testing.T) {
 		{"relative path", edit(`"issuers": ["X"]}`, `"issuers": ["X"], "role": "websocket", "path": "v4/c"}`), []string{"endpoints[0].path", "starting with /"}},
 		{"udp port on a web endpoint", edit(`"issuers": ["X"]}`, `"issuers": ["X"], "udp_port": 3478}`), []string{"endpoints[0].udp_port", "only a turn endpoint"}},
 		{"udp port range", edit(`"issuers": ["X"]}`, `"issuers": ["X"], "role": "turn", "udp_port": 70000}`), []string{"endpoints[0].udp_port", "1-65535"}},
+		{"bad reviewed date", edit(`"min_tls": "1.2",`, `"min_tls": "1.2", "reviewed": "last week",`), []string{"reviewed", "YYYY-MM-DD"}},
+		{"endpoint source without a url", edit(`"issuers": ["X"]}`, `"issuers": ["X"], "source": {"title": "t", "date": "2026-03-24"}}`), []string{"endpoints[0].source.url", "missing"}},
+		{"endpoint source with a bad date", edit(`"issuers": ["X"]}`, `"issuers": ["X"], "source": {"url": "https://example.test/", "date": "March 2026"}}`), []string{"endpoints[0].source.date", "YYYY-MM-DD"}},
 		{"bad ntp server", edit(`"min_tls": "1.2",`, `"min_tls": "1.2", "ntp_servers": ["ok.test", "bad host"],`), []string{"ntp_servers[1]", `"bad host"`}},
 		{"bad ntp port", edit(`"min_tls": "1.2",`, `"min_tls": "1.2", "ntp_servers": ["ok.test:99999"],`), []string{"ntp_servers[0]", "bad port"}},
 		{"bad skew", edit(`"min_tls": "1.2",`, `"min_tls": "1.2", "max_clock_skew": "five minutes",`), []string{"max_clock_skew", "positive duration"}},
@@ -125,6 +128,23 @@ func TestRoles(t *testing.T) {
 	for host, want := range map[string]Role{"turn.azure.com": RoleTURN, "*.trouter.skype.com": RoleWebSocket, "login.microsoftonline.com": RoleHTTPS} {
 		if roles[host] != want {
 			t.Errorf("built-in %s role = %s; want %s", host, roles[host], want)
+		}
+	}
+}
+
+// Every entry of the built-in profile names the page that lists it and
+// that page's date, and the list says when it was last checked.
+func TestBuiltInSources(t *testing.T) {
+	p, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Reviewed == "" {
+		t.Error("the built-in profile has no reviewed date")
+	}
+	for _, e := range p.Endpoints {
+		if e.Source == nil || e.Source.URL == "" || e.Source.Date == "" {
+			t.Errorf("%s has no source with a date", e.Host)
 		}
 	}
 }
