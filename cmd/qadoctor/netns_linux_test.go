@@ -33,11 +33,17 @@ func qadoctorIn(t *testing.T, ns *testpeer.Netns, args ...string) (int, *report.
 	default:
 		t.Fatalf("run qadoctor in %s: %v", ns.Name, err)
 	}
-	var r report.Report
-	if err := json.Unmarshal([]byte(out.String()), &r); err != nil {
+	r, err := decode([]byte(out.String()))
+	if err != nil {
 		t.Fatalf("not a JSON report (%v); stderr: %s\n%s", err, errOut.String(), out.String())
 	}
-	return code, &r
+	return code, r
+}
+
+func decode(out []byte) (*report.Report, error) {
+	var r report.Report
+	err := json.Unmarshal(out, &r)
+	return &r, err
 }
 
 func findingOf(t *testing.T, r *report.Report, id string) finding.Finding {

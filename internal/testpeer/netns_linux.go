@@ -152,13 +152,90 @@ func (n *Netns) Daemon(addr, name string, args ...string) {
 // Dnsmasq runs dnsmasq as the namespace's resolver on 127.0.0.1:53,
 // answering each name with the addresses records gives it (A and AAAA
 // alike) and nothing else, and points the namespace's resolv.conf at it.
+// A name starting with "." is a domain: every name under it gets the
+// addresses.
 func (n *Netns) Dnsmasq(records map[string][]string) {
 	n.t.Helper()
 	args := []string{"--keep-in-foreground", "--no-resolv", "--no-hosts", "--no-poll", "--bind-interfaces",
 		"--listen-address=127.0.0.1", "--port=53", "--user=root", "--pid-file=", "--log-facility=-"}
 	for name, addrs := range records {
+		if strings.HasPrefix(name, ".") {
+			for _, a := range addrs {
+				args = append(args, "--address=/"+name[1:]+"/"+a)
+			}
+			continue
+		}
 		args = append(args, "--host-record="+name+","+strings.Join(addrs, ","))
 	}
 	n.EtcFile("resolv.conf", "nameserver 127.0.0.1\n")
 	n.Daemon("127.0.0.1:53", "dnsmasq", args...)
+}
+
+// Relay listens inside the namespace on a loopback port and carries each
+// connection to upstream, a server on the test's own loopback, delaying
+// every chunk by oneWay in each direction: a path with a round trip of
+// twice oneWay between the namespace and the server, made without netem
+// (which this kernel lacks). Order is kept; nothing is lost. It returns
+// the address inside the namespace.
+func (n *Netns) Relay(upstream string, oneWay time.Duration) string {
+	return n.LossyRelay(upstream, oneWay, 0)
+}
+
+// LossyRelay is Relay whose first chunk from the server on each
+// connection comes lost later more: a lost first flight, resent after
+// the retransmission timeout (Linux's minimum is 200 ms).
+func (n *Netns) LossyRelay(upstream string, oneWay, lost time.Duration) string {
+	n.t.Helper()
+	var ln net.Listener
+	n.Do(func() { ln = Listen(n.t) })
+	serve(n.t, ln, func(c net.Conn) {
+		// The SYN's way there and the SYN-ACK's way back.
+		time.Sleep(2 * oneWay)
+		up, err := net.DialTimeout("tcp", upstream, 5*time.Second) // from the test's namespace
+		if err != nil {
+			return
+		}
+		defer up.Close()
+		done := make(chan struct{}, 2)
+		go func() { delayLine(up, c, oneWay, 0); done <- struct{}{} }()
+		go func() { delayLine(c, up, oneWay, lost); done <- struct{}{} }()
+		<-done
+		<-done
+	})
+	return ln.Addr().String()
+}
+
+// delayLine copies from src to dst, each chunk oneWay after it was read,
+// the first lost later more.
+func delayLine(dst, src net.Conn, oneWay, lost time.Duration) {
+	type chunk struct {
+		b  []byte
+		at time.Time
+	}
+	chunks := make(chan chunk, 256)
+	go func() {
+		defer close(chunks)
+		for {
+			buf := make([]byte, 32<<10)
+			k, err := src.Read(buf)
+			if k > 0 {
+				chunks <- chunk{buf[:k], time.Now().Add(oneWay + lost)}
+				lost = 0
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for ch := range chunks {
+		time.Sleep(time.Until(ch.at))
+		if _, err := dst.Write(ch.b); err != nil {
+			break
+		}
+	}
+	if tc, ok := dst.(interface{ CloseWrite() error }); ok {
+		tc.CloseWrite()
+	} else {
+		dst.Close()
+	}
 }

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/profile"
+	"github.com/qadoctor/qadoctor/internal/report"
+	"github.com/qadoctor/qadoctor/internal/testpeer"
+)
+
+// shapeNet is the real profile's shape inside a network namespace: one
+// endpoint per real one, with its role, each behind a relay that delays
+// its path (round trips of 5 to 80 ms; netem is not in this kernel), some
+// paths losing their first server flight to a 200 ms retransmission, the
+// TURN relay completing TLS and then saying nothing, and one name whose
+// AAAA address is a black hole beside a working A.
+type shapeNet struct {
+	ns        *testpeer.Netns
+	pki       *testpeer.PKI
+	endpoints []testpeer.Endpoint
+}
+
+const shapeDomain = "shape.qadoctor.test"
+
+func newShapeNet(tb testing.TB) *shapeNet {
+	real, err := profile.Default()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s := &shapeNet{ns: testpeer.NewNetns(tb)}
+	now := time.Now()
+	s.pki = testpeer.NewPKI(tb, testpeer.TempDir(tb), "qadoctor Test CA", now.Add(-time.Hour), now.Add(24*time.Hour), "*."+shapeDomain)
+	n := len(real.Endpoints)
+	records := map[string][]string{"." + shapeDomain: {"127.0.0.1"}}
+	var rules []string
+	deadV6 := -1
+	for i, e := range real.Endpoints {
+		var upstream string
+		switch e.Kind() {
+		case profile.RoleTURN:
+			upstream = testpeer.TLSServer(tb, s.pki.Cert, testpeer.ServerOptions{Mute: true})
+		case profile.RoleWebSocket:
+			upstream = testpeer.WebSocketServer(tb, s.pki.Cert, e.UpgradePath())
+		default:
+			upstream = testpeer.HTTPSServer(tb, s.pki.Cert, testpeer.HTTPOptions{})
+		}
+		oneWay := time.Duration(5+i*75/(n-1)) * time.Millisecond / 2
+		var lost time.Duration
+		if i%4 == 1 {
+			lost = 200 * time.Millisecond
+		}
+		addr := s.ns.LossyRelay(upstream, oneWay, lost)
+		host := fmt.Sprintf("e%02d.%s", i, shapeDomain)
+		if deadV6 < 0 && e.Kind() == profile.RoleHTTPS && i > n/2 {
+			deadV6 = i
+			records[host] = []string{"127.0.0.1", "::1"}
+			rules = append(rules, fmt.Sprintf("ip6 daddr ::1 tcp dport %d drop", testpeer.Port(tb, addr)))
+		}
+		s.endpoints = append(s.endpoints, testpeer.Endpoint{Host: host, Port: testpeer.Port(tb, addr), Required: e.Required, Purpose: e.Purpose,
+			Issuers: []string{"qadoctor Test CA"}, Role: string(e.Kind()), Path: e.Path, UDPPort: 0})
+	}
+	s.ns.Nft("table inet qadoctor {\n  chain out {\n    type filter hook output priority 0;\n    " + strings.Join(rules, "\n    ") + "\n  }\n}\n")
+	s.ns.Dnsmasq(records)
+	return s
+}
+
+// networkChecks are the checks a network run makes.
+var networkChecks = "net.dns,net.reach,tls.interception,tls.handshake,tls.versions,net.websocket,net.relay,service.health"
+
+// BenchmarkRealShape times the whole command, as a user runs it, against
+// the real profile's shape in a namespace (shapeNet), and in the same run
+// the floor (the slowest endpoint's own full chain: the command with that
+// endpoint alone, its exchange and its bound included) and sequential
+// probing (the command once per endpoint, one after another). Ratios:
+// x-floor (aim ≤ 1.1) and x-faster-than-sequential.
+func BenchmarkRealShape(b *testing.B) {
+	s := newShapeNet(b)
+	var floor, sequential time.Duration
+	for _, e := range s.endpoints {
+		d, _ := s.runB(b, e)
+		floor = max(floor, d)
+		sequential += d
+	}
+	var whole time.Duration
+	for b.Loop() {
+		d, r := s.runB(b, s.endpoints...)
+		whole += d
+		s.check(b, r)
+	}
+	runs := float64(b.N)
+	b.ReportMetric(float64(len(s.endpoints)), "endpoints")
+	b.ReportMetric(float64(whole.Milliseconds())/runs, "whole-ms")
+	b.ReportMetric(float64(floor.Milliseconds()), "floor-ms")
+	b.ReportMetric(float64(sequential.Milliseconds()), "sequential-ms")
+	b.ReportMetric(float64(whole)/runs/float64(floor), "x-floor")
+	b.ReportMetric(float64(sequential)*runs/float64(whole), "x-faster-than-sequential")
+}
+
+func (s *shapeNet) runB(b *testing.B, endpoints ...testpeer.Endpoint) (time.Duration, *report.Report) {
+	b.Helper()
+	prof := testpeer.WriteProfile(b, endpoints...)
+	cmd := s.ns.Command(os.Args[0], "diagnose", "--json", "--profile", prof, "--ca-file", s.pki.CAFile, "--only", networkChecks, "--timeout", "15s")
+	cmd.Env = append(os.Environ(), "QADOCTOR_RUN_MAIN=1", "LC_ALL=C")
+	t0 := time.Now()
+	out, _ := cmd.Output() // exit 1 is a verdict
+	d := time.Since(t0)
+	r, err := decode(out)
+	if err != nil {
+		b.Fatalf("not a report: %v\n%s", err, out)
+	}
+	return d, r
+}
+
+// check fails the benchmark when the shape is not judged as built: the
+// silent relay and the dead IPv6 path warn, nothing fails.
+func (s *shapeNet) check(tb testing.TB, r *report.Report) {
+	tb.Helper()
+	for _, f := range r.Findings {
+		want := finding.Pass
+		switch f.ID {
+		case "net.relay", "net.reach":
+			want = finding.Warn
+		case "tls.interception", "tls.versions":
+			continue
+		}
+		if f.Status != want {
+			tb.Fatalf("%s = %s (%s: %s); want %s", f.ID, f.Status, f.Reason, f.Summary, want)
+		}
+	}
+}
+
+// 1,024 endpoints under a file limit of 1,024 (Linux's default soft
+// limit): every lookup and connection waits for a slot of the run's cap
+// instead of failing, so every name resolves and every endpoint passes.
+// Before the cap counted lookups, such a run opened 1,500 sockets at once
+// and reported names that exist as NXDOMAIN.
+func TestThousandEndpointsUnderTheFileLimit(t *testing.T) {
+	ns := testpeer.NewNetns(t)
+	const domain = "bulk.qadoctor.test"
+	now := time.Now()
+	pki := testpeer.NewPKI(t, testpeer.TempDir(t), "qadoctor Test CA", now.Add(-time.Hour), now.Add(24*time.Hour), "*."+domain)
+	var addr string
+	ns.Do(func() { addr = testpeer.HTTPSServer(t, pki.Cert, testpeer.HTTPOptions{}) })
+	ns.Dnsmasq(map[string][]string{"." + domain: {"127.0.0.1"}})
+	var eps []testpeer.Endpoint
+	for i := range 1024 {
+		eps = append(eps, testpeer.Endpoint{Host: fmt.Sprintf("e%04d.%s", i, domain), Port: testpeer.Port(t, addr), Required: true, Purpose: "test peer"})
+	}
+	prof := testpeer.WriteProfile(t, eps...)
+	cmd := ns.Command("prlimit", "--nofile=1024", os.Args[0], "diagnose", "--json", "--profile", prof, "--ca-file", pki.CAFile,
+		"--only", "net.dns,net.reach,tls.handshake,tls.versions,service.health", "--timeout", "90s")
+	cmd.Env = append(os.Environ(), "QADOCTOR_RUN_MAIN=1", "LC_ALL=C")
+	out, err := cmd.Output()
+	r, derr := decode(out)
+	if derr != nil {
+		t.Fatalf("not a report (%v, %v)", derr, err)
+	}
+	if err != nil {
+		t.Errorf("qadoctor: %v; want exit 0", err)
+	}
+	for _, f := range r.Findings {
+		if f.Status != finding.Pass {
+			t.Errorf("%s = %s (%s: %s); want pass: nothing here is broken", f.ID, f.Status, f.Reason, f.Summary)
+		}
+	}
+	t.Logf("1,024 endpoints in %.0f ms", r.DurationMS)
+}
