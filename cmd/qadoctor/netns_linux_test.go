@@ -116,7 +116,7 @@ func TestHandshakeSizeFaults(t *testing.T) {
 		reason string
 		says   []string
 	}{
-		{"large ClientHello dropped", "tcp dport %d meta length > 1000 drop", "tls-large-hello-dropped", []string{"X25519MLKEM768", "PostQuantumKeyAgreementEnabled"}},
+		{"large ClientHello dropped", "tcp dport %d meta length > 1000 drop", "tls-large-hello-dropped", []string{"X25519MLKEM768", "PostQuantumKeyAgreementEnabled", "Chromium's own hello"}},
 		{"MTU black hole", "tcp sport %d meta length > 1300 drop", "tls-mtu-black-hole", []string{"MTU black hole", "refusal"}},
 	}
 	for _, tt := range tests {
@@ -155,6 +155,7 @@ func TestHandshakeSizeFaults(t *testing.T) {
 			if r.Verdict == nil || r.Verdict.ID != "tls.handshake" {
 				t.Errorf("verdict = %+v; want tls.handshake", r.Verdict)
 			}
+			t.Logf("tls.handshake: %s", f.Evidence[0].Detail)
 			v := findingOf(t, r, "tls.versions")
 			t.Logf("tls.versions: %s %s: %s", v.Status, v.Reason, v.Summary)
 			for _, ev := range v.Evidence {

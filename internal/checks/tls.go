@@ -59,7 +59,7 @@ func handshakeFailure(tr *i18n.Printer, t facts.TLS) string {
 		for _, h := range t.FollowUps {
 			parts = append(parts, followUpDetail(tr, h))
 		}
-		s += tr.Sprintf(" (this PC's hello: %d bytes); then %s", t.BytesSent, strings.Join(parts, "; "))
+		s += tr.Sprintf(" (this PC's hello: %d bytes); then %s", helloSize(t), strings.Join(parts, "; "))
 	}
 	return s
 }
@@ -74,6 +74,8 @@ func followUpDetail(tr *i18n.Printer, h facts.HelloProbe) string {
 		what = tr.Sprintf("an RC4-only hello the server must refuse")
 	case facts.HelloNoName:
 		what = tr.Sprintf("the same without a server name")
+	case facts.HelloChromium:
+		what = tr.Sprintf("Chromium's own %d-byte hello", h.HelloBytes)
 	default:
 		what = h.Probe
 	}
@@ -190,6 +192,15 @@ func handshakeCause(tr *i18n.Printer, e facts.EndpointFacts, minTLS string, cloc
 	return "tls-error", tr.Sprintf("The TLS handshake with %s failed: %s", host, t.Error), []string{retest}
 }
 
+// helloSize is the size of this PC's ClientHello on the endpoint's own
+// handshake.
+func helloSize(t facts.TLS) int64 {
+	if t.HelloBytes > 0 {
+		return t.HelloBytes
+	}
+	return t.BytesSent
+}
+
 // followUp returns the endpoint's follow-up handshake named probe.
 func followUp(t facts.TLS, probe string) (facts.HelloProbe, bool) {
 	for _, h := range t.FollowUps {
@@ -215,8 +226,11 @@ func cutHandshakeCause(tr *i18n.Printer, e facts.EndpointFacts, retest string) (
 	noName, hasNoName := followUp(t, facts.HelloNoName)
 	switch {
 	case hasSmall && small.State == facts.StepOK:
-		return "tls-large-hello-dropped",
-			tr.Sprintf("A device in the path drops or cuts the TLS hello Quick Assist sends to %s: this PC's %d-byte hello, with the post-quantum key share (X25519MLKEM768) that Edge and WebView2 send by default, got no handshake, while a %d-byte hello without it completed. Old firewalls and inspection devices mishandle a hello larger than one packet.", host, t.BytesSent, small.HelloBytes),
+		cause = tr.Sprintf("A device in the path drops or cuts the TLS hello Quick Assist sends to %s: this PC's %d-byte hello, with the post-quantum key share (X25519MLKEM768) that Edge and WebView2 send by default, got no handshake, while a %d-byte hello without it completed. Old firewalls and inspection devices mishandle a hello larger than one packet.", host, helloSize(t), small.HelloBytes)
+		if c, ok := followUp(t, facts.HelloChromium); ok && c.State != facts.StepOK && c.HelloBytes > 0 {
+			cause += " " + tr.Sprintf("Chromium's own hello, as Quick Assist's WebView2 sends it (%d bytes), got no handshake either.", c.HelloBytes)
+		}
+		return "tls-large-hello-dropped", cause,
 			[]string{
 				tr.Sprintf("Ask the network team to update the firewall or TLS inspection device, or exempt Quick Assist's endpoints from it (qadoctor bypass prints them): it must accept a ClientHello that spans more than one TCP segment."),
 				tr.Sprintf("Stop-gap while it is fixed: the Edge policy PostQuantumKeyAgreementEnabled set to 0 (disabled) makes Edge send the smaller hello; whether WebView2, which Quick Assist runs in, honours it is not documented, so check with qadoctor again after setting it."),

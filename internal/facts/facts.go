@@ -215,6 +215,7 @@ type TLS struct {
 	VerifyKind  string `json:"verify_kind,omitempty"` // unknown-authority, hostname, expired, not-yet-valid, invalid
 	BytesRead   int64  `json:"bytes_read"`
 	BytesSent   int64  `json:"bytes_sent"`
+	HelloBytes  int64  `json:"hello_bytes,omitempty"` // the ClientHello: what was sent before the server's first byte
 	// FollowUps are the handshakes tried when this one was cut or went
 	// unanswered, to tell why: a smaller hello, a hello the server must
 	// refuse at once, the same without a server name.
@@ -233,6 +234,9 @@ const (
 	// HelloNoName is HelloRefused without a server name (SNI): a filter
 	// that blocks by name lets it through.
 	HelloNoName = "refused-hello-no-sni"
+	// HelloChromium is Chromium's own ClientHello (as utls reproduces it),
+	// the one Quick Assist's WebView2 sends.
+	HelloChromium = "chromium-hello"
 )
 
 // HelloProbe is one follow-up handshake on a connection of its own.

@@ -461,7 +461,7 @@ func (r *run) chain(ctx context.Context, er *endpointRun, addrs []netip.Addr) {
 		if byBound {
 			t.BoundMS = ms(handshakeBound)
 		}
-		t.BytesRead, t.BytesSent = res.BytesRead, res.BytesSent
+		t.BytesRead, t.BytesSent, t.HelloBytes = res.BytesRead, res.BytesSent, res.HelloSize
 		if err != nil && t.State == facts.StepTimeout {
 			t.WaitingOn = handshakeWait(res.BytesRead)
 		}
@@ -584,8 +584,9 @@ func HandshakeBound(tcp time.Duration) time.Duration {
 // unanswered, each on a connection of its own and all at once, within
 // bound: a hello without the post-quantum share (does size matter?), a
 // hello the server must refuse with a few-byte alert (do small answers
-// come back?), and the same without a server name (does the name
-// matter?).
+// come back?), the same without a server name (does the name matter?),
+// and Chromium's own hello (does the hello Quick Assist sends fare the
+// same as ours?).
 func (r *run) followUps(ctx context.Context, er *endpointRun, addrs []netip.Addr, bound time.Duration) {
 	host := er.f.Endpoint.ProbeHost()
 	configs := []struct {
@@ -595,6 +596,7 @@ func (r *run) followUps(ctx context.Context, er *endpointRun, addrs []netip.Addr
 		{facts.HelloSmall, probe.HandshakeConfig{ServerName: host, MinVersion: r.opts.Profile.MinTLSVersion(), Curves: probe.ClassicCurves, NextProtos: alpnFor(er.f.Endpoint.Kind())}},
 		{facts.HelloRefused, probe.HandshakeConfig{ServerName: host, MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12, CipherSuites: probe.RefusedSuites, Curves: probe.ClassicCurves}},
 		{facts.HelloNoName, probe.HandshakeConfig{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12, CipherSuites: probe.RefusedSuites, Curves: probe.ClassicCurves}},
+		{facts.HelloChromium, probe.HandshakeConfig{}}, // shaped by utls, not crypto/tls
 	}
 	out := make([]facts.HelloProbe, len(configs))
 	var wg sync.WaitGroup
@@ -616,6 +618,10 @@ func (r *run) followUps(ctx context.Context, er *endpointRun, addrs []netip.Addr
 				if err != nil {
 					return err
 				}
+				if c.name == facts.HelloChromium {
+					res, err = probe.ChromiumHandshake(ctx, dr.Conn, host)
+					return err
+				}
 				c.hc.Now = r.opts.Env.Now
 				c.hc.AcceptedIsEnough = true
 				res, err = probe.Handshake(ctx, dr.Conn, c.hc)
@@ -625,7 +631,7 @@ func (r *run) followUps(ctx context.Context, er *endpointRun, addrs []netip.Addr
 			if byBound {
 				hp.BoundMS = ms(bound)
 			}
-			hp.HelloBytes, hp.BytesRead = res.BytesSent, res.BytesRead
+			hp.HelloBytes, hp.BytesRead = res.HelloSize, res.BytesRead
 			out[i] = hp
 		}()
 	}

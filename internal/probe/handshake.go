@@ -57,6 +57,7 @@ type HandshakeResult struct {
 	Conn      *tls.Conn           // the open connection, with KeepOpen
 	BytesRead int64
 	BytesSent int64
+	HelloSize int64 // what was sent before the server's first byte: the ClientHello
 }
 
 // Handshake runs a TLS client handshake over conn and closes conn when
@@ -99,7 +100,7 @@ func Handshake(ctx context.Context, conn net.Conn, hc HandshakeConfig) (Handshak
 	}
 	tc := tls.Client(cc, cfg)
 	err := tc.HandshakeContext(ctx)
-	res.BytesRead, res.BytesSent = cc.BytesRead(), cc.BytesWritten()
+	res.BytesRead, res.BytesSent, res.HelloSize = cc.BytesRead(), cc.BytesWritten(), cc.FirstFlight()
 	if hc.AcceptedIsEnough && errors.Is(err, errEnough) {
 		return res, nil
 	}

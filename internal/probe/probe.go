@@ -343,13 +343,16 @@ var ErrTooLarge = fmt.Errorf("peer sent more than %d bytes during the TLS handsh
 type CountingConn struct {
 	net.Conn
 	read, written atomic.Int64
+	firstFlight   atomic.Int64 // bytes written before the first byte was read; -1 until then
 	limit         int64
 }
 
 // NewCountingConn wraps c; reads fail with ErrTooLarge past limit bytes
 // (no limit when limit <= 0).
 func NewCountingConn(c net.Conn, limit int64) *CountingConn {
-	return &CountingConn{Conn: c, limit: limit}
+	cc := &CountingConn{Conn: c, limit: limit}
+	cc.firstFlight.Store(-1)
+	return cc
 }
 
 func (c *CountingConn) Read(p []byte) (int, error) {
@@ -363,6 +366,9 @@ func (c *CountingConn) Read(p []byte) (int, error) {
 		}
 	}
 	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.firstFlight.CompareAndSwap(-1, c.written.Load())
+	}
 	c.read.Add(int64(n))
 	return n, err
 }
@@ -378,6 +384,16 @@ func (c *CountingConn) BytesRead() int64 { return c.read.Load() }
 
 // BytesWritten is how many bytes were written so far.
 func (c *CountingConn) BytesWritten() int64 { return c.written.Load() }
+
+// FirstFlight is how many bytes were written before the peer's first
+// byte arrived (for a TLS client, its ClientHello), or all written so far
+// if none has.
+func (c *CountingConn) FirstFlight() int64 {
+	if n := c.firstFlight.Load(); n >= 0 {
+		return n
+	}
+	return c.written.Load()
+}
 
 // VersionName spells a crypto/tls version the way profiles and reports do.
 func VersionName(v uint16) string {
