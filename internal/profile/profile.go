@@ -2,6 +2,19 @@
 // endpoints it talks to and what is expected of each. The list is data
 // (an embedded, versioned JSON file), so a new Microsoft endpoint is a data
 // change, not a code change.
+//
+// # Add an endpoint
+//
+//  1. Add an entry to quickassist.json: host as Microsoft lists it (a
+//     wildcard stays a wildcard, with a concrete probe host Microsoft
+//     names), port, required by Microsoft's own words on the page that
+//     lists it, purpose, issuers, role (https, websocket with its path,
+//     turn with its udp_port, tls) and source (that page's URL and date).
+//  2. Bump version and reviewed, and say in source.notes why it is graded
+//     as it is.
+//  3. A new role needs its exchange in internal/gather (exchange.go) and a
+//     judge in internal/checks; a new field needs a line in validate and
+//     a row in TestParseErrors.
 package profile
 
 import (

@@ -171,8 +171,8 @@ func Coturn(t testing.TB, pki *PKI, realm string) (tlsAddr string, udpPort int) 
 	dir := sharedDir(t)
 	tlsAddr = ClosedPort(t)
 	udpPort = freeUDPPort(t)
-	// coturn reads its certificate after dropping nothing here (it runs as
-	// this user), but its log and pid go to the shared folder.
+	// turnserver runs as this user here (no -u): it reads the test's
+	// certificate as is; its pid file and user database go to the folder.
 	args := []string{
 		"-n", // no configuration file
 		"--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
