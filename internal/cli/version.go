@@ -36,6 +36,6 @@ func runVersion(_ context.Context, opts *VersionOptions) error {
 	if opts.Build.Commit != "" {
 		fmt.Fprintf(out, " (commit %s)", opts.Build.Commit)
 	}
-	fmt.Fprintf(out, "\nprofile %s (schema %d, source dated %s)\n", p.Version, p.Schema, p.Source.Date)
+	fmt.Fprintf(out, "\nprofile %s (schema %d, source dated %s, reviewed %s)\n", p.Version, p.Schema, p.Source.Date, p.ReviewedOn())
 	return nil
 }
