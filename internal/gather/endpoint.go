@@ -485,6 +485,7 @@ func (r *run) chain(ctx context.Context, er *endpointRun, addrs []netip.Addr) {
 	})
 	if err != nil {
 		if k := probe.ClassifyTLS(err); (k == facts.KindReset || k == facts.KindClosed || k == facts.KindTimeout) && ctx.Err() == nil {
+			release() // the connection is closed; the follow-ups take slots of their own
 			r.followUps(ctx, er, addrs, ExchangeBound(tcpTook))
 		}
 		return

@@ -387,11 +387,13 @@ const (
 // chains have 2 to 4; a hostile server's hundred would only bloat reports.
 const MaxChainRecorded = 16
 
-// slot waits for a free connection slot, or the deadline.
+// slot waits for a free connection slot, or the deadline. release may be
+// called more than once.
 func (r *run) slot(ctx context.Context) (release func(), err error) {
 	select {
 	case r.conns <- struct{}{}:
-		return func() { <-r.conns }, nil
+		// Once: a step may hand its slot back early, before the deferred call.
+		return sync.OnceFunc(func() { <-r.conns }), nil
 	case <-ctx.Done():
 		return func() {}, ctx.Err()
 	}

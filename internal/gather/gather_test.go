@@ -222,3 +222,34 @@ func TestWaitingForASlotIsNotANetworkFailure(t *testing.T) {
 		t.Errorf("%d endpoints waited for the slot; want exactly 1 (the other held it)", waited)
 	}
 }
+
+// A handshake cut at once gets its follow-ups even when the run has a
+// single connection slot: the chain hands its slot back first.
+func TestFollowUpsGetTheChainsSlot(t *testing.T) {
+	ln := testpeer.Listen(t)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Read(make([]byte, 4096)) // the ClientHello, then hang up
+			c.Close()
+		}
+	}()
+	p := localProfile(t, ln.Addr().String())
+	p.Endpoints[0].Host = "127.0.0.1"
+	f := gather.Run(context.Background(), gather.Options{Profile: p, Timeout: 10 * time.Second, Needs: facts.Needs{TLS: true}, MaxConnections: 1})
+	tl := f.Endpoints[0].TLS
+	if tl.Kind != facts.KindClosed && tl.Kind != facts.KindReset {
+		t.Fatalf("TLS = %+v; want the handshake cut", tl.Step)
+	}
+	if len(tl.FollowUps) != 4 {
+		t.Fatalf("follow-ups = %+v; want four", tl.FollowUps)
+	}
+	for _, h := range tl.FollowUps {
+		if h.State == facts.StepNotRun {
+			t.Errorf("follow-up %s did not run (%s); the chain's slot should have been handed back", h.Probe, h.Kind)
+		}
+	}
+}
