@@ -255,11 +255,19 @@ func allocated() uint64 {
 	return m.TotalAlloc
 }
 
+// allocationCheck is how often a running PAC's allocations are read: a
+// string that doubles each step grows from the bound to eight times it in
+// three steps, a few milliseconds, and on a loaded machine a 5 ms ticker
+// came late enough to let it (TestPACSandbox under two busy cores). A read
+// stops the world for microseconds, and only a PAC running longer than a
+// tick is watched at all.
+const allocationCheck = time.Millisecond
+
 // watchAllocations calls over once the bytes allocated since it started
 // pass pacMaxAlloc, until done.
 func watchAllocations(done <-chan struct{}, over func()) {
 	start := allocated()
-	tick := time.NewTicker(5 * time.Millisecond)
+	tick := time.NewTicker(allocationCheck)
 	defer tick.Stop()
 	for {
 		select {
