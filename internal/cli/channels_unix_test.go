@@ -6,6 +6,7 @@
 package cli
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -13,6 +14,9 @@ import (
 	"github.com/qadoctor/qadoctor/internal/gather"
 	"github.com/qadoctor/qadoctor/internal/testpeer"
 )
+
+// ownBound matches an exchange's own bound in evidence: 1.0 s to 3.0 s.
+var ownBound = regexp.MustCompile(`within [12]\.[0-9] s|within 3\.0 s`)
 
 var channelChecks = []string{"--only", "net.websocket,net.relay,service.health,tls.handshake", "--timeout", "10s"}
 
@@ -106,10 +110,10 @@ func TestRelayAgainstCoturn(t *testing.T) {
 		mute := testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{Mute: true})
 		_, r := diagnoseJSON(t, gather.Env{}, append([]string{"--profile", relay(mute, 0), "--ca-file", pki.CAFile}, channelChecks...)...)
 		f := want(t, r, "net.relay", finding.Warn, "relay-no-answer")
-		// Loopback's chain is fast, so the bound is the floor, not the
-		// run's 10 s deadline.
-		if d := f.Evidence[0].Detail; !strings.Contains(d, "within 1.0 s") {
-			t.Errorf("evidence %q should give the exchange's own bound, %s", d, gather.MinExchangeBound)
+		// The exchange's own bound (1 s on loopback, a little more on a
+		// loaded machine), not the run's 10 s deadline.
+		if d := f.Evidence[0].Detail; !ownBound.MatchString(d) {
+			t.Errorf("evidence %q should give the exchange's own bound (%s to %s)", d, gather.MinExchangeBound, gather.MaxExchangeBound)
 		}
 		want(t, r, "tls.handshake", finding.Pass, "")
 	})

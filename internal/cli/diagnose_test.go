@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -413,8 +414,8 @@ func TestSilentWebServerDoesNotHoldTheRun(t *testing.T) {
 		t.Errorf("exit code = %d; want %d (a warning fails nothing)", code, ExitOK)
 	}
 	f := want(t, r, "service.health", finding.Warn, "http-no-answer")
-	if !strings.Contains(f.Summary, "localhost") || !strings.Contains(f.Evidence[len(f.Evidence)-1].Detail, "within 1.0 s") {
-		t.Errorf("finding %+v should name the endpoint and the exchange's own 1 s bound", f)
+	if d := f.Evidence[len(f.Evidence)-1].Detail; !strings.Contains(f.Summary, "localhost") || !regexp.MustCompile(`within [123]\.[0-9] s`).MatchString(d) {
+		t.Errorf("finding %+v should name the endpoint and the exchange's own bound (1-3 s)", f)
 	}
 	want(t, r, "tls.handshake", finding.Pass, "")
 	// Ended by its bound: far inside the 20 s deadline (the report says
