@@ -6,6 +6,7 @@
 package cli
 
 import (
+	"net"
 	"regexp"
 	"strings"
 	"testing"
@@ -97,6 +98,21 @@ func TestRelayAgainstCoturn(t *testing.T) {
 		}
 		// A relay is not asked HEAD.
 		want(t, r, "service.health", finding.Skip, "")
+	})
+	t.Run("UDP dropped", func(t *testing.T) {
+		// A UDP port that takes datagrams and never answers, as behind a
+		// firewall that lets only TCP out: the Binding is informational
+		// and stops soon after the TLS exchange, well before its own 1 s.
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pc.Close()
+		_, r := diagnoseJSON(t, gather.Env{}, append([]string{"--profile", relay(tlsAddr, pc.LocalAddr().(*net.UDPAddr).Port), "--ca-file", pki.CAFile}, channelChecks...)...)
+		f := want(t, r, "net.relay", finding.Pass, "")
+		if len(f.Evidence) != 2 || f.Evidence[1].Status != finding.Skip || !strings.Contains(f.Evidence[1].Detail, "no STUN answer over UDP") {
+			t.Errorf("evidence = %+v; want the TLS answer to pass and the UDP silence as information", f.Evidence)
+		}
 	})
 	t.Run("a web server answers instead", func(t *testing.T) {
 		web := testpeer.Nginx(t, pki)

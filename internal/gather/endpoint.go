@@ -349,6 +349,7 @@ func (r *run) connectAndProbe(ctx context.Context, er *endpointRun, addrs []neti
 		return
 	}
 	var wg sync.WaitGroup
+	chainDone := func() {}
 	if e := er.f.Endpoint; r.needs.HTTP && e.Kind() == profile.RoleTURN && e.UDPPort != 0 {
 		if len(addrs) == 0 {
 			// A proxy carries TCP only: media from behind it never takes UDP.
@@ -356,10 +357,16 @@ func (r *run) connectAndProbe(ctx context.Context, er *endpointRun, addrs []neti
 				f.RelayUDP.Step = facts.Step{State: facts.StepNotRun, Kind: facts.KindViaProxy}
 			})
 		} else {
+			// The Binding is informational: it may wait its own bound, but
+			// not past the chain's end plus UDPGrace, so a firewall that
+			// drops UDP does not slow the run.
+			udpCtx, stopUDP := context.WithCancel(ctx)
+			defer stopUDP()
+			chainDone = func() { time.AfterFunc(UDPGrace, stopUDP) }
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				r.relayUDP(ctx, er, addrs[0])
+				r.relayUDP(udpCtx, ctx, er, addrs[0])
 			}()
 		}
 	}
@@ -373,6 +380,7 @@ func (r *run) connectAndProbe(ctx context.Context, er *endpointRun, addrs []neti
 		}
 	}
 	r.chain(ctx, er, addrs)
+	chainDone()
 	wg.Wait()
 }
 

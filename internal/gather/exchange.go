@@ -65,10 +65,15 @@ func ExchangeBound(chain time.Duration) time.Duration {
 	return min(max(ExchangeBoundFactor*chain, MinExchangeBound), MaxExchangeBound)
 }
 
-// UDPBindingBound is how long the STUN Binding over UDP waits: one try, a
-// relay's answer comes in one round trip, and UDP that is dropped (a
-// firewall or VPN that lets only TCP out) must not slow the run beyond it.
-const UDPBindingBound = time.Second
+// UDPBindingBound is how long the STUN Binding over UDP waits at most:
+// one try, and a relay's answer comes in one round trip. It also stops
+// UDPGrace after the endpoint's own chain ends (TLS and its TURN exchange,
+// several round trips), so UDP that is dropped (a firewall or VPN that
+// lets only TCP out) does not slow the run.
+const (
+	UDPBindingBound = time.Second
+	UDPGrace        = 200 * time.Millisecond
+)
 
 // bounded runs fn under the exchange's bound; byBound says the bound,
 // rather than the run's deadline, ended it.
@@ -156,7 +161,10 @@ func (r *run) relay(ctx context.Context, er *endpointRun, conn *tls.Conn, bound 
 }
 
 // relayUDP sends one STUN Binding to the relay's UDP port.
-func (r *run) relayUDP(ctx context.Context, er *endpointRun, addr netip.Addr) {
+//
+// ctx ends with the endpoint's chain (plus UDPGrace); run is the run's own
+// context, to tell that from the deadline.
+func (r *run) relayUDP(ctx, run context.Context, er *endpointRun, addr netip.Addr) {
 	release, err := r.slot(ctx)
 	if err != nil {
 		er.update(func(f *facts.EndpointFacts) { f.RelayUDP.Step = noSlot })
@@ -164,7 +172,8 @@ func (r *run) relayUDP(ctx context.Context, er *endpointRun, addr netip.Addr) {
 	}
 	defer release()
 	remote := net.JoinHostPort(addr.String(), strconv.Itoa(er.f.Endpoint.UDPPort))
-	er.update(func(f *facts.EndpointFacts) { f.RelayUDP.Step, f.RelayUDP.Remote = r.begin(), remote })
+	step := r.begin()
+	er.update(func(f *facts.EndpointFacts) { f.RelayUDP.Step, f.RelayUDP.Remote = step, remote })
 	var res probe.RelayResult
 	byBound, err := bounded(ctx, UDPBindingBound, func(ctx context.Context) error {
 		conn, err := r.opts.Env.Dialer.DialContext(ctx, "udp", remote)
@@ -175,8 +184,13 @@ func (r *run) relayUDP(ctx context.Context, er *endpointRun, addr netip.Addr) {
 		res, err = probe.Binding(ctx, conn)
 		return err
 	})
+	bound := UDPBindingBound
+	if err != nil && ctx.Err() != nil && run.Err() == nil {
+		// The chain ended first: as long as it waited is its bound.
+		byBound, bound = true, time.Duration((r.elapsedMS()-step.StartMS)*float64(time.Millisecond))
+	}
 	er.update(func(f *facts.EndpointFacts) {
-		r.endExchange(&f.RelayUDP.Step, err, probe.ClassifyNet(err), byBound, UDPBindingBound, facts.WaitRelayAnswer)
+		r.endExchange(&f.RelayUDP.Step, err, probe.ClassifyNet(err), byBound, bound, facts.WaitRelayAnswer)
 		setRelay(&f.RelayUDP, res)
 	})
 }
