@@ -16,6 +16,7 @@ import (
 
 // The exchange each endpoint's role makes after its TLS handshake, on the
 // same connection, under a bound of its own.
+
 // authority is the Host an HTTP request to the endpoint names: its name,
 // and its port unless that is HTTPS's own (RFC 9110 section 7.2). A proxy
 // that decrypts the traffic forwards the request to this authority.

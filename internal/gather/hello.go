@@ -13,6 +13,7 @@ import (
 
 // The handshake's own bound, and the follow-up handshakes that tell why
 // one was cut or went unanswered.
+
 // HandshakeBound is the bound of the TLS handshake after a TCP connection
 // that took tcp: the handshake is one or two round trips (RFC 8446 section
 // 2; TLS 1.2 two) and the server's signature, where the TCP connection
