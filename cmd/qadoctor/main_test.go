@@ -28,7 +28,13 @@ func TestMain(m *testing.M) {
 // qadoctor runs the binary with args and returns its exit code and output.
 func qadoctor(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
+	return runMain(t, exec.Command(os.Args[0], args...))
+}
+
+// runMain runs cmd, the test binary as qadoctor (directly, or under a
+// wrapper such as ip netns exec), and returns its exit code and output.
+func runMain(t testing.TB, cmd *exec.Cmd) (code int, stdout, stderr string) {
+	t.Helper()
 	cmd.Env = append(os.Environ(), "QADOCTOR_RUN_MAIN=1", "LC_ALL=C") // English, whatever the machine speaks
 	var out, errOut strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errOut

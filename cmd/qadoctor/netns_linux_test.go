@@ -2,10 +2,8 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -19,23 +17,10 @@ import (
 // it on a PC whose network that namespace is, and decodes its JSON report.
 func qadoctorIn(t *testing.T, ns *testpeer.Netns, args ...string) (int, *report.Report) {
 	t.Helper()
-	cmd := ns.Command(os.Args[0], append([]string{"diagnose", "--json"}, args...)...)
-	cmd.Env = append(os.Environ(), "QADOCTOR_RUN_MAIN=1", "LC_ALL=C")
-	var out, errOut strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	code := 0
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		code = exit.ExitCode()
-	default:
-		t.Fatalf("run qadoctor in %s: %v", ns.Name, err)
-	}
-	r, err := decode([]byte(out.String()))
+	code, out, errOut := runMain(t, ns.Command(os.Args[0], append([]string{"diagnose", "--json"}, args...)...))
+	r, err := decode([]byte(out))
 	if err != nil {
-		t.Fatalf("not a JSON report (%v); stderr: %s\n%s", err, errOut.String(), out.String())
+		t.Fatalf("not a JSON report (%v); stderr: %s\n%s", err, errOut, out)
 	}
 	return code, r
 }
@@ -57,6 +42,51 @@ func findingOf(t *testing.T, r *report.Report, id string) finding.Finding {
 	return finding.Finding{}
 }
 
+// nsServer serves HTTPS inside ns for host with a certificate from a new
+// test CA (the leaf, then extra copies of the CA: a chain the size of
+// Microsoft's needs padding), and returns the CA, the port and a profile
+// with that one required endpoint. How host resolves is the caller's.
+func nsServer(t *testing.T, ns *testpeer.Netns, host string, extraCAs int) (pki *testpeer.PKI, port int, profile string) {
+	t.Helper()
+	now := time.Now()
+	pki = testpeer.NewPKI(t, testpeer.TempDir(t), "qadoctor Test CA", now.Add(-time.Hour), now.Add(24*time.Hour), host)
+	cert := pki.Cert
+	for range extraCAs {
+		cert.Certificate = append(cert.Certificate, pki.CA.Raw)
+	}
+	var addr string
+	ns.Do(func() { addr = testpeer.HTTPSServer(t, cert, testpeer.HTTPOptions{}) })
+	port = testpeer.Port(t, addr)
+	return pki, port, testpeer.WriteProfile(t, testpeer.Endpoint{Host: host, Port: port, Required: true, Purpose: "test peer"})
+}
+
+// wantCutHandshake checks a run whose connection works and whose
+// handshake fails for reason, the cause or fix saying each of says, and
+// returns the tls.handshake finding.
+func wantCutHandshake(t *testing.T, code int, r *report.Report, reason string, says ...string) finding.Finding {
+	t.Helper()
+	if code != 1 {
+		t.Errorf("exit code = %d; want 1", code)
+	}
+	if f := findingOf(t, r, "net.reach"); f.Status != finding.Pass {
+		t.Errorf("net.reach = %s; want pass (the connection works)", f.Status)
+	}
+	f := findingOf(t, r, "tls.handshake")
+	t.Logf("tls.handshake: %s", f.Evidence[0].Detail)
+	if f.Status != finding.Fail || f.Reason != reason {
+		t.Errorf("tls.handshake = %s %s (%s); want fail %s", f.Status, f.Reason, f.Cause, reason)
+	}
+	for _, w := range says {
+		if !strings.Contains(f.Cause+strings.Join(f.Fix, " "), w) {
+			t.Errorf("cause %q and fix %q should say %q", f.Cause, f.Fix, w)
+		}
+	}
+	if r.Verdict == nil || r.Verdict.ID != "tls.handshake" {
+		t.Errorf("verdict = %+v; want tls.handshake", r.Verdict)
+	}
+	return f
+}
+
 // An AAAA record to an address whose packets a firewall drops, beside a
 // working A record, served by dnsmasq inside a namespace: qadoctor, like
 // Chromium, starts IPv4 300 ms into the silent IPv6 attempt, connects, and
@@ -64,11 +94,7 @@ func findingOf(t *testing.T, r *report.Report, id string) finding.Finding {
 func TestHappyEyeballsAroundDeadIPv6(t *testing.T) {
 	ns := testpeer.NewNetns(t)
 	const host = "he.qadoctor.test"
-	now := time.Now()
-	pki := testpeer.NewPKI(t, testpeer.TempDir(t), "qadoctor Test CA", now.Add(-time.Hour), now.Add(24*time.Hour), host)
-	var addr string
-	ns.Do(func() { addr = testpeer.HTTPSServer(t, pki.Cert, testpeer.HTTPOptions{}) })
-	port := testpeer.Port(t, addr)
+	pki, port, prof := nsServer(t, ns, host, 0)
 	// The IPv6 path is a black hole: SYNs to [::1]:port vanish.
 	ns.Nft(fmt.Sprintf(`table inet qadoctor {
   chain out {
@@ -78,7 +104,6 @@ func TestHappyEyeballsAroundDeadIPv6(t *testing.T) {
 }
 `, port))
 	ns.Dnsmasq(map[string][]string{host: {"127.0.0.1", "::1"}})
-	prof := testpeer.WriteProfile(t, testpeer.Endpoint{Host: host, Port: port, Required: true, Purpose: "test peer"})
 
 	code, r := qadoctorIn(t, ns, "--profile", prof, "--ca-file", pki.CAFile, "--only", "net.dns,net.reach,tls.handshake,service.health", "--timeout", "10s")
 	if code != 0 {
@@ -123,39 +148,14 @@ func TestHandshakeSizeFaults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ns := testpeer.NewNetns(t)
 			const host = "size.qadoctor.test"
-			now := time.Now()
-			pki := testpeer.NewPKI(t, testpeer.TempDir(t), "qadoctor Test CA", now.Add(-time.Hour), now.Add(24*time.Hour), host)
-			// A chain the size of Microsoft's (leaf and intermediates, a
-			// few KB): its flight does not fit one 1,300-byte packet.
-			cert := pki.Cert
-			cert.Certificate = append(cert.Certificate, pki.CA.Raw, pki.CA.Raw)
-			var addr string
-			ns.Do(func() { addr = testpeer.HTTPSServer(t, cert, testpeer.HTTPOptions{}) })
-			port := testpeer.Port(t, addr)
+			// Two more certificates after the leaf: like Microsoft's chain
+			// (a few KB), its flight does not fit one 1,300-byte packet.
+			pki, port, prof := nsServer(t, ns, host, 2)
 			ns.Nft(fmt.Sprintf("table inet qadoctor {\n  chain out {\n    type filter hook output priority 0;\n    "+tt.rule+"\n  }\n}\n", port))
 			ns.EtcFile("hosts", "127.0.0.1 "+host+"\n")
-			prof := testpeer.WriteProfile(t, testpeer.Endpoint{Host: host, Port: port, Required: true, Purpose: "test peer"})
 
 			code, r := qadoctorIn(t, ns, "--profile", prof, "--ca-file", pki.CAFile, "--only", "net.reach,tls.handshake,tls.versions", "--timeout", "15s")
-			if code != 1 {
-				t.Errorf("exit code = %d; want 1", code)
-			}
-			if f := findingOf(t, r, "net.reach"); f.Status != finding.Pass {
-				t.Errorf("net.reach = %s; want pass (small packets pass)", f.Status)
-			}
-			f := findingOf(t, r, "tls.handshake")
-			if f.Status != finding.Fail || f.Reason != tt.reason {
-				t.Errorf("tls.handshake = %s %s (%s); want fail %s", f.Status, f.Reason, f.Cause, tt.reason)
-			}
-			for _, s := range tt.says {
-				if !strings.Contains(f.Cause+strings.Join(f.Fix, " "), s) {
-					t.Errorf("cause %q and fix %q should say %q", f.Cause, f.Fix, s)
-				}
-			}
-			if r.Verdict == nil || r.Verdict.ID != "tls.handshake" {
-				t.Errorf("verdict = %+v; want tls.handshake", r.Verdict)
-			}
-			t.Logf("tls.handshake: %s", f.Evidence[0].Detail)
+			wantCutHandshake(t, code, r, tt.reason, tt.says...)
 			v := findingOf(t, r, "tls.versions")
 			t.Logf("tls.versions: %s %s: %s", v.Status, v.Reason, v.Summary)
 			for _, ev := range v.Evidence {
@@ -166,4 +166,21 @@ func TestHandshakeSizeFaults(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A firewall that blocks by server name, for real: squid intercepting
+// transparently inside a namespace, cutting every hello that names the
+// endpoint and passing the others. The follow-up hello without a name is
+// answered (the server's refusal of RC4 comes back), those naming the
+// endpoint are cut: tls-sni-filtered, not a size fault or "a device in the
+// path".
+func TestSNIFilterNamed(t *testing.T) {
+	ns := testpeer.NewNetns(t)
+	const host = "sni.qadoctor.test"
+	pki, port, prof := nsServer(t, ns, host, 0)
+	ns.EtcFile("hosts", "127.0.0.1 "+host+"\n")
+	ns.SNIFilter(port, host, pki)
+
+	code, r := qadoctorIn(t, ns, "--profile", prof, "--ca-file", pki.CAFile, "--only", "net.reach,tls.handshake", "--timeout", "15s")
+	wantCutHandshake(t, code, r, "tls-sni-filtered", "server name (SNI)")
 }

@@ -62,7 +62,7 @@ func newShapeNet(tb testing.TB) *shapeNet {
 			rules = append(rules, fmt.Sprintf("ip6 daddr ::1 tcp dport %d drop", testpeer.Port(tb, addr)))
 		}
 		s.endpoints = append(s.endpoints, testpeer.Endpoint{Host: host, Port: testpeer.Port(tb, addr), Required: e.Required, Purpose: e.Purpose,
-			Issuers: []string{"qadoctor Test CA"}, Role: string(e.Kind()), Path: e.Path, UDPPort: 0})
+			Issuers: []string{"qadoctor Test CA"}, Role: string(e.Kind()), Path: e.Path})
 	}
 	s.ns.Nft("table inet qadoctor {\n  chain out {\n    type filter hook output priority 0;\n    " + strings.Join(rules, "\n    ") + "\n  }\n}\n")
 	s.ns.Dnsmasq(records)
@@ -104,12 +104,10 @@ func BenchmarkRealShape(b *testing.B) {
 func (s *shapeNet) runB(b *testing.B, endpoints ...testpeer.Endpoint) (time.Duration, *report.Report) {
 	b.Helper()
 	prof := testpeer.WriteProfile(b, endpoints...)
-	cmd := s.ns.Command(os.Args[0], "diagnose", "--json", "--profile", prof, "--ca-file", s.pki.CAFile, "--only", networkChecks, "--timeout", "15s")
-	cmd.Env = append(os.Environ(), "QADOCTOR_RUN_MAIN=1", "LC_ALL=C")
 	t0 := time.Now()
-	out, _ := cmd.Output() // exit 1 is a verdict
+	_, out, _ := runMain(b, s.ns.Command(os.Args[0], "diagnose", "--json", "--profile", prof, "--ca-file", s.pki.CAFile, "--only", networkChecks, "--timeout", "15s")) // exit 1 is a verdict
 	d := time.Since(t0)
-	r, err := decode(out)
+	r, err := decode([]byte(out))
 	if err != nil {
 		b.Fatalf("not a report: %v\n%s", err, out)
 	}
@@ -152,16 +150,14 @@ func TestThousandEndpointsUnderTheFileLimit(t *testing.T) {
 		eps = append(eps, testpeer.Endpoint{Host: fmt.Sprintf("e%04d.%s", i, domain), Port: testpeer.Port(t, addr), Required: true, Purpose: "test peer"})
 	}
 	prof := testpeer.WriteProfile(t, eps...)
-	cmd := ns.Command("prlimit", "--nofile=1024", os.Args[0], "diagnose", "--json", "--profile", prof, "--ca-file", pki.CAFile,
-		"--only", "net.dns,net.reach,tls.handshake,tls.versions,service.health", "--timeout", "90s")
-	cmd.Env = append(os.Environ(), "QADOCTOR_RUN_MAIN=1", "LC_ALL=C")
-	out, err := cmd.Output()
-	r, derr := decode(out)
-	if derr != nil {
-		t.Fatalf("not a report (%v, %v)", derr, err)
-	}
+	code, out, errOut := runMain(t, ns.Command("prlimit", "--nofile=1024", os.Args[0], "diagnose", "--json", "--profile", prof, "--ca-file", pki.CAFile,
+		"--only", "net.dns,net.reach,tls.handshake,tls.versions,service.health", "--timeout", "90s"))
+	r, err := decode([]byte(out))
 	if err != nil {
-		t.Errorf("qadoctor: %v; want exit 0", err)
+		t.Fatalf("not a report (%v); stderr: %s", err, errOut)
+	}
+	if code != 0 {
+		t.Errorf("exit code = %d; want 0", code)
 	}
 	for _, f := range r.Findings {
 		if f.Status != finding.Pass {

@@ -36,14 +36,9 @@ func interceptorName(tr *i18n.Printer, e facts.EndpointFacts) string {
 	return tr.Sprintf("a device in the path")
 }
 
-// noAnswer reports an exchange its own bound ended after a good handshake.
-func noAnswer(s facts.Step) bool {
-	return s.State == facts.StepTimeout && !s.CutOff && s.BoundMS > 0
-}
-
 func judgeWebSocket(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	var j judged
-	var stripped, silent []facts.EndpointFacts
+	var stripped []facts.EndpointFacts
 	for _, e := range f.Endpoints {
 		if e.Endpoint.Kind() != profile.RoleWebSocket {
 			continue
@@ -65,18 +60,16 @@ func judgeWebSocket(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 			// The chain is Microsoft's end to end: the answer is the
 			// server's own, which may want credentials first.
 			j.add(e, finding.Pass, tr.Sprintf("the server itself answered the upgrade on %s with HTTP %d: the channel reaches it (it asks the signed-in app for more)", h.Path, h.Status), h)
-		case noAnswer(h.Step) && intercepted(e):
+		case h.Unanswered() && intercepted(e):
 			j.add(e, severity(e), tr.Sprintf("no answer to the upgrade on %s within %s from %s", h.Path, fmtMS(h.BoundMS), interceptorName(tr, e)), h)
 			stripped = append(stripped, e)
-		case noAnswer(h.Step):
+		case h.Unanswered():
 			j.add(e, finding.Warn, tr.Sprintf("TLS fine; no answer to the upgrade on %s within %s", h.Path, fmtMS(h.BoundMS)), h)
-			silent = append(silent, e)
 		case intercepted(e):
 			j.add(e, severity(e), tr.Sprintf("the upgrade on %s failed through %s: %s", h.Path, interceptorName(tr, e), stepError(tr, h.Step)), h)
 			stripped = append(stripped, e)
 		default:
 			j.add(e, finding.Warn, tr.Sprintf("the upgrade on %s failed after a good handshake: %s", h.Path, stepError(tr, h.Step)), h)
-			silent = append(silent, e)
 		}
 	}
 	if len(j.evidence) == 0 {
@@ -94,7 +87,7 @@ func judgeWebSocket(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		fd.Summary = tr.Sprintf("The WebSocket channel to %s is broken by %s.", hostList(tr, stripped), interceptorName(tr, e))
 		fd.Cause = tr.Sprintf("Quick Assist keeps long-lived WebSocket channels open for its notifications and signalling. The traffic is decrypted by %s, which refuses, strips or holds the upgrade, so the channel never opens even where plain HTTPS works.", interceptorName(tr, e))
 		fd.Fix = []string{
-			tr.Sprintf("Ask the network team to exempt Quick Assist's endpoints from TLS inspection: qadoctor bypass prints the list (--format pac or csv)."),
+			tr.Text(exemptInspection),
 			tr.Sprintf("If the proxy must inspect, it has to pass WebSocket upgrades (squid: http_upgrade_request_protocols websocket allow all)."),
 		}
 		return fd
@@ -103,7 +96,7 @@ func judgeWebSocket(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	fd.Summary = tr.Sprintf("TLS to %s works, but the WebSocket upgrade got no answer.", hostList(tr, failed))
 	fd.Cause = tr.Sprintf("The certificate is Microsoft's, so nothing in the path decrypts the traffic; the server did not answer the upgrade in time. That points at the service, or at a path that loses larger packets (see tls.handshake).")
 	fd.Fix = []string{
-		tr.Sprintf("Check the Windows release health dashboard (learn.microsoft.com/windows/release-health) and the Microsoft 365 service status page (status.cloud.microsoft)."),
+		tr.Text(statusPages),
 		tr.Sprintf("Run qadoctor again in a few minutes; if it stays, ask the network team to capture the traffic to %s.", failed[0].Endpoint.ProbeHost()),
 	}
 	return fd
@@ -118,7 +111,7 @@ func viaDetail(tr *i18n.Printer, h facts.HTTP) string {
 
 func judgeRelay(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	var j judged
-	var notRelay, silent []facts.EndpointFacts
+	var notRelay []facts.EndpointFacts
 	for _, e := range f.Endpoints {
 		if e.Endpoint.Kind() != profile.RoleTURN {
 			continue
@@ -140,9 +133,8 @@ func judgeRelay(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 			}
 			j.add(e, severity(e), detail, r)
 			notRelay = append(notRelay, e)
-		case noAnswer(r.Step):
+		case r.Unanswered():
 			j.add(e, finding.Warn, tr.Sprintf("TLS fine; no answer from the relay within %s", fmtMS(r.BoundMS)), r)
-			silent = append(silent, e)
 		default:
 			j.add(e, severity(e), tr.Sprintf("the TURN request failed after a good handshake: %s", stepError(tr, r.Step)), r)
 			notRelay = append(notRelay, e)
@@ -174,9 +166,13 @@ func judgeRelay(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		e := notRelay[0]
 		fd.Reason = "relay-not-turn"
 		fd.Summary = tr.Sprintf("The media relay %s does not answer as a TURN relay.", hostList(tr, notRelay))
-		fd.Cause = tr.Sprintf("Quick Assist sends the screen through %s with TURN inside TLS. The connection works, but what answers is not a relay: %s. A proxy or firewall that decrypts TLS or only lets web traffic through breaks the screen sharing.", e.Endpoint.ProbeHost(), interceptorName(tr, e))
+		what := tr.Sprintf("something else on %s", e.Endpoint.Address())
+		if intercepted(e) {
+			what = interceptorName(tr, e)
+		}
+		fd.Cause = tr.Sprintf("Quick Assist sends the screen through %s with TURN inside TLS. The connection works, but what answers is not a relay: %s. A proxy or firewall that decrypts TLS or only lets web traffic through breaks the screen sharing.", e.Endpoint.ProbeHost(), what)
 		fd.Fix = []string{
-			tr.Sprintf("Ask the network team to exempt Quick Assist's endpoints from TLS inspection: qadoctor bypass prints the list (--format pac or csv)."),
+			tr.Text(exemptInspection),
 			tr.Sprintf("Ask them to let non-HTTP traffic through on TCP 443 to %s (firewalls with 'application control' block TURN as unknown).", e.Endpoint.ProbeHost()),
 		}
 		return fd
@@ -185,7 +181,7 @@ func judgeRelay(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	fd.Summary = tr.Sprintf("TLS to the relay %s works, but it did not answer TURN in time.", hostList(tr, failed))
 	fd.Cause = tr.Sprintf("The relay accepted the TLS connection and said nothing to a TURN request within its bound: the service may be degraded, or a firewall holds traffic it does not recognise as web traffic.")
 	fd.Fix = []string{
-		tr.Sprintf("Check the Windows release health dashboard (learn.microsoft.com/windows/release-health) and the Microsoft 365 service status page (status.cloud.microsoft)."),
+		tr.Text(statusPages),
 		tr.Sprintf("Ask the network team whether a firewall inspects or holds non-HTTP traffic on TCP 443 to %s.", failed[0].Endpoint.ProbeHost()),
 	}
 	return fd

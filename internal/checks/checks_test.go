@@ -122,8 +122,8 @@ func TestJudges(t *testing.T) {
 		{"handshake not tls", judgeHandshake, []facts.EndpointFacts{ep("a.test", true, tlsFailed(facts.KindNotTLS))}, finding.Fail, "tls-not-tls", "does not speak TLS"},
 		{"handshake reset", judgeHandshake, []facts.EndpointFacts{ep("a.test", true, tlsFailed(facts.KindReset))}, finding.Fail, "tls-reset", "SNI"},
 		// The follow-up handshakes tell the causes of a cut or silent one
-		// apart (the size faults are also shown against nftables in
-		// cmd/qadoctor's namespace tests).
+		// apart (cmd/qadoctor's namespace tests show each against real
+		// peers: nftables for the size faults, squid for the SNI filter).
 		{"handshake reset, only a nameless hello answered", judgeHandshake, []facts.EndpointFacts{ep("a.test", true, tlsFailed(facts.KindReset), followUps(
 			facts.HelloProbe{Probe: facts.HelloSmall, Step: facts.Step{State: facts.StepFailed, Kind: facts.KindReset}, HelloBytes: 250},
 			facts.HelloProbe{Probe: facts.HelloRefused, Step: facts.Step{State: facts.StepFailed, Kind: facts.KindReset}},

@@ -23,6 +23,14 @@ var (
 // policyNote is said wherever a block may be deliberate. Blocking
 // remoteassistance.support.services.microsoft.com is Microsoft's documented
 // way to disable Quick Assist (REFERENCE.md, "Quick Assist").
+// statusPages and exemptInspection are fixes several checks give: where
+// Microsoft says whether its service is down, and what the network team
+// must do about TLS inspection.
+var (
+	statusPages      = i18n.Key("Check the Windows release health dashboard (learn.microsoft.com/windows/release-health) and the Microsoft 365 service status page (status.cloud.microsoft).")
+	exemptInspection = i18n.Key("Ask the network team to exempt Quick Assist's endpoints from TLS inspection: qadoctor bypass prints the list (--format pac or csv).")
+)
+
 var policyNote = i18n.Key("If this PC is managed by an organisation, ask IT first: blocking Quick Assist on purpose is common (it is Microsoft's documented way to disable it), and a block that is policy must not be worked around.")
 
 func judgeHostsFile(f *facts.Facts, tr *i18n.Printer) finding.Finding {

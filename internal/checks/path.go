@@ -256,7 +256,7 @@ func judgeInterception(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		fd.Cause = tr.Sprintf("The certificate for %s is signed by %s, which is not a CA Microsoft uses: %s decrypts and re-encrypts the traffic.", h.e.Endpoint.ProbeHost(), issuer, where)
 	}
 	fd.Fix = []string{
-		tr.Sprintf("Ask the network team to exempt Quick Assist's endpoints from TLS inspection: qadoctor bypass prints the list (--format pac or csv)."),
+		tr.Text(exemptInspection),
 		tr.Text(notSupported),
 	}
 	if h.known && h.vendor.Local {
@@ -275,7 +275,7 @@ func judgeHealth(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		if h.Exchange == facts.ExchangeUpgrade {
 			continue // net.websocket judges the upgrade
 		}
-		if noAnswer(h.Step) {
+		if h.Unanswered() {
 			silent = append(silent, e)
 			ev = append(ev, finding.Evidence{Subject: subject(e), Status: finding.Warn, Detail: tr.Sprintf("TLS fine; no answer to HEAD / within %s", fmtMS(h.BoundMS)), Facts: h})
 			continue
@@ -311,7 +311,7 @@ func judgeHealth(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		return finding.Finding{Status: finding.Warn, Reason: "service-far-end", Evidence: ev,
 			Summary: tr.Sprintf("%d endpoints fail after connecting while %d others on the same path work: possibly an outage at Microsoft.", len(farEnd), healthy),
 			Cause:   tr.Sprintf("Several of Microsoft's services accept the connection and then fail, while others on the same path work. That points at their end - or at a firewall that filters by name, which looks the same; tls.handshake shows the details."),
-			Fix:     []string{tr.Sprintf("Check the Windows release health dashboard (learn.microsoft.com/windows/release-health) and the Microsoft 365 service status page (status.cloud.microsoft)."), tr.Sprintf("If they show nothing, ask the network team whether a firewall filters these names.")}}
+			Fix:     []string{tr.Text(statusPages), tr.Sprintf("If they show nothing, ask the network team whether a firewall filters these names.")}}
 	}
 	if answered == 0 && len(silent) == 0 {
 		return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("No endpoint answered HTTP, so the service's own health cannot be judged (see the checks before).")}
@@ -323,7 +323,7 @@ func judgeHealth(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 			Summary: tr.Sprintf("TLS to %s works, but HEAD / got no answer within its bound.", hostList(tr, silent)),
 			Cause:   tr.Sprintf("The connection and the TLS handshake to %s work; the web server then said nothing. If the endpoint is not a web server (a relay, a channel), its profile entry needs its role; otherwise the service is slow or degraded.", silent[0].Endpoint.ProbeHost()),
 			Fix: []string{
-				tr.Sprintf("Check the Windows release health dashboard (learn.microsoft.com/windows/release-health) and the Microsoft 365 service status page (status.cloud.microsoft)."),
+				tr.Text(statusPages),
 				tr.Sprintf("In a profile of your own, give the endpoint its role (https, websocket, turn or tls): qadoctor profile show prints the built-in one."),
 			}}
 	}
@@ -337,7 +337,7 @@ func judgeHealth(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		Summary:  tr.Sprintf("%d of %d endpoints answer with a server error (5xx) although every step to them works: likely an outage at Microsoft.", serverErrors, answered),
 		Cause:    tr.Sprintf("DNS, the connection and TLS to %s all work, but the service itself answers with an error. That is Microsoft's side, not this PC's.", hostList(tr, bad)),
 		Fix: []string{
-			tr.Sprintf("Check the Windows release health dashboard (learn.microsoft.com/windows/release-health) and the Microsoft 365 service status page (status.cloud.microsoft)."),
+			tr.Text(statusPages),
 			tr.Sprintf("Try again later; nothing on this PC needs changing for this."),
 		},
 	}

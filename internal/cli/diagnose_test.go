@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -368,24 +369,14 @@ func TestDiagnoseOSStackFailureIsLocal(t *testing.T) {
 // A DNS server that answers with junk: the lookup fails, classified, within
 // the deadline, and the report says so.
 func TestDiagnoseDNSJunk(t *testing.T) {
-	ln := testpeer.Listen(t)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.Read(make([]byte, 512))
-				// A length prefix of 40, then 40 bytes that are no DNS message.
-				c.Write(append([]byte{0, 40}, []byte("this is not a dns message at all, sorry")...))
-			}()
-		}
-	}()
+	dnsAddr := testpeer.RawServer(t, func(c net.Conn) {
+		c.Read(make([]byte, 512))
+		// A length prefix of 40, then 40 bytes that are no DNS message.
+		c.Write(append([]byte{0, 40}, []byte("this is not a dns message at all, sorry")...))
+	})
 	prof := testpeer.WriteProfile(t, testpeer.Endpoint{Host: "junk.qadoctor.test", Port: 443, Required: true, Purpose: "test"})
 	start := time.Now()
-	code, r := diagnoseJSON(t, gather.Env{Resolver: testpeer.Resolver(ln.Addr().String())}, "--profile", prof, "--only", "net.dns", "--timeout", "3s")
+	code, r := diagnoseJSON(t, gather.Env{Resolver: testpeer.Resolver(dnsAddr)}, "--profile", prof, "--only", "net.dns", "--timeout", "3s")
 	if time.Since(start) > 4*time.Second {
 		t.Errorf("took %s; want within the deadline plus a second", time.Since(start))
 	}

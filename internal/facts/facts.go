@@ -76,6 +76,12 @@ type Step struct {
 	BoundMS float64 `json:"bound_ms,omitempty"`
 }
 
+// Unanswered reports a step its own bound ended: the peer was reached and
+// said nothing in time (rather than the run's deadline cutting it off).
+func (s Step) Unanswered() bool {
+	return s.State == StepTimeout && !s.CutOff && s.BoundMS > 0
+}
+
 // StepName names a step of an endpoint's chain.
 type StepName string
 

@@ -128,7 +128,7 @@ func (er *endpointRun) outcome() (ok, silent bool) {
 	}
 	for _, s := range []facts.Step{er.f.HTTP.Step, er.f.Relay.Step} {
 		switch {
-		case s.State == facts.StepTimeout && !s.CutOff && s.BoundMS > 0:
+		case s.Unanswered():
 			silent = true
 		case s.State == facts.StepFailed || s.State == facts.StepTimeout:
 			return false, false
@@ -241,7 +241,7 @@ func (r *run) endpoint(ctx context.Context, er *endpointRun) {
 		// The deadline came while the way (a PAC, WPAD) was being decided.
 		er.update(func(f *facts.EndpointFacts) {
 			r.cut(&f.DNS.Step, facts.WaitRoute)
-			r.blockAfterDNS(f, facts.StepRoute)
+			r.markAfterDNS(f, blocked(facts.StepRoute, nil))
 		})
 		return
 	}
@@ -258,16 +258,8 @@ func (r *run) endpoint(ctx context.Context, er *endpointRun) {
 		er.update(func(f *facts.EndpointFacts) {
 			// Every later step waited with it: none of them is blocked by a
 			// lookup that failed.
-			r.blockAfterDNS(f, facts.StepDNS)
-			for _, s := range []*facts.Step{&f.TCP.Step, &f.TLS.Step, &f.HTTP.Step, &f.Relay.Step, &f.RelayUDP.Step} {
-				if s.Kind == facts.KindBlocked {
-					*s = noSlot
-				}
-			}
-			for i := range f.Versions {
-				f.Versions[i].Step = noSlot
-			}
 			f.DNS.Step = noSlot
+			r.markAfterDNS(f, noSlot)
 		})
 		return
 	}
@@ -283,7 +275,7 @@ func (r *run) endpoint(ctx context.Context, er *endpointRun) {
 		}
 	})
 	if err != nil {
-		er.update(func(f *facts.EndpointFacts) { r.blockAfterDNS(f, facts.StepDNS) })
+		er.update(func(f *facts.EndpointFacts) { r.markAfterDNS(f, blocked(facts.StepDNS, nil)) })
 		return
 	}
 	r.connectAndProbe(ctx, er, addrs)
@@ -306,40 +298,48 @@ func (r *run) lookup(ctx context.Context, host string) ([]netip.Addr, error) {
 	return probe.Lookup(ctx, r.opts.Env.Resolver, host)
 }
 
-// blockAfterDNS marks every selected step after the name lookup as kept
-// from running by the step by.
-func (r *run) blockAfterDNS(f *facts.EndpointFacts, by facts.StepName) {
+// markAfterDNS sets every selected step after the name lookup to s: kept
+// from running by an earlier step, or waiting for a slot with it.
+func (r *run) markAfterDNS(f *facts.EndpointFacts, s facts.Step) {
 	if r.needs.TCP {
-		f.TCP.Step = blocked(by, nil)
+		f.TCP.Step = s
 	}
-	if r.needs.TLS {
-		f.TLS.Step = blocked(by, nil)
-	}
-	r.blockExchanges(f, by)
+	r.markAfterTCP(f, s)
 	if pending(f.RelayUDP.Step) {
-		f.RelayUDP.Step = blocked(by, nil)
+		f.RelayUDP.Step = s
 	}
 	for i := range f.Versions {
-		f.Versions[i].Step = blocked(by, nil)
+		f.Versions[i].Step = s
 	}
 }
 
-// pending reports an exchange the endpoint's role makes that has not
-// been recorded yet.
-func pending(s facts.Step) bool {
-	return s.Kind != facts.KindNotForRole && s.Kind != facts.KindNotSelected && s.State != facts.StepOK &&
-		s.State != facts.StepFailed && s.State != facts.StepTimeout
+// markAfterTCP sets the TLS handshake and the exchanges on its connection
+// to s. (The UDP Binding runs beside the chain, not on it.)
+func (r *run) markAfterTCP(f *facts.EndpointFacts, s facts.Step) {
+	if r.needs.TLS {
+		f.TLS.Step = s
+	}
+	markExchanges(f, s)
 }
 
-// blockExchanges marks the exchanges on the endpoint's TLS connection as
-// kept from running by the step by. (The UDP Binding runs beside the
-// chain, not on it.)
-func (r *run) blockExchanges(f *facts.EndpointFacts, by facts.StepName) {
-	for _, s := range []*facts.Step{&f.HTTP.Step, &f.Relay.Step} {
-		if s.Kind != facts.KindNotForRole && s.Kind != facts.KindNotSelected {
-			*s = blocked(by, nil)
+// markExchanges sets the exchanges the endpoint's role makes on its TLS
+// connection to s.
+func markExchanges(f *facts.EndpointFacts, s facts.Step) {
+	for _, x := range []*facts.Step{&f.HTTP.Step, &f.Relay.Step} {
+		if planned(*x) {
+			*x = s
 		}
 	}
+}
+
+// planned reports an exchange this run makes for the endpoint's role.
+func planned(s facts.Step) bool {
+	return s.Kind != facts.KindNotForRole && s.Kind != facts.KindNotSelected
+}
+
+// pending reports a planned exchange not recorded yet.
+func pending(s facts.Step) bool {
+	return planned(s) && s.State != facts.StepOK && s.State != facts.StepFailed && s.State != facts.StepTimeout
 }
 
 // connectAndProbe runs the endpoint's chain and its version probes side by
@@ -390,14 +390,7 @@ func (r *run) chain(ctx context.Context, er *endpointRun, addrs []netip.Addr) {
 	if err != nil {
 		er.update(func(f *facts.EndpointFacts) {
 			f.TCP.Step = noSlot
-			if r.needs.TLS {
-				f.TLS.Step = noSlot
-			}
-			for _, s := range []*facts.Step{&f.HTTP.Step, &f.Relay.Step} {
-				if s.Kind != facts.KindNotForRole && s.Kind != facts.KindNotSelected {
-					*s = noSlot
-				}
-			}
+			r.markAfterTCP(f, noSlot)
 		})
 		return
 	}
@@ -422,12 +415,7 @@ func (r *run) chain(ctx context.Context, er *endpointRun, addrs []netip.Addr) {
 		}
 	})
 	if err != nil {
-		er.update(func(f *facts.EndpointFacts) {
-			if r.needs.TLS {
-				f.TLS.Step = blocked(facts.StepTCP, nil)
-			}
-			r.blockExchanges(f, facts.StepTCP)
-		})
+		er.update(func(f *facts.EndpointFacts) { r.markAfterTCP(f, blocked(facts.StepTCP, nil)) })
 		return
 	}
 	if !r.needs.TLS {
@@ -488,7 +476,7 @@ func (r *run) chain(ctx context.Context, er *endpointRun, addrs []netip.Addr) {
 			}
 		}
 		if err != nil {
-			r.blockExchanges(f, facts.StepTLS)
+			markExchanges(f, blocked(facts.StepTLS, nil))
 		}
 	})
 	if err != nil {

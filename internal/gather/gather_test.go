@@ -226,18 +226,10 @@ func TestWaitingForASlotIsNotANetworkFailure(t *testing.T) {
 // A handshake cut at once gets its follow-ups even when the run has a
 // single connection slot: the chain hands its slot back first.
 func TestFollowUpsGetTheChainsSlot(t *testing.T) {
-	ln := testpeer.Listen(t)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Read(make([]byte, 4096)) // the ClientHello, then hang up
-			c.Close()
-		}
-	}()
-	p := localProfile(t, ln.Addr().String())
+	addr := testpeer.RawServer(t, func(c net.Conn) {
+		c.Read(make([]byte, 4096)) // the ClientHello, then hang up
+	})
+	p := localProfile(t, addr)
 	p.Endpoints[0].Host = "127.0.0.1"
 	f := gather.Run(context.Background(), gather.Options{Profile: p, Timeout: 10 * time.Second, Needs: facts.Needs{TLS: true}, MaxConnections: 1})
 	tl := f.Endpoints[0].TLS

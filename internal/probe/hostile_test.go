@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"io"
 	"net"
 	"net/netip"
 	"net/url"
@@ -20,7 +21,7 @@ import (
 // panic, and never outlive the context.
 
 func TestStallingServerIsCutOffAtTheDeadline(t *testing.T) {
-	addr := rawServer(t, func(c net.Conn) {
+	addr := testpeer.RawServer(t, func(c net.Conn) {
 		buf := make([]byte, 64<<10)
 		c.Read(buf)
 		// A ServerHello header, then one byte a second: forever, if let.
@@ -105,7 +106,7 @@ func TestHostileProxies(t *testing.T) {
 		}, KindProxyGarbage},
 		{"never answers", func(c net.Conn) {
 			c.Read(make([]byte, 4096))
-			time.Sleep(5 * time.Second)
+			io.Copy(io.Discard, c) // holds the connection until the client gives up
 		}, KindProxyTimeout},
 		{"hangs up", func(c net.Conn) {
 			c.Read(make([]byte, 4096))
@@ -117,12 +118,12 @@ func TestHostileProxies(t *testing.T) {
 		{"100 Continue, then 200", func(c net.Conn) {
 			c.Read(make([]byte, 4096))
 			c.Write([]byte("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 Connection established\r\n\r\n"))
-			time.Sleep(time.Second)
+			io.Copy(io.Discard, c)
 		}, ""},
 		{"a 2xx other than 200", func(c net.Conn) {
 			c.Read(make([]byte, 4096))
 			c.Write([]byte("HTTP/1.1 204 No Content\r\n\r\n"))
-			time.Sleep(time.Second)
+			io.Copy(io.Discard, c)
 		}, ""},
 		{"an endless run of 100 Continue", func(c net.Conn) {
 			c.Read(make([]byte, 4096))
@@ -135,7 +136,7 @@ func TestHostileProxies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			addr := rawServer(t, tt.handler)
+			addr := testpeer.RawServer(t, tt.handler)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			defer cancel()
 			d := &ProxyDialer{Proxy: &url.URL{Scheme: "http", Host: addr}}

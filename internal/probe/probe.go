@@ -98,12 +98,14 @@ func hedged[T any](ctx context.Context, after []time.Duration, ask func(ctx cont
 	}
 	start(0)
 	begun := time.Now()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	for try := 1; ; try++ {
-		var next <-chan time.Time
+		next := timer.C
 		if try <= len(after) {
-			t := time.NewTimer(time.Until(begun.Add(after[try-1])))
-			defer t.Stop()
-			next = t.C
+			timer.Reset(time.Until(begun.Add(after[try-1])))
+		} else {
+			next = nil // no tries left: wait for an answer
 		}
 		select {
 		case a := <-answers:

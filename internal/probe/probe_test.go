@@ -17,22 +17,6 @@ import (
 	"github.com/qadoctor/qadoctor/internal/testpeer"
 )
 
-// rawServer accepts connections on loopback and hands each to handle.
-func rawServer(t *testing.T, handle func(net.Conn)) string {
-	t.Helper()
-	ln := testpeer.Listen(t)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); handle(c) }()
-		}
-	}()
-	return ln.Addr().String()
-}
-
 func handshakeWith(t *testing.T, addr string, hc HandshakeConfig) (HandshakeResult, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
@@ -54,18 +38,18 @@ func TestClassifyHandshakeFailures(t *testing.T) {
 		hc   HandshakeConfig
 		kind string
 	}{
-		{"plain HTTP answer", rawServer(t, func(c net.Conn) {
+		{"plain HTTP answer", testpeer.RawServer(t, func(c net.Conn) {
 			c.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"))
 		}), HandshakeConfig{ServerName: "localhost"}, facts.KindNotTLS},
-		{"garbage", rawServer(t, func(c net.Conn) {
+		{"garbage", testpeer.RawServer(t, func(c net.Conn) {
 			c.Write([]byte{0x16, 0x03, 0x03, 0xff, 0xff, 1, 2, 3})
 		}), HandshakeConfig{ServerName: "localhost"}, facts.KindNotTLS},
-		{"reset after the ClientHello", rawServer(t, func(c net.Conn) {
+		{"reset after the ClientHello", testpeer.RawServer(t, func(c net.Conn) {
 			buf := make([]byte, 512)
 			c.Read(buf)
 			c.(*net.TCPConn).SetLinger(0) // close with RST
 		}), HandshakeConfig{ServerName: "localhost"}, facts.KindReset},
-		{"closed without a word", rawServer(t, func(c net.Conn) {
+		{"closed without a word", testpeer.RawServer(t, func(c net.Conn) {
 			// Read the whole ClientHello, or the close turns into a reset.
 			buf := make([]byte, 64<<10)
 			c.Read(buf)
@@ -90,7 +74,7 @@ func TestClassifyHandshakeFailures(t *testing.T) {
 }
 
 func TestHandshakeCapsBytesRead(t *testing.T) {
-	addr := rawServer(t, func(c net.Conn) {
+	addr := testpeer.RawServer(t, func(c net.Conn) {
 		// A handshake record header announcing a valid length, then an
 		// endless stream: more than any certificate chain.
 		junk := make([]byte, 16<<10)

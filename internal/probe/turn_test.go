@@ -14,6 +14,7 @@ import (
 	"github.com/pion/stun/v3"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/testpeer"
 )
 
 // answerWith is a relay that reads one request and answers with what
@@ -31,7 +32,7 @@ func answerWith(reply func(req *stun.Message) []byte) func(net.Conn) {
 			return
 		}
 		c.Write(reply(req))
-		time.Sleep(2 * time.Second)
+		io.Copy(io.Discard, c) // then holds the connection until it is closed
 	}
 }
 
@@ -84,11 +85,11 @@ func TestAllocateAgainstHostileRelays(t *testing.T) {
 			c.Read(make([]byte, 512))
 			c.Write([]byte{0x01, 0x13, 0x00})
 		}, facts.KindClosed, nil},
-		{"silence", func(c net.Conn) { c.Read(make([]byte, 512)); time.Sleep(3 * time.Second) }, facts.KindTimeout, nil},
+		{"silence", func(c net.Conn) { c.Read(make([]byte, 512)); io.Copy(io.Discard, c) }, facts.KindTimeout, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			addr := rawServer(t, tt.handler)
+			addr := testpeer.RawServer(t, tt.handler)
 			conn, err := net.Dial("tcp", addr)
 			if err != nil {
 				t.Fatal(err)

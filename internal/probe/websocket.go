@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
-	"time"
 
 	"github.com/coder/websocket"
 )
@@ -86,11 +85,5 @@ func (o *oneConn) dial(context.Context, string, string) (net.Conn, error) {
 	}
 	c := o.conn
 	o.conn = nil
-	return noDeadlineReset{c}, nil
+	return c, nil
 }
-
-// noDeadlineReset keeps the deadline the caller set: the transport must
-// not lift the bound of the exchange.
-type noDeadlineReset struct{ net.Conn }
-
-func (noDeadlineReset) SetDeadline(time.Time) error { return nil }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -19,7 +20,7 @@ import (
 func tlsPeer(t *testing.T, handle func(c *tls.Conn)) string {
 	pki := testpeer.LocalPKI(t)
 	cfg := &tls.Config{Certificates: []tls.Certificate{pki.Cert}, NextProtos: []string{"http/1.1"}}
-	return rawServer(t, func(c net.Conn) {
+	return testpeer.RawServer(t, func(c net.Conn) {
 		tc := tls.Server(c, cfg)
 		if tc.Handshake() != nil {
 			return
@@ -66,7 +67,7 @@ func TestUpgradeAgainstHostilePeers(t *testing.T) {
 		{"101 with a wrong accept key", func(c *tls.Conn) {
 			readRequest(c)
 			c.Write([]byte("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bm90IHRoZSBrZXk=\r\n\r\n"))
-			time.Sleep(time.Second)
+			io.Copy(io.Discard, c)
 		}, 101, false, ""},
 		{"not HTTP at all", func(c *tls.Conn) {
 			readRequest(c)
@@ -81,7 +82,7 @@ func TestUpgradeAgainstHostilePeers(t *testing.T) {
 				}
 			}
 		}, 0, false, facts.KindOther},
-		{"silence", func(c *tls.Conn) { readRequest(c); time.Sleep(3 * time.Second) }, 0, false, facts.KindTimeout},
+		{"silence", func(c *tls.Conn) { readRequest(c); io.Copy(io.Discard, c) }, 0, false, facts.KindTimeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

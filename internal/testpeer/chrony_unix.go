@@ -3,14 +3,11 @@
 package testpeer
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 )
 
 // Chrony runs chronyd as an NTP server on a loopback UDP port, under
@@ -41,35 +38,10 @@ driftfile %s
 `, port, filepath.Join(dir, "chronyd.pid"), filepath.Join(dir, "drift"))))
 	// -d: stay in the foreground; -x: never touch the system clock.
 	cmd := exec.Command(faketime, "-f", shift, chronyd, "-d", "-x", "-f", conf, "-u", "root")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	// faketime runs chronyd as its child: start them in a process group of
-	// their own and end the group, or chronyd outlives the test.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.WaitDelay = time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start chronyd: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-exited
-	})
+	// faketime runs chronyd as its child: startDaemon ends their whole
+	// process group, or chronyd would outlive the test. chronyd serves once
+	// it answers.
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	// chronyd answers once it has started; wait for its first answer.
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-exited:
-			t.Fatalf("chronyd exited: %s", out.String())
-		default:
-		}
-		if ntpAnswers(addr) {
-			return addr
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("chronyd did not answer on %s: %s", addr, out.String())
-	return ""
+	startDaemon(t, cmd, "chronyd", func() bool { return ntpAnswers(addr) })
+	return addr
 }

@@ -1,7 +1,6 @@
 package testpeer
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -112,41 +110,15 @@ func (n *Netns) Do(fn func()) {
 // it) accepts TCP connections, and kills it at cleanup.
 func (n *Netns) Daemon(addr, name string, args ...string) {
 	n.t.Helper()
-	cmd := n.Command(name, args...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.WaitDelay = time.Second
-	if err := cmd.Start(); err != nil {
-		n.t.Fatalf("start %s in %s: %v", name, n.Name, err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	n.t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-exited
-	})
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-exited:
-			n.t.Fatalf("%s exited in %s: %s", name, n.Name, out.String())
-		default:
-		}
-		var up bool
+	startDaemon(n.t, n.Command(name, args...), name+" in "+n.Name, func() (up bool) {
 		n.Do(func() {
-			c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-			if err == nil {
+			if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
 				c.Close()
 				up = true
 			}
 		})
-		if up {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	n.t.Fatalf("%s did not listen on %s in %s: %s", name, addr, n.Name, out.String())
+		return up
+	})
 }
 
 // Dnsmasq runs dnsmasq as the namespace's resolver on 127.0.0.1:53,
@@ -238,4 +210,48 @@ func delayLine(dst, src net.Conn, oneWay, lost time.Duration) {
 	} else {
 		dst.Close()
 	}
+}
+
+// SNIFilter makes squid (squid-openssl) a transparent filter by server
+// name inside the namespace, as a firewall that blocks by SNI is: nftables
+// redirects connections to port there to squid's intercepting port; squid
+// peeks at each ClientHello, cuts the connection when the hello names
+// blocked, and passes every other (a hello naming another server, or
+// none) through to where it was going. ca signs nothing it serves; squid's
+// ssl-bump port just needs one.
+func (n *Netns) SNIFilter(port int, blocked string, ca *PKI) {
+	n.t.Helper()
+	dir := sharedDir(n.t)
+	bump := filepath.Join(dir, "bump.pem")
+	key, _ := os.ReadFile(ca.CAKeyFile)
+	cert, _ := os.ReadFile(ca.CAFile)
+	writeFile(n.t, bump, append(key, cert...))
+	db := filepath.Join(dir, "ssl_db")
+	if out, err := exec.Command("/usr/lib/squid/security_file_certgen", "-c", "-s", db, "-M", "4MB").CombinedOutput(); err != nil {
+		n.t.Fatalf("security_file_certgen: %v: %s", err, out)
+	}
+	exec.Command("chown", "-R", "proxy", db).Run()
+	const httpPort, interceptPort = 3128, 3129 // inside the namespace, where nothing else listens
+	conf := fmt.Sprintf(`sslcrtd_program /usr/lib/squid/security_file_certgen -s %[1]s -M 4MB
+acl step1 at_step SslBump1
+acl blocked ssl::server_name %[2]s
+ssl_bump peek step1
+ssl_bump terminate blocked
+ssl_bump splice all
+http_port 127.0.0.1:%[3]d
+https_port 127.0.0.1:%[4]d intercept ssl-bump cert=%[5]s generate-host-certificates=on dynamic_cert_mem_cache_size=4MB
+http_access allow all
+cache deny all
+access_log none
+cache_log %[6]s/cache.log
+pid_filename %[6]s/squid.pid
+coredump_dir %[6]s
+shutdown_lifetime 0 seconds
+`, db, blocked, httpPort, interceptPort, bump, dir)
+	path := filepath.Join(dir, "squid.conf")
+	writeFile(n.t, path, []byte(conf))
+	// squid runs as its own user, "proxy": its own connections onward are
+	// not redirected back to it.
+	n.Nft(fmt.Sprintf("table ip qadoctor_sni {\n  chain output {\n    type nat hook output priority -100;\n    tcp dport %d meta skuid != \"proxy\" redirect to :%d\n  }\n}\n", port, interceptPort))
+	n.Daemon(fmt.Sprintf("127.0.0.1:%d", httpPort), "squid", "-N", "-f", path)
 }

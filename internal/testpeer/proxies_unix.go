@@ -22,7 +22,14 @@ func daemon(t testing.TB, addr string, name string, args ...string) {
 	if err != nil {
 		t.Fatalf("%s is not installed (scripts/test installs it): %v", name, err)
 	}
-	cmd := exec.Command(path, args...)
+	startDaemon(t, exec.Command(path, args...), name, func() bool { return WaitListening(addr, 100*time.Millisecond) == nil })
+}
+
+// startDaemon starts cmd in its own process group, waits until up says it
+// serves (15 s at most), and ends the group at cleanup. name says what it
+// is in failures, with what it printed.
+func startDaemon(t testing.TB, cmd *exec.Cmd, name string, up func() bool) {
+	t.Helper()
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -43,11 +50,12 @@ func daemon(t testing.TB, addr string, name string, args ...string) {
 			t.Fatalf("%s exited: %s", name, out.String())
 		default:
 		}
-		if WaitListening(addr, 100*time.Millisecond) == nil {
+		if up() {
 			return
 		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("%s did not listen on %s: %s", name, addr, out.String())
+	t.Fatalf("%s did not start serving: %s", name, out.String())
 }
 
 // sharedDir is a temporary folder that peers running as their own user

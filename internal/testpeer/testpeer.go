@@ -264,6 +264,18 @@ func SilentServer(t testing.TB) string {
 	return ln.Addr().String()
 }
 
+// RawServer accepts TCP connections on 127.0.0.1:0 and hands each to
+// handle (a hostile or broken peer written byte by byte), closing it when
+// handle returns; it returns the address. At cleanup every connection is
+// closed and the handlers are waited for, so a handler that holds a
+// connection should read until it is closed rather than sleep.
+func RawServer(t testing.TB, handle func(net.Conn)) string {
+	t.Helper()
+	ln := Listen(t)
+	serve(t, ln, handle)
+	return ln.Addr().String()
+}
+
 // ClosedPort returns a loopback address where nothing listens.
 func ClosedPort(t testing.TB) string {
 	t.Helper()
