@@ -1,9 +1,13 @@
 // Command wingetcheck validates a winget multi-file manifest (version,
 // installer and default-locale files of one package version) against
-// Microsoft's manifest schemas, vendored in schemas/ (winget-cli's
-// schemas/JSON/manifests/v1.10.0), with santhosh-tekuri/jsonschema, and
-// checks what the schemas cannot: the three files agree on the package and
-// version, and each installer's SHA-256 is that of the file it names.
+// Microsoft's manifest schemas for the ManifestVersion each file declares,
+// with santhosh-tekuri/jsonschema, and checks what the schemas cannot: the
+// three files agree on the package and version, and each installer's
+// SHA-256 is that of the file it names.
+//
+// The schemas are winget-cli's schemas/JSON/manifests/v1.*.0, kept outside
+// the project in ../shared/samples/winget (its SOURCE names the commit, its
+// LICENSE the terms); -schemas or $QADOCTOR_SAMPLES points elsewhere.
 //
 //	go run ./tools/wingetcheck -dist dist dist/winget/manifests/q/qadoctor/qadoctor/1.2.3
 //
@@ -13,7 +17,6 @@ package main
 
 import (
 	"crypto/sha256"
-	"embed"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -22,6 +25,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -29,22 +33,64 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-//go:embed schemas/*.json
-var schemas embed.FS
-
 func main() {
 	dist := flag.String("dist", "", "the folder holding the files the installers name (their SHA-256 is checked)")
+	dir := flag.String("schemas", "", "the folder holding winget-cli's v1.*.0 schema folders (default: ../shared/samples/winget beside the repository)")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: wingetcheck [-dist DIR] MANIFEST-DIR")
+		fmt.Fprintln(os.Stderr, "usage: wingetcheck [-dist DIR] [-schemas DIR] MANIFEST-DIR")
 		os.Exit(2)
 	}
-	if err := check(flag.Arg(0), *dist); err != nil {
+	if *dir == "" {
+		d, err := defaultSchemas()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "wingetcheck:", err)
+			os.Exit(2)
+		}
+		*dir = d
+	}
+	if err := check(flag.Arg(0), *dist, *dir); err != nil {
 		fmt.Fprintln(os.Stderr, "wingetcheck:", err)
 		os.Exit(1)
 	}
-	fmt.Println("winget manifests valid against the 1.10.0 schemas:", flag.Arg(0))
+	fmt.Println("winget manifests valid against Microsoft's schemas in", *dir+":", flag.Arg(0))
 }
+
+// defaultSchemas finds Microsoft's schemas: $QADOCTOR_SAMPLES/winget, or
+// ../shared/samples/winget beside the module root (the folder with go.mod,
+// found upward from the working directory). A missing folder is an error
+// that says where it looked and how to point elsewhere.
+func defaultSchemas() (string, error) {
+	var dir string
+	if s := os.Getenv("QADOCTOR_SAMPLES"); s != "" {
+		dir = filepath.Join(s, "winget")
+	} else {
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", err
+		}
+		for d := wd; ; d = filepath.Dir(d) {
+			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+				dir = filepath.Join(filepath.Dir(d), "shared", "samples", "winget")
+				break
+			}
+			if filepath.Dir(d) == d {
+				return "", fmt.Errorf("no go.mod in %s or above it: pass -schemas DIR (winget-cli's schemas/JSON/manifests)", wd)
+			}
+		}
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return "", fmt.Errorf("Microsoft's winget schemas are not at %s: put winget-cli's schemas/JSON/manifests/v1.*.0 folders there (../shared/samples/winget beside the repository), or pass -schemas DIR or set QADOCTOR_SAMPLES", dir)
+	}
+	return dir, nil
+}
+
+// A manifest's type and version name a schema file: only plain words and
+// dotted numbers, so a manifest cannot name a file outside the schemas.
+var (
+	manifestWord    = regexp.MustCompile(`^[A-Za-z]{1,32}$`)
+	manifestVersion = regexp.MustCompile(`^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$`)
+)
 
 // manifest is one file, decoded.
 type manifest struct {
@@ -55,7 +101,7 @@ type manifest struct {
 func (m manifest) str(k string) string { s, _ := m.doc[k].(string); return s }
 
 // check validates every *.yaml file in dir and the set as a whole.
-func check(dir, dist string) error {
+func check(dir, dist, schemas string) error {
 	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	if err != nil || len(files) == 0 {
 		return fmt.Errorf("%s: no .yaml manifests", dir)
@@ -74,7 +120,7 @@ func check(dir, dist string) error {
 			errs = append(errs, fmt.Errorf("%s: a second %s manifest", f, t))
 		}
 		byType[t] = m
-		if err := validate(m); err != nil {
+		if err := validate(m, schemas); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -117,13 +163,17 @@ func load(file string) (manifest, error) {
 	return manifest{file: file, doc: doc}, nil
 }
 
-// validate checks a manifest against the schema of its type and version.
-func validate(m manifest) error {
+// validate checks a manifest against Microsoft's schema of its type and
+// version (schemas/v<version>/manifest.<type>.<version>.json).
+func validate(m manifest, schemas string) error {
 	t, v := m.str("ManifestType"), m.str("ManifestVersion")
-	name := fmt.Sprintf("schemas/manifest.%s.%s.json", t, v)
-	raw, err := schemas.ReadFile(name)
+	if !manifestWord.MatchString(t) || !manifestVersion.MatchString(v) {
+		return fmt.Errorf("%s: ManifestType %q, ManifestVersion %q: want a type such as installer and a version such as 1.10.0", m.file, t, v)
+	}
+	name := filepath.Join(schemas, "v"+v, fmt.Sprintf("manifest.%s.%s.json", t, v))
+	raw, err := os.ReadFile(name)
 	if err != nil {
-		return fmt.Errorf("%s: ManifestType %q, ManifestVersion %q: no such schema vendored (have 1.10.0 version, installer, defaultLocale)", m.file, t, v)
+		return fmt.Errorf("%s: ManifestType %q, ManifestVersion %q: no such schema in %s", m.file, t, v, schemas)
 	}
 	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(string(raw)))
 	if err != nil {

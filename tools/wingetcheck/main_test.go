@@ -35,7 +35,8 @@ func TestCheck(t *testing.T) {
 		{"unknown installer type", "qadoctor.qadoctor.installer.yaml", "InstallerType: portable", "InstallerType: tarball", "InstallerType"},
 		{"SHA-256 of another file", "qadoctor.qadoctor.installer.yaml", sha, strings.Repeat("A", 64), "has " + sha},
 		{"SHA-256 not hex", "qadoctor.qadoctor.installer.yaml", sha, "xyz", "InstallerSha256"},
-		{"a schema not vendored", "qadoctor.qadoctor.yaml", "ManifestVersion: 1.10.0", "ManifestVersion: 9.9.9", "no such schema"},
+		{"a schema Microsoft never published", "qadoctor.qadoctor.yaml", "ManifestVersion: 1.10.0", "ManifestVersion: 9.9.9", "no such schema"},
+		{"a version that names a path", "qadoctor.qadoctor.yaml", "ManifestVersion: 1.10.0", "ManifestVersion: ../../x", "want a type such as installer"},
 		{"no short description", "qadoctor.qadoctor.locale.en-US.yaml", "ShortDescription: Finds why Quick Assist ends.\n", "", "ShortDescription"},
 	}
 	for _, tt := range tests {
@@ -52,7 +53,7 @@ func TestCheck(t *testing.T) {
 				}
 				os.WriteFile(filepath.Join(dir, f), []byte(text), 0o644)
 			}
-			err := check(dir, dist)
+			err := check(dir, dist, testpeer.Samples(t, "winget"))
 			switch {
 			case tt.want == "" && err != nil:
 				t.Errorf("valid set refused: %v", err)
@@ -67,8 +68,18 @@ func TestCheck(t *testing.T) {
 func TestCheckWantsAllThree(t *testing.T) {
 	dir := testpeer.TempDir(t)
 	os.WriteFile(filepath.Join(dir, "qadoctor.qadoctor.yaml"), []byte("PackageIdentifier: qadoctor.qadoctor\nPackageVersion: 1.2.3\nDefaultLocale: en-US\nManifestType: version\nManifestVersion: 1.10.0\n"), 0o644)
-	err := check(dir, "")
+	err := check(dir, "", testpeer.Samples(t, "winget"))
 	if err == nil || !strings.Contains(err.Error(), "no installer manifest") || !strings.Contains(err.Error(), "no defaultLocale manifest") {
 		t.Errorf("err = %v; want the installer and defaultLocale files asked for", err)
+	}
+}
+
+// Without Microsoft's schemas the check refuses to run, saying where it
+// looked and how to point elsewhere; it never passes unchecked.
+func TestMissingSchemasNamed(t *testing.T) {
+	t.Setenv("QADOCTOR_SAMPLES", testpeer.TempDir(t))
+	_, err := defaultSchemas()
+	if err == nil || !strings.Contains(err.Error(), "winget schemas are not at") || !strings.Contains(err.Error(), "-schemas DIR") {
+		t.Errorf("defaultSchemas() = %v; want an error naming the folder and -schemas", err)
 	}
 }
