@@ -30,7 +30,10 @@ func Write(path string, data []byte, perm fs.FileMode) error {
 	}
 	tmp, err := createTemp(path, perm)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("write %s: the folder %s does not exist; create it first or give a file in a folder that exists", path, filepath.Dir(path))
+		}
+		return fmt.Errorf("write %s: %w", path, bare(err))
 	}
 	_, err = tmp.Write(data)
 	if keep {
@@ -42,9 +45,24 @@ func Write(path string, data []byte, perm fs.FileMode) error {
 	}
 	if err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, bare(err))
 	}
 	return nil
+}
+
+// bare strips the temporary file's name from an error: the person asked
+// for path, and a name they never gave (".r.json.4c83….tmp") only
+// confuses. The operating system's own reason is kept.
+func bare(err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Err
+	case errors.As(err, &le):
+		return le.Err
+	}
+	return err
 }
 
 // createTemp makes a new file beside path, created with perm so the

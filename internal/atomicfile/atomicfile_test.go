@@ -3,6 +3,7 @@ package atomicfile
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/qadoctor/qadoctor/internal/testpeer"
@@ -22,7 +23,19 @@ func TestWriteReplacesWhole(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("%d files in the folder; want the file alone, no temporary left", len(entries))
 	}
-	if err := Write(filepath.Join(dir, "missing", "x"), nil, 0o600); err == nil {
-		t.Error("writing into a missing folder succeeded")
+}
+
+// -o into a folder that does not exist: the error names the file asked for
+// and its missing folder, never the temporary file's name.
+func TestWriteIntoMissingFolderNamesTheTarget(t *testing.T) {
+	dir := testpeer.TempDir(t)
+	target := filepath.Join(dir, "missing", "r.json")
+	err := Write(target, []byte("{}"), 0o600)
+	if err == nil {
+		t.Fatal("writing into a missing folder succeeded")
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, target) || !strings.Contains(msg, "does not exist") || strings.Contains(msg, ".tmp") {
+		t.Errorf("Write(%s) = %q; want the target and its missing folder named, no temporary file", target, msg)
 	}
 }
