@@ -26,6 +26,18 @@ type HTTPResult struct {
 	Recv   time.Time // wall-clock times (from now) around the exchange
 }
 
+// readFinal reads the final answer to req: interim answers (100 Continue,
+// 102 Processing, 103 Early Hints) come first and a client must wait past
+// them (RFC 9110 section 15.2); 101 ends the exchange, so it is final. The
+// reader's own limit bounds how many interim answers a peer can send.
+func readFinal(br *bufio.Reader, req *http.Request) (*http.Response, error) {
+	resp, err := http.ReadResponse(br, req)
+	for err == nil && resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
+		resp, err = http.ReadResponse(br, req)
+	}
+	return resp, err
+}
+
 // Head sends HEAD / on an established TLS connection, speaking HTTP/2 or
 // HTTP/1.1 as ALPN chose, and reads the answer's status and headers. It
 // reuses the diagnosis's own connection, so the answer comes the way the
@@ -59,7 +71,7 @@ func Head(ctx context.Context, conn *tls.Conn, host string, now func() time.Time
 		if err := req.Write(conn); err != nil {
 			return res, fmt.Errorf("send HEAD: %w", err)
 		}
-		resp, err = http.ReadResponse(bufio.NewReader(io.LimitReader(conn, MaxHTTPHeaderBytes)), req)
+		resp, err = readFinal(bufio.NewReader(io.LimitReader(conn, MaxHTTPHeaderBytes)), req)
 		if err != nil {
 			return res, fmt.Errorf("read the answer to HEAD: %w", err)
 		}

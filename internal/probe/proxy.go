@@ -108,12 +108,7 @@ func (d *ProxyDialer) DialContext(ctx context.Context, network, address string) 
 	}
 	lr := &io.LimitedReader{R: conn, N: MaxProxyResponseBytes}
 	br := bufio.NewReader(lr)
-	resp, err := http.ReadResponse(br, req)
-	// Interim answers (100 Continue, 102 Processing…) come before the
-	// final one, which a client must wait for (RFC 9110 section 15.2).
-	for err == nil && resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
-		resp, err = http.ReadResponse(br, req)
-	}
+	resp, err := readFinal(br, req)
 	if err != nil {
 		conn.Close()
 		switch {

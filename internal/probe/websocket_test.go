@@ -64,6 +64,10 @@ func TestUpgradeAgainstHostilePeers(t *testing.T) {
 			readRequest(c)
 			c.Write([]byte("HTTP/1.1 403 Forbidden\r\nVia: 1.1 inspector\r\nContent-Length: 0\r\n\r\n"))
 		}, 403, false, ""},
+		{"an interim 100, then a refusal", func(c *tls.Conn) {
+			readRequest(c)
+			c.Write([]byte("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 403 Forbidden\r\nVia: 1.1 inspector\r\nContent-Length: 0\r\n\r\n"))
+		}, 403, false, ""},
 		{"101 with a wrong accept key", func(c *tls.Conn) {
 			readRequest(c)
 			c.Write([]byte("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bm90IHRoZSBrZXk=\r\n\r\n"))
