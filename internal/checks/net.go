@@ -169,16 +169,30 @@ func judgeDNS(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		tr.Sprintf("Run: ipconfig /flushdns, then try again."),
 		tr.Sprintf("See what the DNS server answers: Resolve-DnsName %s (PowerShell).", failed[0].Endpoint.ProbeHost()),
 	}
+	// The cause names an endpoint that failed the way the reason says, never
+	// merely the first that failed: a malformed answer is no NXDOMAIN.
+	ofKind := func(kind string) []facts.EndpointFacts {
+		var out []facts.EndpointFacts
+		for _, e := range failed {
+			if dnsKind(e.DNS) == kind {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	var named []facts.EndpointFacts
 	switch {
 	case bad == n && n > 1:
 		fd.Reason = "dns-none-resolve"
 		fd.Cause = tr.Sprintf("No endpoint name resolved. The PC is offline, or its DNS server is unreachable or answers nothing for Microsoft's domains (a captive portal or a DNS filter).")
 	case kinds["sinkhole"] > 0:
+		named = ofKind("sinkhole")
 		fd.Reason = "dns-sinkhole"
-		fd.Cause = tr.Sprintf("The DNS server answers %s with 0.0.0.0: a DNS filter blocks it.", failed[0].Endpoint.ProbeHost())
+		fd.Cause = tr.Sprintf("The DNS server answers %s with 0.0.0.0: a DNS filter blocks it.", hostList(tr, named))
 	case kinds[facts.KindNXDomain] > 0:
+		named = ofKind(facts.KindNXDomain)
 		fd.Reason = "dns-nxdomain"
-		fd.Cause = tr.Sprintf("The DNS server says %s does not exist. The names are real, so a DNS filter (company, school or router) is hiding them.", failed[0].Endpoint.ProbeHost())
+		fd.Cause = tr.Sprintf("The DNS server says %s does not exist. The names are real, so a DNS filter (company, school or router) is hiding them.", hostList(tr, named))
 	case kinds[facts.KindTimeout] > 0:
 		fd.Reason = "dns-timeout"
 		fd.Cause = tr.Sprintf("The DNS server did not answer in time: it is unreachable or overloaded.")
@@ -189,11 +203,11 @@ func judgeDNS(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		fd.Reason = "dns-error"
 		fd.Cause = tr.Sprintf("Some names could not be looked up; see the evidence.")
 	}
-	if fd.Reason == "dns-sinkhole" || fd.Reason == "dns-nxdomain" {
+	if len(named) > 0 {
 		// Block lists (Pi-hole, AdGuard, NextDNS) list Microsoft's
 		// telemetry hosts, which Quick Assist's page calls required.
 		var hosts []string
-		for _, e := range failed {
+		for _, e := range named {
 			hosts = append(hosts, e.Endpoint.Host)
 		}
 		fd.Fix = append(fd.Fix, tr.Sprintf("Ask whoever runs the DNS filter (the company's, or Pi-hole, AdGuard or NextDNS at home) to allow-list %s: Microsoft's Quick Assist page lists them as needed.", strings.Join(hosts, ", ")))
@@ -202,6 +216,15 @@ func judgeDNS(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		fd.Fix = append(fd.Fix, tr.Text(policyNote))
 	}
 	return fd
+}
+
+// dnsKind is how an endpoint's lookup went wrong, as judgeDNS counts it:
+// "sinkhole" for a blocking address, else the failure's kind.
+func dnsKind(d facts.DNS) string {
+	if d.State == facts.StepOK && allSinkhole(d.Addrs) {
+		return "sinkhole"
+	}
+	return d.Kind
 }
 
 func allSinkhole(addrs []string) bool {
@@ -226,6 +249,8 @@ func dnsDetail(tr *i18n.Printer, d facts.DNS) string {
 		return tr.Sprintf("no answer from the DNS server after %s", fmtMS(d.DurationMS))
 	case facts.KindNoAddress:
 		return tr.Sprintf("the DNS answer holds no address")
+	case facts.KindMalformed:
+		return tr.Sprintf("the DNS server's answer is malformed (not a DNS message it could be read as)")
 	}
 	return tr.Sprintf("lookup failed: %s", stepError(tr, d.Step))
 }

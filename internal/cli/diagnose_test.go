@@ -418,3 +418,37 @@ func TestSilentWebServerDoesNotHoldTheRun(t *testing.T) {
 		t.Errorf("progress %q should say the silent endpoint gave no answer, and nothing failed", errOut)
 	}
 }
+
+// A malformed answer for one name and NXDOMAIN for another: the cause says
+// NXDOMAIN of the name that got it, and calls the other's answer what it
+// was, never NXDOMAIN; only the hidden name is sent to the DNS filter's
+// allow-list.
+func TestDiagnoseDNSCauseNamesTheRightName(t *testing.T) {
+	dnsAddr := testpeer.DNSServer(t, testpeer.Zone(map[string]string{
+		"a-garbled.qadoctor.test.": "MALFORMED",
+		"z-hidden.qadoctor.test.":  "NXDOMAIN",
+		"ok.qadoctor.test.":        "127.0.0.1",
+	}))
+	pki := testpeer.LocalPKI(t)
+	port := testpeer.Port(t, testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{}))
+	ep := func(host string) testpeer.Endpoint {
+		return testpeer.Endpoint{Host: host, Port: port, Required: true, Purpose: "test"}
+	}
+	prof := testpeer.WriteProfile(t, ep("a-garbled.qadoctor.test"), ep("z-hidden.qadoctor.test"), ep("ok.qadoctor.test"))
+	_, r := diagnoseJSON(t, gather.Env{Resolver: testpeer.Resolver(dnsAddr)},
+		"--profile", prof, "--timeout", "3s", "--only", "net.dns")
+	f := want(t, r, "net.dns", finding.Fail, "dns-nxdomain")
+	if !strings.Contains(f.Cause, "z-hidden.qadoctor.test") || strings.Contains(f.Cause, "a-garbled") {
+		t.Errorf("cause %q; want it to name z-hidden (NXDOMAIN), not a-garbled (malformed)", f.Cause)
+	}
+	for _, fix := range f.Fix {
+		if strings.Contains(fix, "allow-list") && strings.Contains(fix, "a-garbled") {
+			t.Errorf("fix %q asks to allow-list a name the filter did not hide", fix)
+		}
+	}
+	for _, e := range f.Evidence {
+		if strings.HasPrefix(e.Subject, "a-garbled") && (strings.Contains(e.Detail, "NXDOMAIN") || !strings.Contains(e.Detail, "malformed")) {
+			t.Errorf("evidence for the malformed answer: %q; want it called malformed", e.Detail)
+		}
+	}
+}

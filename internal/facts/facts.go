@@ -124,6 +124,7 @@ const (
 	KindNXDomain    = "nxdomain"
 	KindServFail    = "servfail"
 	KindNoAddress   = "no-address"
+	KindMalformed   = "malformed" // a DNS answer that is no DNS message
 	KindRefused     = "refused"
 	KindUnreachable = "unreachable"
 	KindReset       = "reset"

@@ -37,6 +37,10 @@ func ClassifyDNS(err error) string {
 		return facts.KindServFail
 	case errors.As(err, &de) && strings.Contains(de.Err, "no addresses"):
 		return facts.KindNoAddress
+	case errors.As(err, &de) && strings.Contains(de.Err, "cannot unmarshal DNS message"):
+		// Go's resolver got bytes it cannot parse as DNS: a broken
+		// server or something in the path rewriting the answer.
+		return facts.KindMalformed
 	}
 	return facts.KindOther
 }

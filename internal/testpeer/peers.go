@@ -76,7 +76,8 @@ func Resolver(addr string) *net.Resolver {
 
 // Zone answers A queries from a table: a name mapped to an address answers
 // it, to "NXDOMAIN" or "SERVFAIL" answers that rcode, to "SILENT" answers
-// nothing. Unknown names get NXDOMAIN; AAAA queries get an empty answer.
+// nothing, to "MALFORMED" answers bytes that are no DNS message. Unknown
+// names get NXDOMAIN; AAAA queries get an empty answer.
 func Zone(table map[string]string) dns.HandlerFunc {
 	return func(w dns.ResponseWriter, r *dns.Msg) {
 		q := r.Question[0]
@@ -85,6 +86,11 @@ func Zone(table map[string]string) dns.HandlerFunc {
 		v, ok := table[q.Name]
 		switch {
 		case v == "SILENT":
+			return
+		case v == "MALFORMED":
+			// The reply's ID, then a header cut short: the resolver takes it
+			// for the answer and cannot parse it.
+			w.Write([]byte{byte(r.Id >> 8), byte(r.Id), 0x81, 0x80, 0x00})
 			return
 		case !ok || v == "NXDOMAIN":
 			m.Rcode = dns.RcodeNameError
