@@ -95,11 +95,13 @@ func judgeProxy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	}
 	e := failed[0]
 	fd.Summary = tr.Sprintf("The proxy %s (from %s) does not carry %s.", e.Route.Proxy, src, hostList(tr, failed))
-	fd.Fix = []string{
-		tr.Sprintf("Check the proxy settings: Settings > Network & internet > Proxy (Win+R, then ms-settings:network-proxy)."),
-		tr.Sprintf("Test the path without the proxy, if the network allows it: qadoctor diagnose --proxy direct"),
-		tr.Sprintf("Send this report to the network team: %s", tr.Text(notSupported)),
-	}
+	// Each cause gets the steps that act on it: a proxy that is gone wants
+	// the settings looked at, one that refuses wants the network team, a
+	// PAC that does not run wants whoever maintains it.
+	settings := tr.Sprintf("Check the proxy settings: Settings > Network & internet > Proxy (Win+R, then ms-settings:network-proxy).")
+	direct := tr.Sprintf("Test the path without the proxy, if the network allows it: qadoctor diagnose --proxy direct")
+	exempt := tr.Sprintf("Send this report and the list from qadoctor bypass to the network team: the proxy must let these endpoints through without authentication or inspection.")
+	fd.Fix = []string{settings, direct, exempt}
 	switch e.TCP.Kind {
 	case probe.KindProxyAuth:
 		if windowsSignIn(e.TCP.ProxyAuthSchemes) {
@@ -121,17 +123,24 @@ func judgeProxy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	case probe.KindProxyDead:
 		fd.Reason = "proxy-dead"
 		fd.Cause = tr.Sprintf("The proxy %s cannot be reached or hung up: %s. A proxy set on this PC that no longer exists (a home PC taken from the office, a stale setting) cuts it off.", e.Route.Proxy, e.TCP.Error)
+		fd.Fix = []string{settings, direct}
 	case probe.KindProxyPAC:
 		fd.Reason = "proxy-pac"
 		why := routeWhy(tr, e.Route, f.Proxy)
 		fd.Summary = tr.Sprintf("The proxy auto-config script does not work: %s.", why)
 		fd.Cause = tr.Sprintf("Windows takes the way to each site from a PAC script (%s). Here %s, so the traffic goes nowhere.", f.Proxy.AutoConfigURL, why)
+		fd.Fix = []string{
+			tr.Sprintf("Send this report to whoever maintains the proxy auto-config script (%s): the script must run and name a way for every endpoint.", f.Proxy.AutoConfigURL),
+			tr.Sprintf("Test a corrected script before it is deployed: qadoctor diagnose --pac FILE"),
+			direct,
+		}
 	case probe.KindProxyTimeout:
 		fd.Reason = "proxy-timeout"
 		fd.Cause = tr.Sprintf("The proxy %s accepted the connection but never answered CONNECT.", e.Route.Proxy)
 	default:
 		fd.Reason = "proxy-garbage"
 		fd.Cause = tr.Sprintf("What answers at %s is not a working HTTP proxy: %s", e.Route.Proxy, e.TCP.Error)
+		fd.Fix = []string{settings, direct}
 	}
 	return fd
 }
