@@ -305,7 +305,7 @@ func judgeVersions(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 			continue
 		}
 		if e.TCP.State != facts.StepOK {
-			j.add(e, finding.Skip, blockedBy(tr, blockingStep(e)), e.Versions)
+			j.add(e, finding.Skip, versionsNotRun(tr, e), e.Versions)
 			continue
 		}
 		accepted, refused := versionsOf(e)
@@ -371,11 +371,23 @@ func judgeVersions(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	return fd
 }
 
-func blockingStep(e facts.EndpointFacts) facts.Step {
-	if e.DNS.State != facts.StepOK {
-		return facts.Step{Kind: facts.KindBlocked, BlockedBy: facts.StepDNS}
+// versionsNotRun says why no version could be tried: the version probes go
+// the way the traffic goes, so behind a proxy (which alone resolves the
+// name: DNS was never asked) it is the proxy that stopped them, named;
+// DNS is blamed only when DNS itself failed.
+func versionsNotRun(tr *i18n.Printer, e facts.EndpointFacts) string {
+	d := e.DNS
+	switch {
+	case d.State == facts.StepNotRun && d.Kind != facts.KindProxied:
+		return blockedBy(tr, d.Step)
+	case d.State != facts.StepOK && d.State != facts.StepNotRun:
+		return blockedBy(tr, facts.Step{Kind: facts.KindBlocked, BlockedBy: facts.StepDNS})
+	case e.Route.Via == "proxy" && e.Route.Proxy != "" && e.TCP.State != facts.StepNotRun:
+		return tr.Sprintf("not checked: the proxy %s did not carry the connection (%s), so no version could be tried through it (see net.proxy)", e.Route.Proxy, e.TCP.Error)
+	case e.TCP.State == facts.StepNotRun:
+		return blockedBy(tr, e.TCP.Step)
 	}
-	return facts.Step{Kind: facts.KindBlocked, BlockedBy: facts.StepTCP}
+	return blockedBy(tr, facts.Step{Kind: facts.KindBlocked, BlockedBy: facts.StepTCP, Error: e.TCP.Error})
 }
 
 func anyAtLeast(vs []facts.VersionProbe, min string) bool {

@@ -203,15 +203,23 @@ func TestProxyAuthenticationBySchemes(t *testing.T) {
 		t.Run(strings.Join(tt.schemes, "+"), func(t *testing.T) {
 			px := testpeer.Squid(t, testpeer.SquidOptions{AuthSchemes: tt.schemes})
 			_, r := diagnoseJSON(t, gather.Env{}, "--profile", prof, "--ca-file", pki.CAFile, "--proxy", "http://"+px,
-				"--only", "net.dns,net.proxy,net.reach,tls.handshake", "--timeout", "8s")
+				"--only", "net.dns,net.proxy,net.reach,tls.handshake,tls.versions", "--timeout", "8s")
 			f := want(t, r, "net.proxy", tt.status, tt.reason)
 			if !strings.Contains(f.Cause, tt.says) || !strings.Contains(f.Cause, "407") {
 				t.Errorf("cause %q should name the 407 and %s", f.Cause, tt.says)
 			}
-			for _, id := range []string{"net.dns", "net.reach", "tls.handshake"} {
+			for _, id := range []string{"net.dns", "net.reach", "tls.handshake", "tls.versions"} {
 				if g := byID(t, r, id); g.Status == finding.Fail {
 					t.Errorf("%s fails (%s) although the proxy is what stopped it", id, g.Summary)
 				}
+			}
+			// The version probes go the way the traffic goes, through the
+			// proxy, which alone resolves the name: when it stops them,
+			// tls.versions says so and names it, never blaming DNS.
+			v := want(t, r, "tls.versions", finding.Skip, "")
+			text := v.Summary + "\n" + evidenceText(v)
+			if strings.Contains(text, "DNS") || !strings.Contains(text, px) {
+				t.Errorf("tls.versions says %q; want the proxy %s named and DNS not blamed", text, px)
 			}
 		})
 	}
