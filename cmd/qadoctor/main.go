@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strconv"
+	"strings"
 
 	"golang.org/x/term"
 
@@ -56,20 +57,25 @@ func pipeWriter(f *os.File) io.Writer {
 	return f
 }
 
-// columns is the width the text report wraps at: the terminal's (COLUMNS
-// first, as shells set it), 80 when a terminal says nothing; 0 (no
-// wrapping of check lines) when the report goes to a file or a pipe.
+// columns is the width the text report wraps at: COLUMNS when it is set
+// (a shell's, or a person's COLUMNS=80 in front of a pipe), then the width
+// of the terminal the person watches (standard output's, else standard
+// error's when the report goes into a pipe such as less or grep), then 80
+// on a terminal that says nothing; 0 (check lines unwrapped, causes at 100
+// columns) when no terminal is in sight: a file, a log.
 func columns(outTTY bool) int {
-	if !outTTY {
-		return 0
-	}
-	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n >= 20 {
+	if n, err := strconv.Atoi(strings.TrimSpace(os.Getenv("COLUMNS"))); err == nil && n >= 20 && n <= 1000 {
 		return n
 	}
-	if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w >= 20 {
-		return w
+	for _, f := range []*os.File{os.Stdout, os.Stderr} {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w >= 20 {
+			return w
+		}
 	}
-	return 80
+	if outTTY {
+		return 80
+	}
+	return 0
 }
 
 // colorful says whether to colour what goes to the terminals: the

@@ -33,9 +33,14 @@ func qadoctor(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 // runMain runs cmd, the test binary as qadoctor (directly, or under a
 // wrapper such as ip netns exec), and returns its exit code and output.
+// Variables already in cmd.Env are added to the test's environment.
 func runMain(t testing.TB, cmd *exec.Cmd) (code int, stdout, stderr string) {
 	t.Helper()
-	cmd.Env = append(os.Environ(), "QADOCTOR_RUN_MAIN=1", "LC_ALL=C") // English, whatever the machine speaks
+	// English, whatever the machine speaks; no COLUMNS from the shell that
+	// runs the tests (a test that wants one sets it after these).
+	extra := cmd.Env
+	cmd.Env = append(os.Environ(), "QADOCTOR_RUN_MAIN=1", "LC_ALL=C", "COLUMNS=")
+	cmd.Env = append(cmd.Env, extra...)
 	var out, errOut strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()

@@ -49,8 +49,8 @@ type IOStreams struct {
 	ErrTTY bool
 	// OutTTY says Out is a terminal, where the text report may be coloured.
 	OutTTY bool
-	// Columns is the terminal's width the text report wraps at; 0 when Out
-	// is not a terminal.
+	// Columns is the width the text report wraps at: COLUMNS, else the
+	// terminal's; 0 when no terminal is in sight and COLUMNS is not set.
 	Columns int
 	// Color says the terminals take ANSI colours: NO_COLOR is not set,
 	// TERM is not dumb, and on Windows the console accepted virtual

@@ -318,14 +318,53 @@ func writeWrappedFrom(b *strings.Builder, first, text, next string, width int) {
 			b.WriteString(line + "\n")
 			line, cols, empty, gap = indent, i18n.Width(indent), true, 0
 		}
+		// A word wider than what is left of an empty line (a registry
+		// path, a URL) is broken after a separator where it can be, else
+		// where it must, so no line outgrows the width.
+		rest := seg.text
+		for cols+gap+i18n.Width(rest) > width {
+			head, tail := splitWord(rest, width-cols-gap)
+			if gap == 1 {
+				line += " "
+			}
+			b.WriteString(line + head + "\n")
+			line, cols, gap = indent, i18n.Width(indent), 0
+			rest = tail
+		}
 		if gap == 1 {
 			line += " "
 		}
-		line += seg.text
-		cols += gap + w
+		line += rest
+		cols += gap + i18n.Width(rest)
 		empty = false
 	}
 	b.WriteString(line + "\n")
+}
+
+// breakAfter are the characters a long word may be broken after: the
+// separators of paths, URLs, host names and lists.
+const breakAfter = `\/.-_,:;=&?`
+
+// splitWord cuts word into a head at most cols columns wide, after the
+// last separator that fits when there is one, and the tail. The head holds
+// at least one character, so a loop over splitWord always ends.
+func splitWord(word string, cols int) (head, tail string) {
+	fit, lastSep, used := 0, 0, 0
+	for i, r := range word {
+		w := i18n.Width(string(r))
+		if used+w > cols && i > 0 {
+			break
+		}
+		used += w
+		fit = i + len(string(r))
+		if strings.ContainsRune(breakAfter, r) {
+			lastSep = fit
+		}
+	}
+	if lastSep > 0 && lastSep < len(word) {
+		fit = lastSep
+	}
+	return word[:fit], word[fit:]
 }
 
 // segment is an unbreakable piece of text; space says a space preceded it.
