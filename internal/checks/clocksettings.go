@@ -71,6 +71,55 @@ func judgeClockSettings(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("Not checked: no Windows time settings or timedatectl here.")}
 }
 
+// w32timeTypes are the values of W32Time's Type that Windows knows, as
+// Microsoft documents them ("Windows Time service tools and settings",
+// Parameters entries, Type: NoSync, NTP, NT5DS, AllSync;
+// learn.microsoft.com/windows-server/networking/windows-time-service/windows-time-service-tools-and-settings).
+var w32timeTypes = []string{"NTP", "NT5DS", "AllSync", "NoSync"}
+
+// w32timeType reads a set Type value as the time service does: a string
+// (REG_SZ, or REG_EXPAND_SZ, which the registry API hands over expanded
+// as REG_SZ) equal to one of w32timeTypes, compared without ASCII case
+// and with nothing trimmed. Microsoft's page does not say how the value
+// is compared; w32time.dll compares it with _wcsicmp (C locale: ASCII
+// letters only), so "ntp" is NTP but "NTP " and "Noſync" are not. It
+// returns the documented spelling, or ok false when Windows does not know
+// the value (isString false: it is not a string at all).
+func w32timeType(rv facts.RegValue) (name string, isString, ok bool) {
+	v, set := winstate.FromFact(rv)
+	if !set || (v.Type != winstate.TypeSZ && v.Type != winstate.TypeExpandSZ) {
+		return "", false, false
+	}
+	s := v.String()
+	for _, t := range w32timeTypes {
+		if equalFoldASCII(s, t) {
+			return t, true, true
+		}
+	}
+	return "", true, false
+}
+
+// equalFoldASCII compares as _wcsicmp does in the C locale: only A-Z and
+// a-z fold, unlike strings.EqualFold, which folds ſ to s and K to k.
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
 func judgeW32Time(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	s := f.System
 	polType, polRV := regString(s, winstate.KeyW32TimePolicy, "Type")
@@ -79,9 +128,18 @@ func judgeW32Time(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		return uncovered(tr, winstate.KeyW32TimeParameters)
 	}
 	// Policy values win over the service's own (REFERENCE.md "Time").
-	typ, typFrom := svcType, tr.Sprintf("service")
+	typ, typRV, typFrom := svcType, svcRV, tr.Sprintf("service")
 	if polRV.State == facts.ValueSet {
-		typ, typFrom = polType, tr.Sprintf("policy")
+		typ, typRV, typFrom = polType, polRV, tr.Sprintf("policy")
+	}
+	switch typRV.State {
+	case facts.ValueUnknown:
+		// No policy, and the export leaves the service's own Type out:
+		// which Type is in effect is not known.
+		return uncovered(tr, winstate.KeyW32TimeParameters)
+	case facts.ValueError:
+		return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("Could not read W32Time's Type (from the %s): %s.", typFrom, typRV.Error),
+			Evidence: []finding.Evidence{{Subject: winstate.KeyW32TimeParameters + ` Type`, Status: finding.Skip, Detail: describe(tr, typRV), Facts: []facts.RegValue{polRV, svcRV}}}}
 	}
 	server, _ := regString(s, winstate.KeyW32TimeParameters, "NtpServer")
 	if p, rv := regString(s, winstate.KeyW32TimePolicy, "NtpServer"); rv.State == facts.ValueSet {
@@ -104,15 +162,28 @@ func judgeW32Time(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	}
 
 	typeDetail := tr.Sprintf("Type=%s (from the %s)", typ, typFrom)
-	switch strings.ToUpper(typ) {
-	case "NOSYNC":
-		add(winstate.KeyW32TimeParameters+` Type`, bad, tr.Sprintf("%s: \"Set time automatically\" is off", typeDetail), []facts.RegValue{polRV, svcRV})
+	known, isString, typeOK := w32timeType(typRV)
+	typeRVs := []facts.RegValue{polRV, svcRV}
+	switch {
+	case typRV.State != facts.ValueSet:
+		// Not set: the service's default.
+		add(winstate.KeyW32TimeParameters+` Type`, finding.Pass, tr.Sprintf("Type not set: Windows' default (NTP, or NT5DS in a domain)"), typeRVs)
+	case !isString:
+		// W32Time reads Type as text; a number or binary data names no
+		// time source, so automatic time is not known to be on.
+		add(winstate.KeyW32TimeParameters+` Type`, bad, tr.Sprintf("Type is a %s (from the %s), not text: the time service reads Type only as a string (REG_SZ)", typRV.Type, typFrom), typeRVs)
+		problems = append(problems, tr.Sprintf("W32Time Type is a %s, not one of the names Windows knows (NTP, NT5DS, AllSync, NoSync), so the time may not be set automatically", typRV.Type))
+		actions = append(actions, actionAutoTime)
+	case !typeOK:
+		add(winstate.KeyW32TimeParameters+` Type`, bad, tr.Sprintf("Type=%q (from the %s): not a value Windows knows (NTP, NT5DS, AllSync, NoSync)", typ, typFrom), typeRVs)
+		problems = append(problems, tr.Sprintf("W32Time Type=%q, which Windows does not know (it knows NTP, NT5DS, AllSync and NoSync), so the time may not be set automatically", typ))
+		actions = append(actions, actionAutoTime)
+	case known == "NoSync":
+		add(winstate.KeyW32TimeParameters+` Type`, bad, tr.Sprintf("%s: \"Set time automatically\" is off", typeDetail), typeRVs)
 		problems = append(problems, tr.Sprintf("\"Set time automatically\" is off (W32Time Type=NoSync)"))
 		actions = append(actions, actionAutoTime)
-	case "":
-		add(winstate.KeyW32TimeParameters+` Type`, finding.Pass, tr.Sprintf("Type not set: Windows' default (NTP, or NT5DS in a domain)"), []facts.RegValue{polRV, svcRV})
 	default:
-		add(winstate.KeyW32TimeParameters+` Type`, finding.Pass, tr.Sprintf("%s: automatic", typeDetail), []facts.RegValue{polRV, svcRV})
+		add(winstate.KeyW32TimeParameters+` Type`, finding.Pass, tr.Sprintf("%s: automatic", typeDetail), typeRVs)
 	}
 	if server != "" {
 		add(winstate.KeyW32TimeParameters+` NtpServer`, finding.Pass, tr.Sprintf("NtpServer=%s", server), nil)
@@ -150,7 +221,7 @@ func judgeW32Time(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	if len(problems) == 0 {
 		fd.Status = finding.Pass
 		fd.Summary = tr.Sprintf("Windows keeps the time automatically (%s from the %s).", typ, typFrom)
-		if strings.TrimSpace(typ) == "" {
+		if typRV.State != facts.ValueSet {
 			fd.Summary = tr.Sprintf("Windows keeps the time automatically (Type is not set: the time service's default).")
 		}
 		if wrong {

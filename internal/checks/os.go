@@ -518,8 +518,9 @@ func readSwitch(s facts.System, key, name string) schannelSwitch {
 // algorithm switches under SCHANNEL (Ciphers, KeyExchangeAlgorithms,
 // Hashes; learn.microsoft.com/windows-server/security/tls/tls-registry-settings,
 // and "Demystifying Schannel" on Microsoft's Core Infrastructure and
-// Security blog for what a switch removes). Whatever the export holds
-// decides; what it leaves out is shown and decides nothing.
+// Security blog for what a switch removes). A fail or a warning from what
+// the export holds stands; a pass needs every key that decides it in the
+// source, and a .reg export that leaves one out is a skip naming it.
 func judgeCipherPolicy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	if fd := systemSkip(tr, f); fd != nil {
 		return *fd
@@ -616,20 +617,47 @@ func judgeCipherPolicy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		ev[first+5].Status = finding.Warn
 		worsen(first+6, finding.Warn, tr.Sprintf("the SHA-256 and SHA-384 hashes are switched off, which can remove the TLS 1.2 suites built on them"))
 	}
-	var missing []string
-	if fRV.State == facts.ValueUnknown && localRV.State == facts.ValueUnknown {
+	// What the source leaves out that could still remove every suite
+	// Microsoft accepts. The order in effect is the policy's Functions
+	// when set, else the local order, else Windows' default
+	// (learn.microsoft.com/windows-server/security/tls/manage-tls). A live
+	// read or a snapshot knows an absent key ("not configured", the
+	// default); a .reg export that does not include a key says nothing of
+	// it, so the policy key, and the local order when the policy sets no
+	// Functions, must be in it for a pass.
+	var missing, missingKeys []string
+	if fRV.State != facts.ValueSet && (fRV.State == facts.ValueUnknown || localRV.State == facts.ValueUnknown) {
 		missing = append(missing, tr.Sprintf("the cipher-suite order"))
+		if fRV.State == facts.ValueUnknown {
+			missingKeys = append(missingKeys, k)
+		}
+		if localRV.State == facts.ValueUnknown {
+			missingKeys = append(missingKeys, winstate.KeyCipherLocal)
+		}
 	}
-	if !aes128.known || !aes256.known || !ecdh.known {
+	// The AES switches remove AES-GCM only both together: one known to be
+	// on settles them.
+	aesKnown := (aes128.known && !aes128.off) || (aes256.known && !aes256.off) || (aes128.off && aes256.off)
+	if !aesKnown || !ecdh.known {
 		missing = append(missing, tr.Sprintf("the SCHANNEL algorithm switches"))
+		if !aesKnown {
+			missingKeys = append(missingKeys, winstate.KeySchannelCiphers)
+		}
+		if !ecdh.known {
+			missingKeys = append(missingKeys, winstate.KeySchannelKeyExchanges)
+		}
 	}
 	if status == finding.Pass {
+		if len(missingKeys) > 0 {
+			// Nothing in the export removes the suites, but what it
+			// leaves out could: the verdict is not known.
+			fd := uncovered(tr, missingKeys...)
+			fd.Evidence = ev
+			return fd
+		}
 		fd := finding.Finding{Status: finding.Pass, Summary: tr.Sprintf("SCHANNEL keeps a TLS 1.2 ECDHE suite with AES-GCM and a curve Microsoft accepts."), Evidence: ev}
 		if fRV.State != facts.ValueSet && cRV.State != facts.ValueSet && localRV.State != facts.ValueSet && !anyOff(switches) {
 			fd.Summary = tr.Sprintf("No cipher-suite order policy and no algorithm switched off: Windows uses its default suites.")
-		}
-		if len(missing) > 0 {
-			fd.Summary += " " + tr.Sprintf("The export leaves out %s, which could still remove suites.", strings.Join(missing, tr.Sprintf(" and ")))
 		}
 		return fd
 	}
@@ -638,10 +666,16 @@ func judgeCipherPolicy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	if ecdh.off || (aes128.off && aes256.off) || (sha256.off && sha384.off) {
 		fixes = append([]string{tr.Sprintf(`Remove the Enabled values that are 0 under %s\Ciphers, \KeyExchangeAlgorithms and \Hashes (a hardening tool such as IIS Crypto writes them), or set them to 0xffffffff; restart Windows.`, `HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL`)}, fixes...)
 	}
+	summary := tr.Sprintf("SCHANNEL: %s.", problems[0])
+	if status == finding.Warn && len(missing) > 0 {
+		// A warning is what the export shows; what it leaves out could
+		// make it worse.
+		summary += " " + tr.Sprintf("The export leaves out %s, which could still remove suites.", strings.Join(missing, tr.Sprintf(" and ")))
+	}
 	return finding.Finding{
 		Status:   status,
 		Reason:   "cipher-policy-no-modern-suite",
-		Summary:  tr.Sprintf("SCHANNEL: %s.", problems[0]),
+		Summary:  summary,
 		Cause:    tr.Sprintf("SCHANNEL can only offer the suites its settings leave: %s. Microsoft's services accept TLS 1.2 only with ECDHE and AES-GCM, so the parts of Windows that use SCHANNEL cannot connect.", strings.Join(problems, "; ")),
 		Fix:      fixes,
 		Evidence: ev,

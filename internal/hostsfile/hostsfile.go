@@ -5,6 +5,7 @@ package hostsfile
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -20,48 +21,73 @@ const MaxSize = 16 << 20
 
 // Errors Parse wraps, for callers that classify them.
 var (
-	ErrTooLarge    = fmt.Errorf("the file is larger than %d bytes", MaxSize)
-	ErrLineTooLong = fmt.Errorf("a line is longer than %d bytes", maxLine)
+	ErrTooLarge = fmt.Errorf("the file is larger than %d bytes", MaxSize)
+	// ErrLineTooLong is no longer returned: Windows reads a hosts file
+	// whatever the length of its lines, so Parse does too, within
+	// MaxSize for the whole file.
+	//
+	// Deprecated: kept for callers that still test for it.
+	ErrLineTooLong = errors.New("a line is too long")
 )
 
-// maxLine is the longest line read; longer lines are skipped as the
-// Windows DNS client does with lines it cannot parse.
-const maxLine = 64 << 10
+// readChunk is how much of a line is held at a time. A line is read
+// whole however long it is (a 70 KiB comment, an ad-block line listing
+// thousands of names); only MaxSize bounds what is read.
+const readChunk = 64 << 10
 
 // Parse reads hosts-file text and returns every line that starts with an IP
 // address, and the number of lines read. Lines that do not parse are skipped,
-// as resolvers skip them.
+// as resolvers skip them. A line's comment is not kept, so a long comment
+// costs no memory.
 func Parse(r io.Reader) (entries []facts.HostsEntry, lines int, err error) {
 	lr := &io.LimitedReader{R: r, N: MaxSize + 1}
-	sc := bufio.NewScanner(lr)
-	sc.Buffer(make([]byte, 4096), maxLine)
-	for sc.Scan() {
-		lines++
-		text := sc.Text()
-		if lines == 1 {
-			text = strings.TrimPrefix(text, "\ufeff") // Notepad's UTF-8 BOM
+	br := bufio.NewReaderSize(lr, readChunk)
+	var line []byte
+	comment := false // the rest of the line is a comment: drop it as it comes
+	for {
+		chunk, rerr := br.ReadSlice('\n')
+		if !comment {
+			if i := bytes.IndexByte(chunk, '#'); i >= 0 {
+				chunk, comment = chunk[:i], true
+			}
+			line = append(line, chunk...)
 		}
-		if i := strings.IndexByte(text, '#'); i >= 0 {
-			text = text[:i]
+		if errors.Is(rerr, bufio.ErrBufferFull) {
+			continue // the same line goes on
 		}
-		fields := strings.Fields(text)
-		if len(fields) < 2 {
-			continue
+		if len(chunk) > 0 || len(line) > 0 || comment {
+			lines++
+			if e, ok := parseLine(line, lines); ok {
+				entries = append(entries, e)
+			}
 		}
-		addr, perr := netip.ParseAddr(fields[0])
-		if perr != nil {
-			continue
+		line, comment = line[:0], false
+		if rerr == io.EOF {
+			break
 		}
-		entries = append(entries, facts.HostsEntry{Line: lines, Address: addr.String(), Names: fields[1:]})
-	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return entries, lines, fmt.Errorf("line %d is longer than %d bytes; is this a hosts file? %w", lines+1, maxLine, ErrLineTooLong)
+		if rerr != nil {
+			return entries, lines, rerr
 		}
-		return entries, lines, err
 	}
 	if lr.N <= 0 {
 		return entries, lines, fmt.Errorf("only the first %d lines were read: %w", lines, ErrTooLarge)
 	}
 	return entries, lines, nil
+}
+
+// parseLine reads one line without its comment: an address, then names.
+func parseLine(line []byte, n int) (facts.HostsEntry, bool) {
+	text := string(line)
+	if n == 1 {
+		text = strings.TrimPrefix(text, "\ufeff") // Notepad's UTF-8 BOM
+	}
+	fields := strings.Fields(text)
+	if len(fields) < 2 {
+		return facts.HostsEntry{}, false
+	}
+	addr, err := netip.ParseAddr(fields[0])
+	if err != nil {
+		return facts.HostsEntry{}, false
+	}
+	return facts.HostsEntry{Line: n, Address: addr.String(), Names: fields[1:]}, true
 }

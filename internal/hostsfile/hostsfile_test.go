@@ -1,6 +1,8 @@
 package hostsfile
 
 import (
+	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -39,10 +41,58 @@ func TestParse(t *testing.T) {
 	}
 }
 
-func TestParseRefusesHugeLines(t *testing.T) {
-	_, _, err := Parse(strings.NewReader("1.1.1.1 a\n" + strings.Repeat("x", maxLine+1)))
-	if err == nil || !strings.Contains(err.Error(), "line 2") {
-		t.Errorf("Parse of a %d-byte line: err = %v; want one naming line 2", maxLine+1, err)
+// TestParseLongLines: Windows reads a hosts file whatever the length of
+// its lines, so one long line (a 70 KiB comment, a block list on one line)
+// must not hide the entries after it. Only the whole file is bounded.
+func TestParseLongLines(t *testing.T) {
+	const block = "0.0.0.0 remoteassistance.support.services.microsoft.com"
+	blockEntry := facts.HostsEntry{Address: "0.0.0.0", Names: []string{"remoteassistance.support.services.microsoft.com"}}
+	at := func(line int, e facts.HostsEntry) facts.HostsEntry { e.Line = line; return e }
+	manyNames := make([]string, 8000) // 8000 names of 10 bytes: an 80 KiB line
+	for i := range manyNames {
+		manyNames[i] = fmt.Sprintf("h%04d.test", i)
+	}
+	tests := []struct {
+		name  string
+		input string
+		want  []facts.HostsEntry
+		lines int
+	}{
+		{"70 KiB comment line, then a block", "# " + strings.Repeat("x", 70<<10) + "\n" + block + "\n",
+			[]facts.HostsEntry{at(2, blockEntry)}, 2},
+		{"70 KiB comment after an entry, CRLF", "127.0.0.1 localhost # " + strings.Repeat("y", 70<<10) + "\r\n" + block + "\r\n",
+			[]facts.HostsEntry{{Line: 1, Address: "127.0.0.1", Names: []string{"localhost"}}, at(2, blockEntry)}, 2},
+		{"70 KiB of junk that is no entry", strings.Repeat("z", 70<<10) + "\n" + block,
+			[]facts.HostsEntry{at(2, blockEntry)}, 2},
+		{"a 1 MiB comment without a final newline", block + "\n#" + strings.Repeat("c", 1<<20),
+			[]facts.HostsEntry{at(1, blockEntry)}, 2},
+		{"one entry with 80 KiB of names", "0.0.0.0 " + strings.Join(manyNames, " ") + "\n" + block + "\n",
+			[]facts.HostsEntry{{Line: 1, Address: "0.0.0.0", Names: manyNames}, at(2, blockEntry)}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, lines, err := Parse(strings.NewReader(tt.input))
+			if err != nil {
+				t.Fatalf("Parse: %v; want no error", err)
+			}
+			if !reflect.DeepEqual(got, tt.want) || lines != tt.lines {
+				t.Errorf("Parse = %d entries (first %.200v), %d lines; want %d entries, %d lines", len(got), got, lines, len(tt.want), tt.lines)
+			}
+		})
+	}
+}
+
+// TestParseTooLarge: the whole file stays bounded by MaxSize, whether the
+// bytes come as one line or many.
+func TestParseTooLarge(t *testing.T) {
+	for name, input := range map[string]string{
+		"one line":   "# " + strings.Repeat("x", MaxSize),
+		"many lines": strings.Repeat("# comment line\n", MaxSize/15+1),
+	} {
+		_, _, err := Parse(strings.NewReader(input))
+		if !errors.Is(err, ErrTooLarge) {
+			t.Errorf("%s: Parse of %d bytes: err = %v; want ErrTooLarge", name, len(input), err)
+		}
 	}
 }
 
@@ -50,6 +100,7 @@ func TestParseRefusesHugeLines(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add("127.0.0.1 localhost\n0.0.0.0 remoteassistance.support.services.microsoft.com # block\n")
 	f.Add("\ufeff::1 localhost\r\n#x\n\n")
+	f.Add("#" + strings.Repeat("#", 70<<10) + "\n1.2.3.4 a # b\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		entries, lines, _ := Parse(strings.NewReader(s))
 		prev := 0

@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strconv"
@@ -212,13 +213,33 @@ func (e Endpoint) Address() string {
 func (e Endpoint) IsWildcard() bool { return strings.HasPrefix(e.Host, "*.") }
 
 // Covers reports whether name is the endpoint's host or, for a wildcard, a
-// name under its domain. Comparison ignores case and a trailing dot.
+// name under its domain. Both sides are compared in CanonicalName form, so
+// case and one trailing dot, on either side, make no difference.
 func (e Endpoint) Covers(name string) bool {
-	name = strings.TrimSuffix(strings.ToLower(name), ".")
+	name = CanonicalName(name)
 	if e.IsWildcard() {
-		return strings.HasSuffix(name, strings.ToLower(e.Host[1:]))
+		return strings.HasSuffix(name, "."+CanonicalName(e.Host[2:]))
 	}
-	return name == strings.ToLower(e.Host) || (e.Probe != "" && name == strings.ToLower(e.Probe))
+	return name == CanonicalName(e.Host) || (e.Probe != "" && name == CanonicalName(e.Probe))
+}
+
+// CanonicalName is the form in which two spellings of one host compare
+// equal: DNS names compare without ASCII case (RFC 4343 section 3) and a
+// name with one trailing dot is the same fully qualified name (RFC 1034
+// section 3.1), so "Host.Example." is "host.example"; an IP address is
+// in its canonical text form ("0:0::1" is "::1").
+func CanonicalName(name string) string {
+	if a, err := netip.ParseAddr(name); err == nil {
+		return a.String()
+	}
+	name = strings.TrimSuffix(name, ".")
+	b := []byte(name)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A' // ASCII only: DNS folds no other letter
+		}
+	}
+	return string(b)
 }
 
 // TLSVersions maps the profile's spelling of a TLS version to crypto/tls's.
@@ -321,7 +342,7 @@ func decodeError(name string, data []byte, dec *json.Decoder, err error) error {
 		return &Error{File: name, Line: line, Col: col, Msg: "invalid JSON: " + strings.TrimPrefix(syn.Error(), "json: ")}
 	case errors.As(err, &typ):
 		line, col := position(data, int(typ.Offset))
-		return &Error{File: name, Line: line, Col: col, Field: typ.Field, Msg: fmt.Sprintf("got a JSON %s, want %s", typ.Value, jsonKind(typ.Type.Kind().String()))}
+		return &Error{File: name, Line: line, Col: col, Field: typ.Field, Msg: fmt.Sprintf("got a JSON %s, want %s", typ.Value, wantOf(typ.Field, typ.Type.Kind().String()))}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		// encoding/json has no typed error for DisallowUnknownFields and
 		// reports it after the whole value; find the key's first use.
@@ -337,10 +358,27 @@ func decodeError(name string, data []byte, dec *json.Decoder, err error) error {
 	}
 }
 
+// wholePort is what a port field takes, said the same way by the decoder
+// (a fraction, an exponent, a string) and by validate (out of range).
+const wholePort = "a whole number 1–65535"
+
+// wantOf says what field (encoding/json's dotted path, "endpoints.port")
+// takes when its JSON value has the wrong type: a whole number where Go
+// reads an int, with the range when the field has one.
+func wantOf(field, goKind string) string {
+	switch field[strings.LastIndexByte(field, '.')+1:] {
+	case "port", "udp_port":
+		return wholePort + ", written in digits (such as 443)"
+	case "schema":
+		return fmt.Sprintf("the whole number %d", SchemaVersion)
+	}
+	return jsonKind(goKind)
+}
+
 func jsonKind(goKind string) string {
 	switch goKind {
 	case "int", "int64", "uint16":
-		return "a number"
+		return "a whole number, written in digits"
 	case "string":
 		return "a string"
 	case "bool":
@@ -431,7 +469,7 @@ func (p *Profile) validate(name string) Errors {
 		if h, port, err := net.SplitHostPort(s); err == nil {
 			host = h
 			if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-				bad(fmt.Sprintf("ntp_servers[%d]", i), "%q has a bad port; want host or host:port", s)
+				bad(fmt.Sprintf("ntp_servers[%d]", i), "%q has a bad port; want host or host:port, the port %s", s, wholePort)
 				continue
 			}
 		}
@@ -463,7 +501,7 @@ func (p *Profile) validate(name string) Errors {
 			bad(f("probe"), "%q is not under %s", e.Probe, e.Host)
 		}
 		if e.Port < 1 || e.Port > 65535 {
-			bad(f("port"), "%d is out of range; want 1-65535", e.Port)
+			bad(f("port"), "%d is out of range; want %s", e.Port, wholePort)
 		}
 		if strings.TrimSpace(e.Purpose) == "" {
 			bad(f("purpose"), "missing; say in a few words what Quick Assist uses this endpoint for")
@@ -484,7 +522,7 @@ func (p *Profile) validate(name string) Errors {
 			case e.Kind() != RoleTURN:
 				bad(f("udp_port"), "only a turn endpoint has a UDP port; this one's role is %s", e.Kind())
 			case e.UDPPort < 1 || e.UDPPort > 65535:
-				bad(f("udp_port"), "%d is out of range; want 1-65535", e.UDPPort)
+				bad(f("udp_port"), "%d is out of range; want %s", e.UDPPort, wholePort)
 			}
 		}
 		if src := e.Source; src != nil {
@@ -500,9 +538,12 @@ func (p *Profile) validate(name string) Errors {
 				bad(fmt.Sprintf("endpoints[%d].issuers[%d]", i, j), "empty string; it would match every issuer")
 			}
 		}
-		key := strings.ToLower(e.Address())
+		// One name spelled two ways is one endpoint: "Host.Example." is
+		// "host.example" (CanonicalName).
+		key := net.JoinHostPort(CanonicalName(e.ProbeHost()), strconv.Itoa(e.Port))
 		if j, dup := seen[key]; dup {
-			bad(f("host"), "%s is already endpoints[%d]", e.Address(), j)
+			bad(f("host"), "%s is already endpoints[%d] (%s): host names compare without case and without a trailing dot; keep one of the two", e.Address(), j, p.Endpoints[j].Address())
+			continue
 		}
 		seen[key] = i
 	}

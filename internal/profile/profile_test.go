@@ -3,6 +3,7 @@ package profile
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -59,7 +60,14 @@ func TestParseErrors(t *testing.T) {
 		{"empty", "", []string{"p.json", "empty"}},
 		{"truncated", valid[:60], []string{"p.json:", "truncated"}},
 		{"syntax", edit(`"schema": 1,`, `"schema": 1,,`), []string{"p.json:2:15", "invalid JSON"}},
-		{"wrong type", edit(`"port": 443`, `"port": "443"`), []string{"p.json:7:", "endpoints.port", "want a number"}},
+		{"wrong type", edit(`"port": 443`, `"port": "443"`), []string{"p.json:7:", "endpoints.port", "got a JSON string, want a whole number 1–65535"}},
+		// A port is a whole number: a fraction or an exponent is refused
+		// saying so, not "want a number" (it is one).
+		{"fractional port", edit(`"port": 443`, `"port": 1.5`), []string{"p.json:7:", "endpoints.port", "got a JSON number 1.5, want a whole number 1–65535, written in digits"}},
+		{"port with an exponent", edit(`"port": 443`, `"port": 1e30`), []string{"endpoints.port", "got a JSON number 1e30, want a whole number 1–65535"}},
+		{"whole port with an exponent", edit(`"port": 443`, `"port": 4.43e2`), []string{"endpoints.port", "want a whole number 1–65535, written in digits (such as 443)"}},
+		{"fractional udp port", edit(`"issuers": ["X"]}`, `"issuers": ["X"], "role": "turn", "udp_port": 3478.5}`), []string{"endpoints.udp_port", "got a JSON number 3478.5, want a whole number 1–65535"}},
+		{"fractional schema", edit(`"schema": 1`, `"schema": 1.5`), []string{"schema", "got a JSON number 1.5, want the whole number 1"}},
 		{"unknown field", edit(`"port": 443`, `"prot": 443`), []string{"p.json:7:59:", `unknown field "prot"`}},
 		{"trailing data", valid + "{}", []string{"p.json:9:", "one JSON object"}},
 		{"schema", edit(`"schema": 1`, `"schema": 2`), []string{"schema: is 2", "reads schema 1"}},
@@ -72,7 +80,8 @@ func TestParseErrors(t *testing.T) {
 		{"wildcard without probe", edit(`"probe": "a.example.test", `, ``), []string{"endpoints[0].probe: missing"}},
 		{"probe outside wildcard", edit(`"a.example.test"`, `"a.other.test"`), []string{"endpoints[0].probe", "not under *.example.test"}},
 		{"bad host", edit(`"*.example.test"`, `"exa mple.test"`), []string{"endpoints[0].host", "not a valid host"}},
-		{"port range", edit(`"port": 443`, `"port": 70000`), []string{"endpoints[0].port", "1-65535"}},
+		{"port range", edit(`"port": 443`, `"port": 70000`), []string{"endpoints[0].port", "70000 is out of range; want a whole number 1–65535"}},
+		{"negative port", edit(`"port": 443`, `"port": -1`), []string{"endpoints[0].port", "-1 is out of range; want a whole number 1–65535"}},
 		{"no purpose", edit(`"purpose": "p"`, `"purpose": " "`), []string{"endpoints[0].purpose: missing"}},
 		{"empty issuer", edit(`["X"]`, `["X", ""]`), []string{"endpoints[0].issuers[1]"}},
 		{"unknown role", edit(`"issuers": ["X"]}`, `"issuers": ["X"], "role": "stun"}`), []string{"endpoints[0].role", `"stun" is not a role`}},
@@ -81,12 +90,12 @@ func TestParseErrors(t *testing.T) {
 		{"path with CRLF", edit(`"issuers": ["X"]}`, `"issuers": ["X"], "role": "websocket", "path": "/a\r\nX-Injected: 1"}`), []string{"endpoints[0].path", "not a request path"}},
 		{"relative path", edit(`"issuers": ["X"]}`, `"issuers": ["X"], "role": "websocket", "path": "v4/c"}`), []string{"endpoints[0].path", "starting with /"}},
 		{"udp port on a web endpoint", edit(`"issuers": ["X"]}`, `"issuers": ["X"], "udp_port": 3478}`), []string{"endpoints[0].udp_port", "only a turn endpoint"}},
-		{"udp port range", edit(`"issuers": ["X"]}`, `"issuers": ["X"], "role": "turn", "udp_port": 70000}`), []string{"endpoints[0].udp_port", "1-65535"}},
+		{"udp port range", edit(`"issuers": ["X"]}`, `"issuers": ["X"], "role": "turn", "udp_port": 70000}`), []string{"endpoints[0].udp_port", "out of range; want a whole number 1–65535"}},
 		{"bad reviewed date", edit(`"min_tls": "1.2",`, `"min_tls": "1.2", "reviewed": "last week",`), []string{"reviewed", "YYYY-MM-DD"}},
 		{"endpoint source without a url", edit(`"issuers": ["X"]}`, `"issuers": ["X"], "source": {"title": "t", "date": "2026-03-24"}}`), []string{"endpoints[0].source.url", "missing"}},
 		{"endpoint source with a bad date", edit(`"issuers": ["X"]}`, `"issuers": ["X"], "source": {"url": "https://example.test/", "date": "March 2026"}}`), []string{"endpoints[0].source.date", "YYYY-MM-DD"}},
 		{"bad ntp server", edit(`"min_tls": "1.2",`, `"min_tls": "1.2", "ntp_servers": ["ok.test", "bad host"],`), []string{"ntp_servers[1]", `"bad host"`}},
-		{"bad ntp port", edit(`"min_tls": "1.2",`, `"min_tls": "1.2", "ntp_servers": ["ok.test:99999"],`), []string{"ntp_servers[0]", "bad port"}},
+		{"bad ntp port", edit(`"min_tls": "1.2",`, `"min_tls": "1.2", "ntp_servers": ["ok.test:99999"],`), []string{"ntp_servers[0]", "bad port", "1–65535"}},
 		{"bad skew", edit(`"min_tls": "1.2",`, `"min_tls": "1.2", "max_clock_skew": "five minutes",`), []string{"max_clock_skew", "positive duration"}},
 	}
 	for _, tt := range tests {
@@ -157,9 +166,73 @@ func TestParseReportsEveryProblem(t *testing.T) {
 	}
 }
 
+// TestDuplicateEndpoints: one DNS name spelled two ways is one endpoint.
+// Names compare without ASCII case (RFC 4343) and "host." is the fully
+// qualified "host" (RFC 1034 section 3.1), so each pair here is refused
+// as a duplicate, and names that differ are not.
+func TestDuplicateEndpoints(t *testing.T) {
+	second := func(host, probe string, port int) string {
+		e := fmt.Sprintf(`{"host": %q, "port": %d, "required": true, "purpose": "p", "issuers": ["X"]}`, host, port)
+		if probe != "" {
+			e = fmt.Sprintf(`{"host": %q, "probe": %q, "port": %d, "required": true, "purpose": "p", "issuers": ["X"]}`, host, probe, port)
+		}
+		return strings.Replace(valid, `"issuers": ["X"]}`, `"issuers": ["X"]},
+    `+e, 1)
+	}
+	tests := []struct {
+		name        string
+		host, probe string
+		port        int
+		dup         bool
+	}{
+		{"same name", "a.example.test", "", 443, true},
+		{"trailing dot", "a.example.test.", "", 443, true},
+		{"capitals", "A.Example.TEST", "", 443, true},
+		{"capitals and a trailing dot", "A.EXAMPLE.test.", "", 443, true},
+		{"another wildcard with the same probe, spelled differently", "*.Example.Test.", "A.example.test.", 443, true},
+		{"another port", "a.example.test", "", 8443, false},
+		{"another name", "b.example.test", "", 443, false},
+		{"a longer name", "a.example.test.x", "", 443, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := second(tt.host, tt.probe, tt.port)
+			_, err := Parse("p.json", []byte(in))
+			isDup := err != nil && strings.Contains(err.Error(), "endpoints[1].host") && strings.Contains(err.Error(), "is already endpoints[0]")
+			if isDup != tt.dup {
+				t.Errorf("Parse with a second endpoint %q (probe %q) port %d: err = %v; want duplicate %v", tt.host, tt.probe, tt.port, err, tt.dup)
+			}
+			if !tt.dup && err != nil {
+				t.Errorf("Parse: unexpected error %v", err)
+			}
+		})
+	}
+}
+
+func TestCanonicalName(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"host.example", "host.example"},
+		{"Host.Example.", "host.example"},
+		{"HOST.EXAMPLE", "host.example"},
+		{"host.example..", "host.example."},  // one dot only: ".." is no name
+		{"ſ.example", "ſ.example"},           // DNS folds ASCII only (RFC 4343)
+		{"\u212A.example", "\u212A.example"}, // the Kelvin sign is not k
+		{"0:0::1", "::1"},
+		{"127.0.0.1", "127.0.0.1"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := CanonicalName(tt.in); got != tt.want {
+			t.Errorf("CanonicalName(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
 func TestCovers(t *testing.T) {
 	wild := Endpoint{Host: "*.live.com", Probe: "login.live.com"}
 	exact := Endpoint{Host: "turn.azure.com"}
+	wildDot := Endpoint{Host: "*.Live.COM.", Probe: "login.live.com."}
+	exactDot := Endpoint{Host: "Turn.Azure.com."}
 	tests := []struct {
 		e    Endpoint
 		name string
@@ -172,6 +245,16 @@ func TestCovers(t *testing.T) {
 		{wild, "notlive.com", false},
 		{exact, "turn.azure.com", true},
 		{exact, "x.turn.azure.com", false},
+		{exact, "TURN.azure.com.", true},
+		// The profile's own spelling does not matter either.
+		{wildDot, "login.live.com", true},
+		{wildDot, "a.b.LIVE.com.", true},
+		{wildDot, "live.com", false},
+		{exactDot, "turn.azure.com", true},
+		{exactDot, "turn.azure.com.", true},
+		{exact, "turn.azure.com..", false},
+		// DNS folds ASCII letters only: the Kelvin sign is not k.
+		{Endpoint{Host: "*.skype.com", Probe: "edge.skype.com"}, "edge.s\u212Aype.com", false},
 	}
 	for _, tt := range tests {
 		if got := tt.e.Covers(tt.name); got != tt.want {
