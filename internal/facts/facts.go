@@ -305,7 +305,7 @@ const (
 const (
 	HostsNotRegular  = "not-regular" // a FIFO, a device or a folder: never opened
 	HostsTooLarge    = "too-large"
-	HostsLineTooLong = "line-too-long" // a line longer than any hosts file has: not a hosts file
+	HostsLineTooLong = "line-too-long" // written by versions before 2026-12 for a line over 64 KiB; read in old snapshots
 	HostsUnreadable  = "unreadable"
 	HostsCutOff      = "cut-off" // the read outlived the run's deadline
 )

@@ -141,8 +141,6 @@ func readHostsFile(path string) facts.HostsFile {
 	switch {
 	case errors.Is(err, hostsfile.ErrTooLarge):
 		return fail(facts.HostsTooLarge, nil)
-	case errors.Is(err, hostsfile.ErrLineTooLong):
-		return fail(facts.HostsLineTooLong, nil)
 	}
 	if err != nil {
 		return fail(facts.HostsUnreadable, err)

@@ -22,12 +22,6 @@ const MaxSize = 16 << 20
 // Errors Parse wraps, for callers that classify them.
 var (
 	ErrTooLarge = fmt.Errorf("the file is larger than %d bytes", MaxSize)
-	// ErrLineTooLong is no longer returned: Windows reads a hosts file
-	// whatever the length of its lines, so Parse does too, within
-	// MaxSize for the whole file.
-	//
-	// Deprecated: kept for callers that still test for it.
-	ErrLineTooLong = errors.New("a line is too long")
 )
 
 // readChunk is how much of a line is held at a time. A line is read
