@@ -1,14 +1,17 @@
 package fleet
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/qadoctor/qadoctor/internal/inputfile"
+	"github.com/qadoctor/qadoctor/internal/intune"
 )
 
 // Intune's Remediations keep each device's detection output, qadoctor's one
@@ -35,33 +38,28 @@ func normalColumn(s string) string {
 // before) counts as that device's report. A row without a qadoctor line is
 // counted as unreadable, named by its row.
 func (s *Summary) AddIntuneCSV(r io.Reader, name string) error {
-	heads, skips, err := readIntuneCSV(r, name)
-	for _, h := range heads {
-		s.count(h)
-	}
-	for _, sk := range skips {
-		s.skip(sk.Path, sk.Reason)
-	}
-	return err
+	return readIntuneCSV(r, name, s.count, func(sk Skipped) { s.skip(sk.Path, sk.Reason) })
 }
 
-// readIntuneCSV reads an export's devices and the rows it could not read.
-func readIntuneCSV(r io.Reader, name string) (heads []reportHead, skips []Skipped, err error) {
+// readIntuneCSV reads an export's devices and the rows it could not read,
+// passing each on as it is read: an export of a whole fleet is not held.
+func readIntuneCSV(r io.Reader, name string, device func(reportHead), unreadable func(Skipped)) error {
 	data, err := io.ReadAll(io.LimitReader(r, MaxReportSize+1))
 	if err == nil {
 		data, err = inputfile.UTF8(data) // exports are often UTF-8 with a BOM
 	}
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	if len(data) > MaxReportSize {
-		return nil, nil, fmt.Errorf("larger than %d MiB", MaxReportSize>>20)
+		return fmt.Errorf("larger than %d MiB", MaxReportSize>>20)
 	}
-	cr := csv.NewReader(strings.NewReader(string(data)))
+	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err != nil {
-		return nil, nil, fmt.Errorf("not a CSV: %v", err)
+		return fmt.Errorf("not a CSV: %v", err)
 	}
 	pre, post := -1, -1
 	for i, h := range header {
@@ -73,15 +71,15 @@ func readIntuneCSV(r io.Reader, name string) (heads []reportHead, skips []Skippe
 		}
 	}
 	if pre < 0 && post < 0 {
-		return nil, nil, errors.New("not an Intune Remediations export: no pre- or post-remediation detection output column")
+		return errors.New("not an Intune Remediations export: no pre- or post-remediation detection output column")
 	}
 	for row := 2; ; row++ {
 		rec, err := cr.Read()
 		if err == io.EOF {
-			return heads, skips, nil
+			return nil
 		}
 		if err != nil {
-			return heads, skips, fmt.Errorf("row %d: %v", row, err)
+			return fmt.Errorf("row %d: %v", row, err)
 		}
 		line := ""
 		for _, c := range []int{post, pre} {
@@ -92,10 +90,10 @@ func readIntuneCSV(r io.Reader, name string) (heads []reportHead, skips []Skippe
 		}
 		h, err := parseLine(line)
 		if err != nil {
-			skips = append(skips, Skipped{fmt.Sprintf("%s row %d", name, row), err.Error()})
+			unreadable(Skipped{fmt.Sprintf("%s row %d", name, row), err.Error()})
 			continue
 		}
-		heads = append(heads, h)
+		device(h)
 	}
 }
 
@@ -119,11 +117,20 @@ func parseLine(line string) (reportHead, error) {
 	if !strings.HasPrefix(line, "qadoctor ") {
 		return h, errors.New("no qadoctor line in the detection output")
 	}
+	// Intune keeps no more of an output than this, and intune.Line cuts
+	// its line to fit: a longer one is not qadoctor's, and would cost the
+	// summary memory by the megabyte.
+	if n := utf8.RuneCountInString(line); n > intune.OutputLimit {
+		return h, fmt.Errorf("a qadoctor line of %d characters; Intune keeps at most %d, so it is not one qadoctor wrote", n, intune.OutputLimit)
+	}
 	parts := strings.Split(strings.TrimSuffix(line, " …(cut)"), " | ")
 	head := parts[0]
 	fields := strings.Fields(head)
 	if len(fields) < 3 {
 		return h, errors.New("a qadoctor line too short to read")
+	}
+	if len(fields[1]) > maxField {
+		return h, fmt.Errorf("a qadoctor line whose version is %d bytes long; not one qadoctor wrote", len(fields[1]))
 	}
 	h.toolVersion = fields[1]
 	if i := strings.LastIndex(head, ";"); i >= 0 {
@@ -133,9 +140,12 @@ func parseLine(line string) (reportHead, error) {
 	}
 	items := func(words []string, status string) error {
 		for _, w := range words {
+			if len(h.findings) == MaxFindings {
+				return fmt.Errorf("more than %d checks in a qadoctor line; not one qadoctor wrote", MaxFindings)
+			}
 			m := lineItem.FindStringSubmatch(w)
-			if m == nil {
-				return fmt.Errorf("%q is not a check of a qadoctor line", w)
+			if m == nil || len(w) > maxField {
+				return fmt.Errorf("%q is not a check of a qadoctor line", clip(w))
 			}
 			h.findings = append(h.findings, findingHead{m[1], status, m[2]})
 		}
@@ -151,7 +161,7 @@ func parseLine(line string) (reportHead, error) {
 		}
 		h.verdict = &struct{ id, reason string }{h.findings[0].id, h.findings[0].reason}
 	default:
-		return h, fmt.Errorf("a qadoctor line without COMPLIANT or FAIL: %q", head)
+		return h, fmt.Errorf("a qadoctor line without COMPLIANT or FAIL: %q", clip(head))
 	}
 	for _, p := range parts[1:] {
 		if w := strings.Fields(p); len(w) > 1 && w[0] == "WARN" {
@@ -164,4 +174,14 @@ func parseLine(line string) (reportHead, error) {
 		}
 	}
 	return h, nil
+}
+
+// clip shortens a piece of a file quoted in a reason: the reasons of up to
+// MaxListedUnreadable files are kept, and a quote need only show which.
+func clip(s string) string {
+	const n = 64
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
 }

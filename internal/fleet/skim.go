@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/qadoctor/qadoctor/internal/finding"
 )
 
 // skim reads a report's head in one pass over its bytes: the few fields
@@ -87,12 +89,44 @@ func (s *skim) str() (string, error) {
 	return v, nil
 }
 
-// field reads a value the summary keeps: a string, or null for none; any
-// other kind is not a report.
+// key reads an object's key without copying it (a key is compared, not
+// kept: a report of millions of keys costs no memory for them).
+func (s *skim) key() ([]byte, error) {
+	if s.peek() != '"' {
+		return nil, errNotJSON
+	}
+	end, escaped, err := s.stringEnd()
+	if err != nil {
+		return nil, err
+	}
+	raw := s.data[s.i:end]
+	if !escaped && utf8.Valid(raw) {
+		s.i = end
+		return raw[1 : len(raw)-1], nil
+	}
+	v, err := s.str()
+	return []byte(v), err
+}
+
+// field reads a value the summary keeps: a string of at most maxField
+// bytes, or null for none; any other kind is not a report.
 func (s *skim) field(what string) (string, error) {
 	switch s.peek() {
 	case '"':
-		return s.str()
+		end, _, err := s.stringEnd()
+		if err != nil {
+			return "", err
+		}
+		if n := end - s.i - 2; n > maxField { // before it is copied
+			s.i = end
+			return "", tooLong(what, n)
+		}
+		// Decoded, a string may grow: an invalid byte becomes U+FFFD's three.
+		v, err := s.str()
+		if err == nil && len(v) > maxField {
+			return "", tooLong(what, len(v))
+		}
+		return v, err
 	case 'n':
 		return "", s.skip()
 	}
@@ -100,6 +134,10 @@ func (s *skim) field(what string) (string, error) {
 		return "", err
 	}
 	return "", fmt.Errorf("not a report: %s is not what a report holds", what)
+}
+
+func tooLong(what string, n int) error {
+	return fmt.Errorf("not a report: %s is %d bytes long; a report's are at most %d", what, n, maxField)
 }
 
 // skip passes over one value of any kind.
@@ -142,10 +180,11 @@ func (s *skim) skip() error {
 }
 
 // object calls fn for each key of the object at s.i, fn reading or
-// skipping its value; a null is no object.
-func (s *skim) object(fn func(key string) error) error {
+// skipping its value; a null is no object. The key is valid until the
+// next call of s's methods.
+func (s *skim) object(fn func(key []byte) error) error {
 	return s.list('{', '}', func() error {
-		key, err := s.str()
+		key, err := s.key()
 		if err != nil {
 			return err
 		}
@@ -194,8 +233,8 @@ func (s *skim) version(what string) (v string, err error) {
 		s.skip()
 		return "", fmt.Errorf("not a report: %s is not what a report holds", what)
 	}
-	err = s.object(func(key string) error {
-		if key != "version" {
+	err = s.object(func(key []byte) error {
+		if string(key) != "version" {
 			return s.skip()
 		}
 		v, err = s.field(what + ".version")
@@ -204,11 +243,24 @@ func (s *skim) version(what string) (v string, err error) {
 	return v, err
 }
 
+// status reads a status: one of the five a finding has, or none. Any
+// other is not a report (and would be a row no summary prints).
+func (s *skim) status(what string) (string, error) {
+	v, err := s.field(what)
+	if err != nil || v == "" {
+		return v, err
+	}
+	if _, err := finding.ParseStatus(v); err != nil {
+		return "", fmt.Errorf("not a report: %s: %v", what, err)
+	}
+	return v, nil
+}
+
 // head reads the report object.
 func (s *skim) head() (h reportHead, schema string, err error) {
-	err = s.object(func(key string) error {
+	err = s.object(func(key []byte) error {
 		var err error
-		switch key {
+		switch string(key) {
 		case "schema":
 			schema, err = s.field("schema")
 		case "tool":
@@ -216,7 +268,7 @@ func (s *skim) head() (h reportHead, schema string, err error) {
 		case "profile":
 			h.profileVersion, err = s.version("profile")
 		case "status":
-			h.status, err = s.field("status")
+			h.status, err = s.status("status")
 		case "verdict":
 			if s.peek() == 'n' {
 				h.verdict = nil
@@ -227,9 +279,9 @@ func (s *skim) head() (h reportHead, schema string, err error) {
 				return errors.New("not a report: verdict is not what a report holds")
 			}
 			vd := &struct{ id, reason string }{}
-			err = s.object(func(k string) error {
+			err = s.object(func(k []byte) error {
 				var err error
-				switch k {
+				switch string(k) {
 				case "id":
 					vd.id, err = s.field("verdict.id")
 				case "reason":
@@ -250,14 +302,19 @@ func (s *skim) head() (h reportHead, schema string, err error) {
 				if c := s.peek(); c != '{' && c != 'n' {
 					return errors.New("not a report: a finding is not what a report holds")
 				}
+				// Refused at the first past the bound: the findings
+				// kept, not the file's claims, decide the memory.
+				if len(h.findings) == MaxFindings {
+					return fmt.Errorf("not a report: more than %d findings, where a report has one per check (about 25)", MaxFindings)
+				}
 				var fh findingHead
-				err := s.object(func(k string) error {
+				err := s.object(func(k []byte) error {
 					var err error
-					switch k {
+					switch string(k) {
 					case "id":
 						fh.id, err = s.field("a finding's id")
 					case "status":
-						fh.status, err = s.field("a finding's status")
+						fh.status, err = s.status("a finding's status")
 					case "reason":
 						fh.reason, err = s.field("a finding's reason")
 					default:
