@@ -7,6 +7,7 @@ import (
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
 	"github.com/qadoctor/qadoctor/internal/i18n"
+	"github.com/qadoctor/qadoctor/internal/profile"
 	"github.com/qadoctor/qadoctor/internal/winstate"
 )
 
@@ -26,15 +27,19 @@ var blockableNames = []string{
 // nrptCovers reports whether an NRPT namespace covers host: ".suffix"
 // covers the names below it (and the suffix itself), a plain name only
 // itself ([MS-GPNRPT] 2.2.1, the Name value).
+// Both are compared in profile.CanonicalName form: case and a trailing
+// dot ("contoso.com.", as an FQDN is often written) make no difference.
 func nrptCovers(namespace, host string) bool {
-	ns := strings.ToLower(strings.TrimSpace(namespace))
-	if ns == "" {
+	ns := strings.TrimSpace(namespace)
+	if ns == "" || ns == "." {
 		return false
 	}
+	host = profile.CanonicalName(host)
 	if strings.HasPrefix(ns, ".") {
-		return strings.HasSuffix(host, ns) || host == ns[1:]
+		suffix := profile.CanonicalName(ns[1:])
+		return strings.HasSuffix(host, "."+suffix) || host == suffix
 	}
-	return host == ns
+	return host == profile.CanonicalName(ns)
 }
 
 // sinkhole reports whether an NRPT rule's DNS servers answer nothing

@@ -63,3 +63,26 @@ func TestProxyFixesBelongToTheirCause(t *testing.T) {
 		})
 	}
 }
+
+// An NRPT namespace covers a host whatever the case or a trailing dot on
+// either side ([MS-GPNRPT] 2.2.1; DNS names compare without case).
+func TestNRPTCoversCanonicalNames(t *testing.T) {
+	tests := []struct {
+		ns, host string
+		want     bool
+	}{
+		{".microsoft.com", "remoteassistance.support.services.microsoft.com", true},
+		{".Microsoft.COM.", "remoteassistance.support.services.microsoft.com", true},
+		{".microsoft.com", "RemoteAssistance.Support.Services.Microsoft.com.", true},
+		{"remoteassistance.support.services.microsoft.com.", "remoteassistance.support.services.microsoft.com", true},
+		{".microsoft.com", "microsoft.com", true},
+		{".microsoft.com", "notmicrosoft.com", false},
+		{".", "microsoft.com", false},
+		{"", "microsoft.com", false},
+	}
+	for _, tt := range tests {
+		if got := nrptCovers(tt.ns, tt.host); got != tt.want {
+			t.Errorf("nrptCovers(%q, %q) = %v; want %v", tt.ns, tt.host, got, tt.want)
+		}
+	}
+}
