@@ -9,7 +9,9 @@
 //     wildcard stays a wildcard, with a concrete probe host Microsoft
 //     names), port, required by Microsoft's own words on the page that
 //     lists it, purpose, issuers, role (https, websocket with its path,
-//     turn with its udp_port, tls) and source (that page's URL and date).
+//     turn with its udp_port, tls, rdp-relay), step (where a person sees
+//     it fail: opens, sign-in, code, sharing, slow, none; see package leg)
+//     and source (that page's URL and date).
 //  2. Bump version and reviewed, and say in source.notes why it is graded
 //     as it is.
 //  3. A new role needs its exchange in internal/gather (exchange.go) and a
@@ -34,6 +36,7 @@ import (
 	"time"
 
 	"github.com/qadoctor/qadoctor/internal/i18n"
+	"github.com/qadoctor/qadoctor/internal/leg"
 )
 
 // SchemaVersion is the only profile schema this build understands.
@@ -151,9 +154,31 @@ type Endpoint struct {
 	// for Azure's relays); 0 means it is not asked over UDP. Only RoleTURN
 	// uses it.
 	UDPPort int `json:"udp_port,omitempty"`
+	// Step is where in a session a person sees this endpoint fail (the
+	// sign-in pages at sign-in, the relay when sharing starts); empty
+	// means leg.Opens.
+	Step leg.Step `json:"step,omitempty"`
 	// Source is the page that lists this endpoint and its date, when it is
 	// not the profile's own source.
 	Source *Source `json:"source,omitempty"`
+}
+
+// Leg is the leg of a session the endpoint carries: the RDP relay carries
+// the screen (Windows' RDP stack, SCHANNEL's TLS); every other endpoint is
+// the web leg, in WebView2.
+func (e Endpoint) Leg() leg.Leg {
+	if e.Kind() == RoleRDPRelay {
+		return leg.Screen
+	}
+	return leg.Web
+}
+
+// SessionStep is the endpoint's Step, leg.Opens when the profile names none.
+func (e Endpoint) SessionStep() leg.Step {
+	if e.Step == "" {
+		return leg.Opens
+	}
+	return e.Step
 }
 
 // Role is the protocol an endpoint speaks inside TLS.
@@ -175,10 +200,16 @@ const (
 	RoleTURN Role = "turn"
 	// RoleTLS is an endpoint only the handshake is asked of.
 	RoleTLS Role = "tls"
+	// RoleRDPRelay is the RDP relay the screen goes through: Windows' RDP
+	// stack reaches it over TLS on 443 with SCHANNEL ("RDP shares the video
+	// to the helper over https (port 443) through the RDP relay service",
+	// Microsoft's Quick Assist page). Only the handshake is asked of it
+	// (and, on Windows, the same through SCHANNEL).
+	RoleRDPRelay Role = "rdp-relay"
 )
 
 // Roles lists the roles in the order profiles document them.
-var Roles = []Role{RoleHTTPS, RoleWebSocket, RoleTURN, RoleTLS}
+var Roles = []Role{RoleHTTPS, RoleWebSocket, RoleTURN, RoleTLS, RoleRDPRelay}
 
 // Kind is the endpoint's role, RoleHTTPS when the profile names none.
 func (e Endpoint) Kind() Role {
@@ -352,7 +383,7 @@ func decodeError(name string, data []byte, dec *json.Decoder, err error) error {
 			at = loc[0]
 		}
 		line, col := position(data, at)
-		return &Error{File: name, Line: line, Col: col, Msg: fmt.Sprintf("unknown field %s; known fields are schema, version, name, source, min_tls, endpoints, ntp_servers, max_clock_skew, reviewed (endpoint: host, probe, port, required, purpose, issuers, role, path, udp_port, source)", field)}
+		return &Error{File: name, Line: line, Col: col, Msg: fmt.Sprintf("unknown field %s; known fields are schema, version, name, source, min_tls, endpoints, ntp_servers, max_clock_skew, reviewed (endpoint: host, probe, port, required, purpose, issuers, role, path, udp_port, step, source)", field)}
 	default:
 		return &Error{File: name, Msg: err.Error()}
 	}
@@ -507,7 +538,10 @@ func (p *Profile) validate(name string) Errors {
 			bad(f("purpose"), "missing; say in a few words what Quick Assist uses this endpoint for")
 		}
 		if !slices.Contains(Roles, e.Kind()) {
-			bad(f("role"), "%q is not a role; want one of \"https\", \"websocket\", \"turn\", \"tls\"", e.Role)
+			bad(f("role"), "%q is not a role; want one of \"https\", \"websocket\", \"turn\", \"tls\", \"rdp-relay\"", e.Role)
+		}
+		if e.Step != "" && !e.Step.Valid() {
+			bad(f("step"), "%q is not a step; want one of opens, sign-in, code, sharing, slow, none (where a person sees this endpoint fail)", e.Step)
 		}
 		if e.Path != "" {
 			switch {

@@ -155,6 +155,11 @@ func TestBuiltInSources(t *testing.T) {
 		if e.Source == nil || e.Source.URL == "" || e.Source.Date == "" {
 			t.Errorf("%s has no source with a date", e.Host)
 		}
+		// Every built-in endpoint says where a person sees it fail, so a
+		// finding about it can say so (package leg).
+		if e.Step == "" || !e.Step.Valid() {
+			t.Errorf("%s has step %q; want one of leg.Steps or none", e.Host, e.Step)
+		}
 	}
 }
 
@@ -302,5 +307,35 @@ func TestClockDefaults(t *testing.T) {
 	}
 	if p.MaxSkew() != 90*time.Second {
 		t.Errorf("MaxSkew() = %v; want 90s", p.MaxSkew())
+	}
+}
+
+// A step names where a person sees the endpoint fail; anything else is
+// refused, naming the field and the steps there are.
+func TestParseStep(t *testing.T) {
+	base := `{"schema": 1, "version": "1", "name": "t", "source": {"title": "t", "url": "https://x.example", "date": "2026-01-01"}, "min_tls": "1.2",
+	"endpoints": [{"host": "a.example", "port": 443, "required": true, "purpose": "t", "issuers": [], %s}]}`
+	for _, tt := range []struct {
+		field string
+		ok    bool
+	}{
+		{`"step": "sharing", "role": "rdp-relay"`, true},
+		{`"step": "none"`, true},
+		{`"step": "opens"`, true},
+		{`"step": "when-it-feels-like-it"`, false},
+		{`"step": "Sharing\u2028"`, false},
+		{`"role": "rdp"`, false},
+	} {
+		p, err := Parse("p.json", []byte(fmt.Sprintf(base, tt.field)))
+		switch {
+		case tt.ok && err != nil:
+			t.Errorf("%s: %v", tt.field, err)
+		case !tt.ok && err == nil:
+			t.Errorf("%s: accepted; want refused", tt.field)
+		case !tt.ok && !strings.Contains(err.Error(), "want one of"):
+			t.Errorf("%s: %v; want the choices named", tt.field, err)
+		case tt.ok && strings.Contains(tt.field, "rdp-relay") && p.Endpoints[0].Leg() != "screen":
+			t.Errorf("%s: leg %s; want screen", tt.field, p.Endpoints[0].Leg())
+		}
 	}
 }
