@@ -41,6 +41,7 @@ import (
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
 	"github.com/qadoctor/qadoctor/internal/i18n"
+	"github.com/qadoctor/qadoctor/internal/leg"
 	"github.com/qadoctor/qadoctor/internal/winstate"
 )
 
@@ -195,6 +196,7 @@ func Judge(f *facts.Facts, cs []Check, tr *i18n.Printer) []finding.Finding {
 			fd.Evidence = append(fd.Evidence, skippedEvidence(tr, f, c.Keys)...)
 		}
 		fd.ID, fd.Title = c.ID, tr.Text(c.Title)
+		fd.Leg, fd.Step = legAndStep(f, c, fd)
 		fd.Actions = slices.Clone(fd.Actions) // shared tables stay untouched
 		for i := range fd.Actions {
 			fd.Actions[i].Title = tr.Text(fd.Actions[i].Title)
@@ -207,7 +209,21 @@ func Judge(f *facts.Facts, cs []Check, tr *i18n.Printer) []finding.Finding {
 // Verdict picks the most likely cause: the first failing finding in chain
 // order (a broken name lookup explains everything after it), else the
 // first error, else the first warning. It returns nil when all passed.
-func Verdict(fs []finding.Finding) *finding.Finding {
+//
+// symptom is the step at which the person saw the session break (""
+// when they do not know): a finding met at that step comes first, since
+// the steps before it evidently worked for them; the others stay in the
+// report, in their order.
+func Verdict(fs []finding.Finding, symptom leg.Step) *finding.Finding {
+	if symptom != "" {
+		for _, want := range []finding.Status{finding.Fail, finding.Error, finding.Warn} {
+			for i := range fs {
+				if fs[i].Status == want && fs[i].Step == symptom {
+					return &fs[i]
+				}
+			}
+		}
+	}
 	for _, want := range []finding.Status{finding.Fail, finding.Error, finding.Warn} {
 		for i := range fs {
 			if fs[i].Status == want {

@@ -11,6 +11,7 @@ import (
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
 	"github.com/qadoctor/qadoctor/internal/i18n"
+	"github.com/qadoctor/qadoctor/internal/leg"
 	"github.com/qadoctor/qadoctor/internal/profile"
 )
 
@@ -265,14 +266,34 @@ func TestVerdictNamesFirstBrokenStep(t *testing.T) {
 		{ID: "net.reach", Status: finding.Fail},
 		{ID: "tls.handshake", Status: finding.Fail},
 	}
-	if v := Verdict(fs); v == nil || v.ID != "net.reach" {
+	if v := Verdict(fs, ""); v == nil || v.ID != "net.reach" {
 		t.Errorf("Verdict = %+v; want net.reach, the first failure in chain order", v)
 	}
-	if v := Verdict(fs[:2]); v == nil || v.ID != "net.dns" {
+	if v := Verdict(fs[:2], ""); v == nil || v.ID != "net.dns" {
 		t.Errorf("Verdict without failures = %+v; want the warning", v)
 	}
-	if v := Verdict(fs[:1]); v != nil {
+	if v := Verdict(fs[:1], ""); v != nil {
 		t.Errorf("Verdict of all passing = %+v; want nil", v)
+	}
+	// The person saw the session end when sharing started: a cause met
+	// there comes first, even a warning over an earlier failure (the steps
+	// before it evidently worked for them); unknown keeps chain order.
+	withScreen := append(fs[:len(fs):len(fs)], finding.Finding{ID: "os.rdp-policy", Status: finding.Warn, Step: leg.Sharing},
+		finding.Finding{ID: "os.schannel", Status: finding.Fail, Step: leg.Sharing})
+	for _, tt := range []struct {
+		symptom leg.Step
+		want    string
+	}{
+		{leg.Sharing, "os.schannel"},
+		{"", "net.reach"},
+		{leg.Slow, "net.reach"}, // nothing met at that step: chain order
+	} {
+		if v := Verdict(withScreen, tt.symptom); v == nil || v.ID != tt.want {
+			t.Errorf("Verdict(symptom %q) = %+v; want %s", tt.symptom, v, tt.want)
+		}
+	}
+	if v := Verdict(withScreen[:5], leg.Sharing); v == nil || v.ID != "os.rdp-policy" {
+		t.Errorf("Verdict(sharing) without a failure there = %+v; want the warning met there", v)
 	}
 }
 

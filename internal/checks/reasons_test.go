@@ -6,10 +6,12 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
-	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/qadoctor/qadoctor/internal/leg"
 )
 
 // reasonLiterals finds the reason codes the judges write as literals: a
@@ -74,23 +76,18 @@ func reasonLiterals(t *testing.T) map[string]string {
 	return found
 }
 
-// Every reason code a judge writes is in docs/reasons.md, and every code
-// there is written somewhere (a literal, or a family such as
+// Every reason code a judge writes has a row in the reason table, and
+// every row is written somewhere (a literal, or a family such as
 // interception-<vendor> that the judges compose).
 func TestReasonsDocumented(t *testing.T) {
-	doc, err := os.ReadFile("../../docs/reasons.md")
-	if err != nil {
-		t.Fatal(err)
-	}
 	documented := map[string]bool{}
-	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z0-9<>-]+)`(?: / `([a-z0-9-]+)`)?").FindAllStringSubmatch(string(doc), -1) {
-		documented[m[1]] = true
-		if m[2] != "" {
-			documented[m[2]] = true
+	for _, r := range Reasons() {
+		for _, c := range append([]string{r.Code}, r.Also...) {
+			if documented[c] {
+				t.Errorf("reason %q has two rows", c)
+			}
+			documented[c] = true
 		}
-	}
-	for _, m := range regexp.MustCompile("`(tls-no-version[a-z-]*)`").FindAllStringSubmatch(string(doc), -1) {
-		documented[m[1]] = true
 	}
 	literals := reasonLiterals(t)
 	if len(literals) < 50 {
@@ -98,7 +95,7 @@ func TestReasonsDocumented(t *testing.T) {
 	}
 	for code, at := range literals {
 		if !documented[code] && !strings.HasPrefix(code, "-") && !strings.HasSuffix(code, "-") {
-			t.Errorf("%s: reason %q is not in docs/reasons.md", at, code)
+			t.Errorf("%s: reason %q has no row in the reason table (reasons.go)", at, code)
 		}
 	}
 	composed := map[string]bool{ // written by composition, not as literals
@@ -108,7 +105,52 @@ func TestReasonsDocumented(t *testing.T) {
 	}
 	for code := range documented {
 		if _, ok := literals[code]; !ok && !composed[code] {
-			t.Errorf("docs/reasons.md documents %q, which no judge writes", code)
+			t.Errorf("the reason table has %q, which no judge writes", code)
+		}
+	}
+}
+
+// docs/reasons.md is the table, as tools/reasonsdoc writes it. Run
+// go run ./tools/reasonsdoc > docs/reasons.md after changing the table.
+func TestReasonsDocUpToDate(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/reasons.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(doc) != string(WriteReasonsDoc()) {
+		t.Error("docs/reasons.md differs from the reason table: run go run ./tools/reasonsdoc > docs/reasons.md")
+	}
+}
+
+// Every row says a leg and a step a person can be told, with a source;
+// families resolve to their row, the longest pattern first.
+func TestReasonTable(t *testing.T) {
+	for _, r := range Reasons() {
+		if r.Meaning == "" || r.Source == "" || r.Group.Title == "" {
+			t.Errorf("%s: meaning %q, source %q, group %q; want all three", r.Code, r.Meaning, r.Source, r.Group.Title)
+		}
+		if r.Leg != perEndpoint && (!slices.Contains(leg.Legs, r.Leg) || !r.Step.Valid()) {
+			t.Errorf("%s: leg %q, step %q; want a leg of leg.Legs and a step of leg.Steps or none", r.Code, r.Leg, r.Step)
+		}
+		if r.Step != "" && !r.Step.Valid() {
+			t.Errorf("%s: step %q is not a step", r.Code, r.Step)
+		}
+	}
+	for code, want := range map[string]string{
+		"interception-zscaler":          "interception-<vendor>",
+		"cert-expired":                  "cert-<kind>",
+		"os-stack-secure-failure":       "os-stack-<error>",
+		"os-stack-secure-failure-local": "os-stack-<error>-local",
+		"tls-closed":                    "tls-reset",
+		"schannel-tls12-off":            "schannel-tls12-off",
+	} {
+		if r, ok := LookupReason(code); !ok || r.Code != want {
+			t.Errorf("LookupReason(%q) = %q, %v; want %q", code, r.Code, ok, want)
+		}
+	}
+	for _, code := range []string{"", "interception-", "nonsense", "os-stack--local"} {
+		if r, ok := LookupReason(code); ok && code != "os-stack--local" {
+			t.Errorf("LookupReason(%q) = %q; want none", code, r.Code)
 		}
 	}
 }

@@ -25,6 +25,7 @@ type AnalyzeOptions struct {
 	Only    []string
 	Skip    []string
 	Verbose bool
+	Symptom string
 }
 
 func newCmdAnalyze(d *Deps) *cobra.Command {
@@ -52,6 +53,7 @@ as not in the export, never as not set.`),
 	f.StringSliceVar(&opts.Only, "only", nil, tr.Sprintf("run only these check `IDS` (comma-separated)"))
 	f.StringSliceVar(&opts.Skip, "skip", nil, tr.Sprintf("skip these check `IDS` (comma-separated)"))
 	f.BoolVarP(&opts.Verbose, "verbose", "v", false, tr.Sprintf("show the evidence of passing checks too"))
+	addSymptomFlag(cmd, &opts.Symptom, tr)
 	return cmd
 }
 
@@ -97,5 +99,9 @@ func runAnalyze(_ context.Context, opts *AnalyzeOptions) error {
 	if err != nil {
 		return err
 	}
-	return writeReport(opts.IO, opts.Build, f, sel, start, reportOptions{Format: format, Verbose: opts.Verbose, Output: opts.Output})
+	symptom, err := parseSymptom(opts.Symptom)
+	if err != nil {
+		return err
+	}
+	return writeReport(opts.IO, opts.Build, f, sel, start, reportOptions{Format: format, Verbose: opts.Verbose, Output: opts.Output, Symptom: symptom})
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qadoctor/qadoctor/internal/bundle"
-	"github.com/qadoctor/qadoctor/internal/checks"
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/fix"
 	"github.com/qadoctor/qadoctor/internal/gather"
@@ -42,6 +41,7 @@ names (other than the profile's endpoints) are replaced by placeholders; --no-re
 		RunE: func(cmd *cobra.Command, _ []string) error { return runBundle(cmd.Context(), opts) },
 	}
 	addDiagnoseFlags(cmd, &opts.Diagnose)
+	addSymptomFlag(cmd, &opts.Diagnose.Symptom, tr)
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", tr.Sprintf("write the bundle to `FILE.zip` (required)"))
 	cmd.Flags().BoolVar(&opts.NoRedact, "no-redact", false, tr.Sprintf("keep user, machine, private addresses and internal names"))
 	cmd.Flags().StringVar(&opts.Journal, "journal", "", tr.Sprintf("the fix journal `DIR` (default: the standard one)"))
@@ -53,14 +53,17 @@ func runBundle(ctx context.Context, opts *BundleOptions) error {
 		return usageErrorf("bundle needs -o FILE.zip")
 	}
 	start := time.Now()
+	symptom, err := parseSymptom(opts.Diagnose.Symptom)
+	if err != nil {
+		return err
+	}
 	f, sel, err := diagnoseFacts(ctx, &opts.Diagnose)
 	if err != nil {
 		return err
 	}
 	b := opts.Diagnose.Build
 	tr := opts.Diagnose.IO.Tr
-	findings := checks.Judge(f, sel, tr)
-	rep := report.New(report.Tool{Name: "qadoctor", Version: b.Version, Commit: b.Commit}, f, findings, checks.Verdict(findings), time.Since(start), tr.Lang())
+	rep := judgeReport(opts.Diagnose.IO, b, f, sel, start, symptom)
 	n, err := writeBundle(opts.Output, bundleSource{Build: b, Tr: tr, Env: opts.Diagnose.Env, Journal: opts.Journal, NoRedact: opts.NoRedact}, f, rep)
 	if err != nil {
 		return err

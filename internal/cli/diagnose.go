@@ -15,7 +15,9 @@ import (
 	"github.com/qadoctor/qadoctor/internal/checks"
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/gather"
+	"github.com/qadoctor/qadoctor/internal/i18n"
 	"github.com/qadoctor/qadoctor/internal/inputfile"
+	"github.com/qadoctor/qadoctor/internal/leg"
 	"github.com/qadoctor/qadoctor/internal/profile"
 	"github.com/qadoctor/qadoctor/internal/proxy"
 	"github.com/qadoctor/qadoctor/internal/report"
@@ -49,7 +51,8 @@ type DiagnoseOptions struct {
 	Proxy       string // --proxy: "direct" or a proxy URL; "" discovers
 	PAC         string // --pac: a PAC's URL or file, tested instead of the system's settings
 	Verbose     bool
-	Quiet       bool // no progress on standard error
+	Quiet       bool   // no progress on standard error
+	Symptom     string // --symptom: the step at which the person saw the session break
 }
 
 func newCmdDiagnose(d *Deps, runF func(context.Context, *DiagnoseOptions) error) *cobra.Command {
@@ -81,7 +84,23 @@ Exit codes: 0 nothing failed, 1 at least one check failed, 2 usage or bad input,
 	f.StringVarP(&opts.Output, "output", "o", "", tr.Sprintf("write the report to `FILE` instead of the terminal"))
 	f.StringVar(&opts.HostsFile, "hosts-file", "", tr.Sprintf("read this hosts `FILE` instead of the system's"))
 	f.BoolVarP(&opts.Verbose, "verbose", "v", false, tr.Sprintf("show the evidence of passing checks too"))
+	addSymptomFlag(cmd, &opts.Symptom, tr)
 	return cmd
+}
+
+// addSymptomFlag adds --symptom: what the person saw, so the causes met at
+// that step come first.
+func addSymptomFlag(cmd *cobra.Command, symptom *string, tr *i18n.Printer) {
+	cmd.Flags().StringVar(symptom, "symptom", "", tr.Sprintf("what the person saw: `STEP` opens (Quick Assist does not open or spins), sign-in, code (the code is refused), sharing (it ends when screen sharing starts), slow, or unknown; causes met at that step come first"))
+}
+
+// parseSymptom reads --symptom.
+func parseSymptom(s string) (leg.Step, error) {
+	step, err := leg.ParseStep(s)
+	if err != nil {
+		return "", usageErrorf("--symptom %q: want opens, sign-in, code, sharing, slow or unknown (where the person saw the session break)", s)
+	}
+	return step, nil
 }
 
 func runDiagnose(ctx context.Context, opts *DiagnoseOptions) error {
@@ -90,11 +109,15 @@ func runDiagnose(ctx context.Context, opts *DiagnoseOptions) error {
 	if err != nil {
 		return err
 	}
+	symptom, err := parseSymptom(opts.Symptom)
+	if err != nil {
+		return err
+	}
 	f, sel, err := diagnoseFacts(ctx, opts)
 	if err != nil {
 		return err
 	}
-	return writeReport(opts.IO, opts.Build, f, sel, start, reportOptions{Format: format, Verbose: opts.Verbose, Output: opts.Output})
+	return writeReport(opts.IO, opts.Build, f, sel, start, reportOptions{Format: format, Verbose: opts.Verbose, Output: opts.Output, Symptom: symptom})
 }
 
 // reportFormat checks --format against --json.
@@ -115,7 +138,8 @@ func reportFormat(format string, asJSON bool) (string, error) {
 type reportOptions struct {
 	Format  string // text, json, md, html
 	Verbose bool
-	Output  string // a file, or "" for standard output
+	Output  string   // a file, or "" for standard output
+	Symptom leg.Step // where the person saw the session break; "" unknown
 }
 
 // diagnoseFacts checks the options, gathers what the selected checks need
@@ -201,7 +225,7 @@ func selectChecks(only, skip []string) ([]checks.Check, error) {
 // writeReport judges the facts, writes the report and returns the error
 // that sets the exit code.
 func writeReport(io IOStreams, build BuildInfo, f *facts.Facts, sel []checks.Check, start time.Time, o reportOptions) error {
-	rep := judgeReport(io, build, f, sel, start)
+	rep := judgeReport(io, build, f, sel, start, o.Symptom)
 	if err := renderReport(io, rep, f, o); err != nil {
 		return err
 	}
@@ -211,11 +235,14 @@ func writeReport(io IOStreams, build BuildInfo, f *facts.Facts, sel []checks.Che
 	return nil
 }
 
-// judgeReport judges the facts in the person's language.
-func judgeReport(io IOStreams, build BuildInfo, f *facts.Facts, sel []checks.Check, start time.Time) *report.Report {
+// judgeReport judges the facts in the person's language; symptom, when the
+// person said where the session broke, puts the causes met there first.
+func judgeReport(io IOStreams, build BuildInfo, f *facts.Facts, sel []checks.Check, start time.Time, symptom leg.Step) *report.Report {
 	findings := checks.Judge(f, sel, io.Tr)
-	return report.New(report.Tool{Name: "qadoctor", Version: build.Version, Commit: build.Commit},
-		f, findings, checks.Verdict(findings), time.Since(start), io.Tr.Lang())
+	rep := report.New(report.Tool{Name: "qadoctor", Version: build.Version, Commit: build.Commit},
+		f, findings, checks.Verdict(findings, symptom), time.Since(start), io.Tr.Lang())
+	rep.Symptom = symptom
+	return rep
 }
 
 // renderReport writes the report in one format to o.Output, or to

@@ -16,6 +16,7 @@ import (
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
 	"github.com/qadoctor/qadoctor/internal/gather"
+	"github.com/qadoctor/qadoctor/internal/leg"
 	"github.com/qadoctor/qadoctor/internal/report"
 	"github.com/qadoctor/qadoctor/internal/testpeer"
 )
@@ -450,5 +451,50 @@ func TestDiagnoseDNSCauseNamesTheRightName(t *testing.T) {
 		if strings.HasPrefix(e.Subject, "a-garbled") && (strings.Contains(e.Detail, "NXDOMAIN") || !strings.Contains(e.Detail, "malformed")) {
 			t.Errorf("evidence for the malformed answer: %q; want it called malformed", e.Detail)
 		}
+	}
+}
+
+// Every finding says which leg it breaks and where a person sees it; the
+// verdict says it in words; --symptom puts a cause met at the step the
+// person saw first without hiding the others, and a step that is not one
+// is a usage error naming the choices.
+func TestSymptomPutsItsCausesFirst(t *testing.T) {
+	dnsAddr := testpeer.DNSServer(t, testpeer.Zone(map[string]string{
+		"web.qadoctor.test.":   "NXDOMAIN",
+		"relay.qadoctor.test.": "127.0.0.1",
+	}))
+	prof := testpeer.WriteProfile(t,
+		testpeer.Endpoint{Host: "web.qadoctor.test", Port: 443, Required: true, Purpose: "the web leg", Step: "opens"},
+		testpeer.Endpoint{Host: "relay.qadoctor.test", Port: testpeer.Port(t, testpeer.ClosedPort(t)), Required: true, Purpose: "the RDP relay", Role: "rdp-relay", Step: "sharing"})
+	env := gather.Env{Resolver: testpeer.Resolver(dnsAddr)}
+	args := []string{"--profile", prof, "--timeout", "3s", "--only", "net.dns,net.reach,tls.handshake,os.schannel,profile.age"}
+
+	_, r := diagnoseJSON(t, env, args...)
+	for _, f := range r.Findings {
+		if f.Leg == "" || f.Step == "" {
+			t.Errorf("%s: leg %q, step %q; want both", f.ID, f.Leg, f.Step)
+		}
+	}
+	dns, reach := want(t, r, "net.dns", finding.Fail, "dns-nxdomain"), want(t, r, "net.reach", finding.Fail, "tcp-refused")
+	if dns.Leg != leg.Web || dns.Step != leg.Opens || reach.Leg != leg.Screen || reach.Step != leg.Sharing {
+		t.Errorf("net.dns %s/%s, net.reach %s/%s; want web/opens (the web endpoint) and screen/sharing (the relay)", dns.Leg, dns.Step, reach.Leg, reach.Step)
+	}
+	if s := want(t, r, "os.schannel", finding.Skip, ""); s.Leg != leg.Screen || s.Step != leg.Sharing {
+		t.Errorf("os.schannel guards %s/%s; want screen/sharing", s.Leg, s.Step)
+	}
+	if r.Verdict == nil || r.Verdict.ID != "net.dns" || !strings.Contains(r.Verdict.Cause, "so Quick Assist will not open") {
+		t.Errorf("verdict %+v; want net.dns, saying Quick Assist will not open", r.Verdict)
+	}
+
+	_, r = diagnoseJSON(t, env, append(args, "--symptom", "sharing")...)
+	if r.Symptom != leg.Sharing || r.Verdict == nil || r.Verdict.ID != "net.reach" || r.Verdict.Leg != leg.Screen ||
+		!strings.Contains(r.Verdict.Cause, "so the session will end when screen sharing starts") {
+		t.Errorf("--symptom sharing: symptom %q, verdict %+v; want net.reach, saying the session will end when sharing starts", r.Symptom, r.Verdict)
+	}
+	want(t, r, "net.dns", finding.Fail, "dns-nxdomain") // still there
+
+	code, _, errOut := runCLI(t, env, append([]string{"diagnose"}, append(args, "--symptom", "it broke")...)...)
+	if code != ExitUsage || !strings.Contains(errOut, "--symptom") || !strings.Contains(errOut, "sharing") {
+		t.Errorf("--symptom 'it broke': exit %d, %q; want 2 naming the steps", code, errOut)
 	}
 }

@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/qadoctor/qadoctor/internal/console"
+	"github.com/qadoctor/qadoctor/internal/leg"
 )
 
 // DoubleClickDeps are the seams of a double-click run; nil means the real
@@ -38,6 +41,7 @@ func runDoubleClick(ctx context.Context, d *Deps, dc DoubleClickDeps, opts *Diag
 	var openFolder func() // set once the files are saved
 	defer func() { waitForEnter(io, openFolder) }()
 
+	symptom := askSymptom(io)
 	fmt.Fprintln(io.Out, tr.Sprintf("qadoctor %s: checking why Quick Assist cannot keep its secure connection…", d.Build.Version))
 	start := time.Now()
 	f, sel, err := diagnoseFacts(ctx, opts)
@@ -45,7 +49,7 @@ func runDoubleClick(ctx context.Context, d *Deps, dc DoubleClickDeps, opts *Diag
 		printError(io, err)
 		return exitCode(err)
 	}
-	rep := judgeReport(io, d.Build, f, sel, start)
+	rep := judgeReport(io, d.Build, f, sel, start, symptom)
 	if err := renderReport(io, rep, f, reportOptions{Format: "text"}); err != nil {
 		printError(io, err)
 		return ExitInternal
@@ -85,6 +89,61 @@ func runDoubleClick(ctx context.Context, d *Deps, dc DoubleClickDeps, opts *Diag
 
 // waitForEnter keeps the console window open until the person has read
 // it; with openFolder, "o" and Enter opens the folder the files are in.
+// askSymptom asks, in one question, where the person saw the session
+// break; Enter (or anything it cannot read) is "don't know", and the
+// diagnosis runs as without it.
+func askSymptom(io IOStreams) leg.Step {
+	tr := io.Tr
+	fmt.Fprintln(io.Out, tr.Sprintf("What happened when Quick Assist failed?"))
+	for i, s := range leg.Steps {
+		fmt.Fprintf(io.Out, "  %d. %s\n", i+1, s.Seen(tr))
+	}
+	fmt.Fprint(io.Out, tr.Sprintf("Type its number and press Enter (just Enter: I don't know): "))
+	if io.In == nil {
+		fmt.Fprintln(io.Out)
+		return ""
+	}
+	answer := readLine(io.In, 64)
+	fmt.Fprintln(io.Out)
+	n, err := strconv.Atoi(strings.Map(narrowDigit, strings.TrimSpace(answer)))
+	if err != nil || n < 1 || n > len(leg.Steps) {
+		return ""
+	}
+	return leg.Steps[n-1]
+}
+
+// narrowDigit reads a full-width digit (a Japanese input method's "１") as
+// the digit it is.
+func narrowDigit(r rune) rune {
+	if r >= '０' && r <= '９' {
+		return r - '０' + '0'
+	}
+	return r
+}
+
+// readLine reads one line from r a byte at a time, so nothing after it is
+// taken from the next question's reader; it keeps at most max bytes and
+// drops the rest of a longer line.
+func readLine(r io.Reader, max int) string {
+	var b []byte
+	var one [1]byte
+	for {
+		n, err := r.Read(one[:])
+		if n == 1 {
+			if one[0] == '\n' {
+				break
+			}
+			if len(b) < max {
+				b = append(b, one[0])
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	return string(b)
+}
+
 func waitForEnter(io IOStreams, openFolder func()) {
 	if openFolder != nil {
 		fmt.Fprint(io.Out, "\n"+io.Tr.Sprintf("Press Enter to close this window, or O and Enter to open the folder with the files."))

@@ -13,6 +13,7 @@ import (
 	"github.com/qadoctor/qadoctor/internal/console"
 	"github.com/qadoctor/qadoctor/internal/gather"
 	"github.com/qadoctor/qadoctor/internal/i18n"
+	"github.com/qadoctor/qadoctor/internal/leg"
 	"github.com/qadoctor/qadoctor/internal/testpeer"
 )
 
@@ -171,11 +172,11 @@ func TestDoubleClick(t *testing.T) {
 }
 
 // "o" and Enter opens the folder the files were saved in; Enter alone
-// only closes.
+// only closes. (The first line answers the symptom question.)
 func TestDoubleClickOpensTheFolder(t *testing.T) {
 	addr := testpeer.ClosedPort(t)
 	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
-	for answer, want := range map[string]bool{"o\n": true, "\n": false} {
+	for answer, want := range map[string]bool{"\no\n": true, "\n\n": false, "4\no\n": true} {
 		dir := testpeer.TempDir(t)
 		var out strings.Builder
 		var opened []string
@@ -185,6 +186,41 @@ func TestDoubleClickOpensTheFolder(t *testing.T) {
 		runDoubleClick(t.Context(), d, dc, &DiagnoseOptions{ProfilePath: prof, Timeout: DefaultTimeout, Skip: []string{"net.hosts-file"}})
 		if got := slices.Contains(opened, dir); got != want {
 			t.Errorf("answer %q: opened %v; want the folder opened: %v", answer, opened, want)
+		}
+	}
+}
+
+// The window asks, in one question, where the session broke: the answer
+// (a number, full-width too) becomes the report's symptom and puts the
+// causes met at that step first; Enter, garbage or a closed input is
+// "don't know", and the diagnosis runs as without it.
+func TestDoubleClickAsksTheSymptom(t *testing.T) {
+	addr := testpeer.ClosedPort(t)
+	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, addr))
+	for _, tt := range []struct {
+		input string
+		want  leg.Step
+	}{
+		{"4\n\n", leg.Sharing},
+		{"１\n\n", leg.Opens},
+		{"\n\n", ""},
+		{"9\n\n", ""},
+		{strings.Repeat("x", 10000) + "\n\n", ""},
+		{"", ""},
+	} {
+		dir := testpeer.TempDir(t)
+		var out strings.Builder
+		d := &Deps{IO: IOStreams{In: strings.NewReader(tt.input), Out: &out, ErrOut: io.Discard}, Build: BuildInfo{Version: "test"},
+			Env: gather.Env{System: notWindows, Getenv: func(string) string { return "" }}, UILanguage: func() string { return "" }}
+		dc := DoubleClickDeps{SaveDir: func() string { return dir }, Open: func(string) error { return nil }}
+		runDoubleClick(t.Context(), d, dc, &DiagnoseOptions{ProfilePath: prof, Timeout: DefaultTimeout, Skip: []string{"net.hosts-file"}})
+		text := out.String()
+		if !strings.Contains(text, "What happened when Quick Assist failed?") || !strings.Contains(text, "4. the session ends when screen sharing starts") {
+			t.Errorf("input %.20q: the window does not ask the question:\n%s", tt.input, text)
+		}
+		said := strings.Contains(text, "You said: ")
+		if said != (tt.want != "") || tt.want != "" && !strings.Contains(text, "You said: "+tt.want.Seen(i18n.New(i18n.English))) {
+			t.Errorf("input %.20q: report says symptom %v; want %q:\n%s", tt.input, said, tt.want, text)
 		}
 	}
 }

@@ -5,6 +5,8 @@ package finding
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/qadoctor/qadoctor/internal/leg"
 )
 
 // Status is a check's verdict.
@@ -70,7 +72,14 @@ type Finding struct {
 	Summary string `json:"summary"` // what it found, in one line
 	// Reason is a stable, machine-readable code for the cause
 	// ("dns-nxdomain", "tls-old-only-path"), for fleet summaries.
-	Reason   string     `json:"reason,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// Leg is the leg of a session the finding breaks (web: WebView2;
+	// screen: Windows' RDP through the relay; both; none), and Step where a
+	// person sees it (opens, sign-in, code, sharing, slow, none); for a
+	// pass or a skip, what the check guards. The reason table
+	// (internal/checks/reasons.go) decides both.
+	Leg      leg.Leg    `json:"leg"`
+	Step     leg.Step   `json:"step"`
 	Cause    string     `json:"cause,omitempty"` // why it matters, in plain words
 	Fix      []string   `json:"fix,omitempty"`   // steps a person can take, in order
 	Evidence []Evidence `json:"evidence,omitempty"`

@@ -66,7 +66,7 @@ func TestJapaneseLiveReportHasNoEnglishOfOurs(t *testing.T) {
 			AssertFactsHoldNoSentences(t, f)
 			tr := i18n.New(i18n.Japanese)
 			fs := checks.Judge(f, checks.All(), tr)
-			rep := New(Tool{Name: "qadoctor", Version: "test"}, f, fs, checks.Verdict(fs), time.Second, tr.Lang())
+			rep := New(Tool{Name: "qadoctor", Version: "test"}, f, fs, checks.Verdict(fs, ""), time.Second, tr.Lang())
 			var text, md, page bytes.Buffer
 			WriteText(&text, rep, TextOptions{Verbose: true, Tr: tr})
 			WriteMarkdown(&md, rep, tr)

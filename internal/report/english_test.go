@@ -106,7 +106,7 @@ func TestJapaneseReportHasNoEnglishOfOurs(t *testing.T) {
 	f := hostileRun()
 	tr := i18n.New(i18n.Japanese)
 	fs := checks.Judge(f, checks.All(), tr)
-	rep := New(Tool{Name: "qadoctor", Version: "1.0.0"}, f, fs, checks.Verdict(fs), time.Second, tr.Lang())
+	rep := New(Tool{Name: "qadoctor", Version: "1.0.0"}, f, fs, checks.Verdict(fs, ""), time.Second, tr.Lang())
 
 	var text, md, page bytes.Buffer
 	if err := WriteText(&text, rep, TextOptions{Verbose: true, Tr: tr}); err != nil {

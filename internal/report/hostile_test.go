@@ -29,7 +29,7 @@ func TestTextAndMarkdownShowHostileTextInert(t *testing.T) {
 	for _, l := range i18n.Langs {
 		tr := i18n.New(l)
 		fs := checks.Judge(f, checks.All(), tr)
-		rep := New(Tool{Name: "qadoctor", Version: "1.0.0"}, f, fs, checks.Verdict(fs), time.Second, tr.Lang())
+		rep := New(Tool{Name: "qadoctor", Version: "1.0.0"}, f, fs, checks.Verdict(fs, ""), time.Second, tr.Lang())
 		var text, md bytes.Buffer
 		WriteText(&text, rep, TextOptions{Verbose: true, Tr: tr})
 		WriteMarkdown(&md, rep, tr)

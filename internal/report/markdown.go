@@ -20,6 +20,9 @@ func WriteMarkdown(w io.Writer, r *Report, tr *i18n.Printer) error {
 	} else {
 		b.WriteString(tr.Sprintf("Profile %s, %d endpoints, %s, started %s.", escape.Markdown(r.Profile.Version), r.Endpoints, fmtDuration(r.DurationMS), r.Started.Format("2006-01-02 15:04:05 MST")) + "\n\n")
 	}
+	if r.Symptom != "" {
+		b.WriteString(escape.Markdown(tr.Sprintf("You said: %s. The causes met at that step come first.", r.Symptom.Seen(tr))) + "\n\n")
+	}
 	if r.Verdict != nil {
 		b.WriteString(tr.Sprintf("**Most likely cause (`%s`):** %s", r.Verdict.ID, escape.Markdown(r.Verdict.Cause)) + "\n\n")
 		for _, f := range r.Findings {

@@ -14,6 +14,7 @@ import (
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
 	"github.com/qadoctor/qadoctor/internal/i18n"
+	"github.com/qadoctor/qadoctor/internal/leg"
 )
 
 // Schema names the JSON report format; it changes only when a field's
@@ -36,6 +37,10 @@ type Report struct {
 	// machine (qadoctor analyze).
 	Analyzed string         `json:"analyzed,omitempty"`
 	Status   finding.Status `json:"status"` // the worst finding's status
+	// Symptom is the step at which the person said the session broke
+	// (--symptom, the double-click question); it put the causes met there
+	// first.
+	Symptom leg.Step `json:"symptom,omitempty"`
 	// Verdict is the most likely cause: the first broken step of the chain.
 	Verdict  *Verdict          `json:"verdict,omitempty"`
 	Findings []finding.Finding `json:"findings"`
@@ -53,7 +58,12 @@ type Verdict struct {
 	ID     string         `json:"id"`
 	Status finding.Status `json:"status"`
 	Reason string         `json:"reason,omitempty"`
-	Cause  string         `json:"cause"`
+	// Cause is the finding's cause, ending with what the person sees:
+	// which leg it breaks and at which step ("…, so the session will end
+	// when screen sharing starts").
+	Cause string   `json:"cause"`
+	Leg   leg.Leg  `json:"leg"`
+	Step  leg.Step `json:"step"`
 }
 
 // New builds a report from gathered facts and the findings judged from
@@ -80,9 +90,32 @@ func New(tool Tool, f *facts.Facts, fs []finding.Finding, verdict *finding.Findi
 		if cause == "" {
 			cause = verdict.Summary
 		}
-		r.Verdict = &Verdict{ID: verdict.ID, Status: verdict.Status, Reason: verdict.Reason, Cause: cause}
+		if seen := whatIsSeen(i18n.New(lang), verdict.Leg, verdict.Step); seen != "" {
+			if lang != i18n.Japanese { // Japanese sets no space between sentences
+				cause += " "
+			}
+			cause += seen
+		}
+		r.Verdict = &Verdict{ID: verdict.ID, Status: verdict.Status, Reason: verdict.Reason, Cause: cause, Leg: verdict.Leg, Step: verdict.Step}
 	}
 	return r
+}
+
+// legNames say what each leg is, for the verdict's last sentence.
+var legNames = map[leg.Leg]string{
+	leg.Web:    i18n.Key("the web leg (sign-in, the code and chat, in WebView2)"),
+	leg.Screen: i18n.Key("the screen leg (Windows' RDP through the RDP relay, with SCHANNEL's TLS)"),
+	leg.Both:   i18n.Key("both legs of the session (the web pages and the screen)"),
+}
+
+// whatIsSeen says which leg a cause breaks and what the person will see,
+// as the verdict's last sentence; "" when it breaks no leg.
+func whatIsSeen(tr *i18n.Printer, l leg.Leg, s leg.Step) string {
+	clause, name := s.Clause(tr), legNames[l]
+	if clause == "" || name == "" {
+		return ""
+	}
+	return tr.Sprintf("This breaks %s, so %s.", tr.Text(name), clause)
 }
 
 // Failed reports whether any finding failed.
@@ -178,6 +211,10 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 			r.Tool.Version, profile, r.Endpoints, fmtDuration(r.DurationMS))), opts.Width)
 	}
 	b.WriteString("\n")
+	if r.Symptom != "" {
+		wrapLine(&b, "", tr.Sprintf("You said: %s. The causes met at that step come first.", r.Symptom.Seen(tr)), opts.Width)
+		b.WriteString("\n")
+	}
 	if r.Verdict == nil {
 		skipped := 0
 		for _, f := range r.Findings {

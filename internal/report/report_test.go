@@ -60,7 +60,7 @@ func fixture() *facts.Facts {
 func fixtureReport(tr *i18n.Printer) *Report {
 	f := fixture()
 	fs := checks.Judge(f, checks.All(), tr)
-	return New(Tool{Name: "qadoctor", Version: "1.0.0"}, f, fs, checks.Verdict(fs), 1234*time.Millisecond, tr.Lang())
+	return New(Tool{Name: "qadoctor", Version: "1.0.0"}, f, fs, checks.Verdict(fs, ""), 1234*time.Millisecond, tr.Lang())
 }
 
 // forEachLang runs a golden test in each language; the golden files are

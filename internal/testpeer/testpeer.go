@@ -340,6 +340,7 @@ type Endpoint struct {
 	Role     string   `json:"role,omitempty"`
 	Path     string   `json:"path,omitempty"`
 	UDPPort  int      `json:"udp_port,omitempty"`
+	Step     string   `json:"step,omitempty"` // where a person sees it fail (package leg)
 }
 
 // LocalEndpoint is a required endpoint at a loopback address "127.0.0.1:port",

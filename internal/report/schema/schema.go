@@ -15,6 +15,7 @@ import (
 	"github.com/invopop/jsonschema"
 
 	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/leg"
 	"github.com/qadoctor/qadoctor/internal/report"
 )
 
@@ -29,9 +30,25 @@ func Generate() ([]byte, error) {
 		RequiredFromJSONSchemaTags: false,
 		DoNotReference:             false,
 		Mapper: func(t reflect.Type) *jsonschema.Schema {
-			if t == reflect.TypeOf(finding.Status(0)) {
+			switch t {
+			case reflect.TypeOf(finding.Status(0)):
 				return &jsonschema.Schema{Type: "string", Enum: []any{"pass", "skip", "warn", "error", "fail"},
 					Description: "pass, skip, warn, error, fail, in rising severity"}
+			case reflect.TypeOf(leg.Leg("")):
+				var e []any
+				for _, l := range leg.Legs {
+					e = append(e, string(l))
+				}
+				return &jsonschema.Schema{Type: "string", Enum: e,
+					Description: "the leg of a session a finding breaks: web (WebView2), screen (Windows' RDP through the RDP relay), both, none (docs/reasons.md)"}
+			case reflect.TypeOf(leg.Step("")):
+				var e []any
+				for _, st := range leg.Steps {
+					e = append(e, string(st))
+				}
+				e = append(e, string(leg.NoStep))
+				return &jsonschema.Schema{Type: "string", Enum: e,
+					Description: "where in a session a person sees it: opens, sign-in, code, sharing, slow, in session order; none (docs/reasons.md)"}
 			}
 			return nil
 		},
