@@ -240,7 +240,11 @@ func judgeSchannel(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		key := winstate.KeySchannelProtocols + `\TLS 1.2\Client`
 		fd.Reason = "schannel-tls12-off"
 		fd.Summary = tr.Sprintf("TLS 1.2 is %s in SCHANNEL.", tr.Text(tls12))
-		fd.Cause = tr.Sprintf("SCHANNEL, the TLS of Windows itself, has TLS 1.2 %s, so the parts of Windows that Quick Assist relies on cannot make the connection Microsoft requires.", tr.Text(tls12))
+		// The screen leg: "Quick Assist starts RDP control and connects to
+		// the RDP Relay service ... over https (port 443)" (Microsoft's
+		// Quick Assist page, 2024-07-01), and Windows' RDP stack takes its
+		// TLS from SCHANNEL; WebView2, which carries the rest, does not.
+		fd.Cause = tr.Sprintf("SCHANNEL, the TLS of Windows itself, has TLS 1.2 %s. Quick Assist sends the screen through Windows' RDP stack to Microsoft's RDP relay over TLS on port 443, and that stack takes its TLS from SCHANNEL: sign-in, the code and consent work (they run in WebView2, which does not use SCHANNEL), then the session ends when screen sharing starts.", tr.Text(tls12))
 		if strings.HasSuffix(tls12, "(Windows default)") {
 			fd.Cause += tr.Sprintf(" This Windows build predates TLS 1.2 as a default.")
 		} else {
@@ -365,11 +369,15 @@ func judgeWinHTTP(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		fd.Summary = tr.Sprintf("WinHTTP's default protocols include TLS 1.2.")
 		return fd
 	}
+	// Neither leg of a session uses WinHTTP's defaults: WebView2 has its
+	// own network stack, and Windows' RDP stack takes its TLS from SCHANNEL
+	// (os.schannel). Other Windows parts do, so this warns.
+	fd.Status = finding.Warn
 	fd.Reason = "winhttp-no-tls12"
 	fd.Actions = []finding.Action{{ID: "winhttp.tls12-on", Title: tr.Sprintf("Add TLS 1.2 to WinHTTP's DefaultSecureProtocols (0x%x)", want),
 		Registry: changes, Admin: true}}
 	fd.Summary = tr.Sprintf("WinHTTP's DefaultSecureProtocols leaves out TLS 1.2 for %s.", strings.Join(bad, tr.Sprintf(" and ")))
-	fd.Cause = tr.Sprintf("Windows components that use WinHTTP with the default protocols (sign-in, updates, the older Quick Assist) cannot speak TLS 1.2, which Microsoft's services require.")
+	fd.Cause = tr.Sprintf("Windows components that use WinHTTP with the default protocols (updates, services, the retired built-in Quick Assist) cannot speak TLS 1.2, which Microsoft's services require. Neither leg of a Quick Assist session uses this setting: the web pages run in WebView2, which has its own TLS, and the screen goes through Windows' RDP stack, which follows SCHANNEL (os.schannel).")
 	fd.Fix = []string{
 		tr.Sprintf(`As administrator: reg add "%s" /v DefaultSecureProtocols /t REG_DWORD /d 0xA00 /f`, winstate.KeyWinHTTP),
 		tr.Sprintf(`As administrator: reg add "%s" /v DefaultSecureProtocols /t REG_DWORD /d 0xA00 /f`, winstate.KeyWinHTTP32),
@@ -434,10 +442,10 @@ func judgeInet(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	}
 	return finding.Finding{
 		Actions:  actions,
-		Status:   finding.Fail,
+		Status:   finding.Warn, // neither leg of a session uses WinINet's protocols
 		Reason:   "inet-no-tls12",
 		Summary:  tr.Sprintf("SecureProtocols (%s) allows only %s.", tr.Text(effective.label), decodeProtocols(tr, effMask)),
-		Cause:    tr.Sprintf("Internet Settings leave out TLS 1.2, so Windows components that use WinINet (sign-in windows, older apps) cannot reach Microsoft's services. Edge and WebView2 do not use this setting."),
+		Cause:    tr.Sprintf("Internet Settings leave out TLS 1.2, so Windows components that use WinINet (older sign-in windows and apps) cannot reach Microsoft's services. Neither leg of a Quick Assist session uses this setting: Edge and WebView2, which carry its web pages, have their own TLS, and the screen goes through Windows' RDP stack, which follows SCHANNEL (os.schannel)."),
 		Fix:      fix,
 		Evidence: ev,
 	}
@@ -676,7 +684,7 @@ func judgeCipherPolicy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		Status:   status,
 		Reason:   "cipher-policy-no-modern-suite",
 		Summary:  summary,
-		Cause:    tr.Sprintf("SCHANNEL can only offer the suites its settings leave: %s. Microsoft's services accept TLS 1.2 only with ECDHE and AES-GCM, so the parts of Windows that use SCHANNEL cannot connect.", strings.Join(problems, "; ")),
+		Cause:    tr.Sprintf("SCHANNEL can only offer the suites its settings leave: %s. Microsoft's services accept TLS 1.2 only with ECDHE and AES-GCM. Quick Assist sends the screen through Windows' RDP stack to Microsoft's RDP relay, and that stack takes its TLS from SCHANNEL, so the session ends when screen sharing starts (the web pages, in WebView2, are not affected).", strings.Join(problems, "; ")),
 		Fix:      fixes,
 		Evidence: ev,
 	}

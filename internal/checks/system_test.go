@@ -122,9 +122,9 @@ func TestSystemChecks(t *testing.T) {
 			winstate.MultiStringValue("TLS_RSA_WITH_AES_256_GCM_SHA384", "TLS_RSA_WITH_AES_128_GCM_SHA256"))), false,
 			map[string]finding.Status{"os.cipher-policy": finding.Fail}, nil},
 		{"WinHTTP mask 0xA0", machine(set(winstate.KeyWinHTTP, "DefaultSecureProtocols", winstate.DWORDValue(0xA0))), false,
-			map[string]finding.Status{"os.winhttp": finding.Fail}, map[string]string{"os.winhttp": "winhttp-no-tls12"}},
+			map[string]finding.Status{"os.winhttp": finding.Warn}, map[string]string{"os.winhttp": "winhttp-no-tls12"}},
 		{"Internet Settings policy without TLS 1.2", machine(set(winstate.KeyInetPolicyMachine, "SecureProtocols", winstate.DWORDValue(0x280))), false,
-			map[string]finding.Status{"os.inet": finding.Fail}, map[string]string{"os.inet": "inet-no-tls12"}},
+			map[string]finding.Status{"os.inet": finding.Warn}, map[string]string{"os.inet": "inet-no-tls12"}},
 		{".NET strong crypto off", machine(set(winstate.KeyDotNet4, "SchUseStrongCrypto", winstate.DWORDValue(0))), false,
 			map[string]finding.Status{"os.dotnet": finding.Warn}, nil},
 		{"Quick Assist missing", machine(without(winstate.KeyAppxUserPackages)), false,
@@ -185,7 +185,7 @@ func TestSystemChecks(t *testing.T) {
 		{"time service disabled", machine(set(winstate.KeyW32Time, "Start", winstate.DWORDValue(4))), false,
 			map[string]finding.Status{"clock.settings": finding.Warn}, nil},
 		{"Windows 7", machine(build("7601", "Windows 7 Professional", "Professional", "Client", "")), false,
-			map[string]finding.Status{"os.schannel": finding.Fail, "os.winhttp": finding.Fail, "os.version": finding.Fail}, nil},
+			map[string]finding.Status{"os.schannel": finding.Fail, "os.winhttp": finding.Warn, "os.version": finding.Fail}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
