@@ -70,7 +70,7 @@ func judgeQuickAssist(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		return *fd
 	}
 	var ev []finding.Evidence
-	var found []string
+	var found, userFound []string // userFound: registered for this user, the one that runs
 	covered := false
 	for _, l := range f.System.SubKeys {
 		if !strings.EqualFold(l.Key, winstate.KeyAppxUserPackages) && !strings.EqualFold(l.Key, winstate.KeyAppxAllUsers) {
@@ -83,6 +83,9 @@ func judgeQuickAssist(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 			if strings.HasPrefix(n, quickAssistFamily) {
 				v, arch := packageVersion(n)
 				found = append(found, v)
+				if strings.EqualFold(l.Key, winstate.KeyAppxUserPackages) {
+					userFound = append(userFound, v)
+				}
 				ev = append(ev, finding.Evidence{Subject: l.Key, Status: finding.Pass, Detail: tr.Sprintf("%s (version %s, %s)", n, v, arch), Facts: n})
 			}
 		}
@@ -122,6 +125,24 @@ func judgeQuickAssist(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 			Fix:     []string{tr.Sprintf("Start Quick Assist from the Start menu, or remove the old one: Settings > Apps > Optional features (Win+R, then ms-settings:optionalfeatures) > Quick Assist > Uninstall.")}}
 	case len(found) > 0:
 		if fd, bad := uiAccessBroken(tr, f.System, found, ev); bad {
+			return fd
+		}
+		// The version that runs: this user's registration, else the newest
+		// provisioned for all users.
+		v := newestVersion(userFound)
+		if v == "" {
+			v = newestVersion(found)
+		}
+		if quickAssistOld(v) {
+			fd := finding.Finding{Status: finding.Warn, Reason: "quickassist-old", Evidence: ev,
+				Summary: tr.Sprintf("Quick Assist %s is installed, older than %s, the version Microsoft's support tool checks for.", v, quickAssistFloor),
+				Cause:   tr.Sprintf("Microsoft's MSRD-Collect diagnostics warn \"An older Quick Assist version is installed on this machine. Please consider updating.\" below version %s. The Store normally keeps the app current; an old one suggests its updates are not arriving.", quickAssistFloor),
+				Fix: []string{
+					tr.Sprintf("Update Quick Assist: Microsoft Store > Library > Get updates, or as administrator: winget upgrade --id 9P7BP5VNWKX5 --source msstore --accept-package-agreements --accept-source-agreements"),
+				}}
+			if noStore != "" {
+				fd.Fix = []string{tr.Sprintf("The Store is not available here (%s): ask IT to deploy the current Quick Assist (Store ID 9P7BP5VNWKX5) with their management tool.", noStore)}
+			}
 			return fd
 		}
 		return finding.Finding{Status: finding.Pass, Evidence: ev, Summary: tr.Sprintf("The Store app is installed (version %s).", strings.Join(found, ", "))}
@@ -211,22 +232,27 @@ func judgeWebView2(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		return *fd
 	}
 	var ev []finding.Evidence
-	var version string
+	var version string // the newest of the places that have one
 	covered := false
+	// The three places MSRD-Collect reads (winstate.KeyWebView2Machine):
+	// each one's pv is evidence; one that is missing, empty or 0.0.0.0
+	// means "not installed there".
 	for _, k := range []string{winstate.KeyWebView2Machine, winstate.KeyWebView2Machine64, winstate.KeyWebView2User} {
 		pv, rv := regString(f.System, k, "pv")
 		if rv.State == facts.ValueUnknown {
 			continue
 		}
 		covered = true
-		st := finding.Skip
-		if !webView2Missing(pv) {
-			st = finding.Pass
-			if version == "" {
-				version = pv
+		e := finding.Evidence{Subject: k + ` pv`, Status: finding.Pass, Detail: describe(tr, rv), Facts: rv}
+		if webView2Missing(pv) {
+			e.Status = finding.Skip
+			if rv.State == facts.ValueSet {
+				e.Detail = tr.Sprintf("%s: not installed here", describe(tr, rv))
 			}
+		} else if version == "" || compareVersions(pv, version) > 0 {
+			version = strings.TrimSpace(pv)
 		}
-		ev = append(ev, finding.Evidence{Subject: k + ` pv`, Status: st, Detail: describe(tr, rv), Facts: rv})
+		ev = append(ev, e)
 	}
 	installBlocked, updatesOff, policyEv := edgeUpdatePolicy(tr, f.System)
 	overrides := loaderOverrides(tr, f.System)

@@ -728,6 +728,21 @@ func judgeFIPS(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	for i := range ev {
 		ev[i].Status = finding.Warn
 	}
+	// With RDP's encryption held to FIPS Compliant as well, this is the
+	// case of Microsoft KB 811770 (screen.go).
+	if p := rdpPolicyOf(f.System); p.covered {
+		if p.fipsLevel() {
+			return finding.Finding{
+				Status:   finding.Fail,
+				Reason:   "fips-rdp",
+				Summary:  tr.Sprintf("FIPS mode is on, and RDP's encryption is held to FIPS Compliant: the case of Microsoft KB 811770."),
+				Cause:    tr.Sprintf("%s Quick Assist's screen sharing runs on that stack, so expect the code and consent to work and the session to end when screen sharing starts (Microsoft does not document Quick Assist under these policies).", kb811770(tr)),
+				Fix:      []string{tr.Sprintf(`Ask IT to leave RDP's encryption at High Level or Not Configured ("Set client connection encryption level") and its security layer at Negotiate or SSL; if the PC does not have to be FIPS-compliant, also to turn FIPS mode off. Then try Quick Assist again.`)},
+				Evidence: append(ev, p.evidence(tr, finding.Fail)...),
+			}
+		}
+		ev = append(ev, p.evidence(tr, finding.Warn)...)
+	}
 	return finding.Finding{
 		Status:   finding.Warn,
 		Reason:   "fips-on",

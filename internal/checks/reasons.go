@@ -86,6 +86,9 @@ const (
 	srcApp             = "Quick Assist itself, or the WebView2 its whole UI runs in, is missing or cannot start (CAUSES.md C3, C4, C18)"
 	srcLegacy          = "the Store app still works beside the retired one (CAUSES.md C3)"
 	srcWebView2Updates = "an old runtime still runs; it stops getting fixes (CAUSES.md C4)"
+	srcKB811770        = "the screen leg is Windows' RDP / Desktop Sharing through the RDP relay (Quick Assist page, 2024-07-01); KB 811770: Remote Assistance, the same Desktop Sharing stack, cannot connect where RDP's encryption level is FIPS Compliant and reports a security error; whether RDP's policies apply to Quick Assist's sessions is unverified (CAUSES.md 1b)"
+	srcDesktopSharing  = "the screen leg is Windows' RDP (Quick Assist page, 2024-07-01); Microsoft's Quick Assist trace (TSS UEX_QuickAssist) records RDPEnCom, and RdpEncom.dll hosts the Desktop Sharing classes RDPSession and RDPViewer (rdpencomapi reference); that Quick Assist loads them is inferred (CAUSES.md 1b)"
+	srcQuickAssistOld  = "Microsoft's MSRD-Collect only advises updating below its $latestQAver (2.0.30.0); no source says what an old build breaks (CAUSES.md 1b, C10)"
 )
 
 var reasons = []Reason{
@@ -227,6 +230,12 @@ var reasons = []Reason{
 		Meaning: "no TLS 1.2 ECDHE AES-GCM suite or usable curve is left (suite order, curve order, or the SCHANNEL Ciphers / KeyExchangeAlgorithms / Hashes switches)"},
 	{Code: "fips-on", Group: groupOS, Leg: leg.Screen, Step: leg.Sharing, Source: srcFIPS,
 		Meaning: "FIPS mode is on"},
+	{Code: "fips-rdp", Group: groupOS, Leg: leg.Screen, Step: leg.Sharing, Source: srcKB811770,
+		Meaning: "FIPS mode is on and RDP's encryption is held to FIPS Compliant (MinEncryptionLevel=4, or SecurityLayer=0 forcing RDP's own encryption): the case of KB 811770"},
+	{Code: "rdp-fips-encryption", Group: groupOS, Leg: leg.Screen, Step: leg.Sharing, Source: srcKB811770,
+		Meaning: "RDP's policy holds its encryption to FIPS Compliant (MinEncryptionLevel=4, or SecurityLayer=0 with FIPS mode on), the setting KB 811770 names (a warning: unverified for Desktop Sharing)"},
+	{Code: "desktop-sharing-missing", Group: groupOS, Leg: leg.Screen, Step: leg.Sharing, Source: srcDesktopSharing,
+		Meaning: "Windows' Desktop Sharing COM classes (RDPSession, RDPViewer) are not registered, or rdpencom.dll is missing (a warning)"},
 	{Code: "os-too-old", Group: groupOS, Leg: leg.Both, Step: leg.Opens, Source: srcOSVersion,
 		Meaning: "older than Windows 10"},
 	{Code: "os-unsupported", Group: groupOS, Leg: leg.None, Step: leg.NoStep, Source: srcLifecycle,
@@ -245,6 +254,8 @@ var reasons = []Reason{
 		Meaning: "the Application Information service, which starts uiAccess apps, is disabled"},
 	{Code: "uac-off", Group: groupApp, Leg: leg.Both, Step: leg.Opens, Source: srcApp,
 		Meaning: "User Account Control is off"},
+	{Code: "quickassist-old", Group: groupApp, Leg: leg.Both, Step: leg.NoStep, Source: srcQuickAssistOld,
+		Meaning: "the Store app is older than 2.0.30.0, the version below which Microsoft's MSRD-Collect advises updating (a warning)"},
 	{Code: "webview2-missing", Group: groupApp, Leg: leg.Web, Step: leg.Opens, Source: srcApp,
 		Meaning: "the WebView2 runtime is not installed"},
 	{Code: "webview2-install-blocked", Group: groupApp, Leg: leg.Web, Step: leg.Opens, Source: srcApp,

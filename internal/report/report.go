@@ -247,8 +247,15 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 	}
 	b.WriteString(tr.Sprintf("Checks:") + "\n")
 	indent := strings.Repeat(" ", labelWidth(tr)+4)
+	// The ID column is as wide as the longest ID (os.desktop-sharing), at
+	// least 16 and at most 24 columns, so the summaries line up.
+	idWidth := 16
 	for _, f := range r.Findings {
-		head := fmt.Sprintf("%s  %-16s ", label[f.Status], escape.Terminal(f.ID))
+		idWidth = min(max(idWidth, i18n.Width(escape.Terminal(f.ID))), 24)
+	}
+	for _, f := range r.Findings {
+		id := escape.Terminal(f.ID)
+		head := fmt.Sprintf("%s  %s%s ", label[f.Status], id, strings.Repeat(" ", max(0, idWidth-i18n.Width(id))))
 		wrapLine(&b, head, escape.Terminal(f.Summary), opts.Width)
 		for _, g := range groupEvidence(f.Evidence, opts.Verbose) {
 			wrapLine(&b, indent+label[g.status]+" ", escape.Terminal(g.subjects(tr))+": "+escape.Terminal(g.detail), opts.Width)

@@ -47,7 +47,7 @@ func Collect(reg Registry, source, file string, fileExists func(string) bool) fa
 		s.RegSkippedTotal = total
 	}
 	if fileExists != nil {
-		for _, p := range []string{LegacyQuickAssistPath} {
+		for _, p := range WantedFiles {
 			s.Files = append(s.Files, facts.FileFact{Path: p, Exists: fileExists(p)})
 		}
 	}

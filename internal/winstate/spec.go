@@ -59,7 +59,12 @@ const (
 	KeyEnvironment = `HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment`
 
 	// The Evergreen WebView2 runtime's version, value pv, per machine and per
-	// user ("Detect if a WebView2 Runtime is already installed").
+	// user ("Detect if a WebView2 Runtime is already installed",
+	// learn.microsoft.com/microsoft-edge/webview2/concepts/distribution: a
+	// pv that is missing, null, empty or 0.0.0.0 means not installed there).
+	// Microsoft's MSRD-Collect reads all three places for Quick Assist
+	// (MSRDC-Diagnostics.psm1, msrdDiagQA): HKCU, HKLM, and HKLM's
+	// WOW6432Node copy.
 	KeyWebView2Machine   = `HKLM\SOFTWARE\WOW6432Node\Microsoft\EdgeUpdate\Clients\{F3017226-FE2A-4295-8BDF-00C3A9A7E4C5}`
 	KeyWebView2Machine64 = `HKLM\SOFTWARE\Microsoft\EdgeUpdate\Clients\{F3017226-FE2A-4295-8BDF-00C3A9A7E4C5}`
 	KeyWebView2User      = `HKCU\Software\Microsoft\EdgeUpdate\Clients\{F3017226-FE2A-4295-8BDF-00C3A9A7E4C5}`
@@ -103,6 +108,42 @@ const (
 	KeyAppxUserPackages = `HKCU\Software\Classes\Local Settings\Software\Microsoft\Windows\CurrentVersion\AppModel\Repository\Packages`
 	KeyAppxAllUsers     = `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Appx\AppxAllUserStore\Applications`
 )
+
+// The screen leg: Windows' RDP / Desktop Sharing stack (../shared/CAUSES.md
+// section 1b).
+const (
+	// RDP's policies (Administrative Templates > Windows Components >
+	// Remote Desktop Services > Remote Desktop Session Host > Security):
+	// DWORD MinEncryptionLevel, "Set client connection encryption level"
+	// (1 Low, 2 Client Compatible, 3 High; 4 FIPS Compliant, which the
+	// policy's own text says is set through "System cryptography: Use FIPS
+	// compliant algorithms…" or the Session Host configuration; the level
+	// "only applies when you are using native RDP encryption"), and DWORD
+	// SecurityLayer, "Require use of specific security layer for remote
+	// (RDP) connections" (0 RDP, 1 Negotiate, 2 SSL/TLS). Microsoft KB 811770:
+	// Remote Assistance cannot connect where the encryption level is FIPS
+	// Compliant, and reports a security error.
+	KeyRDPPolicy = `HKLM\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services`
+
+	// The Windows Desktop Sharing API's COM classes, CLSID_RDPSession (the
+	// sharer's session) and CLSID_RDPViewer (the viewer's control), from the
+	// Windows SDK's rdpencomapi.h; "The session object is hosted in-process
+	// by RdpEncom.dll" (learn.microsoft.com/windows/win32/api/rdpencomapi/
+	// nn-rdpencomapi-irdpsrapisharingsession; the viewer's pages name the
+	// same DLL). The default value of InprocServer32 names the DLL.
+	KeyRDPSessionServer = `HKLM\SOFTWARE\Classes\CLSID\{9B78F0E6-3E05-4A5B-B2E8-E743A8956B65}\InprocServer32`
+	KeyRDPViewerServer  = `HKLM\SOFTWARE\Classes\CLSID\{32BE5ED2-5C86-480F-A914-0FF8885A1B3F}\InprocServer32`
+)
+
+// DesktopSharingPath is the Windows Desktop Sharing API's DLL, RdpEncom.dll
+// (the rdpencomapi reference pages above): a live run records whether it
+// is there.
+const DesktopSharingPath = `%SystemRoot%\System32\rdpencom.dll`
+
+// WantedFiles are the files whose presence a live run records: the retired
+// Quick Assist, and the Desktop Sharing DLL the screen leg needs. A path
+// may start with %SystemRoot%.
+var WantedFiles = []string{LegacyQuickAssistPath, DesktopSharingPath}
 
 // Windows Time (REFERENCE.md "Time"; learn.microsoft.com/windows-server/networking/windows-time-service/windows-time-service-tools-and-settings).
 const (
@@ -220,6 +261,10 @@ func Wanted() []ValueRef {
 		ValueRef{KeyAppinfo, "Start"},
 		ValueRef{KeyStorePolicy, "RemoveWindowsStore"},
 		ValueRef{KeyStorePolicy, "DisableStoreApps"},
+		ValueRef{KeyRDPPolicy, "MinEncryptionLevel"},
+		ValueRef{KeyRDPPolicy, "SecurityLayer"},
+		ValueRef{KeyRDPSessionServer, ""}, // the default value: the DLL's path
+		ValueRef{KeyRDPViewerServer, ""},
 	)
 	return w
 }

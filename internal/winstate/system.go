@@ -3,6 +3,7 @@ package winstate
 import (
 	"errors"
 	"os"
+	"strings"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 )
@@ -18,7 +19,7 @@ func LiveSystem() facts.System {
 		return facts.System{State: facts.SystemError, Source: "live", Error: err.Error()}
 	}
 	s := Collect(reg, "live", "", func(path string) bool {
-		_, err := os.Stat(path)
+		_, err := os.Stat(ExpandPath(path, os.Getenv))
 		return err == nil
 	})
 	for _, name := range WantedServices {
@@ -29,3 +30,30 @@ func LiveSystem() facts.System {
 
 // WantedServices are the services whose state a live run records.
 var WantedServices = []string{"W32Time"}
+
+// ExpandPath replaces %NAME% in a path with getenv(NAME), as Windows
+// expands REG_EXPAND_SZ paths; a name getenv does not know stays as it
+// is, so the path then names no file.
+func ExpandPath(path string, getenv func(string) string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(path, '%')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(path[i+1:], '%')
+		if j < 0 {
+			break
+		}
+		name := path[i+1 : i+1+j]
+		if v := getenv(name); name != "" && v != "" {
+			b.WriteString(path[:i])
+			b.WriteString(v)
+		} else {
+			b.WriteString(path[:i+2+j])
+		}
+		path = path[i+2+j:]
+	}
+	b.WriteString(path)
+	return b.String()
+}
