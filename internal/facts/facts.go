@@ -7,6 +7,7 @@ package facts
 import (
 	"time"
 
+	"github.com/qadoctor/qadoctor/internal/leg"
 	"github.com/qadoctor/qadoctor/internal/profile"
 )
 
@@ -20,9 +21,12 @@ type Facts struct {
 	Endpoints []EndpointFacts `json:"endpoints"`
 	System    System          `json:"system"`
 	OSStack   OSStack         `json:"os_stack"`
-	Clock     Clock           `json:"clock"`
-	Proxy     ProxySettings   `json:"proxy"`
-	Network   Network         `json:"network"`
+	// OSStackScreen is the same request to the RDP relay, the screen leg's
+	// endpoint: SCHANNEL is the TLS the screen goes through.
+	OSStackScreen OSStack       `json:"os_stack_screen"`
+	Clock         Clock         `json:"clock"`
+	Proxy         ProxySettings `json:"proxy"`
+	Network       Network       `json:"network"`
 	// Analyzed names the file a run judged instead of the live machine
 	// (qadoctor analyze); what only a live run can know is skipped.
 	Analyzed string `json:"analyzed,omitempty"`
@@ -401,7 +405,7 @@ type FileFact struct {
 // OSStack is one HTTPS request made through the operating system's own
 // stack (WinHTTP), with the system proxy and SCHANNEL's policy.
 type OSStack struct {
-	State      string  `json:"state"` // ok, failed, timeout, not-windows, not-selected
+	State      string  `json:"state"` // ok, failed, timeout, not-windows, not-selected, no-endpoint
 	URL        string  `json:"url,omitempty"`
 	StatusCode int     `json:"status_code,omitempty"` // the HTTP status, when one came back
 	ErrorCode  uint32  `json:"error_code,omitempty"`  // the WinHTTP error (12xxx)
@@ -410,6 +414,14 @@ type OSStack struct {
 	Error      string  `json:"error,omitempty"`
 	CutOff     bool    `json:"cut_off,omitempty"` // the run's deadline ended the request
 	DurationMS float64 `json:"duration_ms"`
+	// Leg is the leg of the endpoint asked: screen for the RDP relay (the
+	// TLS the screen goes through), web for the service (WebView2 does not
+	// use WinHTTP, so this says what Windows' own TLS settings allow).
+	Leg leg.Leg `json:"leg,omitempty"`
+	// SecureChannel says SCHANNEL completed the TLS handshake (the request
+	// went out and WinHTTP holds the server's certificate), whatever came
+	// after: a relay need not answer HTTP.
+	SecureChannel bool `json:"secure_channel,omitempty"`
 }
 
 // OS stack states.
@@ -419,6 +431,7 @@ const (
 	OSStackTimeout     = "timeout"
 	OSStackNotWindows  = "not-windows"
 	OSStackNotSelected = "not-selected"
+	OSStackNoEndpoint  = "no-endpoint" // the profile has no endpoint of this leg
 )
 
 // HTTP is one HEAD request sent on the endpoint's own TLS connection.

@@ -97,6 +97,10 @@ func newEndpointRun(e profile.Endpoint, n facts.Needs) *endpointRun {
 			if e.UDPPort != 0 {
 				r.f.RelayUDP.Step = waiting
 			}
+		case profile.RoleTLS, profile.RoleRDPRelay:
+			// Only the handshake is asked: the RDP relay speaks Windows'
+			// RDP inside TLS, which no probe of ours imitates (tls.os-stack
+			// asks SCHANNEL for the same handshake).
 		}
 	}
 	if n.Versions {
@@ -502,6 +506,8 @@ func (r *run) chain(ctx context.Context, er *endpointRun, addrs []netip.Addr) {
 		r.upgrade(ctx, er, res.Conn, bound)
 	case profile.RoleTURN:
 		r.relay(ctx, er, res.Conn, bound)
+	case profile.RoleTLS, profile.RoleRDPRelay:
+		// No exchange after the handshake (see newEndpointRun).
 	}
 }
 

@@ -32,12 +32,13 @@ func authority(e profile.Endpoint) string {
 // HTTP/1.1 only for a WebSocket, whose upgrade is an HTTP/1.1 mechanism
 // (RFC 6455 section 4.1); nothing for a TURN relay, which speaks STUN, not
 // HTTP (RFC 7443 registers "stun.turn", which clients do not send by
-// default).
+// default); nothing for the RDP relay, which Windows' RDP stack reaches
+// (Microsoft documents no ALPN for it, and RDP is no HTTP).
 func alpnFor(role profile.Role) []string {
 	switch role {
 	case profile.RoleWebSocket:
 		return []string{"http/1.1"}
-	case profile.RoleTURN:
+	case profile.RoleTURN, profile.RoleRDPRelay:
 		return nil
 	}
 	return []string{"h2", "http/1.1"}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/beevik/ntp"
@@ -13,6 +14,7 @@ import (
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/hostsfile"
 	"github.com/qadoctor/qadoctor/internal/i18n"
+	"github.com/qadoctor/qadoctor/internal/leg"
 	"github.com/qadoctor/qadoctor/internal/probe"
 	"github.com/qadoctor/qadoctor/internal/profile"
 	"github.com/qadoctor/qadoctor/internal/proxy"
@@ -65,12 +67,19 @@ var sources = []source{
 		start: startClockSettings},
 	{name: "os-stack",
 		needed: func(n facts.Needs, o *Options) bool {
-			_, ok := mainEndpoint(o.Profile)
-			return n.OSStack && ok
+			return n.OSStack && len(osStackAsks(o.Profile)) > 0
 		},
-		tasks:       func(o *Options) int { return count(o.Env.OSStack != nil) },
-		notSelected: func(f *facts.Facts, _ *Options) { f.OSStack = facts.OSStack{State: facts.OSStackNotSelected} },
-		start:       startOSStack},
+		tasks: func(o *Options) int {
+			if o.Env.OSStack == nil {
+				return 0
+			}
+			return len(osStackAsks(o.Profile))
+		},
+		notSelected: func(f *facts.Facts, _ *Options) {
+			f.OSStack = facts.OSStack{State: facts.OSStackNotSelected}
+			f.OSStackScreen = facts.OSStack{State: facts.OSStackNotSelected}
+		},
+		start: startOSStack},
 }
 
 func need(f func(facts.Needs) bool) func(facts.Needs, *Options) bool {
@@ -388,44 +397,91 @@ func startClockSettings(r *run) job {
 	}
 }
 
-// startOSStack makes one request through WinHTTP to the main endpoint.
+// startOSStack makes one request through WinHTTP to each leg's endpoint,
+// side by side: the service (the web leg's; WebView2 does not use WinHTTP,
+// so it says what Windows' own TLS settings allow) and the RDP relay (the
+// screen leg's: SCHANNEL is the TLS the screen goes through).
 func startOSStack(r *run) job {
 	request := r.opts.Env.OSStack
-	e, _ := mainEndpoint(r.opts.Profile)
-	url := "https://" + e.Address() + "/"
-	var g guarded[*facts.OSStack]
+	asks := osStackAsks(r.opts.Profile)
+	got := make([]guarded[*facts.OSStack], len(asks))
 	return job{
 		gather: func(ctx context.Context) {
 			if request == nil {
 				return
 			}
-			o := request(ctx, url)
-			g.set(&o)
-			r.progress.finished("WinHTTP "+url, o.State == facts.OSStackOK, false)
+			var wg sync.WaitGroup
+			for i, a := range asks {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					o := request(ctx, a.url)
+					o.Leg = a.leg
+					got[i].set(&o)
+					r.progress.finished("WinHTTP "+a.url, o.State == facts.OSStackOK || o.SecureChannel, false)
+				}()
+			}
+			wg.Wait()
 		},
 		record: func(f *facts.Facts) {
-			switch o := g.get(); {
-			case request == nil:
-				f.OSStack = facts.OSStack{State: facts.OSStackNotWindows}
-			case o != nil:
-				f.OSStack = *o
-			default:
-				f.OSStack = facts.OSStack{State: facts.OSStackTimeout, URL: url, CutOff: true, DurationMS: r.elapsedMS()}
+			f.OSStack = facts.OSStack{State: facts.OSStackNoEndpoint, Leg: leg.Web}
+			f.OSStackScreen = facts.OSStack{State: facts.OSStackNoEndpoint, Leg: leg.Screen}
+			for i, a := range asks {
+				var o facts.OSStack
+				switch g := got[i].get(); {
+				case request == nil:
+					o = facts.OSStack{State: facts.OSStackNotWindows, Leg: a.leg}
+				case g != nil:
+					o = *g
+				default:
+					o = facts.OSStack{State: facts.OSStackTimeout, URL: a.url, CutOff: true, DurationMS: r.elapsedMS(), Leg: a.leg}
+				}
+				if a.leg == leg.Screen {
+					f.OSStackScreen = o
+				} else {
+					f.OSStack = o
+				}
 			}
 		},
 	}
 }
 
-// mainEndpoint is the endpoint the OS-stack request goes to: the first
-// required one (the profile lists the Remote Assistance Service first).
-func mainEndpoint(p *profile.Profile) (profile.Endpoint, bool) {
-	for _, e := range p.Endpoints {
+// osStackAsk is one endpoint the OS stack is asked about, and its leg.
+type osStackAsk struct {
+	url string
+	leg leg.Leg
+}
+
+// osStackAsks lists what WinHTTP is asked: the web leg's main endpoint and
+// the screen leg's RDP relay, each when the profile has one.
+func osStackAsks(p *profile.Profile) []osStackAsk {
+	var asks []osStackAsk
+	for _, l := range []leg.Leg{leg.Web, leg.Screen} {
+		if e, ok := mainEndpoint(p, l); ok {
+			asks = append(asks, osStackAsk{url: "https://" + e.Address() + "/", leg: l})
+		}
+	}
+	return asks
+}
+
+// mainEndpoint is the endpoint of leg l the OS-stack request goes to: the
+// first required one (the profile lists the Remote Assistance Service
+// first, and the RDP relay is the screen leg's), else the first.
+func mainEndpoint(p *profile.Profile, l leg.Leg) (profile.Endpoint, bool) {
+	var first *profile.Endpoint
+	for i, e := range p.Endpoints {
+		if e.Leg() != l {
+			continue
+		}
 		if e.Required {
 			return e, true
 		}
+		if first == nil {
+			first = &p.Endpoints[i]
+		}
 	}
-	if len(p.Endpoints) > 0 {
-		return p.Endpoints[0], true
+	if first != nil {
+		return *first, true
 	}
 	return profile.Endpoint{}, false
 }

@@ -8,6 +8,7 @@ package osstack
 //sys	winHttpReceiveResponse(request handle, reserved uintptr) (err error) [failretval==0] = winhttp.WinHttpReceiveResponse
 //sys	winHttpQueryHeaders(request handle, infoLevel uint32, name *uint16, buffer *byte, bufferLength *uint32, index *uint32) (err error) [failretval==0] = winhttp.WinHttpQueryHeaders
 //sys	winHttpSetOption(h handle, option uint32, buffer unsafe.Pointer, length uint32) (err error) [failretval==0] = winhttp.WinHttpSetOption
+//sys	winHttpQueryOption(h handle, option uint32, buffer unsafe.Pointer, length *uint32) (err error) [failretval==0] = winhttp.WinHttpQueryOption
 //sys	winHttpCloseHandle(h handle) (err error) [failretval==0] = winhttp.WinHttpCloseHandle
 
 import "unsafe"

@@ -45,6 +45,7 @@ var (
 	procWinHttpOpen            = modwinhttp.NewProc("WinHttpOpen")
 	procWinHttpOpenRequest     = modwinhttp.NewProc("WinHttpOpenRequest")
 	procWinHttpQueryHeaders    = modwinhttp.NewProc("WinHttpQueryHeaders")
+	procWinHttpQueryOption     = modwinhttp.NewProc("WinHttpQueryOption")
 	procWinHttpReceiveResponse = modwinhttp.NewProc("WinHttpReceiveResponse")
 	procWinHttpSendRequest     = modwinhttp.NewProc("WinHttpSendRequest")
 	procWinHttpSetOption       = modwinhttp.NewProc("WinHttpSetOption")
@@ -88,6 +89,14 @@ func winHttpOpenRequest(connect handle, verb *uint16, object *uint16, version *u
 
 func winHttpQueryHeaders(request handle, infoLevel uint32, name *uint16, buffer *byte, bufferLength *uint32, index *uint32) (err error) {
 	r1, _, e1 := syscall.SyscallN(procWinHttpQueryHeaders.Addr(), uintptr(request), uintptr(infoLevel), uintptr(unsafe.Pointer(name)), uintptr(unsafe.Pointer(buffer)), uintptr(unsafe.Pointer(bufferLength)), uintptr(unsafe.Pointer(index)))
+	if r1 == 0 {
+		err = errnoErr(e1)
+	}
+	return
+}
+
+func winHttpQueryOption(h handle, option uint32, buffer unsafe.Pointer, length *uint32) (err error) {
+	r1, _, e1 := syscall.SyscallN(procWinHttpQueryOption.Addr(), uintptr(h), uintptr(option), uintptr(buffer), uintptr(unsafe.Pointer(length)))
 	if r1 == 0 {
 		err = errnoErr(e1)
 	}
