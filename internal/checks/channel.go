@@ -8,7 +8,8 @@ import (
 )
 
 // The long-lived channels: the WebSocket endpoints (notifications,
-// signalling) and the TURN relay that carries the screen. Both are what a
+// signalling) and Azure Communication Services' TURN media relay (not the
+// screen, which goes through the RDP relay: CAUSES.md 1b). Both are what a
 // decrypting proxy breaks first while plain HTTPS still works (CAUSES.md
 // C5b), so each is asked the way Quick Assist uses it.
 
@@ -170,7 +171,7 @@ func judgeRelay(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		if intercepted(e) {
 			what = interceptorName(tr, e)
 		}
-		fd.Cause = tr.Sprintf("Quick Assist sends the screen through %s with TURN inside TLS. The connection works, but what answers is not a relay: %s. A proxy or firewall that decrypts TLS or only lets web traffic through breaks the screen sharing.", e.Endpoint.ProbeHost(), what)
+		fd.Cause = tr.Sprintf("%s is Azure Communication Services' media relay, spoken to with TURN inside TLS. The connection works, but what answers is not a relay: %s. A proxy or firewall that decrypts TLS or only lets web traffic through breaks what Quick Assist carries over Azure Communication Services.", e.Endpoint.ProbeHost(), what)
 		fd.Fix = []string{
 			tr.Text(exemptInspection),
 			tr.Sprintf("Ask them to let non-HTTP traffic through on TCP 443 to %s (firewalls with 'application control' block TURN as unknown).", e.Endpoint.ProbeHost()),

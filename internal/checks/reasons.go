@@ -312,8 +312,10 @@ func legAndStep(f *facts.Facts, c Check, fd finding.Finding) (leg.Leg, leg.Step)
 			}
 			return l, s
 		}
-	}
-	if l, s, ok := endpointLegs(f, fd, false); ok {
+		// No failing endpoint is named (WinHTTP's request to the service
+		// failed, its evidence names a URL): the endpoints that passed say
+		// nothing of what broke, so what the check guards decides.
+	} else if l, s, ok := endpointLegs(f, fd, false); ok {
 		return l, s
 	}
 	if g, ok := guards[c.ID]; ok {
@@ -345,6 +347,7 @@ var guards = map[string]struct {
 	"os.inet":            {leg.None, leg.NoStep},
 	"os.dotnet":          {leg.None, leg.NoStep},
 	"os.version":         {leg.Both, leg.Opens},
+	"tls.os-stack":       {leg.None, leg.NoStep}, // WinHTTP to the service: neither leg (WebView2 does not use it)
 	"app.quickassist":    {leg.Both, leg.Opens},
 	"app.webview2":       {leg.Web, leg.Opens},
 	"profile.age":        {leg.None, leg.NoStep},

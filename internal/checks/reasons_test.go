@@ -11,7 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/finding"
 	"github.com/qadoctor/qadoctor/internal/leg"
+	"github.com/qadoctor/qadoctor/internal/profile"
 )
 
 // reasonLiterals finds the reason codes the judges write as literals: a
@@ -152,5 +155,27 @@ func TestReasonTable(t *testing.T) {
 		if r, ok := LookupReason(code); ok && code != "os-stack--local" {
 			t.Errorf("LookupReason(%q) = %q; want none", code, r.Code)
 		}
+	}
+}
+
+// A finding's leg comes from the endpoints that failed, never from one
+// that passed: WinHTTP failing to the service (its evidence a URL) beside a
+// relay that passed is not the screen leg.
+func TestLegNeverFromAPassingEndpoint(t *testing.T) {
+	relay := ep("rdprelay.example", true, func(e *facts.EndpointFacts) {
+		e.Endpoint.Role, e.Endpoint.Step = profile.RoleRDPRelay, leg.Sharing
+	})
+	f := &facts.Facts{Endpoints: []facts.EndpointFacts{relay}}
+	c := Check{ID: "tls.os-stack"}
+	fd := finding.Finding{Status: finding.Fail, Reason: "os-stack-secure-failure-local", Evidence: []finding.Evidence{
+		{Subject: "https://service.example/", Status: finding.Fail},
+		{Subject: subject(relay), Status: finding.Pass},
+	}}
+	if l, s := legAndStep(f, c, fd); l == leg.Screen || s == leg.Sharing {
+		t.Errorf("legAndStep = %s/%s; want neither the passing relay's screen nor sharing", l, s)
+	}
+	fd.Evidence[1].Status = finding.Fail
+	if l, s := legAndStep(f, c, fd); l != leg.Screen || s != leg.Sharing {
+		t.Errorf("legAndStep with the relay failing = %s/%s; want screen/sharing", l, s)
 	}
 }

@@ -23,8 +23,9 @@ import (
 
 // notWindows stands in for the system state (and the OS stack) in tests of
 // the network checks, so they judge the same on Linux and on Windows (under
-// Wine, whose registry has no Quick Assist and whose root store lacks the
-// test CA); the system checks have their own tests.
+// Wine, whose registry has no Quick Assist and whose root store does not
+// hold the test CA unless a test adds it); the system checks have their own
+// tests.
 func notWindows() facts.System { return facts.System{State: facts.SystemNotWindows} }
 
 // runCLI runs qadoctor with args and returns the exit code and output.
