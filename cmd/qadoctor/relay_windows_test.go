@@ -35,13 +35,16 @@ func TestRelaySchannelUnderWine(t *testing.T) {
 	relay := testpeer.TLSServer(t, pki.Cert, testpeer.ServerOptions{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12})
 	trustUnderWine(t, pki.CA.Raw)
 	prof := relayProfile(t, testpeer.Port(t, relay))
+	var verdict relayFinding // the report's most likely cause
 	diagnose := func() map[string]relayFinding {
 		t.Helper()
 		_, out, errOut := qadoctor(t, "diagnose", "--json", "--profile", prof, "--ca-file", pki.CAFile,
 			"--only", "tls.handshake,tls.os-stack,os.schannel", "--timeout", "20s")
 		var r struct {
+			Verdict  relayFinding   `json:"verdict"`
 			Findings []relayFinding `json:"findings"`
 		}
+		defer func() { verdict = r.Verdict }()
 		if err := json.Unmarshal([]byte(out), &r); err != nil {
 			t.Fatalf("diagnose --json: %v\n%s\n%s", err, out, errOut)
 		}
@@ -84,6 +87,11 @@ func TestRelaySchannelUnderWine(t *testing.T) {
 	}
 	if sc.Status != "fail" || sc.Reason != "schannel-tls12-off" {
 		t.Errorf("os.schannel = %s %q; want fail, schannel-tls12-off", sc.Status, sc.Reason)
+	}
+	// The report leads with it: the most likely cause says, in those
+	// words, that the session will end when screen sharing starts.
+	if verdict.Leg != "screen" || verdict.Step != "sharing" || !strings.Contains(verdict.Cause, "so the session will end when screen sharing starts") {
+		t.Errorf("verdict %s: leg %s, step %s, cause %q; want the screen leg, ending when sharing starts", verdict.ID, verdict.Leg, verdict.Step, verdict.Cause)
 	}
 	t.Logf("WinHTTP under Wine with TLS 1.2 off: %s", oss.Summary)
 
