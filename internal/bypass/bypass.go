@@ -10,10 +10,10 @@ package bypass
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/qadoctor/qadoctor/internal/escape"
 	"github.com/qadoctor/qadoctor/internal/profile"
@@ -64,20 +64,21 @@ func WriteCSV(w io.Writer, p *profile.Profile) error {
 }
 
 // WritePAC writes a PAC file that returns DIRECT for every endpoint and
-// leaves everything else to the existing proxy ("PROXY_HERE"). Profile
-// strings reach the script only as comments (escaped) or as JavaScript
-// string literals (JSON-quoted, which JavaScript reads the same, U+2028
-// and U+2029 included): a profile cannot add code.
+// leaves everything else to the existing proxy ("PROXY_HERE"). No profile
+// text reaches the script raw: in a comment it is ASCII with every control
+// character and everything beyond ASCII written out (\x0a, \u{2028}), so
+// none of JavaScript's line terminators (LF, CR, U+2028, U+2029) can end
+// the comment; in a string literal it is ASCII with \uXXXX escapes.
 func WritePAC(w io.Writer, p *profile.Profile) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "// Quick Assist endpoints go DIRECT (qadoctor profile %s, %s).\n", escape.Comment(p.Version), escape.Comment(p.Source.Date))
+	fmt.Fprintf(&b, "// Quick Assist endpoints go DIRECT (qadoctor profile %s, %s).\n", pacComment(p.Version), pacComment(p.Source.Date))
 	b.WriteString("// Replace PROXY_HERE with the proxy other traffic uses, or merge the list into the existing PAC.\n")
 	b.WriteString("function FindProxyForURL(url, host) {\n  host = host.toLowerCase();\n")
 	for _, e := range p.Endpoints {
 		if e.IsWildcard() {
-			fmt.Fprintf(&b, "  if (dnsDomainIs(host, %s)) return \"DIRECT\";\n", jsString(e.Host[1:]))
+			fmt.Fprintf(&b, "  if (dnsDomainIs(host, %s)) return \"DIRECT\";\n", jsString(lowerASCII(e.Host[1:])))
 		} else {
-			fmt.Fprintf(&b, "  if (host == %s) return \"DIRECT\";\n", jsString(strings.ToLower(e.Host)))
+			fmt.Fprintf(&b, "  if (host == %s) return \"DIRECT\";\n", jsString(lowerASCII(e.Host)))
 		}
 	}
 	b.WriteString("  return \"PROXY PROXY_HERE\";\n}\n")
@@ -85,8 +86,42 @@ func WritePAC(w io.Writer, p *profile.Profile) error {
 	return err
 }
 
-// jsString quotes s as a JavaScript string literal.
+// pacComment makes s one line of a // comment in JavaScript: plain
+// printable ASCII (escape.ASCIIComment), which no line terminator of
+// JavaScript's can be.
+func pacComment(s string) string { return escape.ASCIIComment(s) }
+
+// jsString quotes s as a JavaScript string literal of printable ASCII:
+// " and \ escaped, every other character outside space to ~ as \uXXXX
+// (a surrogate pair beyond the BMP), so no line terminator, quote or
+// invalid UTF-8 (which becomes U+FFFD) reaches the script raw.
 func jsString(s string) string {
-	b, _ := json.Marshal(s) // a string always marshals
-	return string(b)
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r >= ' ' && r <= '~':
+			b.WriteRune(r)
+		default:
+			for _, u := range utf16.Encode([]rune{r}) {
+				fmt.Fprintf(&b, "\\u%04x", u)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// lowerASCII lowers A-Z only: the PAC lowers host with JavaScript's
+// toLowerCase, which agrees with this on the ASCII of DNS names.
+func lowerASCII(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
 }

@@ -35,6 +35,29 @@ func windowsSignIn(schemes []string) bool {
 func judgeProxy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	var j judged
 	proxied := 0
+	// pacFailed: the PAC decided no way for the endpoint. That is the
+	// finding, whether or not a connection was tried after it (the run's
+	// deadline may have come first): never a skip.
+	pacFailed := func(e facts.EndpointFacts) bool {
+		return e.Route.Rule == facts.RulePACEval || e.Route.Rule == facts.RulePACFailed || e.TCP.Kind == probe.KindProxyPAC
+	}
+	// pacMemory is the memory bound the PAC sandbox stopped a script at,
+	// as its raw error says it ("… memory bound (64 MiB): what"), and the
+	// what; n is "" for any other error.
+	pacMemory := func(e facts.EndpointFacts) (n, what string) {
+		_, rest, ok := strings.Cut(e.Route.Error, "memory bound (")
+		n, what, unit := strings.Cut(rest, " MiB)")
+		if !ok || !unit || n == "" || strings.Trim(n, "0123456789") != "" {
+			return "", ""
+		}
+		return n, strings.TrimPrefix(what, ": ")
+	}
+	pacWhy := func(e facts.EndpointFacts) string {
+		if n, what := pacMemory(e); n != "" {
+			return tr.Sprintf("the proxy auto-config script needed more memory than the %s MiB qadoctor runs a PAC in (a working one uses kilobytes), so it was stopped: %s", n, what)
+		}
+		return routeWhy(tr, e.Route, f.Proxy)
+	}
 	for _, e := range f.Endpoints {
 		if e.Route.Via == "direct" || e.Route.Via == "" {
 			j.add(e, finding.Pass, tr.Sprintf("direct: %s", routeWhy(tr, e.Route, f.Proxy)), e.Route)
@@ -45,12 +68,12 @@ func judgeProxy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		switch {
 		case t.State == facts.StepOK:
 			j.add(e, finding.Pass, tr.Sprintf("through %s (%s): CONNECT accepted", e.Route.Proxy, e.Route.Source), e.Route)
+		case pacFailed(e):
+			j.add(e, severity(e), pacWhy(e), e.Route)
 		case e.Route.Rule == facts.RuleNotRouted:
 			j.add(e, finding.Skip, tr.Sprintf("not checked: %s", routeWhy(tr, e.Route, f.Proxy)), e.Route)
 		case t.State == facts.StepNotRun:
 			j.add(e, finding.Skip, tr.Sprintf("through %s: %s", e.Route.Proxy, blockedBy(tr, t.Step)), e.Route)
-		case t.Kind == probe.KindProxyPAC:
-			j.add(e, severity(e), routeWhy(tr, e.Route, f.Proxy), e.Route)
 		case t.Kind == probe.KindProxyAuth && windowsSignIn(t.ProxyAuthSchemes):
 			// WebView2 answers Negotiate and NTLM with the signed-in
 			// account, so this may well work for Quick Assist itself.
@@ -102,7 +125,11 @@ func judgeProxy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	direct := tr.Sprintf("Test the path without the proxy, if the network allows it: qadoctor diagnose --proxy direct")
 	exempt := tr.Sprintf("Send this report and the list from qadoctor bypass to the network team: the proxy must let these endpoints through without authentication or inspection.")
 	fd.Fix = []string{settings, direct, exempt}
-	switch e.TCP.Kind {
+	kind := e.TCP.Kind
+	if pacFailed(e) {
+		kind = probe.KindProxyPAC
+	}
+	switch kind {
 	case probe.KindProxyAuth:
 		if windowsSignIn(e.TCP.ProxyAuthSchemes) {
 			fd.Reason = "proxy-auth-windows"
@@ -126,9 +153,12 @@ func judgeProxy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		fd.Fix = []string{settings, direct}
 	case probe.KindProxyPAC:
 		fd.Reason = "proxy-pac"
-		why := routeWhy(tr, e.Route, f.Proxy)
+		why := pacWhy(e)
 		fd.Summary = tr.Sprintf("The proxy auto-config script does not work: %s.", why)
 		fd.Cause = tr.Sprintf("Windows takes the way to each site from a PAC script (%s). Here %s, so the traffic goes nowhere.", f.Proxy.AutoConfigURL, why)
+		if n, _ := pacMemory(e); n != "" {
+			fd.Cause = tr.Sprintf("Windows takes the way to each site from a PAC script (%s). qadoctor runs it as a browser would, within %s MiB of memory; a working PAC uses kilobytes, and this one asked for more, for every address. Whatever Windows then does (runs out of memory or time, or gives up on the script), it is not a working configuration: its author must fix it.", f.Proxy.AutoConfigURL, n)
+		}
 		fd.Fix = []string{
 			tr.Sprintf("Send this report to whoever maintains the proxy auto-config script (%s): the script must run and name a way for every endpoint.", f.Proxy.AutoConfigURL),
 			tr.Sprintf("Test a corrected script before it is deployed: qadoctor diagnose --pac FILE"),
@@ -333,7 +363,7 @@ func judgeHealth(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 			Cause:   tr.Sprintf("The connection and the TLS handshake to %s work; the web server then said nothing. If the endpoint is not a web server (a relay, a channel), its profile entry needs its role; otherwise the service is slow or degraded.", silent[0].Endpoint.ProbeHost()),
 			Fix: []string{
 				tr.Text(statusPages),
-				tr.Sprintf("In a profile of your own, give the endpoint its role (https, websocket, turn or tls): qadoctor profile show prints the built-in one."),
+				tr.Sprintf("In a profile of your own, give the endpoint its role (https, websocket, turn, tls or rdp-relay): qadoctor profile show prints the built-in one."),
 			}}
 	}
 	if serverErrors == 0 {

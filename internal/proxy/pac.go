@@ -35,7 +35,9 @@ const (
 	// pacMaxAlloc bounds what one evaluation may allocate: a real one
 	// allocates kilobytes. The Go runtime's count of allocated bytes is
 	// watched while it runs (evaluations run one at a time, so the count is
-	// the PAC's, give or take the probes running beside it).
+	// the PAC's, give or take the probes running beside it), and a built-in
+	// call that alone would pass it is refused before it runs
+	// (pacbounds.go: goja cannot interrupt a built-in midway).
 	pacMaxAlloc = 64 << 20
 	// MaxPACAnswer caps FindProxyForURL's answer: a real one names a few
 	// proxies.
@@ -112,7 +114,16 @@ function weekdayRange() { return __weekdayRange(Array.prototype.slice.call(argum
 function dateRange() { return __dateRange(Array.prototype.slice.call(arguments).map(String)); }
 function timeRange() { return __timeRange(Array.prototype.slice.call(arguments).map(String)); }
 function alert(message) {}
-`
+` + annexBBuiltins
+
+// errCutOff is an evaluation the caller's deadline ended.
+var errCutOff = errors.New("cut off at the run's deadline")
+
+// pacGuardProgram is pacTypedArrayGuard compiled once: every evaluation
+// runs it, before the helpers.
+var pacGuardProgram = sync.OnceValue(func() *goja.Program {
+	return goja.MustCompile("pac-guards.js", pacTypedArrayGuard, false)
+})
 
 // pacUtilsProgram is pacUtils compiled once: every evaluation runs it.
 var pacUtilsProgram = sync.OnceValue(func() *goja.Program {
@@ -141,7 +152,9 @@ func ParsePAC(name string, src []byte) (*PAC, error) {
 	if len(src) > MaxPACSize {
 		return nil, &PACError{URL: name, Err: fmt.Errorf("%d bytes; a PAC is at most %d", len(src), MaxPACSize)}
 	}
-	prog, err := goja.Compile(name, string(src), false)
+	// What browsers run, goja runs too: Annex B's web-compatibility
+	// syntax is rewritten into its plain meaning first, line for line.
+	prog, err := goja.Compile(name, webCompat(string(src)), false)
 	if err != nil {
 		return nil, &PACError{URL: name, Err: err}
 	}
@@ -193,8 +206,17 @@ func (p *PAC) Evaluate(ctx context.Context, rawURL, host string, env PACEnv) (an
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, pacTimeout)
 	defer cancel()
-	var bound atomic.Bool // a sandbox bound, not the caller, stopped it
-	interrupt := func(reason string, ours bool) { bound.Store(ours); vm.Interrupt(reason) }
+	// The first reason to stop wins: a later one (the clock, while a
+	// guard's stop waits for the next instruction) does not rename it.
+	var (
+		stopOnce sync.Once
+		stopped  atomic.Bool
+		bound    atomic.Bool // a sandbox bound, not the caller, stopped it
+		reason   error
+	)
+	interrupt := func(why error, ours bool) {
+		stopOnce.Do(func() { reason = why; bound.Store(ours); stopped.Store(true); vm.Interrupt(why) })
+	}
 	defer func() {
 		var pe *PACError
 		if bound.Load() && errors.As(err, &pe) {
@@ -203,21 +225,38 @@ func (p *PAC) Evaluate(ctx context.Context, rawURL, host string, env PACEnv) (an
 	}()
 	stop := context.AfterFunc(ctx, func() {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) && time.Since(start) >= pacTimeout {
-			interrupt("PAC evaluation took too long", true)
+			interrupt(ErrPACTime, true)
 		} else {
-			interrupt("cut off at the run's deadline", false)
+			interrupt(errCutOff, false)
 		}
 	})
 	defer stop()
 	done := make(chan struct{})
 	defer close(done)
-	go watchAllocations(done, func() { interrupt(fmt.Sprintf("PAC evaluation allocated more than %d MiB", pacMaxAlloc>>20), true) })
+	go watchAllocations(done, func() { interrupt(fmt.Errorf("%w: it allocated more than that", ErrPACMemory), true) })
+	guardBuiltins(vm, func(why error) { interrupt(why, true) }, stopped.Load)
+	// failed is the evaluation's error: the reason it was stopped, when it
+	// was (a guard stops it at the next instruction, which may never come:
+	// the call was the script's last, or a native took the guard's early
+	// return for an error).
+	failed := func(err error) error {
+		if stopped.Load() && !errors.Is(err, reason) {
+			err = reason // not what the script said when a guard's early return met it
+		}
+		if err == nil {
+			return nil
+		}
+		return &PACError{URL: p.URL, Err: err}
+	}
 
+	if _, err := vm.RunProgram(pacGuardProgram()); err != nil {
+		return "", fmt.Errorf("PAC guards (a bug in this build): %w", err)
+	}
 	if _, err := vm.RunProgram(pacUtilsProgram()); err != nil {
 		return "", fmt.Errorf("PAC helpers (a bug in this build): %w", err)
 	}
-	if _, err := vm.RunProgram(p.prog); err != nil {
-		return "", &PACError{URL: p.URL, Err: err}
+	if _, err := vm.RunProgram(p.prog); err != nil || stopped.Load() {
+		return "", failed(err)
 	}
 	fn, ok := goja.AssertFunction(vm.Get("FindProxyForURLEx"))
 	if !ok {
@@ -227,8 +266,8 @@ func (p *PAC) Evaluate(ctx context.Context, rawURL, host string, env PACEnv) (an
 		return "", &PACError{URL: p.URL, Err: ErrNoFindProxy}
 	}
 	v, err := fn(goja.Undefined(), vm.ToValue(rawURL), vm.ToValue(host))
-	if err != nil {
-		return "", &PACError{URL: p.URL, Err: err}
+	if err != nil || stopped.Load() {
+		return "", failed(err)
 	}
 	if goja.IsUndefined(v) || goja.IsNull(v) {
 		return "", &PACError{URL: p.URL, Err: errors.New("FindProxyForURL returned nothing")}

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"strings"
 	"testing"
@@ -18,7 +19,7 @@ func TestPACSandbox(t *testing.T) {
 		{"backtracking regex (regexp2)", `function FindProxyForURL(u, h) {
   /^(?=(a+)+$)\1b/.test('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!'); return "DIRECT"; }`, ""},
 		{"native recursion", `function f(n) { return f(n + 1) + 1; } function FindProxyForURL(u, h) { return f(0); }`, "at f"},
-		{"a string that doubles", `function FindProxyForURL(u, h) { var s = "x"; while (true) { s = s + s; } }`, "allocated more than"},
+		{"a string that doubles", `function FindProxyForURL(u, h) { var s = "x"; while (true) { s = s + s; } }`, "memory bound (64 MiB): it allocated more than that"},
 		{"an array that grows", `function FindProxyForURL(u, h) { var a = []; while (true) { a.push(new Array(4096).join("y")); } }`, ""}, // the time or the memory bound, whichever first
 		{"a 50 MB answer", `function FindProxyForURL(u, h) { var s = "PROXY p:1;"; while (s.length < 50e6) s += s; return s; }`, ""},
 		{"a long answer", `function FindProxyForURL(u, h) { return new Array(10000).join("PROXY p:1; "); }`, "longer than"},
@@ -174,5 +175,102 @@ func TestBrokenPACIsNotRunAgain(t *testing.T) {
 		if _, err := pac.Evaluate(context.Background(), "https://a.test/", "a.test", PACEnv{}); err != first {
 			t.Fatalf("evaluation %d = %v (%p); want the first evaluation's error (%p), without running the script again", i+2, err, err, first)
 		}
+	}
+}
+
+// oneCallBlowUps are PACs whose single built-in call would allocate (or
+// walk) far past the memory bound in one go: goja checks for an interrupt
+// between instructions, never inside a built-in, so the allocation watch
+// and the clock cannot stop them; the guards weigh the call first.
+var oneCallBlowUps = []struct{ name, expr string }{
+	{"repeat", `"x".repeat(1 << 29)`}, // 512 MiB in one allocation, then filled
+	{"join over a sparse array", `new Array(3e8).join()`},
+	{"toString over a sparse array", `String(new Array(1e8))`},
+	{"padStart", `"x".padStart(1 << 28)`},
+	{"fill", `new Array(1e8).fill(0)`},
+	{"map", `new Array(1e8).map(function () {})`},
+	{"Array.from", `Array.from({length: 1e8})`},
+	{"apply", `String.fromCharCode.apply(null, new Array(1e8))`},
+	{"spread", `Math.max(...new Array(1e8))`},
+	{"Set of a long string", `new Set("x".repeat(3e7))`},
+	{"split", `"x".repeat(2e6).split("")`},
+	{"replace with $` in the replacement", "\"x\".repeat(1e4).replace(/x/g, \"$`\")"},
+	{"JSON.stringify", `JSON.stringify(new Array(1e8))`},
+	{"typed array", `new Float64Array(2e8).fill(1)`},
+	{"join of one string many times", `new Array(1e5).fill("y".repeat(1e4)).join("")`},
+	{"flat of one array many times", `new Array(1e4).fill(new Array(1e5).fill(0)).flat()`},
+	{"JSON.stringify of nested arrays", `JSON.stringify(new Array(1e4).fill(new Array(1e4)))`},
+	{"nested joins", `(function () { var a = new Array(1e3).fill(new Array(1e5).join("yy")); return [a, a, a, a].join(); })()`},
+}
+
+// A PAC that one built-in call would take past the memory bound stops
+// before the call allocates, with an error naming the bound (which net.proxy
+// then names: TestPACMemoryBoundFinding), and no such evaluation allocates
+// more than the bound. (Before the guards, "x".repeat(1 << 29) allocated
+// 512 MiB and ran 2.5 s, and new Array(3e8).join() 5 GiB in 29 s.)
+func TestPACMemoryBound(t *testing.T) {
+	for _, tt := range oneCallBlowUps {
+		t.Run(tt.name, func(t *testing.T) {
+			pac, err := ParsePAC("hostile.pac", []byte("function FindProxyForURL(u, h) { var r = "+tt.expr+"; return 'DIRECT'; }"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			_, err = pac.Evaluate(context.Background(), "https://a.test/", "a.test", PACEnv{})
+			runtime.ReadMemStats(&after)
+			grew := after.TotalAlloc - before.TotalAlloc
+			t.Logf("%v; allocated %d KiB", err, grew>>10)
+			if !errors.Is(err, ErrPACMemory) || !strings.Contains(err.Error(), "memory bound (64 MiB)") {
+				t.Errorf("err = %v; want the memory bound named (ErrPACMemory)", err)
+			}
+			// What the evaluation allocated bounds how far the heap grew.
+			if grew > pacMaxAlloc {
+				t.Errorf("the evaluation allocated %d MiB; the bound is %d MiB", grew>>20, pacMaxAlloc>>20)
+			}
+		})
+	}
+}
+
+// The guards stop a blow-up only: real PACs' calls of the same built-ins,
+// on their sizes, answer as before.
+func TestPACGuardsLetRealCallsThrough(t *testing.T) {
+	src := `function FindProxyForURL(u, h) {
+  var hosts = "a.test,b.test,c.test".split(","), parts = h.split(".");
+  var pad = "7".padStart(3, "0") + "x".repeat(3), list = [1, 2, 3].map(function (n) { return n * 2; }).join("-");
+  var re = shExpMatch(h, "*.test") && /^(\w+)\.test$/.test(h) ? RegExp.$1 : "";
+  var m = Math.max.apply(null, [1, 5, 3]) + Math.max(...[1, 9]), u8 = new Uint8Array(4), set = new Set(hosts);
+  return hosts.indexOf(h) >= 0 && parts.length == 2 && pad == "007xxx" && list == "2-4-6" && re == "a" && m == 14 &&
+    u8.length == 4 && u8 instanceof Uint8Array && set.size == 3 && JSON.stringify(parts) == '["a","test"]' &&
+    h.replace(/\./g, "$&$&") == "a..test" && [..."ab"].length == 2 && [[1], [2, [3]]].flat().length == 3 &&
+    JSON.stringify({a: [1, "x"]}, function (k, v) { return v === 1 ? 2 : v; }) == '{"a":[2,"x"]}' &&
+    JSON.stringify({a: 1, b: 2}, ["b"]) == '{"b":2}' && String.raw` + "`a${1}b`" + ` == "a1b" ? "DIRECT" : "PROXY wrong:1";
+}`
+	got, err := evalForm(t, "real.pac", src)
+	if err != nil || got != "DIRECT" {
+		t.Errorf("FindProxyForURL = %q, %v; want DIRECT", got, err)
+	}
+}
+
+// BenchmarkPACMemoryBound reports, as B/op, what an evaluation of each
+// one-call blow-up allocates: kilobytes once the guards weigh the call
+// (512 MiB for repeat(1 << 29) and 5 GiB for new Array(3e8).join()
+// without them).
+func BenchmarkPACMemoryBound(b *testing.B) {
+	for _, tt := range oneCallBlowUps[:2] {
+		b.Run(tt.name, func(b *testing.B) {
+			pac, err := ParsePAC("hostile.pac", []byte("function FindProxyForURL(u, h) { var r = "+tt.expr+"; return 'DIRECT'; }"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				pac.broken.Store(nil) // run it each time, not the first time's error
+				if _, err := pac.Evaluate(context.Background(), "https://a.test/", "a.test", PACEnv{}); !errors.Is(err, ErrPACMemory) {
+					b.Fatalf("err = %v; want ErrPACMemory", err)
+				}
+			}
+		})
 	}
 }

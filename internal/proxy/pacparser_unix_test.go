@@ -92,3 +92,49 @@ func pacparserAt(t *testing.T, when, pac, ours string) string {
 	}
 	return want
 }
+
+// pacparserScriptNow evaluates a PAC with pacparser on this machine's
+// clock: "error" when it refuses the script or FindProxyForURL throws.
+const pacparserScriptNow = `
+import pacparser, sys
+pacparser.init()
+try:
+    pacparser.parse_pac_string(sys.argv[1])
+    print(pacparser.find_proxy("https://a.test/", "a.test"))
+except Exception:
+    print("error")
+`
+
+// The Annex B forms in a PAC engine nobody here wrote: pacparser answers
+// what qadoctor answers, except where SpiderMonkey 1.7 is known to read
+// the form otherwise (webForm.pacparser says how, and why), and there it
+// still answers that.
+func TestPACWebCompatAgreesWithPacparser(t *testing.T) {
+	forms := append([]webForm{realWorldLabelForm(t)}, webForms...)
+	for _, f := range forms {
+		t.Run(f.name, func(t *testing.T) {
+			out, err := exec.Command("/usr/bin/python3", "-c", pacparserScriptNow, f.src).Output()
+			if err != nil {
+				t.Fatalf("pacparser (python3-pacparser, as scripts/test installs it): %v", err)
+			}
+			got := strings.TrimSpace(string(out))
+			want := f.want
+			if want == "" {
+				want = "error"
+			}
+			if f.pacparser != "" {
+				want, _, _ = strings.Cut(f.pacparser, " (")
+			}
+			if got != want {
+				t.Errorf("pacparser answers %q; want %q\n%s", got, want, f.src)
+			}
+			ours, err := evalForm(t, "form.pac", f.src)
+			if err != nil {
+				ours = "error"
+			}
+			if f.pacparser == "" && ours != got {
+				t.Errorf("qadoctor answers %q (%v), pacparser %q\n%s", ours, err, got, f.src)
+			}
+		})
+	}
+}

@@ -263,6 +263,11 @@ func TestRealWorldPACs(t *testing.T) {
 		{"m365-direct.pac", "login.live.com", "", ""},
 		{"m365-direct.pac", "remoteassistance.support.services.microsoft.com", "", "10.10.10.10:8080"},
 		{"m365-direct.pac", "localhost", "", ""},
+		// A labelled function declaration (Annex B.3.2), as a public
+		// administration's PAC has it: browsers run it, so it works.
+		{"wpad-label.pac", "intranet", "", ""},
+		{"wpad-label.pac", "portal.verwaltung.example", "", ""},
+		{"wpad-label.pac", "remoteassistance.support.services.microsoft.com", "", "proxy.verwaltung.example:8080"},
 	}
 	for _, tt := range tests {
 		src, err := os.ReadFile(filepath.Join("testdata", tt.file))
