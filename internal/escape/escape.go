@@ -12,8 +12,9 @@ import (
 )
 
 // Terminal shows s with every control character visible: C0 and C1
-// controls, DEL, and the bidirectional overrides that reorder what a line
-// appears to say (Trojan Source, CVE-2021-42574) become \xNN or \u{NNNN};
+// controls, DEL, the bidirectional overrides that reorder what a line
+// appears to say (Trojan Source, CVE-2021-42574) and the Unicode line
+// terminators become \xNN or \u{NNNN};
 // a backslash before such an escape is not doubled, since the aim is that
 // nothing in s acts on the terminal. Invalid UTF-8 becomes U+FFFD.
 func Terminal(s string) string {
@@ -45,9 +46,12 @@ func isPlain(s string) bool {
 	return true
 }
 
-// bidi reports the characters that change the direction text is shown in.
+// bidi reports the characters that change the direction text is shown in,
+// and the two Unicode line terminators (U+2028, U+2029): JavaScript ends a
+// line, and so a // comment, at them, and some editors and viewers break
+// the line there.
 func bidi(r rune) bool {
-	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c
+	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c || r == 0x2028 || r == 0x2029
 }
 
 // Markdown makes s plain text in Markdown (CommonMark and GitHub's

@@ -63,7 +63,7 @@ func TestCSVCell(t *testing.T) {
 // Markdown form no line break or unescaped pipe, so a table row stays one
 // row of its columns; a CSV cell never starts a formula.
 func FuzzEscape(f *testing.F) {
-	for _, s := range []string{"CN=x", "\x1b[31mred", "a|b\nc", "=cmd|' /C calc'!A0", "\u202e", "日本"} {
+	for _, s := range []string{"CN=x", "\x1b[31mred", "a|b\nc", "=cmd|' /C calc'!A0", "\u202e", "日本", "v1\u2028return \"PROXY evil\";\u2029"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -74,7 +74,7 @@ func FuzzEscape(f *testing.F) {
 			}
 		}
 		md := Markdown(s)
-		if strings.ContainsAny(md, "\r\n") {
+		if strings.ContainsAny(md, "\r\n\u2028\u2029") {
 			t.Fatalf("Markdown(%q) = %q holds a line break", s, md)
 		}
 		// Every pipe follows an odd run of backslashes: escaped, whatever
@@ -99,7 +99,8 @@ func FuzzEscape(f *testing.F) {
 		if err == nil && len(rec) == 1 && rec[0] != "" && strings.ContainsRune("=+-@\t\r", rune(rec[0][0])) {
 			t.Fatalf("CSV cell %q starts a formula", rec[0])
 		}
-		if c := Comment(s); strings.ContainsAny(c, "\r\n") || strings.Contains(c, "*/") {
+		// JavaScript ends a // comment at U+2028 and U+2029 too.
+		if c := Comment(s); strings.ContainsAny(c, "\r\n\u2028\u2029") || strings.Contains(c, "*/") {
 			t.Fatalf("Comment(%q) = %q can end the comment", s, c)
 		}
 	})

@@ -1,6 +1,7 @@
 package fix
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -74,7 +75,16 @@ func regLine(name string, st RegValueState) (string, error) {
 		u, _ := v.Uint()
 		return fmt.Sprintf("%s=dword:%08x", n, u), nil
 	case winstate.TypeSZ:
-		return n + `="` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v.String()) + `"`, nil
+		// A string with a line break or another control character cannot
+		// be a quoted "..." line: the rest would import as keys and values
+		// of its own. Nor can one the quoted form would not give back byte
+		// for byte (a NUL inside, no terminator, odd bytes). regedit exports
+		// such a string as hex(1): (its UTF-16LE bytes), and so does this.
+		str := v.String()
+		exact := bytes.Equal(winstate.StringValue(str).Data, v.Data)
+		if exact && !strings.ContainsFunc(str, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return n + `="` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(str) + `"`, nil
+		}
 	}
 	hexes := make([]string, len(v.Data))
 	for i, c := range v.Data {
