@@ -152,6 +152,11 @@ func ParsePAC(name string, src []byte) (*PAC, error) {
 	if len(src) > MaxPACSize {
 		return nil, &PACError{URL: name, Err: fmt.Errorf("%d bytes; a PAC is at most %d", len(src), MaxPACSize)}
 	}
+	// goja's parser recurses without a limit: a script nested deeper than
+	// MaxPACNesting is refused before it is parsed.
+	if err := pacNesting(string(src)); err != nil {
+		return nil, &PACError{URL: name, Err: err}
+	}
 	// What browsers run, goja runs too: Annex B's web-compatibility
 	// syntax is rewritten into its plain meaning first, line for line.
 	prog, err := goja.Compile(name, webCompat(string(src)), false)

@@ -98,6 +98,9 @@ type jsScanner struct {
 	braces    []braceOf // per open "{" or "${"
 	lastParen bool      // the last ")" closed a "(" after if, while, for or with
 	prevBrace braceOf   // what the last "}" closed
+	// onToken, when set, sees every token of code (not of strings,
+	// templates, regular expressions or comments) as it is read.
+	onToken func(k tokKind, text string)
 }
 
 type tokKind int
@@ -174,6 +177,9 @@ func (s *jsScanner) run() {
 }
 
 func (s *jsScanner) token(k tokKind, text string) {
+	if s.onToken != nil {
+		s.onToken(k, text)
+	}
 	s.prev, s.prevText, s.lineStart = k, text, false
 }
 
@@ -350,6 +356,9 @@ func (s *jsScanner) punct() {
 			kind, s.braces = s.braces[n-1], s.braces[:n-1]
 		}
 		if kind == braceTemplate {
+			if s.onToken != nil {
+				s.onToken(tokPunct, "}") // the "${" it closes was a token too
+			}
 			s.i++
 			s.template()
 			return
