@@ -31,7 +31,7 @@ func decode(out []byte) (*report.Report, error) {
 	return &r, err
 }
 
-func findingOf(t *testing.T, r *report.Report, id string) finding.Finding {
+func findingOf(t testing.TB, r *report.Report, id string) finding.Finding {
 	t.Helper()
 	for _, f := range r.Findings {
 		if f.ID == id {

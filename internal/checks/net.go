@@ -305,6 +305,17 @@ func judgeReach(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	}
 	fd.Summary = tr.Sprintf("%d of %d endpoints refuse or ignore a TCP connection: %s.", bad, n, hostList(tr, failed))
 	switch {
+	case kinds[facts.KindDropped] > 0:
+		// Before a timeout: a drop is concluded (two SYNs unanswered on
+		// any path the run saw), a timeout only says the deadline came.
+		for _, x := range failed {
+			if x.TCP.Kind == facts.KindDropped {
+				e = x
+				break
+			}
+		}
+		fd.Reason = "tcp-dropped"
+		fd.Cause = tr.Sprintf("A firewall or security product, on the PC or the network, drops the connections to %s port %d: %d SYNs over %s got no answer, not even a refusal, although a path as slow as the slowest this run saw would have answered by then. Networks block an address this way on purpose; blocking remoteassistance.support.services.microsoft.com is Microsoft's documented way to disable Quick Assist.", e.Endpoint.ProbeHost(), e.Endpoint.Port, e.TCP.SYNs, fmtMS(e.TCP.BoundMS))
 	case kinds[facts.KindTimeout] > 0:
 		fd.Reason = "tcp-timeout"
 		fd.Cause = tr.Sprintf("Nothing answered a connection to %s port %d: a firewall on the PC or the network drops the traffic.", e.Endpoint.ProbeHost(), e.Endpoint.Port)
@@ -382,6 +393,8 @@ func reachDetail(tr *i18n.Printer, e facts.EndpointFacts) string {
 	t := e.TCP
 	addrs := strings.Join(e.DNS.Addrs, ", ")
 	switch t.Kind {
+	case facts.KindDropped:
+		return tr.Sprintf("dropped: no answer to %d SYNs over %s from %s port %d (the SYN count is estimated from the operating system's retransmission schedule)", t.SYNs, fmtMS(t.BoundMS), addrs, e.Endpoint.Port)
 	case facts.KindTimeout:
 		return tr.Sprintf("no answer from %s port %d after %s (packets dropped)", addrs, e.Endpoint.Port, fmtMS(t.DurationMS))
 	case facts.KindRefused:

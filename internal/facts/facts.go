@@ -154,6 +154,11 @@ const (
 	KindViaProxy = "via-proxy"
 	// KindNotStun is an answer that is not a STUN message.
 	KindNotStun = "not-stun"
+	// KindDropped is a TCP connection whose SYNs went unanswered past the
+	// connect's own bound (gather.DroppedAfter: the first retransmission
+	// unanswered too, on any path the run had seen): a firewall drops the
+	// traffic. A connect the run's deadline cut is KindTimeout instead.
+	KindDropped = "dropped"
 )
 
 // EndpointFacts is the network chain of one profile endpoint.
@@ -207,6 +212,11 @@ type TCP struct {
 	// ProxyAuthSchemes are the schemes a 407 offered (its
 	// Proxy-Authenticate challenges: Basic, Digest, Negotiate, NTLM…).
 	ProxyAuthSchemes []string `json:"proxy_auth_schemes,omitempty"`
+	// SYNs, for a connection given up as dropped (Kind dropped), is how
+	// many SYNs the operating system's retransmission schedule sends
+	// within BoundMS: an estimate from the schedule, since the program
+	// cannot count them. 0 otherwise.
+	SYNs int `json:"syns_estimated,omitempty"`
 }
 
 // TLS is the verified handshake on the TCP connection.

@@ -19,6 +19,9 @@ import (
 // connection the exchange its role makes (HEAD for a web service, a
 // WebSocket upgrade for a channel, a TURN Allocate for a relay), under a
 // bound of its own; version probes run beside the chain, not after it.
+// Each direct TCP connect has a bound of its own too, from what the run
+// has seen (DroppedAfter, in patience.go): SYNs a firewall drops are
+// concluded in seconds, not at the deadline.
 //
 // Every lookup and every connection takes a slot of the run's
 // MaxConcurrentConnections while it is open. A step the deadline caught
@@ -66,6 +69,10 @@ type endpointRun struct {
 	mu    sync.Mutex
 	f     facts.EndpointFacts
 	route proxy.Route // written once, before any probe of the endpoint starts
+	// dnsTook is how long the resolver took to answer for the endpoint's
+	// name (0: not asked), evidence for DroppedAfter; written once, before
+	// any connection starts.
+	dnsTook time.Duration
 }
 
 var probedVersions = []uint16{tls.VersionTLS10, tls.VersionTLS11, tls.VersionTLS12, tls.VersionTLS13}
@@ -195,7 +202,7 @@ func (r *run) end(s *facts.Step, err error, kind string) {
 	switch {
 	case err == nil:
 		s.State = facts.StepOK
-	case kind == facts.KindTimeout:
+	case kind == facts.KindTimeout, kind == facts.KindDropped:
 		s.State, s.Kind, s.Error = facts.StepTimeout, kind, rawError(err)
 	default:
 		s.State, s.Kind, s.Error = facts.StepFailed, kind, rawError(err)
@@ -267,8 +274,9 @@ func (r *run) endpoint(ctx context.Context, er *endpointRun) {
 		})
 		return
 	}
-	addrs, err := r.lookup(ctx, host)
+	addrs, took, err := r.lookup(ctx, host)
 	release()
+	er.dnsTook = took
 	er.update(func(f *facts.EndpointFacts) {
 		r.end(&f.DNS.Step, err, probe.ClassifyDNS(err))
 		if err != nil {
@@ -286,20 +294,23 @@ func (r *run) endpoint(ctx context.Context, er *endpointRun) {
 }
 
 // lookup resolves host under the run's cap on lookups in flight and
-// their pace.
-func (r *run) lookup(ctx context.Context, host string) ([]netip.Addr, error) {
+// their pace; took is how long the resolver took to answer, the waits for
+// the cap and the pace left out.
+func (r *run) lookup(ctx context.Context, host string) (addrs []netip.Addr, took time.Duration, err error) {
 	if _, err := netip.ParseAddr(host); err != nil {
 		if err := r.pace.Wait(ctx); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 	select {
 	case r.lookups <- struct{}{}:
 		defer func() { <-r.lookups }()
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, 0, ctx.Err()
 	}
-	return probe.Lookup(ctx, r.opts.Env.Resolver, host)
+	start := time.Now()
+	addrs, err = probe.Lookup(ctx, r.opts.Env.Resolver, host)
+	return addrs, time.Since(start), err
 }
 
 // markAfterDNS sets every selected step after the name lookup to s: kept
@@ -410,6 +421,10 @@ func (r *run) chain(ctx context.Context, er *endpointRun, addrs []netip.Addr) {
 		if errors.As(err, &pe) {
 			f.TCP.ProxyStatus = pe.Status
 			f.TCP.ProxyAuthSchemes = pe.AuthSchemes
+		}
+		var de *probe.DroppedError
+		if errors.As(err, &de) {
+			f.TCP.BoundMS, f.TCP.SYNs = ms(de.After), de.SYNs
 		}
 		switch {
 		case err != nil && er.route.Proxy != nil:
@@ -587,7 +602,8 @@ func (r *run) dial(ctx context.Context, er *endpointRun, addrs []netip.Addr) (pr
 		return probe.DialResult{}, &probe.ProxyError{Kind: probe.KindProxyPAC, Err: er.route.Err}
 	}
 	if er.route.Proxy == nil {
-		return probe.Dial(ctx, r.opts.Env.Dialer, addrs, e.Port)
+		d := patientDialer{base: r.opts.Env.Dialer, evidence: &r.connects, syns: r.syns, dns: er.dnsTook}
+		return probe.Dial(ctx, d, addrs, e.Port)
 	}
 	d := &probe.ProxyDialer{Proxy: er.route.Proxy, Base: r.opts.Env.Dialer}
 	conn, err := d.DialContext(ctx, "tcp", e.Address())

@@ -201,6 +201,7 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 		conns:   make(chan struct{}, cmp.Or(opts.MaxConnections, MaxConcurrentConnections)),
 		lookups: make(chan struct{}, MaxConcurrentLookups),
 		pace:    rate.NewLimiter(rate.Every(LookupEvery), LookupBurst),
+		syns:    ownSYNSchedule(),
 	}
 	r.progress.report = opts.Progress
 	r.system.compute = func(context.Context) facts.System { return r.opts.Env.System() }
@@ -261,6 +262,8 @@ type run struct {
 	conns    chan struct{} // a slot per connection open at once
 	lookups  chan struct{} // a slot per name lookup at once (within conns)
 	pace     *rate.Limiter // when the next lookup may start
+	syns     SYNSchedule   // this machine's SYN retransmissions, for DroppedAfter
+	connects connectEvidence
 	progress tracker
 	// system and proxy are read once, by whichever source asks first: the
 	// system state decides the proxy too, and every endpoint needs its way.

@@ -57,6 +57,10 @@ func ClassifyNet(err error) string {
 			return KindProxyTimeout
 		}
 		return pe.Kind
+	case IsDropped(err):
+		// Before the timeout it wraps: the attempt's own bound, not the
+		// run's deadline, ended it.
+		return facts.KindDropped
 	case isTimeout(err):
 		return facts.KindTimeout
 	case errors.Is(err, ErrTooLarge):
