@@ -53,6 +53,13 @@ func TestReportHonoursColumnsOnAPipe(t *testing.T) {
 			}
 		}
 	}
+	// Narrower than a check's status and ID: laid out at 40, the narrowest
+	// the report is made for, never wider.
+	cmd := exec.Command(os.Args[0], "analyze", files[0], "-v")
+	cmd.Env = []string{"COLUMNS=20"}
+	if _, out, _ := runMain(t, cmd); len(overWidth(out, 40)) > 0 || len(overWidth(out, 20)) == 0 {
+		t.Errorf("COLUMNS=20: lines over 40 columns: %q; want the report laid out at 40", overWidth(out, 40))
+	}
 	// Without COLUMNS and no terminal in sight (a file, a log) check lines
 	// stay one line each: what grep and a ticket want.
 	_, out, _ := qadoctor(t, "analyze", files[0], "-v")

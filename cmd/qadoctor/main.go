@@ -57,6 +57,9 @@ func pipeWriter(f *os.File) io.Writer {
 	return f
 }
 
+// minColumns is the narrowest width the text report is laid out for.
+const minColumns = 40
+
 // columns is the width the text report wraps at: COLUMNS when it is set
 // (a shell's, or a person's COLUMNS=80 in front of a pipe), then the width
 // of the terminal the person watches (standard output's, else standard
@@ -64,12 +67,14 @@ func pipeWriter(f *os.File) io.Writer {
 // on a terminal that says nothing; 0 (check lines unwrapped, causes at 100
 // columns) when no terminal is in sight: a file, a log.
 func columns(outTTY bool) int {
-	if n, err := strconv.Atoi(strings.TrimSpace(os.Getenv("COLUMNS"))); err == nil && n >= 20 && n <= 1000 {
-		return n
+	// Below 40 columns a check's status and ID alone fill the line: 40 is
+	// the narrowest the report is laid out for.
+	if n, err := strconv.Atoi(strings.TrimSpace(os.Getenv("COLUMNS"))); err == nil && n >= 1 && n <= 1000 {
+		return max(n, minColumns)
 	}
 	for _, f := range []*os.File{os.Stdout, os.Stderr} {
-		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w >= 20 {
-			return w
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w >= 1 {
+			return max(w, minColumns)
 		}
 	}
 	if outTTY {

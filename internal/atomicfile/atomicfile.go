@@ -71,7 +71,10 @@ func createTemp(path string, perm fs.FileMode) (*os.File, error) {
 	for range 100 {
 		var b [6]byte
 		rand.Read(b[:])
-		name := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+"."+hex.EncodeToString(b[:])+".tmp")
+		// A name of its own length, not the target's plus a suffix: a
+		// target name near the 255-byte limit is legal, and its temporary
+		// file must be too.
+		name := filepath.Join(filepath.Dir(path), ".qadoctor-"+hex.EncodeToString(b[:])+".tmp")
 		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
 		if errors.Is(err, fs.ErrExist) {
 			continue

@@ -39,3 +39,16 @@ func TestWriteIntoMissingFolderNamesTheTarget(t *testing.T) {
 		t.Errorf("Write(%s) = %q; want the target and its missing folder named, no temporary file", target, msg)
 	}
 }
+
+// A target name as long as a file name may be (255 bytes) is written: the
+// temporary file's name does not grow with it.
+func TestWriteLongestName(t *testing.T) {
+	dir := testpeer.TempDir(t)
+	target := filepath.Join(dir, strings.Repeat("d", 250)+".json")
+	if err := Write(target, []byte("{}"), 0o600); err != nil {
+		t.Fatalf("Write(a 255-byte name): %v", err)
+	}
+	if got, _ := os.ReadFile(target); string(got) != "{}" {
+		t.Errorf("file = %q; want {}", got)
+	}
+}

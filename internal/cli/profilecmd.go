@@ -57,9 +57,14 @@ func runProfileShow(_ context.Context, opts *ProfileOptions) error {
 	if err != nil {
 		return err
 	}
-	enc := json.NewEncoder(opts.IO.Out)
-	enc.SetIndent("", "  ")
-	return enc.Encode(p)
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return err
+	}
+	// A profile is someone else's text: nothing in it may reorder or hide
+	// what the terminal shows.
+	_, err = opts.IO.Out.Write(append(escape.JSON(b), '\n'))
+	return err
 }
 
 func runProfileValidate(_ context.Context, opts *ProfileOptions) error {

@@ -51,7 +51,8 @@ func isPlain(s string) bool {
 // line, and so a // comment, at them, and some editors and viewers break
 // the line there.
 func bidi(r rune) bool {
-	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c || r == 0x2028 || r == 0x2029
+	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c || r == 0x2028 || r == 0x2029 ||
+		r == 0x200b || r == 0xfeff // zero width: a name that looks like another
 }
 
 // Markdown makes s plain text in Markdown (CommonMark and GitHub's
@@ -88,11 +89,35 @@ func Markdown(s string) string {
 // the file: a cell that starts with =, +, -, @, a tab or a carriage
 // return gets a leading apostrophe (OWASP, "CSV Injection"). The CSV
 // writer still quotes what CSV needs quoted.
+//
+// Control characters, bidirectional overrides and line terminators are
+// shown as Terminal shows them: a CSV printed to a terminal, or opened in
+// an editor, must not act on it.
 func CSVCell(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
+		s = "'" + s
 	}
-	return s
+	return Terminal(s)
+}
+
+// JSON makes JSON that goes to a person's terminal inert: encoding/json
+// already writes control characters and U+2028/U+2029 as \u escapes, and
+// this does the same for the bidirectional overrides and invisible
+// characters Terminal shows. They can only stand inside JSON strings, so
+// the result is the same JSON value.
+func JSON(b []byte) []byte {
+	if isPlain(string(b)) {
+		return b
+	}
+	var out []byte
+	for _, r := range string(b) {
+		if bidi(r) || r >= 0x80 && r < 0xa0 {
+			out = fmt.Appendf(out, `\u%04x`, r)
+			continue
+		}
+		out = utf8.AppendRune(out, r)
+	}
+	return out
 }
 
 // Comment makes s one line of a comment in a generated script (.reg, PS1,

@@ -2,6 +2,7 @@ package escape
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"strings"
 	"testing"
 	"unicode"
@@ -104,4 +105,26 @@ func FuzzEscape(f *testing.F) {
 			t.Fatalf("Comment(%q) = %q can end the comment", s, c)
 		}
 	})
+}
+
+// A CSV cell and JSON shown to a person carry no control character,
+// bidirectional override or line terminator, and the JSON stays the same
+// value.
+func TestCSVCellAndJSONAreInert(t *testing.T) {
+	evil := "p\x1b]0;pwn\x07\u202e\u2028\u200b"
+	if c := CSVCell(evil); strings.ContainsAny(c, "\x1b\x07\u202e\u2028\u200b") {
+		t.Errorf("CSVCell(%q) = %q", evil, c)
+	}
+	if c := CSVCell("=cmd"); c != "'=cmd" {
+		t.Errorf("CSVCell(=cmd) = %q; want the apostrophe", c)
+	}
+	b, _ := json.Marshal(map[string]string{"purpose": evil})
+	out := JSON(b)
+	if strings.ContainsAny(string(out), "\x1b\x07\u202e\u2028\u200b") {
+		t.Errorf("JSON(%s) = %s", b, out)
+	}
+	var back map[string]string
+	if err := json.Unmarshal(out, &back); err != nil || back["purpose"] != evil {
+		t.Errorf("JSON(%s) = %s reads back as %q, %v; want the same value", b, out, back["purpose"], err)
+	}
 }

@@ -75,7 +75,10 @@ func parseLine(line []byte, n int) (facts.HostsEntry, bool) {
 	if n == 1 {
 		text = strings.TrimPrefix(text, "\ufeff") // Notepad's UTF-8 BOM
 	}
-	fields := strings.Fields(text)
+	// Windows separates a hosts line's fields with spaces and tabs only:
+	// a no-break or ideographic space is part of a name, which then
+	// matches nothing (strings.Fields would split there and see a block).
+	fields := strings.FieldsFunc(text, func(r rune) bool { return r == ' ' || r == '\t' || r == '\r' || r == '\n' || r == '\v' || r == '\f' })
 	if len(fields) < 2 {
 		return facts.HostsEntry{}, false
 	}

@@ -112,3 +112,19 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// Windows separates a hosts line's fields with spaces and tabs: a no-break
+// space, an ideographic space or a line separator inside a line joins the
+// address and the name into one field, which blocks nothing.
+func TestParseSeparatorsAreASCII(t *testing.T) {
+	for _, sep := range []string{"\u00a0", "\u3000", "\u2028"} {
+		entries, _, err := Parse(strings.NewReader("0.0.0.0" + sep + "remoteassistance.support.services.microsoft.com\n"))
+		if err != nil || len(entries) != 0 {
+			t.Errorf("separator %U: %v, %v; want no entry (Windows reads no block here)", []rune(sep)[0], entries, err)
+		}
+	}
+	entries, _, _ := Parse(strings.NewReader("0.0.0.0 \t a.example\tb.example\n"))
+	if len(entries) != 1 || len(entries[0].Names) != 2 {
+		t.Errorf("spaces and tabs: %v; want one entry with two names", entries)
+	}
+}
