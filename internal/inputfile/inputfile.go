@@ -33,12 +33,12 @@ func Open(path string) (*os.File, error) {
 	if !st.Mode().IsRegular() {
 		return nil, notRegular(path, st.Mode())
 	}
-	f, err := os.Open(path)
+	f, err := openNoWait(path)
 	if err != nil {
 		return nil, err
 	}
-	// The path may have been swapped between the two calls: what was
-	// opened decides.
+	// The path may have been swapped between the two calls (a FIFO put in
+	// its place is opened without waiting): what was opened decides.
 	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
 		f.Close()
 		if err != nil {
