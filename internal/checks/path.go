@@ -106,18 +106,31 @@ func judgeProxy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	if proxied == 0 {
 		summary := tr.Sprintf("No proxy: the traffic goes direct.")
 		if f.Proxy.AutoConfigURL != "" {
-			summary = tr.Sprintf("A proxy auto-config script is set (%s) but not evaluated by this version; the traffic was tested direct.", f.Proxy.AutoConfigURL)
+			summary = tr.Sprintf("The proxy auto-config script (%s) sends every endpoint DIRECT; the traffic was tested that way.", f.Proxy.AutoConfigURL)
 		}
 		return finding.Finding{Status: finding.Pass, Summary: summary, Evidence: j.evidence}
 	}
+	// Where the way came from: a PAC names its proxies per endpoint, and
+	// the settings' own proxy is then empty.
+	from, proxies := src, f.Proxy.Proxy
+	if f.Proxy.AutoConfigURL != "" {
+		from = tr.Sprintf("the PAC %s", f.Proxy.AutoConfigURL)
+		var names []string
+		for _, e := range f.Endpoints {
+			if e.Route.Via == "proxy" && e.Route.Proxy != "" {
+				names = append(names, e.Route.Proxy)
+			}
+		}
+		proxies = strings.Join(dedupe(names), ", ")
+	}
 	fd, failed, done := j.finish(tr, func(n int) string {
-		return tr.Sprintf("%d endpoint(s) go through the proxy %s (from %s), and it carries them.", proxied, f.Proxy.Proxy, src)
+		return tr.Sprintf("%d endpoint(s) go through the proxy %s (from %s), and it carries them.", proxied, proxies, from)
 	})
 	if done {
 		return fd
 	}
 	e := failed[0]
-	fd.Summary = tr.Sprintf("The proxy %s (from %s) does not carry %s.", e.Route.Proxy, src, hostList(tr, failed))
+	fd.Summary = tr.Sprintf("The proxy %s (from %s) does not carry %s.", e.Route.Proxy, from, hostList(tr, failed))
 	// Each cause gets the steps that act on it: a proxy that is gone wants
 	// the settings looked at, one that refuses wants the network team, a
 	// PAC that does not run wants whoever maintains it.

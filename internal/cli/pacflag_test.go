@@ -34,7 +34,7 @@ func TestPACFlag(t *testing.T) {
 		reason string
 		says   string // in the summary or the evidence
 	}{
-		{"a file that sends everything DIRECT", file("direct.pac", `function FindProxyForURL(u, h) { return "DIRECT"; }`), finding.Pass, "", `the PAC answered "DIRECT"`},
+		{"a file that sends everything DIRECT", file("direct.pac", `function FindProxyForURL(u, h) { return "DIRECT"; }`), finding.Pass, "", "sends every endpoint DIRECT"},
 		{"a URL", testpeer.HTTPServer(t, "/proxy.pac", `function FindProxyForURL(u, h) { return dnsDomainIs(h, ".corp.example") ? "PROXY x:1" : "DIRECT"; }`), finding.Pass, "", `the PAC answered "DIRECT"`},
 		{"a file that names a dead proxy", file("dead.pac", `function FindProxyForURL(u, h) { return "PROXY `+dead+`"; }`), finding.Fail, "proxy-dead", dead},
 		{"a file that does not compile", file("broken.pac", `function FindProxyForURL(u, h) {`), finding.Fail, "proxy-pac", "broken.pac"},
