@@ -160,6 +160,13 @@ func judgeProxy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		fd.Reason = "proxy-refused"
 		fd.Cause = tr.Sprintf("The proxy %s refuses to connect to %s: %s. Its rules block the endpoint.", e.Route.Proxy, e.Endpoint.Address(), e.TCP.Error)
 		fd.Fix = append(fd.Fix, tr.Text(policyNote))
+	case probe.KindProxyUpstream:
+		fd.Reason = "proxy-upstream"
+		fd.Cause = tr.Sprintf("The proxy %s took the connection to %s but could not carry it out itself: %s. Its own name lookup or its way out to the internet failed; this is the proxy's side, not a rule that blocks the endpoint.", e.Route.Proxy, e.Endpoint.Address(), e.TCP.Error)
+		fd.Fix = []string{
+			tr.Sprintf("Send this report to the network team: the proxy %s cannot reach %s (check its DNS and its way out).", e.Route.Proxy, e.Endpoint.ProbeHost()),
+			direct,
+		}
 	case probe.KindProxyDead:
 		fd.Reason = "proxy-dead"
 		fd.Cause = tr.Sprintf("The proxy %s cannot be reached or hung up: %s. A proxy set on this PC that no longer exists (a home PC taken from the office, a stale setting) cuts it off.", e.Route.Proxy, e.TCP.Error)

@@ -126,6 +126,8 @@ var reasons = []Reason{
 		Meaning: "the proxy asks for a Windows sign-in (407 with Negotiate or NTLM): WebView2 answers with the user's account, so this warns; qadoctor cannot test past it"},
 	{Code: "proxy-refused", Group: groupNet, Leg: perEndpoint, Source: srcEndpoints,
 		Meaning: "the proxy refuses the CONNECT"},
+	{Code: "proxy-upstream", Group: groupNet, Leg: perEndpoint, Source: srcEndpoints,
+		Meaning: "the proxy took the CONNECT but could not carry it out (a 5xx: its own DNS or way out failed), not a rule that blocks the endpoint"},
 	{Code: "proxy-dead", Group: groupNet, Leg: perEndpoint, Source: srcEndpoints,
 		Meaning: "the proxy cannot be reached"},
 	{Code: "proxy-timeout", Group: groupNet, Leg: perEndpoint, Source: srcEndpoints,

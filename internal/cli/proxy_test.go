@@ -224,3 +224,22 @@ func TestProxyAuthenticationBySchemes(t *testing.T) {
 		})
 	}
 }
+
+// A proxy that takes the CONNECT and cannot carry it out (squid's 503 when
+// the far end refuses it, as when the proxy's own DNS or way out fails) is
+// the proxy's side: named so, never "its rules block the endpoint", and no
+// "blocking it is on purpose" note.
+func TestProxyThatCannotGoOnward(t *testing.T) {
+	px := testpeer.Squid(t, testpeer.SquidOptions{})
+	prof := testpeer.WriteProfile(t, testpeer.LocalEndpoint(t, testpeer.ClosedPort(t)))
+	_, r := diagnoseJSON(t, gather.Env{}, "--profile", prof, "--proxy", "http://"+px, "--only", "net.proxy,net.reach", "--timeout", "8s")
+	f := want(t, r, "net.proxy", finding.Fail, "proxy-upstream")
+	if !strings.Contains(f.Cause, "could not carry it out") || strings.Contains(f.Cause, "Its rules block") {
+		t.Errorf("cause %q; want the proxy's own failure, not its rules", f.Cause)
+	}
+	for _, fix := range f.Fix {
+		if strings.Contains(fix, "on purpose") {
+			t.Errorf("fix %q says blocking is on purpose", fix)
+		}
+	}
+}

@@ -36,6 +36,8 @@ func (e *ProxyError) Error() string {
 		return fmt.Sprintf("proxy %s wants authentication (HTTP %d)", e.Proxy, e.Status)
 	case KindProxyRefused:
 		return fmt.Sprintf("proxy %s refused the CONNECT (HTTP %d)", e.Proxy, e.Status)
+	case KindProxyUpstream:
+		return fmt.Sprintf("proxy %s could not connect onward (HTTP %d)", e.Proxy, e.Status)
 	case KindProxyGarbage:
 		return fmt.Sprintf("proxy %s answered CONNECT with something that is not HTTP: %v", e.Proxy, e.Err)
 	case KindProxyPAC:
@@ -54,12 +56,18 @@ const (
 	KindProxyGarbage = "proxy-garbage"
 	KindProxyTimeout = "proxy-timeout" // the proxy accepted the connection, then said nothing in time
 	KindProxyPAC     = "proxy-pac"     // the proxy auto-config script failed, so no way was decided
+	// KindProxyUpstream is a proxy that took the CONNECT and could not
+	// carry it out: a 5xx (RFC 9110 section 15.6: 502 Bad Gateway, 503,
+	// 504 Gateway Timeout; squid answers 503 when it cannot resolve or
+	// reach the name, 500 on its own errors). Its own way out failed; its
+	// rules did not refuse.
+	KindProxyUpstream = "proxy-upstream"
 )
 
 // IsProxyKind reports whether a step's failure kind is the proxy's.
 func IsProxyKind(kind string) bool {
 	switch kind {
-	case KindProxyAuth, KindProxyRefused, KindProxyDead, KindProxyGarbage, KindProxyTimeout, KindProxyPAC:
+	case KindProxyAuth, KindProxyRefused, KindProxyDead, KindProxyGarbage, KindProxyTimeout, KindProxyPAC, KindProxyUpstream:
 		return true
 	}
 	return false
@@ -129,6 +137,9 @@ func (d *ProxyDialer) DialContext(ctx context.Context, network, address string) 
 		conn.Close()
 		return nil, &ProxyError{Proxy: proxyAddr, Status: resp.StatusCode, Kind: KindProxyAuth, Err: errors.New(resp.Status),
 			AuthSchemes: AuthSchemes(resp.Header.Values("Proxy-Authenticate"))}
+	case resp.StatusCode >= 500:
+		conn.Close()
+		return nil, &ProxyError{Proxy: proxyAddr, Status: resp.StatusCode, Kind: KindProxyUpstream, Err: errors.New(resp.Status)}
 	case resp.StatusCode < 200 || resp.StatusCode > 299: // any 2xx opens the tunnel (RFC 9110 section 9.3.6)
 		conn.Close()
 		return nil, &ProxyError{Proxy: proxyAddr, Status: resp.StatusCode, Kind: KindProxyRefused, Err: errors.New(resp.Status)}
