@@ -328,7 +328,7 @@ func judgeHealth(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	var ev []finding.Evidence
 	answered, serverErrors := 0, 0
 	var bad []facts.EndpointFacts
-	var silent []facts.EndpointFacts
+	var silent, garbled []facts.EndpointFacts
 	for _, e := range f.Endpoints {
 		h := e.HTTP
 		if h.Exchange == facts.ExchangeUpgrade {
@@ -337,6 +337,13 @@ func judgeHealth(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		if h.Unanswered() {
 			silent = append(silent, e)
 			ev = append(ev, finding.Evidence{Subject: subject(e), Status: finding.Warn, Detail: tr.Sprintf("TLS fine; no answer to HEAD / within %s", fmtMS(h.BoundMS)), Facts: h})
+			continue
+		}
+		if h.State == facts.StepFailed && e.TLS.State == facts.StepOK {
+			// Something answered after TLS, but not with a usable HTTP
+			// answer: said, never a silent skip.
+			garbled = append(garbled, e)
+			ev = append(ev, finding.Evidence{Subject: subject(e), Status: finding.Warn, Detail: tr.Sprintf("TLS fine; its answer to HEAD / is not a usable HTTP answer: %s", h.Error), Facts: h})
 			continue
 		}
 		if h.State != facts.StepOK {
@@ -371,6 +378,12 @@ func judgeHealth(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 			Summary: tr.Sprintf("%d endpoints fail after connecting while %d others on the same path work: possibly an outage at Microsoft.", len(farEnd), healthy),
 			Cause:   tr.Sprintf("Several of Microsoft's services accept the connection and then fail, while others on the same path work. That points at their end - or at a firewall that filters by name, which looks the same; tls.handshake shows the details."),
 			Fix:     []string{tr.Text(statusPages), tr.Sprintf("If they show nothing, ask the network team whether a firewall filters these names.")}}
+	}
+	if serverErrors == 0 && len(silent) == 0 && len(garbled) > 0 {
+		return finding.Finding{Status: finding.Warn, Reason: "http-bad-answer", Evidence: ev,
+			Summary: tr.Sprintf("TLS to %s works, but the answer to HEAD / is not a usable HTTP answer.", hostList(tr, garbled)),
+			Cause:   tr.Sprintf("The connection and the TLS handshake to %s work; what answered then is not a web server's answer (%s): a device in the path that decrypts and answers in the server's place, or a degraded service.", garbled[0].Endpoint.ProbeHost(), garbled[0].HTTP.Error),
+			Fix:     []string{tr.Text(statusPages), tr.Sprintf("Check tls.interception: a device that decrypts the traffic often answers this way.")}}
 	}
 	if answered == 0 && len(silent) == 0 {
 		return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("No endpoint answered HTTP, so the service's own health cannot be judged (see the checks before).")}

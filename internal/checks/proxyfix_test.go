@@ -86,3 +86,15 @@ func TestNRPTCoversCanonicalNames(t *testing.T) {
 		}
 	}
 }
+
+// An answer to HEAD that is not a usable HTTP answer is named, with the
+// error, as a warning of its own: never a silent skip.
+func TestHealthNamesABadAnswer(t *testing.T) {
+	e := ep("remoteassistance.support.services.microsoft.com", true, func(e *facts.EndpointFacts) {
+		e.HTTP.Step = facts.Step{State: facts.StepFailed, Kind: facts.KindOther, Error: "answered HEAD / with 101 Switching Protocols, though no upgrade was asked for"}
+	})
+	fd := judgeHealth(&facts.Facts{Endpoints: []facts.EndpointFacts{e}}, i18n.New(i18n.English))
+	if fd.Status != finding.Warn || fd.Reason != "http-bad-answer" || !strings.Contains(fd.Cause, "101 Switching Protocols") {
+		t.Errorf("service.health = %s %s %q; want warn http-bad-answer naming the answer", fd.Status, fd.Reason, fd.Cause)
+	}
+}

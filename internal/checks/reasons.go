@@ -218,6 +218,8 @@ var reasons = []Reason{
 		Meaning: "every step works but the service answers 5xx or fails after connecting: likely an outage"},
 	{Code: "service-far-end", Group: groupTLS, Leg: perEndpoint, Source: srcEndpoints,
 		Meaning: "the far end fails while others on the same path work"},
+	{Code: "http-bad-answer", Group: groupTLS, Leg: perEndpoint, Source: srcEndpoints,
+		Meaning: "TLS to a web endpoint works, but its answer to HEAD / is not a usable HTTP answer (garbage, an endless run of interim answers, a 101 nobody asked for): a warning"},
 	{Code: "http-no-answer", Group: groupTLS, Leg: perEndpoint, Source: srcEndpoints,
 		Meaning: "TLS to a web endpoint works, but HEAD / got no answer within its bound (a warning: the run does not wait for it)"},
 	{Code: "schannel-tls12-off", Group: groupOS, Leg: leg.Screen, Step: leg.Sharing, Source: srcSchannel,

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -77,6 +78,11 @@ func Head(ctx context.Context, conn *tls.Conn, host string, now func() time.Time
 		}
 	}
 	resp.Body.Close()
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		// 101 answers a request to upgrade, and HEAD asked for none (RFC
+		// 9110 section 15.2.2): not an answer a web server gives.
+		return res, errors.New("answered HEAD / with 101 Switching Protocols, though no upgrade was asked for")
+	}
 	res.Recv = now()
 	res.Status, res.Proto = resp.StatusCode, resp.Proto
 	res.Date, res.Server = resp.Header.Get("Date"), resp.Header.Get("Server")

@@ -25,6 +25,7 @@ func TestHeadSkipsInterimAnswers(t *testing.T) {
 		{"100 then 503", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n", 503, ""},
 		{"102 and 103 then 200", "HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\nHTTP/1.1 200 OK\r\n\r\n", 200, ""},
 		{"only 100, for ever", strings.Repeat("HTTP/1.1 100 Continue\r\n\r\n", 5000), 0, "read the answer to HEAD"},
+		{"101 to a HEAD that asked no upgrade", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n", 0, "101 Switching Protocols"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -531,7 +531,10 @@ func (p *Profile) validate(name string) Errors {
 		case wildcard && !e.Covers(e.Probe):
 			bad(f("probe"), "%q is not under %s", e.Probe, e.Host)
 		}
-		if e.Port < 1 || e.Port > 65535 {
+		switch {
+		case e.Port == 0:
+			bad(f("port"), "missing (or 0); want %s, 443 for every endpoint Microsoft lists", wholePort)
+		case e.Port < 1 || e.Port > 65535:
 			bad(f("port"), "%d is out of range; want %s", e.Port, wholePort)
 		}
 		if strings.TrimSpace(e.Purpose) == "" {
