@@ -64,6 +64,7 @@ func TestParseErrors(t *testing.T) {
 		// A port is a whole number: a fraction or an exponent is refused
 		// saying so, not "want a number" (it is one).
 		{"fractional port", edit(`"port": 443`, `"port": 1.5`), []string{"p.json:7:", "endpoints.port", "got a JSON number 1.5, want a whole number 1–65535, written in digits"}},
+		{"port missing", edit(`"port": 443, `, ``), []string{"endpoints[0].port", "missing (or 0); want a whole number 1–65535"}},
 		{"port with an exponent", edit(`"port": 443`, `"port": 1e30`), []string{"endpoints.port", "got a JSON number 1e30, want a whole number 1–65535"}},
 		{"whole port with an exponent", edit(`"port": 443`, `"port": 4.43e2`), []string{"endpoints.port", "want a whole number 1–65535, written in digits (such as 443)"}},
 		{"fractional udp port", edit(`"issuers": ["X"]}`, `"issuers": ["X"], "role": "turn", "udp_port": 3478.5}`), []string{"endpoints.udp_port", "got a JSON number 3478.5, want a whole number 1–65535"}},
