@@ -4,17 +4,12 @@ package bypass
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/qadoctor/qadoctor/internal/testpeer"
 )
@@ -41,10 +36,6 @@ FindProxyForURL = function (url, host) {
 // PAC, still sends every endpoint DIRECT and nothing to the proxy the
 // profile's text names.
 func TestPACOfHostileProfileInChromium(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatalf("chromium is not installed (scripts/test installs it): %v", err)
-	}
 	var b bytes.Buffer
 	if err := WritePAC(&b, hostileJS()); err != nil {
 		t.Fatal(err)
@@ -59,48 +50,7 @@ func TestPACOfHostileProfileInChromium(t *testing.T) {
 		fmt.Fprint(w, pac)
 	}))
 	t.Cleanup(srv.Close)
-	dir := testpeer.TempDir(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	netlog := filepath.Join(dir, "netlog.json")
-	cmd := exec.CommandContext(ctx, chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+filepath.Join(dir, "profile"), "--proxy-pac-url="+srv.URL+"/bypass.pac",
-		"--proxy-bypass-list=<-loopback>", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-		"--log-net-log="+netlog, "--net-log-capture-mode=Everything", "--dump-dom", "https://a.test/")
-	if out, err := cmd.CombinedOutput(); err != nil && ctx.Err() != nil {
-		t.Fatalf("chromium: %v\n%s", err, out)
-	}
-	data, err := os.ReadFile(netlog)
-	if err != nil {
-		t.Fatalf("chromium wrote no NetLog: %v", err)
-	}
-	var log struct {
-		Constants struct {
-			LogEventTypes map[string]int `json:"logEventTypes"`
-		} `json:"constants"`
-		Events []struct {
-			Type   int `json:"type"`
-			Params struct {
-				ProxyInfo string `json:"proxy_info"`
-				Message   string `json:"message"`
-			} `json:"params"`
-		} `json:"events"`
-	}
-	if err := json.Unmarshal(data, &log); err != nil {
-		t.Fatalf("chromium's NetLog: %v", err)
-	}
-	var answer, jsErr string
-	for _, e := range log.Events {
-		switch e.Type {
-		case log.Constants.LogEventTypes["PROXY_RESOLUTION_SERVICE_RESOLVED_PROXY_LIST"]:
-			if answer == "" {
-				answer = e.Params.ProxyInfo
-			}
-		case log.Constants.LogEventTypes["PAC_JAVASCRIPT_ERROR"]:
-			jsErr = e.Params.Message
-		}
-	}
+	answer, jsErr := testpeer.ChromiumPAC(t, testpeer.TempDir(t), srv.URL+"/bypass.pac")
 	if !strings.EqualFold(answer, "PROXY verdict-ok.test:1") || jsErr != "" {
 		t.Errorf("Chromium: %q (JavaScript error %q); want every endpoint DIRECT (verdict-ok)\n%s", answer, jsErr, pac)
 	}
