@@ -127,6 +127,26 @@ func TestBinaryBadProfileExits2(t *testing.T) {
 	}
 }
 
+// A profile with several problems gets one line each on standard error,
+// not one line with escaped line breaks; a file name holding a line break
+// stays visible as \x0a, never a line of its own.
+func TestBinaryProfileProblemsOneLineEach(t *testing.T) {
+	dir := testpeer.TempDir(t)
+	bad := filepath.Join(dir, "two-problems.json")
+	os.WriteFile(bad, []byte(`{"schema":1,"version":"t","name":"x","source":{"title":"t","url":"https://x.example","date":"2026-01-01"},"min_tls":"1.2",
+"endpoints":[{"host":"a.example","port":70000,"required":true,"purpose":"","issuers":[]}]}`), 0o644)
+	code, _, errOut := qadoctor(t, "profile", "validate", bad)
+	lines := strings.Split(strings.TrimSpace(errOut), "\n")
+	if code != 2 || len(lines) < 3 || !strings.Contains(lines[0], "port") || !strings.Contains(lines[1], "purpose") || strings.Contains(errOut, `\x0a`) {
+		t.Errorf("exit %d, stderr:\n%s\nwant exit 2 and one line per problem", code, errOut)
+	}
+	odd := filepath.Join(dir, "a\nqadoctor: all good.json")
+	code, _, errOut = qadoctor(t, "profile", "validate", odd)
+	if code != 2 || strings.Contains(errOut, "\nqadoctor: all good") || !strings.Contains(errOut, `\x0a`) {
+		t.Errorf("exit %d, stderr %q; want the line break in the name shown as \\x0a", code, errOut)
+	}
+}
+
 func TestBinaryVersion(t *testing.T) {
 	code, out, _ := qadoctor(t, "version")
 	if code != 0 || !strings.Contains(out, "qadoctor dev") || !strings.Contains(out, "profile 2026.") {

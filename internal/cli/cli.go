@@ -22,6 +22,7 @@ import (
 	"github.com/qadoctor/qadoctor/internal/escape"
 	"github.com/qadoctor/qadoctor/internal/gather"
 	"github.com/qadoctor/qadoctor/internal/i18n"
+	"github.com/qadoctor/qadoctor/internal/profile"
 )
 
 // Exit codes, documented in README.md.
@@ -293,7 +294,17 @@ func Run(ctx context.Context, args []string, d *Deps) int {
 // to --help after a usage error.
 func printError(io IOStreams, err error) {
 	// An error may quote a file or a peer: it is shown, never acted on.
-	fmt.Fprintf(io.ErrOut, "qadoctor: %s\n", escape.Terminal(message(err, io.Tr)))
+	// A profile's problems are one line each; a line break anywhere else
+	// (a file name, a peer's text) stays visible, so no text can pass
+	// for a line of qadoctor's own.
+	var pe profile.Errors
+	if errors.As(err, &pe) {
+		for _, e := range pe {
+			fmt.Fprintf(io.ErrOut, "qadoctor: %s\n", escape.Terminal(e.Error()))
+		}
+	} else {
+		fmt.Fprintf(io.ErrOut, "qadoctor: %s\n", escape.Terminal(message(err, io.Tr)))
+	}
 	if exitCode(err) == ExitUsage {
 		fmt.Fprintln(io.ErrOut, io.Tr.Sprintf("Run 'qadoctor --help' for usage."))
 	}
