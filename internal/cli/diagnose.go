@@ -3,8 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"strings"
@@ -156,7 +154,8 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 	if err != nil {
 		return nil, nil, err
 	}
-	roots, err := loadRoots(opts.CAFile)
+	needs := checks.NeedsOf(sel)
+	roots, err := loadRoots(opts.CAFile, needsRoots(needs))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -170,7 +169,7 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 		Profile:     p,
 		ProfileName: name,
 		Timeout:     opts.Timeout,
-		Needs:       checks.NeedsOf(sel),
+		Needs:       needs,
 		Proxy:       flagProxy,
 		Roots:       roots,
 		HostsFile:   opts.HostsFile,
@@ -301,45 +300,4 @@ func loadProfile(path string) (*profile.Profile, string, error) {
 		return nil, "", usageError{err: err}
 	}
 	return p, path, nil
-}
-
-// maxCAFileSize bounds --ca-file: Mozilla's whole root bundle is about
-// 250 KiB; a file many times that is not a bundle of CA certificates.
-const maxCAFileSize = 8 << 20
-
-// loadRoots returns nil (the system roots) or the system roots plus the
-// certificates of caFile.
-func loadRoots(caFile string) (*x509.CertPool, error) {
-	if caFile == "" {
-		return nil, nil
-	}
-	data, err := inputfile.Read(caFile, maxCAFileSize)
-	if err != nil {
-		return nil, usageErrorf("read --ca-file: %w", err)
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil || pool == nil {
-		pool = x509.NewCertPool()
-	}
-	n := 0
-	for rest := data; ; {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		if block.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, usageErrorf("--ca-file %s: certificate %d: %v", caFile, n+1, err)
-		}
-		pool.AddCert(c)
-		n++
-	}
-	if n == 0 {
-		return nil, usageErrorf("--ca-file %s: no PEM certificate found; want one or more -----BEGIN CERTIFICATE----- blocks", caFile)
-	}
-	return pool, nil
 }

@@ -5,13 +5,6 @@ import (
 	"fmt"
 	"io"
 	"unicode/utf8"
-
-	"golang.org/x/text/encoding"
-	"golang.org/x/text/encoding/charmap"
-	"golang.org/x/text/encoding/japanese"
-	"golang.org/x/text/encoding/korean"
-	"golang.org/x/text/encoding/simplifiedchinese"
-	"golang.org/x/text/encoding/traditionalchinese"
 )
 
 // Windows PowerShell 5.1 reads what a program writes to a pipe in
@@ -23,16 +16,18 @@ import (
 // A JSON report stays ASCII instead (every other character as a \u
 // escape), so that it reads the same in any code page, PowerShell's
 // ConvertFrom-Json and jq alike.
+//
+// Windows converts (systemCodePage, WideCharToMultiByte), with the tables
+// PowerShell decodes with, for every code page it has: x/text's tables
+// for the OEM code pages were 0.8 MiB of the binary (Chinese, Korean and
+// Japanese; issue 26). This file does the rest: a character cut between
+// writes, the stand-ins, and JSON.
 
-// codePages are the console code pages Windows ships as OEM defaults, by
-// number, with their x/text encodings.
-var codePages = map[uint32]encoding.Encoding{
-	437: charmap.CodePage437, 850: charmap.CodePage850, 852: charmap.CodePage852, 855: charmap.CodePage855,
-	858: charmap.CodePage858, 860: charmap.CodePage860, 862: charmap.CodePage862, 863: charmap.CodePage863,
-	865: charmap.CodePage865, 866: charmap.CodePage866, 1250: charmap.Windows1250, 1251: charmap.Windows1251,
-	1252: charmap.Windows1252, 1253: charmap.Windows1253, 1254: charmap.Windows1254, 1255: charmap.Windows1255,
-	1256: charmap.Windows1256, 1257: charmap.Windows1257, 1258: charmap.Windows1258, 874: charmap.Windows874,
-	932: japanese.ShiftJIS, 936: simplifiedchinese.GBK, 949: korean.EUCKR, 950: traditionalchinese.Big5,
+// pageEncoder turns UTF-8 text into a code page.
+type pageEncoder interface {
+	// Bytes returns b in the code page, or an error when the code page
+	// lacks one of its characters (the substituting encoder never fails).
+	Bytes(b []byte) ([]byte, error)
 }
 
 // CodePageWriter wraps w so that UTF-8 text written to it arrives in code
@@ -41,11 +36,17 @@ var codePages = map[uint32]encoding.Encoding{
 // then w is to be used as it is. Close flushes a character cut between
 // two writes.
 func CodePageWriter(w io.Writer, cp uint32) (cw io.WriteCloser, ok bool) {
-	enc, ok := codePages[cp]
+	enc, sub, ok := systemCodePage(cp)
 	if !ok {
 		return nil, false
 	}
-	return &codePageWriter{w: w, enc: enc.NewEncoder(), sub: encoding.ReplaceUnsupported(enc.NewEncoder())}, true
+	return newCodePageWriter(w, enc, sub), true
+}
+
+// newCodePageWriter writes to w with enc, which fails on a character its
+// code page lacks, and sub, which writes the code page's substitute.
+func newCodePageWriter(w io.Writer, enc, sub pageEncoder) *codePageWriter {
+	return &codePageWriter{w: w, enc: enc, sub: sub}
 }
 
 // bestFit are stand-ins for characters a code page lacks, tried in order
@@ -57,8 +58,8 @@ var bestFit = map[rune][]string{
 
 type codePageWriter struct {
 	w       io.Writer
-	enc     *encoding.Encoder // fails on what the code page lacks
-	sub     *encoding.Encoder // writes the code page's substitute instead
+	enc     pageEncoder // fails on what the code page lacks
+	sub     pageEncoder // writes the code page's substitute instead
 	decided bool
 	json    bool
 	pending []byte // the start of a UTF-8 sequence cut by the last write

@@ -22,7 +22,7 @@ func TestCodePageWriterText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var out bytes.Buffer
-		w, ok := CodePageWriter(&out, tt.cp)
+		w, ok := testWriter(&out, tt.cp)
 		if !ok {
 			t.Fatalf("code page %d unknown", tt.cp)
 		}
@@ -42,7 +42,7 @@ func TestCodePageWriterText(t *testing.T) {
 	}
 	// A character the code page lacks becomes its substitute, never a cut byte.
 	var out bytes.Buffer
-	w, _ := CodePageWriter(&out, 437)
+	w, _ := testWriter(&out, 437)
 	w.Write([]byte("日本 ok\n"))
 	w.Close()
 	if out.String() != "\x1a\x1a ok\n" {
@@ -51,7 +51,7 @@ func TestCodePageWriterText(t *testing.T) {
 	// The header's "—" has a stand-in where the code page lacks it.
 	for cp, want := range map[uint32]string{932: "\x81\x5c", 437: "-", 1252: "\x97"} {
 		var out bytes.Buffer
-		w, _ := CodePageWriter(&out, cp)
+		w, _ := testWriter(&out, cp)
 		w.Write([]byte("—"))
 		w.Close()
 		if out.String() != want {
@@ -68,7 +68,7 @@ func TestCodePageWriterJSON(t *testing.T) {
 	doc := map[string]string{"summary": "接続を終了しました — 😀", "id": "os.schannel"}
 	b, _ := json.Marshal(doc)
 	var out bytes.Buffer
-	w, _ := CodePageWriter(&out, 932)
+	w, _ := testWriter(&out, 932)
 	for i := 0; i < len(b); i += 5 {
 		w.Write(b[i:min(i+5, len(b))])
 	}

@@ -40,3 +40,7 @@ func SaveFolder() string {
 	}
 	return os.TempDir()
 }
+
+// systemCodePage: elsewhere pipes carry UTF-8 (PipeCodePage never asks
+// for a code page), and there is no system converter to ask.
+func systemCodePage(uint32) (enc, sub pageEncoder, ok bool) { return nil, nil, false }
