@@ -7,7 +7,6 @@ package cli
 
 import (
 	"net"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -16,8 +15,6 @@ import (
 	"github.com/qadoctor/qadoctor/internal/testpeer"
 )
 
-// ownBound matches an exchange's own bound in evidence: 1.0 s to 3.0 s.
-var ownBound = regexp.MustCompile(`within [12]\.[0-9] s|within 3\.0 s`)
 
 var channelChecks = []string{"--only", "net.websocket,net.relay,service.health,tls.handshake", "--timeout", "10s"}
 

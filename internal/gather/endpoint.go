@@ -21,7 +21,10 @@ import (
 // bound of its own; version probes run beside the chain, not after it.
 // Each direct TCP connect has a bound of its own too, from what the run
 // has seen (DroppedAfter, in patience.go): SYNs a firewall drops are
-// concluded in seconds, not at the deadline.
+// concluded in seconds, not at the deadline. So have the version probes'
+// handshakes and the exchanges (VersionBound, ExchangeBound): a server
+// that answered one hello or request is not waited on for seconds to
+// conclude it will not answer another.
 //
 // Every lookup and every connection takes a slot of the run's
 // MaxConcurrentConnections while it is open. A step the deadline caught
@@ -73,6 +76,10 @@ type endpointRun struct {
 	// name (0: not asked), evidence for DroppedAfter; written once, before
 	// any connection starts.
 	dnsTook time.Duration
+	// answers is the slowest answer the endpoint's server gave to a hello
+	// (its chain's handshake, a version probe's, accepted or refused with
+	// an alert), evidence for VersionBound.
+	answers slowest
 }
 
 var probedVersions = []uint16{tls.VersionTLS10, tls.VersionTLS11, tls.VersionTLS12, tls.VersionTLS13}
@@ -455,6 +462,7 @@ func (r *run) chain(ctx context.Context, er *endpointRun, addrs []netip.Addr) {
 	er.update(func(f *facts.EndpointFacts) { tcpTook = time.Duration(f.TCP.DurationMS * float64(time.Millisecond)) })
 	handshakeBound := HandshakeBound(tcpTook)
 	var res probe.HandshakeResult
+	hsStart := time.Now()
 	byBound, err := bounded(ctx, handshakeBound, func(ctx context.Context) (err error) {
 		res, err = probe.Handshake(ctx, dr.Conn, probe.HandshakeConfig{
 			ServerName: e.ProbeHost(),
@@ -467,6 +475,7 @@ func (r *run) chain(ctx context.Context, er *endpointRun, addrs []netip.Addr) {
 		})
 		return err
 	})
+	r.answered(er, time.Since(hsStart), err, res.BytesRead)
 	er.update(func(f *facts.EndpointFacts) {
 		t := &f.TLS
 		r.end(&t.Step, err, probe.ClassifyTLS(err))
@@ -501,7 +510,7 @@ func (r *run) chain(ctx context.Context, er *endpointRun, addrs []netip.Addr) {
 	if err != nil {
 		if k := probe.ClassifyTLS(err); (k == facts.KindReset || k == facts.KindClosed || k == facts.KindTimeout) && ctx.Err() == nil {
 			release() // the connection is closed; the follow-ups take slots of their own
-			r.followUps(ctx, er, addrs, ExchangeBound(tcpTook))
+			r.followUps(ctx, er, addrs, FollowUpBound(tcpTook))
 		}
 		return
 	}
@@ -513,7 +522,7 @@ func (r *run) chain(ctx context.Context, er *endpointRun, addrs []netip.Addr) {
 	er.update(func(f *facts.EndpointFacts) {
 		chainTook = time.Duration((f.TCP.DurationMS + f.TLS.DurationMS) * float64(time.Millisecond))
 	})
-	bound := ExchangeBound(chainTook)
+	bound := r.exchangeBound(chainTook)
 	switch e.Kind() {
 	case profile.RoleHTTPS:
 		r.http(ctx, er, res.Conn, bound)
@@ -523,6 +532,22 @@ func (r *run) chain(ctx context.Context, er *endpointRun, addrs []netip.Addr) {
 		r.relay(ctx, er, res.Conn, bound)
 	case profile.RoleTLS, profile.RoleRDPRelay:
 		// No exchange after the handshake (see newEndpointRun).
+	}
+}
+
+// answered records a handshake with the endpoint's server that took d as
+// evidence: one that completed for every endpoint (the run's slowest
+// handshake), and one the server answered (completed, or refused with an
+// alert: bytes came and the handshake ended short of a timeout) for the
+// endpoint's own version probes.
+func (r *run) answered(er *endpointRun, d time.Duration, err error, read int64) {
+	if err == nil {
+		r.connects.handshakes.saw(d)
+		er.answers.saw(d)
+		return
+	}
+	if read > 0 && probe.ClassifyTLS(err) != facts.KindTimeout {
+		er.answers.saw(d)
 	}
 }
 
@@ -560,11 +585,17 @@ func (r *run) version(ctx context.Context, er *endpointRun, i int, v uint16, add
 	if v == tls.VersionTLS13 {
 		suites = nil // TLS 1.3 suites are not configurable in crypto/tls
 	}
-	// The same bound as the endpoint's own handshake, from this probe's
-	// own connection.
-	bound := HandshakeBound(time.Since(dialStart))
+	// VersionBound, from this probe's own connection and what the
+	// endpoint's server and the run have answered so far.
+	tcpTook := time.Since(dialStart)
+	bound := boundFunc(func() (time.Duration, <-chan struct{}, <-chan struct{}) {
+		own, owns := er.answers.get()
+		handshake, handshakes := r.connects.handshakes.get()
+		return VersionBound(tcpTook, own, handshake), owns, handshakes
+	})
 	var res probe.HandshakeResult
-	byBound, err := bounded(ctx, bound, func(ctx context.Context) (err error) {
+	hsStart := time.Now()
+	byBound, applied, err := patiently(ctx, bound, func(ctx context.Context) (err error) {
 		res, err = probe.Handshake(ctx, dr.Conn, probe.HandshakeConfig{
 			ServerName:       e.ProbeHost(),
 			MinVersion:       v,
@@ -575,11 +606,14 @@ func (r *run) version(ctx context.Context, er *endpointRun, i int, v uint16, add
 		})
 		return err
 	})
+	if !byBound {
+		r.answered(er, time.Since(hsStart), err, res.BytesRead)
+	}
 	er.update(func(f *facts.EndpointFacts) {
 		vp := &f.Versions[i]
 		r.end(&vp.Step, err, probe.ClassifyTLS(err))
 		if byBound {
-			vp.BoundMS = ms(bound)
+			vp.BoundMS = ms(applied)
 		}
 		vp.BytesRead = res.BytesRead
 		if err != nil && vp.State == facts.StepTimeout {

@@ -44,29 +44,6 @@ func alpnFor(role profile.Role) []string {
 	return []string{"h2", "http/1.1"}
 }
 
-// Each application exchange has a bound of its own, from the endpoint's
-// own chain: a server that finished TCP and TLS in T answers a request in
-// about the same time (one round trip and its own work, where the
-// handshake took two or three round trips), so ExchangeBoundFactor × T
-// leaves room for a busy server. MinExchangeBound keeps a fast chain (a
-// near server, loopback) from getting a bound a busy service misses;
-// MaxExchangeBound keeps a server that will not answer this question (a
-// relay asked HEAD, a channel that waits for the client to speak first)
-// from holding the run to its deadline: a healthy Microsoft front end
-// answers in well under a second (REFERENCE.md's measured chains are
-// 60-300 ms).
-const (
-	ExchangeBoundFactor = 4
-	MinExchangeBound    = time.Second
-	MaxExchangeBound    = 3 * time.Second
-)
-
-// ExchangeBound is the bound of the exchange after a chain that took
-// chain.
-func ExchangeBound(chain time.Duration) time.Duration {
-	return min(max(ExchangeBoundFactor*chain, MinExchangeBound), MaxExchangeBound)
-}
-
 // UDPBindingBound is how long the STUN Binding over UDP waits at most:
 // one try, and a relay's answer comes in one round trip. It also stops
 // UDPGrace after the endpoint's own chain ends (TLS and its TURN exchange,
@@ -86,6 +63,27 @@ func bounded(ctx context.Context, bound time.Duration, fn func(context.Context) 
 	return err != nil && ectx.Err() != nil && ctx.Err() == nil, err
 }
 
+// exchangeBound is ExchangeBound after a chain that took chain, from the
+// run's evidence as it grows.
+func (r *run) exchangeBound(chain time.Duration) boundFunc {
+	return func() (time.Duration, <-chan struct{}, <-chan struct{}) {
+		answer, answers := r.connects.answers.get()
+		handshake, handshakes := r.connects.handshakes.get()
+		return ExchangeBound(chain, answer, handshake), answers, handshakes
+	}
+}
+
+// exchange runs fn, one exchange after the handshake, under its bound;
+// an answer is evidence for the other endpoints' exchanges.
+func (r *run) exchange(ctx context.Context, bound boundFunc, fn func(context.Context) error) (byBound bool, applied time.Duration, err error) {
+	start := time.Now()
+	byBound, applied, err = patiently(ctx, bound, fn)
+	if err == nil {
+		r.connects.answers.saw(time.Since(start))
+	}
+	return byBound, applied, err
+}
+
 // endExchange records an exchange's end: a timeout its own bound caused is
 // said with the bound, so judges can tell "no answer within N ms" from the
 // run's deadline.
@@ -102,10 +100,10 @@ func (r *run) endExchange(s *facts.Step, err error, kind string, byBound bool, b
 
 // http sends HEAD / on the endpoint's own TLS connection and reads the
 // server's clock from its Date header.
-func (r *run) http(ctx context.Context, er *endpointRun, conn *tls.Conn, bound time.Duration) {
+func (r *run) http(ctx context.Context, er *endpointRun, conn *tls.Conn, bf boundFunc) {
 	er.update(func(f *facts.EndpointFacts) { f.HTTP.Step = r.begin() })
 	var res probe.HTTPResult
-	byBound, err := bounded(ctx, bound, func(ctx context.Context) (err error) {
+	byBound, bound, err := r.exchange(ctx, bf, func(ctx context.Context) (err error) {
 		res, err = probe.Head(ctx, conn, authority(er.f.Endpoint), r.opts.Env.Now)
 		return err
 	})
@@ -130,11 +128,11 @@ func (r *run) http(ctx context.Context, er *endpointRun, conn *tls.Conn, bound t
 
 // upgrade asks for a WebSocket upgrade on the endpoint's path, on its own
 // TLS connection.
-func (r *run) upgrade(ctx context.Context, er *endpointRun, conn *tls.Conn, bound time.Duration) {
+func (r *run) upgrade(ctx context.Context, er *endpointRun, conn *tls.Conn, bf boundFunc) {
 	e := er.f.Endpoint
 	er.update(func(f *facts.EndpointFacts) { f.HTTP.Step = r.begin() })
 	var res probe.UpgradeResult
-	byBound, err := bounded(ctx, bound, func(ctx context.Context) (err error) {
+	byBound, bound, err := r.exchange(ctx, bf, func(ctx context.Context) (err error) {
 		res, err = probe.Upgrade(ctx, conn, authority(e), e.UpgradePath())
 		return err
 	})
@@ -149,10 +147,10 @@ func (r *run) upgrade(ctx context.Context, er *endpointRun, conn *tls.Conn, boun
 }
 
 // relay sends a TURN Allocate on the endpoint's own TLS connection.
-func (r *run) relay(ctx context.Context, er *endpointRun, conn *tls.Conn, bound time.Duration) {
+func (r *run) relay(ctx context.Context, er *endpointRun, conn *tls.Conn, bf boundFunc) {
 	er.update(func(f *facts.EndpointFacts) { f.Relay.Step = r.begin() })
 	var res probe.RelayResult
-	byBound, err := bounded(ctx, bound, func(ctx context.Context) (err error) {
+	byBound, bound, err := r.exchange(ctx, bf, func(ctx context.Context) (err error) {
 		res, err = probe.Allocate(ctx, conn)
 		return err
 	})

@@ -11,28 +11,9 @@ import (
 	"github.com/qadoctor/qadoctor/internal/probe"
 )
 
-// The handshake's own bound, and the follow-up handshakes that tell why
-// one was cut or went unanswered.
-
-// HandshakeBound is the bound of the TLS handshake after a TCP connection
-// that took tcp: the handshake is one or two round trips (RFC 8446 section
-// 2; TLS 1.2 two) and the server's signature, where the TCP connection
-// was one round trip, so 8 × tcp leaves room for a busy server and a
-// retransmitted flight. MinHandshakeBound covers a lost flight on a fast
-// path (Linux's first retransmission waits at least 200 ms, Windows' 300
-// ms, and doubles each time); MaxHandshakeBound keeps a device that holds
-// the handshake from holding the run, so the follow-up probes that say
-// why still fit in the deadline.
-const (
-	MinHandshakeBound = 2 * time.Second
-	MaxHandshakeBound = 6 * time.Second
-)
-
-// HandshakeBound is the bound of the handshake after a connection that
-// took tcp.
-func HandshakeBound(tcp time.Duration) time.Duration {
-	return min(max(8*tcp, MinHandshakeBound), MaxHandshakeBound)
-}
+// The follow-up handshakes that tell why one was cut or went unanswered.
+// Their bound (FollowUpBound), like the handshake's own (HandshakeBound),
+// is decided in patience.go.
 
 // followUps tells apart why the endpoint's handshake was cut or went
 // unanswered, each on a connection of its own and all at once, within

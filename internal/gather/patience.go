@@ -162,38 +162,52 @@ func DroppedAfter(s SYNSchedule, slowestConnect, dnsAnswer time.Duration) time.D
 	return s.Retransmission(1) + max(SlowPathRTT, EvidenceFactor*slowestConnect, EvidenceFactor*dnsAnswer)
 }
 
-// connectEvidence is what the run has seen of connect times: the slowest
-// connect completed so far, shared by every endpoint.
+// slowest is the slowest time of one kind the run has seen so far, shared
+// by every endpoint, and a channel closed when it grows.
+type slowest struct {
+	mu   sync.Mutex
+	d    time.Duration
+	grew chan struct{} // closed when d grows, then replaced
+}
+
+// saw records a time of d.
+func (s *slowest) saw(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d <= s.d {
+		return
+	}
+	s.d = d
+	if s.grew != nil {
+		close(s.grew)
+		s.grew = nil
+	}
+}
+
+// get returns the slowest so far and a channel closed when a slower one
+// is seen.
+func (s *slowest) get() (time.Duration, <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.grew == nil {
+		s.grew = make(chan struct{})
+	}
+	return s.d, s.grew
+}
+
+// connectEvidence is what the run has seen of its paths, shared by every
+// endpoint: the slowest connect completed so far (the embedded slowest,
+// for DroppedAfter), the slowest TLS handshake completed (any endpoint's,
+// its chain's or a version probe's), and the slowest answer an exchange
+// after a handshake gave (HEAD, the upgrade, the TURN Allocate).
 type connectEvidence struct {
-	mu      sync.Mutex
-	slowest time.Duration
-	grew    chan struct{} // closed when slowest grows, then replaced
+	slowest
+	handshakes slowest
+	answers    slowest
 }
 
 // connected records a connect that took d.
-func (c *connectEvidence) connected(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if d <= c.slowest {
-		return
-	}
-	c.slowest = d
-	if c.grew != nil {
-		close(c.grew)
-		c.grew = nil
-	}
-}
-
-// get returns the slowest connect so far and a channel closed when a
-// slower one completes.
-func (c *connectEvidence) get() (time.Duration, <-chan struct{}) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.grew == nil {
-		c.grew = make(chan struct{})
-	}
-	return c.slowest, c.grew
-}
+func (c *connectEvidence) connected(d time.Duration) { c.saw(d) }
 
 // patientDialer bounds each TCP connect with DroppedAfter, worked out
 // again whenever the run sees a slower connect, and records each connect
@@ -250,4 +264,176 @@ func (d patientDialer) DialContext(ctx context.Context, network, addr string) (n
 		}
 		return nil, &probe.DroppedError{Addr: addr, After: bound, SYNs: d.syns.Sent(bound), Err: res.err}
 	}
+}
+
+// The bounds after the connect: the TLS handshake's, the version probes'
+// and the exchange's, each decided here and nowhere else. A silent peer
+// (a relay that completes TLS and then says nothing, a server that drops
+// a TLS 1.0 hello without an alert) is concluded silent once an answer
+// over its path, by the evidence, would have come: the run's deadline
+// stays the hard cap, and a step it cuts is a cut-off, not "no answer".
+//
+// Evidence comes in two kinds. The endpoint's own (its TCP connect, its
+// chain, the answers its server gave to other hellos) says how fast this
+// path and this server answer; the run's (the slowest handshake any
+// endpoint completed, the slowest answer any exchange gave) says how slow
+// a path or a server of this run can be, and only ever lengthens a bound.
+// A bound is worked out again each time the evidence changes, also while
+// it is waiting (patiently), so a probe started before the first answers
+// came shortens or lengthens its wait as they come.
+//
+// RetransmitFloor is what a lost segment adds to an answer: it is sent
+// again after the sender's retransmission timeout, at least 200 ms on
+// Linux (TCP_RTO_MIN, include/net/tcp.h) and 300 ms on Windows (MinRtoMs
+// of Set-NetTCPSetting: 300 in the Internet template as Get-NetTCPSetting
+// shows it; no Microsoft page found gives the default), and on a fast
+// path it is that minimum. So every bound with evidence waits at least
+// RetransmitFloor beyond the answer the evidence expects (lostFlight): an
+// answer that lost a segment once still comes in time; on a slow path the
+// evidence itself is slow and the bound grows with it.
+const RetransmitFloor = 300 * time.Millisecond
+
+// lostFlight is how long an answer that takes answer takes when one of
+// its segments is lost once.
+func lostFlight(answer time.Duration) time.Duration { return RetransmitFloor + answer }
+
+// HandshakeBound is the bound of the endpoint's own TLS handshake after a
+// TCP connection that took tcp: the handshake is one or two round trips
+// (RFC 8446 section 2; TLS 1.2 two) and the server's signature, where the
+// TCP connection was one round trip, so HandshakeFactor × tcp leaves room
+// for a busy server and a retransmitted flight. MinHandshakeBound covers a
+// lost flight on a fast path (Linux's first retransmission waits at least
+// 200 ms, Windows' 300 ms, and doubles each time) before anything of this
+// server is known; MaxHandshakeBound keeps a device that holds the
+// handshake from holding the run, so the follow-up probes that say why
+// still fit in the deadline.
+const (
+	HandshakeFactor   = 8
+	MinHandshakeBound = 2 * time.Second
+	MaxHandshakeBound = 6 * time.Second
+)
+
+// HandshakeBound is the bound of the handshake after a connection that
+// took tcp.
+func HandshakeBound(tcp time.Duration) time.Duration {
+	return min(max(HandshakeFactor*tcp, MinHandshakeBound), MaxHandshakeBound)
+}
+
+// VersionBound is the bound of a version probe's handshake (one hello
+// pinned to one TLS version, on its own connection), from the probe's own
+// TCP connect (tcp), the slowest answer this endpoint's server gave to
+// another hello so far (ownAnswer: the chain's handshake or another
+// version probe, accepted or refused with an alert; 0 while none has
+// come), and the slowest handshake the run has completed.
+//
+// A server that answered a TLS 1.2 hello in T answers a TLS 1.0 one as
+// fast, accepting it or refusing it with a few-byte alert, so the longer
+// of AnswerFactor × T and T after a lost flight (lostFlight) is as long
+// as an answer can take; one that stays silent past that is not going to
+// answer. Until the server has answered anything the bound is the
+// handshake's own (HandshakeBound): a server slow to answer every hello
+// is not silent. The run's slowest handshake only lengthens it: a run
+// whose paths are slow waits as long as a handshake over them took.
+func VersionBound(tcp, ownAnswer, slowestHandshake time.Duration) time.Duration {
+	floor := MinHandshakeBound
+	if ownAnswer > 0 {
+		floor = max(lostFlight(ownAnswer), AnswerFactor*ownAnswer)
+	}
+	return min(max(floor, HandshakeFactor*tcp, slowestHandshake), MaxHandshakeBound)
+}
+
+// AnswerFactor is how many times the slowest answer seen an answer to the
+// same question may take: room for a busy server.
+const AnswerFactor = 4
+
+// ExchangeBound is the bound of the application exchange after the
+// handshake (HEAD, the WebSocket upgrade, the TURN Allocate), on the same
+// connection, from this endpoint's own chain (TCP and TLS, 0 when
+// unknown), the slowest answer any endpoint's exchange gave in this run,
+// and the slowest handshake the run has completed.
+//
+// A server that finished TCP and TLS in T answers a request in about the
+// same time (one round trip and its own work, where the chain took three
+// or four round trips), so ExchangeBoundFactor × T leaves room for a busy
+// server; EvidenceFactor × the slowest answer of the run leaves room for
+// a server busier than any the run saw (a service's front ends answer
+// alike); the slowest handshake is several round trips on the slowest
+// path seen, more than one answer over it takes. lostFlight(T) covers a
+// lost segment on a fast path (the chain is longer than one round trip);
+// with no evidence at all the bound is
+// MinExchangeBound. MaxExchangeBound keeps a server that will not answer
+// this question (a relay asked HEAD, a channel that waits for the client
+// to speak first) from holding the run to its deadline: a healthy
+// Microsoft front end answers in well under a second (REFERENCE.md's
+// measured chains are 60-300 ms).
+const (
+	ExchangeBoundFactor = 4
+	MinExchangeBound    = time.Second
+	MaxExchangeBound    = 3 * time.Second
+)
+
+// ExchangeBound is the bound of the exchange after a chain that took
+// chain, given the run's slowest exchange answer and handshake so far.
+func ExchangeBound(chain, slowestAnswer, slowestHandshake time.Duration) time.Duration {
+	floor := lostFlight(chain)
+	if chain <= 0 {
+		floor = MinExchangeBound
+	}
+	return min(max(floor, ExchangeBoundFactor*chain, EvidenceFactor*slowestAnswer, slowestHandshake), MaxExchangeBound)
+}
+
+// FollowUpBound is the bound of each follow-up handshake after the
+// endpoint's own was reset, closed or went unanswered (followUps): that
+// server has given no answer to learn from, so it is the exchange's rule
+// on the TCP connect alone, at least MinExchangeBound.
+func FollowUpBound(tcp time.Duration) time.Duration {
+	return min(max(ExchangeBoundFactor*tcp, MinExchangeBound), MaxExchangeBound)
+}
+
+// boundFunc works a bound out from the evidence so far, with channels
+// closed when that evidence changes (a nil one never is).
+type boundFunc func() (time.Duration, <-chan struct{}, <-chan struct{})
+
+// patiently runs fn for as long as bound allows, from now: bound is
+// worked out again each time one of the channels it returns closes (the
+// evidence changed), and when the time since
+// the start passes it, fn's context is cancelled. byBound says the bound,
+// rather than ctx (the run's deadline), ended fn; applied is the bound
+// that held last.
+func patiently(ctx context.Context, bound boundFunc, fn func(context.Context) error) (byBound bool, applied time.Duration, err error) {
+	start := time.Now()
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type verdict struct {
+		bound time.Duration
+		cut   bool
+	}
+	done := make(chan struct{})
+	out := make(chan verdict, 1)
+	go func() {
+		for {
+			b, grewA, grewB := bound()
+			timer := time.NewTimer(b - time.Since(start))
+			select {
+			case <-done:
+				timer.Stop()
+				out <- verdict{b, false}
+				return
+			case <-grewA:
+				timer.Stop()
+				continue
+			case <-grewB:
+				timer.Stop()
+				continue
+			case <-timer.C:
+				cancel()
+				out <- verdict{b, true}
+				return
+			}
+		}
+	}()
+	err = fn(pctx)
+	close(done)
+	v := <-out
+	return err != nil && v.cut && ctx.Err() == nil, v.bound, err
 }

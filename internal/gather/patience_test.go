@@ -196,3 +196,77 @@ func TestConnectBoundGrowsWithEvidence(t *testing.T) {
 		}
 	}
 }
+
+// The exchange's bound from evidence: a fast chain in a fast run is given
+// up on soon after a lost segment could have come again; a slow chain, a
+// slow answer or a slow handshake anywhere in the run lengthens it; with
+// nothing known it is the old floor; never past MaxExchangeBound.
+func TestExchangeBound(t *testing.T) {
+	tests := []struct {
+		name                     string
+		chain, answer, handshake time.Duration
+		wantAtLeast, wantAtMost  time.Duration
+	}{
+		{"nothing known: the old floor", 0, 0, 0, gather.MinExchangeBound, gather.MinExchangeBound},
+		{"a loopback-fast chain, nothing else", 2 * ms, 0, 0, gather.RetransmitFloor + 2*ms, gather.RetransmitFloor + 2*ms},
+		{"a fast chain in a fast run", 60 * ms, 30 * ms, 50 * ms, gather.RetransmitFloor + 60*ms, 600 * ms},
+		{"a satellite chain (600 ms round trips)", 2400 * ms, 0, 0, gather.MaxExchangeBound, gather.MaxExchangeBound},
+		{"a fast chain, but another server answered in 700 ms", 60 * ms, 700 * ms, 100 * ms, 2100 * ms, gather.MaxExchangeBound},
+		{"a fast chain, but the run saw a 1.5 s handshake", 60 * ms, 0, 1500 * ms, 1500 * ms, gather.MaxExchangeBound},
+		{"everything slow: capped", 5 * s, 5 * s, 5 * s, gather.MaxExchangeBound, gather.MaxExchangeBound},
+	}
+	for _, tt := range tests {
+		got := gather.ExchangeBound(tt.chain, tt.answer, tt.handshake)
+		if got < tt.wantAtLeast || got > tt.wantAtMost {
+			t.Errorf("%s: ExchangeBound(%s, %s, %s) = %s; want %s to %s", tt.name, tt.chain, tt.answer, tt.handshake, got, tt.wantAtLeast, tt.wantAtMost)
+		}
+	}
+	// However fast the evidence, an answer whose segment was lost once
+	// (Windows' 300 ms minimum RTO) still comes in time: a round trip
+	// (less than the chain) and the retransmission.
+	for _, chain := range []time.Duration{ms, 30 * ms, 200 * ms} {
+		if got := gather.ExchangeBound(chain, 0, 0); got < chain+300*ms {
+			t.Errorf("ExchangeBound(%s, 0, 0) = %s; want at least a round trip after a lost segment's 300 ms", chain, got)
+		}
+	}
+}
+
+// A version probe's handshake bound from evidence: a server that answered
+// another hello in 30 ms is not waited on 2 s; until it has answered
+// anything the bound is the handshake's own; a slow path or a slow run
+// lengthens it.
+func TestVersionBound(t *testing.T) {
+	tests := []struct {
+		name                    string
+		tcp, own, handshake     time.Duration
+		wantAtLeast, wantAtMost time.Duration
+	}{
+		{"nothing known: the handshake's own floor", ms, 0, 0, gather.MinHandshakeBound, gather.MinHandshakeBound},
+		{"the run answered, this server not yet", ms, 0, 30 * ms, gather.MinHandshakeBound, gather.MinHandshakeBound},
+		{"TLS 1.2 answered in 30 ms", ms, 30 * ms, 30 * ms, gather.RetransmitFloor + 30*ms, gather.RetransmitFloor + 30*ms},
+		{"a 100 ms path, answered in 250 ms", 100 * ms, 250 * ms, 250 * ms, 1 * s, 1 * s},
+		{"a satellite path (600 ms), answered in 1.2 s", 600 * ms, 1200 * ms, 1200 * ms, 4800 * ms, gather.MaxHandshakeBound},
+		{"a fast server in a run that saw a 3 s handshake", ms, 30 * ms, 3 * s, 3 * s, gather.MaxHandshakeBound},
+		{"a slow path before any answer", 600 * ms, 0, 0, 4800 * ms, gather.MaxHandshakeBound},
+		{"everything slow: capped", 5 * s, 5 * s, 5 * s, gather.MaxHandshakeBound, gather.MaxHandshakeBound},
+	}
+	for _, tt := range tests {
+		got := gather.VersionBound(tt.tcp, tt.own, tt.handshake)
+		if got < tt.wantAtLeast || got > tt.wantAtMost {
+			t.Errorf("%s: VersionBound(%s, %s, %s) = %s; want %s to %s", tt.name, tt.tcp, tt.own, tt.handshake, got, tt.wantAtLeast, tt.wantAtMost)
+		}
+	}
+	// A 600 ms path is never cut short: whatever its server answered,
+	// the bound leaves a round trip and a lost flight beyond that answer;
+	// nor a fast server's answer that lost its flight once.
+	for _, own := range []time.Duration{0, 1200 * ms, 1800 * ms} {
+		if got := gather.VersionBound(600*ms, own, 0); got < max(own, 600*ms)+600*ms+300*ms {
+			t.Errorf("VersionBound(600ms, %s, 0) = %s; want room for another answer over a 600 ms path after a lost flight", own, got)
+		}
+	}
+	for _, own := range []time.Duration{ms, 30 * ms} {
+		if got := gather.VersionBound(ms, own, 0); got < own+300*ms {
+			t.Errorf("VersionBound(1ms, %s, 0) = %s; want room for the same answer after a 300 ms retransmission", own, got)
+		}
+	}
+}
