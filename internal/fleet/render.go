@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/qadoctor/qadoctor/internal/escape"
 	"github.com/qadoctor/qadoctor/internal/i18n"
@@ -113,11 +114,12 @@ func WriteJSON(w io.Writer, s *Summary) error {
 
 // page is parsed with English words; WriteHTML gives each page's clone
 // the person's.
-var page = template.Must(template.New("summary").Funcs(template.FuncMap(i18n.New(i18n.English).TemplateFuncs())).Funcs(template.FuncMap{
-	"top":      Top,
-	"maxNames": func() int { return MaxNames },
-	"reason":   func(s string) string { return s },
-}).Parse(`<!doctype html>
+var page = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("summary").Funcs(template.FuncMap(i18n.New(i18n.English).TemplateFuncs())).Funcs(template.FuncMap{
+		"top":      Top,
+		"maxNames": func() int { return MaxNames },
+		"reason":   func(s string) string { return s },
+	}).Parse(`<!doctype html>
 <html lang="{{lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{t "qadoctor fleet summary"}}</title>
 <style>body{font-family:system-ui,sans-serif;margin:1rem;max-width:60rem}table{border-collapse:collapse;width:100%}
@@ -137,11 +139,12 @@ td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left}td.n,th.n{text-
 </body></html>
 {{define "beyond"}}{{if .}}<p>{{t "… and %d more, under names past the %d per table a summary keeps (the first in name order)" . maxNames}}</p>{{end}}{{end}}
 `))
+})
 
 // WriteHTML writes a self-contained page (no scripts, no external files)
 // in tr's language.
 func WriteHTML(w io.Writer, s *Summary, tr *i18n.Printer) error {
-	p, err := page.Clone()
+	p, err := page().Clone()
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/qadoctor/qadoctor/internal/i18n"
@@ -432,7 +433,12 @@ func position(data []byte, offset int) (line, col int) {
 }
 
 // hostLabel is one DNS label (RFC 1123): letters, digits and inner hyphens.
-var hostLabel = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
+// Compiled on first use: its bounded repetition makes a large program, a
+// quarter of a millisecond that a run which validates no profile (qadoctor
+// version) need not spend.
+var hostLabel = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
+})
 
 func validHost(h string) bool {
 	if net.ParseIP(h) != nil {
@@ -442,7 +448,7 @@ func validHost(h string) bool {
 		return false
 	}
 	for _, l := range strings.Split(strings.TrimSuffix(h, "."), ".") {
-		if !hostLabel.MatchString(l) {
+		if !hostLabel().MatchString(l) {
 			return false
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"io"
 	"math"
+	"sync"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
@@ -73,7 +74,7 @@ func WriteHTML(w io.Writer, r *Report, endpoints []facts.EndpointFacts, tr *i18n
 		}
 		d.Rows = append(d.Rows, row)
 	}
-	page, err := htmlPage.Clone()
+	page, err := htmlPage().Clone()
 	if err != nil {
 		return err
 	}
@@ -95,14 +96,15 @@ func stepMark(tr *i18n.Printer, step string, st facts.StepState) string {
 
 // htmlPage is parsed with English words; WriteHTML gives each page's clone
 // the person's (t, word, lang).
-var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap(i18n.New(i18n.English).TemplateFuncs())).Funcs(template.FuncMap{
-	"status": func(s finding.Status) string { return s.String() },
-	"word":   func(s finding.Status) string { return s.String() },
-	"open":   func(s finding.Status) bool { return s == finding.Fail || s == finding.Error },
-	"seg": func(b bar) template.CSS {
-		return template.CSS(fmt.Sprintf("left:%.2f%%;width:%.2f%%", b.Left, b.Width))
-	},
-}).Parse(`<!doctype html>
+var htmlPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Funcs(template.FuncMap(i18n.New(i18n.English).TemplateFuncs())).Funcs(template.FuncMap{
+		"status": func(s finding.Status) string { return s.String() },
+		"word":   func(s finding.Status) string { return s.String() },
+		"open":   func(s finding.Status) bool { return s == finding.Fail || s == finding.Error },
+		"seg": func(b bar) template.CSS {
+			return template.CSS(fmt.Sprintf("left:%.2f%%;width:%.2f%%", b.Left, b.Width))
+		},
+	}).Parse(`<!doctype html>
 <html lang="{{lang}}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{t "qadoctor report: %s" (word .Status)}}</title>
@@ -142,3 +144,4 @@ code{font-size:.9em}ul{padding-left:1.2rem}li{margin:.15rem 0;overflow-wrap:anyw
 {{end}}
 </body></html>
 `))
+})
