@@ -8,6 +8,9 @@ import (
 	"context"
 	"encoding/binary"
 	"net"
+	"net/netip"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -72,5 +75,53 @@ func TestHostileNTPServers(t *testing.T) {
 				t.Errorf("NTP sample = %s %q (%s); want a failure of kind %q", s.State, s.Kind, s.Error, tt.kind)
 			}
 		})
+	}
+}
+
+// lostFirst is a resolver that loses the first query for each name, as a
+// resolver that drops a burst does, and answers loopback to the retry.
+type lostFirst struct {
+	mu    sync.Mutex
+	asked map[string]int
+}
+
+func (l *lostFirst) LookupNetIP(ctx context.Context, _, host string) ([]netip.Addr, error) {
+	key := strings.ToLower(strings.TrimSuffix(host, "."))
+	l.mu.Lock()
+	l.asked[key]++
+	first := l.asked[key] == 1
+	l.mu.Unlock()
+	if first {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
+}
+
+// The NTP server's name is looked up as the endpoints' are, through the
+// run's resolver with its retries: a lost query is asked again, and the
+// server answers, instead of the NTP library's own lookup waiting out the
+// resolver's whole timeout (or asking the system's resolver at all).
+func TestNTPNameLookedUpWithRetries(t *testing.T) {
+	served := make(chan struct{}, 1)
+	addr := udpServer(t, func(req []byte) []byte {
+		select {
+		case served <- struct{}{}:
+		default:
+		}
+		return nil
+	})
+	_, port, _ := net.SplitHostPort(addr)
+	res := &lostFirst{asked: map[string]int{}}
+	p := &profile.Profile{Schema: 1, Version: "t", MinTLS: "1.2", NTPServers: []string{"ntp.qadoctor.test:" + port}}
+	f := gather.Run(context.Background(), gather.Options{Profile: p, Timeout: 3 * time.Second, Needs: facts.Needs{NTP: true}, Env: gather.Env{Resolver: res}})
+	s := f.Clock.NTP[0]
+	if res.asked["ntp.qadoctor.test"] < 2 {
+		t.Errorf("the run's resolver was asked %d times for the NTP server; want the lost query asked again", res.asked["ntp.qadoctor.test"])
+	}
+	select {
+	case <-served:
+	default:
+		t.Errorf("the NTP query never reached the server at %s (sample %s %q: %s)", addr, s.State, s.Kind, s.Error)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"sync"
@@ -333,6 +334,20 @@ func startNTP(r *run) job {
 	}
 }
 
+// ntpTarget resolves an NTP server, "host" or "host:port", to the
+// "address:port" the query is sent to (port 123 when none is given).
+func (r *run) ntpTarget(ctx context.Context, server string) (string, error) {
+	host, port := server, "123"
+	if h, p, err := net.SplitHostPort(server); err == nil {
+		host, port = h, p
+	}
+	addrs, err := probe.Lookup(ctx, r.opts.Env.Resolver, host)
+	if err != nil {
+		return "", err
+	}
+	return net.JoinHostPort(addrs[0].String(), port), nil
+}
+
 // ntp asks one NTP server for the time (beevik/ntp), bounded by the run's
 // deadline, measured against this machine's clock (Env.Now).
 func (r *run) ntp(ctx context.Context, server string, started facts.Step) facts.NTPSample {
@@ -341,7 +356,16 @@ func (r *run) ntp(ctx context.Context, server string, started facts.Step) facts.
 	if dl, ok := ctx.Deadline(); ok {
 		timeout = min(timeout, time.Until(dl))
 	}
-	resp, err := ntp.QueryWithOptions(server, ntp.QueryOptions{Timeout: timeout, GetSystemTime: r.opts.Env.Now})
+	// The server's name is looked up as the endpoints' are (probe.Lookup:
+	// a lost query is asked again at 1, 2 and 4 s, as the Windows DNS
+	// client does), not by the NTP library's own lookup, which waits out
+	// the resolver's whole timeout (5 s here) for one lost UDP query.
+	target, err := r.ntpTarget(ctx, server)
+	if err != nil {
+		r.end(&smp.Step, err, probe.ClassifyDNS(err))
+		return smp
+	}
+	resp, err := ntp.QueryWithOptions(target, ntp.QueryOptions{Timeout: timeout, GetSystemTime: r.opts.Env.Now})
 	if err == nil {
 		err = resp.Validate()
 	}
