@@ -1,11 +1,7 @@
 package main
 
 import (
-	"crypto/tls"
-	"encoding/binary"
 	"fmt"
-	"io"
-	"net"
 	"os"
 	"strings"
 	"testing"
@@ -62,7 +58,7 @@ func newShapeNetWith(tb testing.TB, muteOldHellos bool) *shapeNet {
 		case profile.RoleTURN:
 			upstream = testpeer.TLSServer(tb, s.pki.Cert, testpeer.ServerOptions{Mute: true})
 			if muteOldHellos {
-				upstream = muteToOldHellos(tb, upstream)
+				upstream = testpeer.MuteToOldHellos(tb, upstream)
 			}
 		case profile.RoleWebSocket:
 			upstream = testpeer.WebSocketServer(tb, s.pki.Cert, e.UpgradePath())
@@ -171,39 +167,6 @@ func BenchmarkRealShapeDroppedSYN(b *testing.B) {
 	b.ReportMetric(float64(dWith.Milliseconds())/runs, "whole-ms")
 	b.ReportMetric(float64(dWithout.Milliseconds())/runs, "without-ms")
 	b.ReportMetric(float64((dWith-dWithout).Milliseconds())/runs, "extra-ms")
-}
-
-// muteToOldHellos stands in front of upstream and drops every hello older
-// than TLS 1.2 without a word (no alert, the connection held open); newer
-// hellos and all that follows go to upstream unchanged.
-func muteToOldHellos(tb testing.TB, upstream string) string {
-	tb.Helper()
-	return testpeer.RawServer(tb, func(c net.Conn) {
-		// A record header (5 bytes), the ClientHello's type and length
-		// (4), then its legacy_version (2): 0x0303 for TLS 1.2 and 1.3
-		// (RFC 8446 section 4.1.2), less for older ones.
-		head := make([]byte, 11)
-		if _, err := io.ReadFull(c, head); err != nil {
-			return
-		}
-		if binary.BigEndian.Uint16(head[9:]) < tls.VersionTLS12 {
-			io.Copy(io.Discard, c) // until the client gives up
-			return
-		}
-		up, err := net.Dial("tcp", upstream)
-		if err != nil {
-			return
-		}
-		defer up.Close()
-		if _, err := up.Write(head); err != nil {
-			return
-		}
-		go func() {
-			io.Copy(c, up)
-			c.Close()
-		}()
-		io.Copy(up, c)
-	})
 }
 
 // curlChain is e's own chain as curl makes it inside the namespace: to

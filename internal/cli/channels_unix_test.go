@@ -15,7 +15,6 @@ import (
 	"github.com/qadoctor/qadoctor/internal/testpeer"
 )
 
-
 var channelChecks = []string{"--only", "net.websocket,net.relay,service.health,tls.handshake", "--timeout", "10s"}
 
 // A WebSocket channel endpoint, asked the way Quick Assist opens its

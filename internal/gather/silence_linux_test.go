@@ -3,8 +3,6 @@ package gather_test
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"net"
@@ -92,40 +90,6 @@ func judge(t *testing.T, f *facts.Facts, ids ...string) map[string]finding.Findi
 	return out
 }
 
-// muteToOldHellos stands in front of the server at upstream and drops
-// every hello older than TLS 1.2 without a word (no alert, the connection
-// held open), as a server or a device in front of it may; newer hellos
-// and all that follows go to upstream unchanged.
-func muteToOldHellos(t *testing.T, upstream string) string {
-	t.Helper()
-	return testpeer.RawServer(t, func(c net.Conn) {
-		// A record header (5 bytes), then the ClientHello's type and
-		// length (4) and its legacy_version (2): 0x0303 for TLS 1.2 and
-		// 1.3 (RFC 8446 section 4.1.2), less for older ones.
-		head := make([]byte, 11)
-		if _, err := io.ReadFull(c, head); err != nil {
-			return
-		}
-		if binary.BigEndian.Uint16(head[9:]) < tls.VersionTLS12 {
-			io.Copy(io.Discard, c) // until the client gives up
-			return
-		}
-		up, err := net.Dial("tcp", upstream)
-		if err != nil {
-			return
-		}
-		defer up.Close()
-		if _, err := up.Write(head); err != nil {
-			return
-		}
-		go func() {
-			io.Copy(c, up)
-			c.Close()
-		}()
-		io.Copy(up, c)
-	})
-}
-
 // Old hellos to a modern relay: coturn with --no-tlsv1 --no-tlsv1_1
 // refuses them with a protocol-version alert (coturn 4.6.1 on OpenSSL 3.0,
 // as run here), a refusal said as such; the same relay behind something
@@ -144,7 +108,7 @@ func TestOldHellosToAModernRelay(t *testing.T) {
 		{"coturn refuses them", coturn, func(v facts.VersionProbe) bool {
 			return v.State == facts.StepFailed && v.Kind == facts.KindProtocol
 		}, "refused"},
-		{"dropped without a word", muteToOldHellos(t, coturn), func(v facts.VersionProbe) bool {
+		{"dropped without a word", testpeer.MuteToOldHellos(t, coturn), func(v facts.VersionProbe) bool {
 			return v.Unanswered() && v.WaitingOn == facts.WaitServerHello
 		}, "no answer"},
 	}

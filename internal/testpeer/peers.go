@@ -3,7 +3,10 @@ package testpeer
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"encoding/binary"
 	"fmt"
+	"io"
 	"net"
 	"os/exec"
 	"strconv"
@@ -143,4 +146,38 @@ func freeUDPPort(t testing.TB) int {
 // ClosedUDPPort returns "127.0.0.1:port" where no UDP socket listens.
 func ClosedUDPPort(t testing.TB) string {
 	return fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t))
+}
+
+// MuteToOldHellos stands in front of the server at upstream and drops
+// every hello older than TLS 1.2 without a word (no alert, the connection
+// held open), as a server or a device in front of it may; newer hellos
+// and all that follows go to upstream unchanged.
+func MuteToOldHellos(t testing.TB, upstream string) string {
+	t.Helper()
+	return RawServer(t, func(c net.Conn) {
+		// A record header (5 bytes), then the ClientHello's type and
+		// length (4) and its legacy_version (2): 0x0303 for TLS 1.2 and
+		// 1.3 (RFC 8446 section 4.1.2), less for older ones.
+		head := make([]byte, 11)
+		if _, err := io.ReadFull(c, head); err != nil {
+			return
+		}
+		if binary.BigEndian.Uint16(head[9:]) < tls.VersionTLS12 {
+			io.Copy(io.Discard, c) // until the client gives up
+			return
+		}
+		up, err := net.Dial("tcp", upstream)
+		if err != nil {
+			return
+		}
+		defer up.Close()
+		if _, err := up.Write(head); err != nil {
+			return
+		}
+		go func() {
+			io.Copy(c, up)
+			c.Close()
+		}()
+		io.Copy(up, c)
+	})
 }
