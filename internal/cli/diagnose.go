@@ -154,8 +154,7 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 	if err != nil {
 		return nil, nil, err
 	}
-	needs := checks.NeedsOf(sel)
-	roots, err := loadRoots(opts.CAFile, needsRoots(needs))
+	roots, err := loadRoots(opts.CAFile)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -169,7 +168,7 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 		Profile:     p,
 		ProfileName: name,
 		Timeout:     opts.Timeout,
-		Needs:       needs,
+		Needs:       checks.NeedsOf(sel),
 		Proxy:       flagProxy,
 		Roots:       roots,
 		HostsFile:   opts.HostsFile,

@@ -4,7 +4,6 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 
-	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/inputfile"
 )
 
@@ -12,24 +11,15 @@ import (
 // 250 KiB; a file many times that is not a bundle of CA certificates.
 const maxCAFileSize = 8 << 20
 
-// needsRoots reports whether a run with these needs verifies a served
-// chain, so the system roots are worth loading before it starts. A run
-// that does not (qadoctor diagnose --only profile.age) never reads them.
-func needsRoots(n facts.Needs) bool { return n.TLS || n.HTTP }
-
-// loadRoots returns the pool the handshakes verify against: the system
-// roots plus the certificates of caFile, or, without caFile, the system
-// roots as systemRoots loads them (nil: crypto/x509's own, loaded on first
-// use). need is false when no handshake verifies (needsRoots); then
-// without caFile nothing is read.
-func loadRoots(caFile string, need bool) (*x509.CertPool, error) {
+// loadRoots returns the pool the handshakes verify against: nil (crypto/
+// x509's system roots, loaded once per process on first use) without
+// caFile, else a copy of the system roots with caFile's certificates
+// added. The file is read and checked first, so a usage error does not
+// wait for the system roots.
+func loadRoots(caFile string) (*x509.CertPool, error) {
 	if caFile == "" {
-		if !need {
-			return nil, nil
-		}
-		return systemRoots()
+		return nil, nil
 	}
-	// The file first: a usage error should not wait for the system roots.
 	data, err := inputfile.Read(caFile, maxCAFileSize)
 	if err != nil {
 		return nil, usageErrorf("read --ca-file: %w", err)
@@ -53,16 +43,9 @@ func loadRoots(caFile string, need bool) (*x509.CertPool, error) {
 	if len(certs) == 0 {
 		return nil, usageErrorf("--ca-file %s: no PEM certificate found; want one or more -----BEGIN CERTIFICATE----- blocks", caFile)
 	}
-	pool, err := systemRoots()
-	switch {
-	case err != nil || pool == nil:
-		// nil from systemRoots means crypto/x509's own pool: a copy of it,
-		// which on Windows and macOS still asks the platform verifier.
-		if pool, err = x509.SystemCertPool(); err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-	default:
-		pool = pool.Clone() // systemRoots is shared by every run in the process
+	pool, err := x509.SystemCertPool() // a copy: the process's own stays untouched
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
 	}
 	for _, c := range certs {
 		pool.AddCert(c)

@@ -31,6 +31,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/qadoctor/qadoctor/internal/testpeer"
 )
 
 func main() {
@@ -56,31 +58,18 @@ func main() {
 	fmt.Println("winget manifests valid against Microsoft's schemas in", *dir+":", flag.Arg(0))
 }
 
-// defaultSchemas finds Microsoft's schemas: $QADOCTOR_SAMPLES/winget, or
-// ../shared/samples/winget beside the module root (the folder with go.mod,
-// found upward from the working directory). A missing folder is an error
-// that says where it looked and how to point elsewhere.
+// defaultSchemas finds Microsoft's schemas in the samples folder beside the
+// repository (testpeer.SamplesDir: $QADOCTOR_SAMPLES, else ../shared/samples
+// beside the module root). A missing folder is an error that says where it
+// looked and how to point elsewhere.
 func defaultSchemas() (string, error) {
-	var dir string
-	if s := os.Getenv("QADOCTOR_SAMPLES"); s != "" {
-		dir = filepath.Join(s, "winget")
-	} else {
-		wd, err := os.Getwd()
-		if err != nil {
-			return "", err
-		}
-		for d := wd; ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				dir = filepath.Join(filepath.Dir(d), "shared", "samples", "winget")
-				break
-			}
-			if filepath.Dir(d) == d {
-				return "", fmt.Errorf("no go.mod in %s or above it: pass -schemas DIR (winget-cli's schemas/JSON/manifests)", wd)
-			}
-		}
+	samples, err := testpeer.SamplesDir()
+	if err != nil {
+		return "", fmt.Errorf("%w: pass -schemas DIR (winget-cli's schemas/JSON/manifests)", err)
 	}
+	dir := filepath.Join(samples, "winget")
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return "", fmt.Errorf("Microsoft's winget schemas are not at %s: put winget-cli's schemas/JSON/manifests/v1.*.0 folders there (../shared/samples/winget beside the repository), or pass -schemas DIR or set QADOCTOR_SAMPLES", dir)
+		return "", fmt.Errorf("Microsoft's winget schemas are not at %s: put winget-cli's schemas/JSON/manifests/v1.*.0 folders there (../shared/samples/winget beside the repository), or pass -schemas DIR or set %s", dir, testpeer.SamplesEnv)
 	}
 	return dir, nil
 }
