@@ -295,9 +295,17 @@ func Write(w io.Writer, files []File, when time.Time) error {
 // Windows is redacted in both spellings), the machine, and the internal
 // host names its facts hold.
 func RedactorFor(user, machine string, f *facts.Facts) *Redactor {
-	users := []string{user}
-	if _, short, ok := strings.Cut(user, `\`); ok {
-		users = append(users, short)
+	var users []string
+	// The signed-in user whose Quick Assist History was read may not be
+	// the account qadoctor ran as (an elevated run as another admin).
+	for _, u := range []string{user, f.Sessions.History.User} {
+		if u == "" {
+			continue
+		}
+		users = append(users, u)
+		if _, short, ok := strings.Cut(u, `\`); ok {
+			users = append(users, short)
+		}
 	}
 	return NewRedactor(users, machine, InternalHosts(f))
 }

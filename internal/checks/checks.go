@@ -100,6 +100,9 @@ func All() []Check {
 		{ID: "os.version", Title: titleVersion, Needs: system, Keys: []string{winstate.KeyCurrentVersion, winstate.KeyEnvironment}, Judge: judgeVersion},
 		{ID: "app.quickassist", Title: titleQuickAssist, Needs: system, PerUser: true, Keys: []string{winstate.KeyAppxUserPackages, winstate.KeyAppxAllUsers, winstate.KeyStorePolicy, winstate.KeyAppinfo, winstate.KeyPoliciesSystem}, Judge: judgeQuickAssist},
 		{ID: "app.webview2", Title: titleWebView2, Needs: system, PerUser: true, Keys: []string{winstate.KeyWebView2Machine, winstate.KeyWebView2Machine64, winstate.KeyWebView2User, winstate.KeyEdgeUpdatePolicy, winstate.KeyWebView2PolicyMachine, winstate.KeyWebView2PolicyUser}, Judge: judgeWebView2},
+		// What the PC recorded of the session that failed: after the checks
+		// whose causes its records back (corroborate ties them).
+		{ID: "app.last-session", Title: titleLastSession, Needs: facts.Needs{Sessions: true}, PerUser: true, Judge: judgeLastSession},
 		// Last: a stale list is worth knowing, never the most likely cause.
 		{ID: "profile.age", Title: titleProfileAge, Judge: judgeProfileAge},
 	}
@@ -205,18 +208,34 @@ func Judge(f *facts.Facts, cs []Check, tr *i18n.Printer) []finding.Finding {
 		}
 		out = append(out, fd)
 	}
+	corroborate(out, f, tr)
 	return out
 }
 
-// Verdict picks the most likely cause: the first failing finding in chain
-// order (a broken name lookup explains everything after it), else the
-// first error, else the first warning. It returns nil when all passed.
+// Verdict picks the most likely cause: a failing finding the PC's record
+// of its last session backs (finding.Record), else that record's own
+// finding when it fails, else the first failing finding in chain order (a
+// broken name lookup explains everything after it), else the first error,
+// else the first warning. It returns nil when all passed. A record of the
+// failure itself beats any re-creation of it.
 //
 // symptom is the step at which the person saw the session break (""
 // when they do not know): a finding met at that step comes first, since
 // the steps before it evidently worked for them; the others stay in the
 // report, in their order.
 func Verdict(fs []finding.Finding, symptom leg.Step) *finding.Finding {
+	// A cause the PC's record of the failed session backs comes first,
+	// then that record itself when no check of today explains it.
+	for i := range fs {
+		if fs[i].Status == finding.Fail && fs[i].Record != "" {
+			return &fs[i]
+		}
+	}
+	for i := range fs {
+		if fs[i].ID == "app.last-session" && fs[i].Status == finding.Fail {
+			return &fs[i]
+		}
+	}
 	if symptom != "" {
 		for _, want := range []finding.Status{finding.Fail, finding.Error, finding.Warn} {
 			for i := range fs {

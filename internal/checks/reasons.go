@@ -88,6 +88,10 @@ const (
 	srcWebView2Updates = "an old runtime still runs; it stops getting fixes (CAUSES.md C4)"
 	srcKB811770        = "the screen leg is Windows' RDP / Desktop Sharing through the RDP relay (Quick Assist page, 2024-07-01); KB 811770: Remote Assistance, the same Desktop Sharing stack, cannot connect where RDP's encryption level is FIPS Compliant and reports a security error; whether RDP's policies apply to Quick Assist's sessions is unverified (CAUSES.md 1b)"
 	srcDesktopSharing  = "the screen leg is Windows' RDP (Quick Assist page, 2024-07-01); Microsoft's Quick Assist trace (TSS UEX_QuickAssist) records RDPEnCom, and RdpEncom.dll hosts the Desktop Sharing classes RDPSession and RDPViewer (rdpencomapi reference); that Quick Assist loads them is inferred (CAUSES.md 1b)"
+	srcRecordSchannel  = "Schannel's records are Windows' own TLS, the screen leg's (CAUSES.md 1b, 1c): 36871 is the classic record of TLS switched off or no usable cipher suite"
+	srcRecordApp       = "Quick Assist's whole UI runs in WebView2, so its crash or a broken package stops the app itself (CAUSES.md 1c, C3, C4)"
+	srcRecordRA        = "the channels Microsoft's MSRD-Collect collects for Quick Assist and Remote Help (scenario MSRA; CAUSES.md 1c); Remote Assistance is the same Desktop Sharing stack as the screen leg (KB 811770)"
+	srcRecordPages     = "the service's pages in Quick Assist's History: /screenshare when sharing starts, /status/... the end screen (CAUSES.md 1c); a cause in the screen leg shows when sharing starts (CAUSES.md 1b)"
 	srcQuickAssistOld  = "Microsoft's MSRD-Collect only advises updating below its $latestQAver (2.0.30.0); no source says what an old build breaks (CAUSES.md 1b, C10)"
 )
 
@@ -270,6 +274,26 @@ var reasons = []Reason{
 		Meaning: "Edge Update's policy turns WebView2 updates off"},
 	{Code: "webview2-loader-override", Group: groupApp, Leg: leg.Web, Step: leg.Opens, Source: srcApp,
 		Meaning: "a WebView2 loader policy points Quick Assist at another runtime, channel or command line"},
+	{Code: "last-session-schannel", Group: groupApp, Leg: leg.Screen, Step: leg.Sharing, Source: srcRecordSchannel,
+		Meaning: "the last session ended with Schannel's record of a failed TLS handshake beside it (36871, 36874, 36887, 36888…): Windows' own TLS, the screen leg's, failed (`app.last-session`)"},
+	{Code: "last-session-app-crash", Group: groupApp, Leg: leg.Both, Step: leg.Opens, Source: srcRecordApp,
+		Meaning: "Quick Assist or its WebView2 crashed (Application Error 1000) or hung (Application Hang 1002) in the last session"},
+	{Code: "last-session-package", Group: groupApp, Leg: leg.Both, Step: leg.Opens, Source: srcRecordApp,
+		Meaning: "Windows failed to install or update the Quick Assist package (AppXDeploymentServer) in the last session's time"},
+	{Code: "last-session-remote-assistance", Group: groupApp, Leg: leg.Screen, Step: leg.Sharing, Source: srcRecordRA,
+		Meaning: "Windows' Remote Assistance or Remote Help channels logged an error in the last session"},
+	{Code: "last-session-ended-at-sharing", Group: groupApp, Leg: leg.Screen, Step: leg.Sharing, Source: srcRecordPages,
+		Meaning: "the last session showed its end screen within a minute of sharing starting, and Windows logged nothing that explains it (a warning)"},
+	{Code: "last-session-ended-before-sharing", Group: groupApp, Leg: leg.Web, Step: leg.Code, Source: srcRecordPages,
+		Meaning: "the last session showed its end screen before sharing started (a warning: one of the two people may have ended it)"},
+	{Code: "windows-logged-schannel", Group: groupApp, Leg: leg.Screen, Step: leg.Sharing, Source: srcRecordSchannel,
+		Meaning: "no session is in the History, but Schannel logged a failed TLS handshake in the window (a warning)"},
+	{Code: "windows-logged-app-crash", Group: groupApp, Leg: leg.Both, Step: leg.Opens, Source: srcRecordApp,
+		Meaning: "no session is in the History, but Quick Assist or its WebView2 crashed or hung in the window (a warning)"},
+	{Code: "windows-logged-package", Group: groupApp, Leg: leg.Both, Step: leg.Opens, Source: srcRecordApp,
+		Meaning: "no session is in the History, but the Quick Assist package failed to install or update in the window (a warning)"},
+	{Code: "windows-logged-remote-assistance", Group: groupApp, Leg: leg.Screen, Step: leg.Sharing, Source: srcRecordRA,
+		Meaning: "no session is in the History, but Remote Assistance or Remote Help logged an error in the window (a warning)"},
 	{Code: "profile-stale", Group: groupProfile, Leg: leg.None, Step: leg.NoStep, Source: srcTool,
 		Meaning: "the endpoint list was last checked against Microsoft's pages more than a year before the run: a pass may miss a host Microsoft added since"},
 }
@@ -356,6 +380,7 @@ var guards = map[string]struct {
 	"tls.os-stack":       {leg.None, leg.NoStep}, // WinHTTP to the service: neither leg (WebView2 does not use it)
 	"app.quickassist":    {leg.Both, leg.Opens},
 	"app.webview2":       {leg.Web, leg.Opens},
+	"app.last-session":   {leg.Both, leg.NoStep},
 	"profile.age":        {leg.None, leg.NoStep},
 }
 

@@ -105,6 +105,9 @@ func TestReasonsDocumented(t *testing.T) {
 		"interception-<vendor>": true, "cert-<kind>": true, "os-stack-<error>": true, "os-stack-<error>-local": true,
 		"tls-reset": true, "tls-closed": true, "tls-no-version": true, "tls-no-version-path": true, "tls-no-version-far-end": true,
 		"os-stack-failed": true, "os-stack-timeout": true,
+		// app.last-session's record families (lastsession.go) carry theirs.
+		"last-session-schannel": true, "last-session-app-crash": true, "last-session-package": true, "last-session-remote-assistance": true,
+		"windows-logged-schannel": true, "windows-logged-app-crash": true, "windows-logged-package": true, "windows-logged-remote-assistance": true,
 	}
 	for code := range documented {
 		if _, ok := literals[code]; !ok && !composed[code] {

@@ -242,7 +242,8 @@ func TestSystemChecks(t *testing.T) {
 }
 
 func TestSystemChecksSkipOffWindows(t *testing.T) {
-	f := &facts.Facts{System: facts.System{State: facts.SystemNotWindows}}
+	f := &facts.Facts{System: facts.System{State: facts.SystemNotWindows},
+		Sessions: facts.Sessions{State: facts.SessionsUnavailable, Why: facts.WhyNotWindows}}
 	cs, _ := Select(nil, nil)
 	for _, fd := range Judge(f, cs, nil) {
 		if strings.HasPrefix(fd.ID, "os.") || strings.HasPrefix(fd.ID, "app.") {

@@ -92,7 +92,7 @@ func TestAnalyzeBadInput(t *testing.T) {
 		{[]string{"analyze", badSnap}, "qadoctor.snapshot/v1"},
 		{[]string{"analyze", other}, "neither a qadoctor snapshot"},
 		{[]string{"analyze", filepath.Join(dir, "missing.reg")}, "missing.reg"},
-		{[]string{"analyze"}, "accepts 1 arg"},
+		{[]string{"analyze"}, "requires at least 1 arg"},
 		{[]string{"collect"}, "-o FILE"},
 	}
 	for _, tt := range tests {

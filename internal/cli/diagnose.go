@@ -49,8 +49,9 @@ type DiagnoseOptions struct {
 	Proxy       string // --proxy: "direct" or a proxy URL; "" discovers
 	PAC         string // --pac: a PAC's URL or file, tested instead of the system's settings
 	Verbose     bool
-	Quiet       bool   // no progress on standard error
-	Symptom     string // --symptom: the step at which the person saw the session break
+	Quiet       bool          // no progress on standard error
+	Symptom     string        // --symptom: the step at which the person saw the session break
+	Since       time.Duration // --since: how far back the PC's record of past sessions is read
 }
 
 func newCmdDiagnose(d *Deps, runF func(context.Context, *DiagnoseOptions) error) *cobra.Command {
@@ -90,6 +91,21 @@ Exit codes: 0 nothing failed, 1 at least one check failed, 2 usage or bad input,
 // that step come first.
 func addSymptomFlag(cmd *cobra.Command, symptom *string, tr *i18n.Printer) {
 	cmd.Flags().StringVar(symptom, "symptom", "", tr.Sprintf("what the person saw: `STEP` opens (Quick Assist does not open or spins), sign-in, code (the code is refused), sharing (it ends when screen sharing starts), slow, or unknown; causes met at that step come first"))
+}
+
+// addSinceFlag adds --since: how far back the PC's record of past
+// sessions is read.
+func addSinceFlag(cmd *cobra.Command, since *time.Duration, tr *i18n.Printer) {
+	cmd.Flags().DurationVar(since, "since", gather.DefaultSince, tr.Sprintf("read the PC's record of past Quick Assist sessions this far back (`DURATION`, such as 168h)"))
+}
+
+// checkSince checks --since (0, as callers that set no flag leave it, is
+// the default).
+func checkSince(d time.Duration) error {
+	if d < 0 || d > gather.MaxSince {
+		return usageErrorf("--since %s: want a duration between 1s and %s, such as 168h (7 days)", d, gather.MaxSince)
+	}
+	return nil
 }
 
 // parseSymptom reads --symptom.
@@ -146,6 +162,9 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 	if opts.Timeout <= 0 || opts.Timeout > maxTimeout {
 		return nil, nil, usageErrorf("--timeout %s: want a duration between 1ms and %s, such as 15s", opts.Timeout, maxTimeout)
 	}
+	if err := checkSince(opts.Since); err != nil {
+		return nil, nil, err
+	}
 	sel, err := selectChecks(opts.Only, opts.Skip)
 	if err != nil {
 		return nil, nil, err
@@ -172,6 +191,7 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 		Proxy:       flagProxy,
 		Roots:       roots,
 		HostsFile:   opts.HostsFile,
+		Since:       opts.Since,
 		Env:         opts.Env,
 		Progress:    progress.callback(),
 	})

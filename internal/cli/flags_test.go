@@ -17,13 +17,13 @@ func TestDiagnoseFlags(t *testing.T) {
 		args []string
 		want DiagnoseOptions
 	}{
-		{nil, DiagnoseOptions{Timeout: DefaultTimeout, Format: "text"}},
+		{nil, DiagnoseOptions{Since: gather.DefaultSince, Timeout: DefaultTimeout, Format: "text"}},
 		{[]string{"--json", "--timeout", "3s", "--only", "net.dns,net.reach", "--skip", "tls.versions", "-v"},
-			DiagnoseOptions{JSON: true, Format: "text", Timeout: 3 * time.Second, Only: []string{"net.dns", "net.reach"}, Skip: []string{"tls.versions"}, Verbose: true}},
+			DiagnoseOptions{Since: gather.DefaultSince, JSON: true, Format: "text", Timeout: 3 * time.Second, Only: []string{"net.dns", "net.reach"}, Skip: []string{"tls.versions"}, Verbose: true}},
 		{[]string{"--profile", "p.json", "--ca-file", "ca.pem", "--hosts-file", "hosts", "--proxy", "direct"},
-			DiagnoseOptions{Timeout: DefaultTimeout, Format: "text", ProfilePath: "p.json", CAFile: "ca.pem", HostsFile: "hosts", Proxy: "direct"}},
+			DiagnoseOptions{Since: gather.DefaultSince, Timeout: DefaultTimeout, Format: "text", ProfilePath: "p.json", CAFile: "ca.pem", HostsFile: "hosts", Proxy: "direct"}},
 		{[]string{"--format", "html", "-o", "report.html"},
-			DiagnoseOptions{Timeout: DefaultTimeout, Format: "html", Output: "report.html"}},
+			DiagnoseOptions{Since: gather.DefaultSince, Timeout: DefaultTimeout, Format: "html", Output: "report.html"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -69,6 +69,7 @@ func addDiagnoseFlags(cmd *cobra.Command, o *DiagnoseOptions) {
 	f.StringVar(&o.Proxy, "proxy", "", tr.Sprintf("send the traffic through this proxy `URL` (http://host:port), or direct; default: the system's"))
 	f.StringVar(&o.PAC, "pac", "", tr.Sprintf("decide each endpoint's way with this proxy auto-config script (a `URL` or a file) instead of the system's settings"))
 	f.BoolVarP(&o.Quiet, "quiet", "q", o.Quiet, tr.Sprintf("show no progress on standard error"))
+	addSinceFlag(cmd, &o.Since, tr)
 }
 
 // asSystem lists the checks that saw SYSTEM's profile, when this process

@@ -27,6 +27,8 @@ type Facts struct {
 	Clock         Clock         `json:"clock"`
 	Proxy         ProxySettings `json:"proxy"`
 	Network       Network       `json:"network"`
+	// Sessions is what the PC recorded of its last Quick Assist sessions.
+	Sessions Sessions `json:"sessions"`
 	// Analyzed names the file a run judged instead of the live machine
 	// (qadoctor analyze); what only a live run can know is skipped.
 	Analyzed string `json:"analyzed,omitempty"`

@@ -17,6 +17,9 @@ type Needs struct {
 	// Linux; on Windows the registry values come with System).
 	ClockSettings bool
 	Network       bool // the network interfaces and the default route
+	// Sessions reads what the PC recorded of its last Quick Assist
+	// sessions: the History of its WebView2, the event records.
+	Sessions bool
 }
 
 // Union is what either set of needs asks for.
@@ -33,6 +36,7 @@ func (n Needs) Union(m Needs) Needs {
 		NTP:           n.NTP || m.NTP,
 		ClockSettings: n.ClockSettings || m.ClockSettings,
 		Network:       n.Network || m.Network,
+		Sessions:      n.Sessions || m.Sessions,
 	}
 }
 

@@ -83,6 +83,10 @@ type Finding struct {
 	Cause    string     `json:"cause,omitempty"` // why it matters, in plain words
 	Fix      []string   `json:"fix,omitempty"`   // steps a person can take, in order
 	Evidence []Evidence `json:"evidence,omitempty"`
+	// Record is, for a finding whose cause would have made Windows write
+	// the record that ended the last session (app.last-session), that
+	// record's account: the PC's own record backs this cause.
+	Record string `json:"record,omitempty"`
 	// Actions are the repairs `qadoctor fix` can apply for this finding,
 	// in order, as argument vectors (never shell strings).
 	Actions []Action `json:"actions,omitempty"`

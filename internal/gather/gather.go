@@ -49,6 +49,7 @@ import (
 	"github.com/qadoctor/qadoctor/internal/probe"
 	"github.com/qadoctor/qadoctor/internal/profile"
 	"github.com/qadoctor/qadoctor/internal/proxy"
+	"github.com/qadoctor/qadoctor/internal/sessionread"
 	"github.com/qadoctor/qadoctor/internal/winstate"
 )
 
@@ -75,6 +76,11 @@ type Env struct {
 	// FetchPAC gets a proxy auto-config script or wpad.dat; nil:
 	// proxy.FetchPAC (HTTP, direct, as WinHTTP fetches it).
 	FetchPAC proxy.Fetcher
+	// Sessions reads what the PC recorded of its last Quick Assist
+	// sessions between since and until: the rows of Quick Assist's
+	// WebView2 History whose host match accepts, and the event records
+	// that matter; nil: sessionread.Live.
+	Sessions func(ctx context.Context, since, until time.Time, match func(host string) bool) facts.Sessions
 	// Identity is who runs qadoctor and on which machine (what a support
 	// bundle redacts); nil: the account and host name of this process.
 	Identity func() (user, machine string)
@@ -114,6 +120,9 @@ func (e Env) Live() Env {
 	if e.Identity == nil {
 		e.Identity = localIdentity
 	}
+	if e.Sessions == nil {
+		e.Sessions = sessionread.Live
+	}
 	return e
 }
 
@@ -137,6 +146,9 @@ type Options struct {
 	// own settings, discovered under the deadline (Internet Settings, WPAD,
 	// the PAC, the environment).
 	Proxy *proxy.Settings
+	// Since is how far back the PC's record of past sessions is read;
+	// 0 means DefaultSince.
+	Since time.Duration
 	// MaxConnections caps the lookups and connections open at once; 0
 	// means MaxConcurrentConnections.
 	MaxConnections int

@@ -60,6 +60,9 @@ var sources = []source{
 		tasks:       func(o *Options) int { return len(o.Profile.NTPServerList()) },
 		notSelected: func(*facts.Facts, *Options) {},
 		start:       startNTP},
+	{name: "sessions", needed: need(func(n facts.Needs) bool { return n.Sessions }), tasks: none,
+		notSelected: func(f *facts.Facts, _ *Options) { f.Sessions = facts.Sessions{State: facts.SessionsNotSelected} },
+		start:       startSessions},
 	{name: "clock-settings", needed: need(func(n facts.Needs) bool { return n.ClockSettings }),
 		tasks: func(o *Options) int { return count(o.Env.ClockSettings != nil) },
 		notSelected: func(f *facts.Facts, _ *Options) {

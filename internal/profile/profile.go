@@ -92,6 +92,25 @@ func (p *Profile) ReviewedOn() string {
 // "time.windows.com,0x1"; REFERENCE.md "Time").
 const DefaultNTPServer = "time.windows.com"
 
+// ServesSessionPages says whether host serves Quick Assist's own pages,
+// the ones its WebView2 History records a session by (CAUSES.md 1c): the
+// names the remote-assistance service's endpoints cover (those whose
+// probe's first label starts with "remoteassistance" and that answer
+// HTTPS, with the wildcard each stands for). Only these History rows are
+// ever read.
+func (p *Profile) ServesSessionPages(host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, e := range p.Endpoints {
+		if e.Kind() != RoleHTTPS || !strings.HasPrefix(strings.ToLower(e.ProbeHost()), "remoteassistance") {
+			continue
+		}
+		if strings.EqualFold(e.ProbeHost(), host) || e.Covers(host) {
+			return true
+		}
+	}
+	return false
+}
+
 // DefaultMaxClockSkew is the default tolerance of Kerberos and of Entra ID
 // sign-in for clock differences: five minutes ("Maximum tolerance for
 // computer clock synchronization", learn.microsoft.com).

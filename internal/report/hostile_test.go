@@ -21,7 +21,19 @@ func hostileText() *facts.Facts {
 	f.Endpoints[0].TLS.Chain[0].Issuer = "CN=\x1b]0;pwned\x07\x1b[31mEvil CA | col ![x](http://evil.example/p.png)\nnext line"
 	f.Endpoints[0].TLS.VerifyError = "x509: \x1b[2Jcleared\u202egnp.exe"
 	f.Profile.Version = "1\x1b[5m"
+	f.Sessions = hostileSessions("/status/\x1b]0;pwned\x07 | ![x](http://evil.example/p.png)\u202egnp", "40\x1b[2J | <img src=x>\n| next |")
 	return f
+}
+
+// hostileSessions is a record of a past session whose page path and
+// record value came from a hostile History and .evtx file.
+func hostileSessions(path, value string) facts.Sessions {
+	t0 := time.Date(2026, 12, 5, 14, 0, 0, 0, time.UTC)
+	return facts.Sessions{State: facts.SessionsRead,
+		Visits: []facts.Visit{{Time: t0, Host: "remoteassistance.support.services.microsoft.com", Path: "/screenshare"},
+			{Time: t0.Add(time.Second), Host: "remoteassistance.support.services.microsoft.com", Path: path}},
+		Records: []facts.EventRecord{{Time: t0.Add(time.Second), Channel: "System", Provider: "Schannel", EventID: 36888, Level: 2,
+			Data: []facts.EventData{{Name: "AlertDesc", Value: value}}}}}
 }
 
 func TestTextAndMarkdownShowHostileTextInert(t *testing.T) {
@@ -62,7 +74,7 @@ func FuzzWriters(f *testing.F) {
 	f.Fuzz(func(t *testing.T, summary, detail, subject string) {
 		fs := []finding.Finding{{ID: "tls.handshake", Status: finding.Fail, Summary: summary, Cause: detail, Fix: []string{subject},
 			Evidence: []finding.Evidence{{Subject: subject, Status: finding.Fail, Detail: detail}}}}
-		rep := New(Tool{Name: "qadoctor", Version: summary}, &facts.Facts{Analyzed: subject}, fs, &fs[0], time.Second, tr.Lang())
+		rep := New(Tool{Name: "qadoctor", Version: summary}, &facts.Facts{Analyzed: subject, Sessions: hostileSessions("/status/"+detail, subject)}, fs, &fs[0], time.Second, tr.Lang())
 		var text, md bytes.Buffer
 		WriteText(&text, rep, TextOptions{Verbose: true, Tr: tr})
 		WriteMarkdown(&md, rep, tr)

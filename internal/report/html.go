@@ -32,8 +32,9 @@ type waterfallRow struct {
 
 type htmlData struct {
 	*Report
-	Rows    []waterfallRow
-	TotalMS float64
+	Rows     []waterfallRow
+	TotalMS  float64
+	Sessions []sessionView
 }
 
 // WriteHTML writes one self-contained page: the verdict first, each check
@@ -45,7 +46,7 @@ type htmlData struct {
 // Its words are in tr's language: the template calls t, which is
 // tr.Sprintf, so the catalog test finds each {{t "…"}} like a Sprintf.
 func WriteHTML(w io.Writer, r *Report, endpoints []facts.EndpointFacts, tr *i18n.Printer) error {
-	d := htmlData{Report: r}
+	d := htmlData{Report: r, Sessions: sessionViews(tr, r.LastSessions, 0)}
 	for _, e := range endpoints {
 		for _, s := range []facts.Step{e.DNS.Step, e.TCP.Step, e.TLS.Step, e.HTTP.Step} {
 			d.TotalMS = math.Max(d.TotalMS, s.StartMS+s.DurationMS)
@@ -127,7 +128,7 @@ code{font-size:.9em}ul{padding-left:1.2rem}li{margin:.15rem 0;overflow-wrap:anyw
 </style></head><body>
 <h1>{{t "qadoctor %s: Quick Assist secure-channel diagnosis" .Tool.Version}}</h1>
 <p>{{if .Analyzed}}{{t "Analysis of %s" .Analyzed}}{{else}}{{t "Profile %s, %d endpoints, %.0f ms, %s" .Profile.Version .Endpoints .DurationMS (.Started.Format "2006-01-02 15:04:05 MST")}}{{end}}</p>
-{{with .Verdict}}<div class="verdict v-{{status .Status}}"><strong>{{t "Most likely cause (%s):" .ID}}</strong><p>{{.Cause}}</p>
+{{with .Verdict}}<div class="verdict v-{{status .Status}}"><strong>{{t "Most likely cause (%s):" .ID}}</strong><p>{{.Cause}}</p>{{if .Record}}<p>{{t "The PC's record of the last session backs this: %s" .Record}}</p>{{end}}
 {{range $.Findings}}{{if eq .ID $.Verdict.ID}}{{if .Fix}}<strong>{{t "What to do:"}}</strong><ol>{{range .Fix}}<li>{{.}}</li>{{end}}</ol>{{end}}{{end}}{{end}}</div>
 {{else}}<div class="verdict v-pass"><strong>{{t "Nothing found that would end a Quick Assist session."}}</strong></div>{{end}}
 <h2>{{t "Checks:"}}</h2>
@@ -136,6 +137,8 @@ code{font-size:.9em}ul{padding-left:1.2rem}li{margin:.15rem 0;overflow-wrap:anyw
 {{if .Fix}}<ol>{{range .Fix}}<li>{{.}}</li>{{end}}</ol>{{end}}
 {{if .Evidence}}<ul>{{range .Evidence}}<li><span class="badge b-{{status .Status}}">{{word .Status}}</span> {{.Subject}}: {{.Detail}}</li>{{end}}</ul>{{end}}
 </details>{{end}}
+{{if .Sessions}}<h2>{{t "Last sessions, as this PC recorded them (UTC):"}}</h2>
+{{range .Sessions}}<div class="wf"><div class="name">{{.Head}}</div>{{if .Records}}<ul class="chain">{{range .Records}}<li>{{.}}</li>{{end}}</ul>{{end}}</div>{{end}}{{end}}
 {{if .Rows}}<h2>{{t "Timeline"}}</h2>
 <p class="legend"><span class="s-DNS">DNS</span><span class="s-TCP">TCP</span><span class="s-TLS">TLS</span><span class="s-HTTP">HTTP</span> {{t "over %.0f ms; red and ✕: failed or timed out" .TotalMS}}</p>
 {{range .Rows}}<div class="wf"><div class="name">{{.Endpoint}}</div><div class="track">{{range .Bars}}<div class="seg s-{{.Step}} st-{{.State}}" style="{{seg .}}" title="{{.Title}}"></div>{{end}}</div>{{range .Bars}}{{if .Mark}}<span class="mark">✕ {{.Mark}}</span>{{end}}{{end}}</div>{{end}}

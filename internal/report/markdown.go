@@ -25,6 +25,9 @@ func WriteMarkdown(w io.Writer, r *Report, tr *i18n.Printer) error {
 	}
 	if r.Verdict != nil {
 		b.WriteString(tr.Sprintf("**Most likely cause (`%s`):** %s", r.Verdict.ID, escape.Markdown(r.Verdict.Cause)) + "\n\n")
+		if r.Verdict.Record != "" {
+			b.WriteString(escape.Markdown(tr.Sprintf("The PC's record of the last session backs this: %s", r.Verdict.Record)) + "\n\n")
+		}
 		for _, f := range r.Findings {
 			if f.ID == r.Verdict.ID {
 				for i, step := range f.Fix {
@@ -35,6 +38,16 @@ func WriteMarkdown(w io.Writer, r *Report, tr *i18n.Printer) error {
 		b.WriteString("\n")
 	} else {
 		b.WriteString(tr.Sprintf("Nothing found that would end a Quick Assist session.") + "\n\n")
+	}
+	if views := sessionViews(tr, r.LastSessions, 0); len(views) > 0 {
+		b.WriteString("### " + tr.Sprintf("Last sessions, as this PC recorded them (UTC):") + "\n\n")
+		for _, v := range views {
+			b.WriteString("- " + escape.Markdown(v.Head) + "\n")
+			for _, rec := range v.Records {
+				b.WriteString("  - " + escape.Markdown(rec) + "\n")
+			}
+		}
+		b.WriteString("\n")
 	}
 	b.WriteString(tr.Sprintf("| check | status | summary |") + "\n|---|---|---|\n")
 	for _, f := range r.Findings {

@@ -14,6 +14,7 @@ import (
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
 	"github.com/qadoctor/qadoctor/internal/i18n"
+	"github.com/qadoctor/qadoctor/internal/lastsession"
 	"github.com/qadoctor/qadoctor/internal/leg"
 )
 
@@ -44,6 +45,10 @@ type Report struct {
 	// Verdict is the most likely cause: the first broken step of the chain.
 	Verdict  *Verdict          `json:"verdict,omitempty"`
 	Findings []finding.Finding `json:"findings"`
+	// LastSessions is what the PC recorded of its last Quick Assist
+	// sessions (app.last-session): each session's pages, newest first,
+	// with the Windows event records beside them.
+	LastSessions *lastsession.Timeline `json:"last_sessions,omitempty"`
 }
 
 // Tool identifies the build that made a report.
@@ -64,6 +69,9 @@ type Verdict struct {
 	Cause string   `json:"cause"`
 	Leg   leg.Leg  `json:"leg"`
 	Step  leg.Step `json:"step"`
+	// Record is the PC's own record of the failed session that backs this
+	// cause (finding.Record).
+	Record string `json:"record,omitempty"`
 }
 
 // New builds a report from gathered facts and the findings judged from
@@ -96,7 +104,12 @@ func New(tool Tool, f *facts.Facts, fs []finding.Finding, verdict *finding.Findi
 			}
 			cause += seen
 		}
-		r.Verdict = &Verdict{ID: verdict.ID, Status: verdict.Status, Reason: verdict.Reason, Cause: cause, Leg: verdict.Leg, Step: verdict.Step}
+		r.Verdict = &Verdict{ID: verdict.ID, Status: verdict.Status, Reason: verdict.Reason, Cause: cause, Leg: verdict.Leg, Step: verdict.Step, Record: verdict.Record}
+	}
+	if f.Sessions.State == facts.SessionsRead {
+		if t := lastsession.Build(f.Sessions); len(t.Sessions) > 0 || len(t.Unplaced) > 0 {
+			r.LastSessions = &t
+		}
 	}
 	return r
 }
@@ -235,12 +248,25 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 		}
 		b.WriteString(lead + "\n")
 		writeWrapped(&b, r.Verdict.Cause, "  ", width)
+		if r.Verdict.Record != "" {
+			writeWrapped(&b, tr.Sprintf("The PC's record of the last session backs this: %s", r.Verdict.Record), "  ", width)
+		}
 		for _, f := range r.Findings {
 			if f.ID == r.Verdict.ID && len(f.Fix) > 0 {
 				b.WriteString(tr.Sprintf("What to do:") + "\n")
 				for i, step := range f.Fix {
 					writeWrapped(&b, fmt.Sprintf("%d. %s", i+1, step), "  ", width)
 				}
+			}
+		}
+		b.WriteString("\n")
+	}
+	if views := sessionViews(tr, r.LastSessions, TextSessions); len(views) > 0 {
+		b.WriteString(tr.Sprintf("Last sessions, as this PC recorded them (UTC):") + "\n")
+		for _, v := range views {
+			writeWrapped(&b, v.Head, "  ", width)
+			for _, rec := range v.Records {
+				writeWrapped(&b, rec, "      ", width)
 			}
 		}
 		b.WriteString("\n")

@@ -21,7 +21,19 @@ type Snapshot struct {
 	Tool      string       `json:"tool"` // the qadoctor version that wrote it
 	Collected time.Time    `json:"collected"`
 	System    facts.System `json:"system"`
+	// Sessions is the PC's record of its last Quick Assist sessions (the
+	// service's pages in Quick Assist's History and the event records
+	// that matter); nil in snapshots from before it was recorded.
+	Sessions *facts.Sessions `json:"sessions,omitempty"`
 }
+
+// The most a snapshot's record of past sessions may hold: what collect's
+// readers keep at most (a hostile snapshot cannot make a judge walk more).
+const (
+	MaxSnapshotVisits  = 10000
+	MaxSnapshotRecords = 5000
+	MaxSnapshotLogs    = 64
+)
 
 // WriteSnapshot writes s as indented JSON.
 func WriteSnapshot(w io.Writer, s *Snapshot) error {
@@ -53,6 +65,17 @@ func ReadSnapshot(file string, data []byte) (*Snapshot, Registry, error) {
 	}
 	if s.Schema != SnapshotSchema {
 		return nil, nil, &SnapshotError{File: file, Msg: fmt.Sprintf("schema is %q; want %q (write one with qadoctor collect)", s.Schema, SnapshotSchema)}
+	}
+	if ss := s.Sessions; ss != nil {
+		switch {
+		case len(ss.Visits) > MaxSnapshotVisits:
+			return nil, nil, &SnapshotError{File: file, Msg: fmt.Sprintf("sessions.visits holds %d pages; collect keeps at most %d", len(ss.Visits), MaxSnapshotVisits)}
+		case len(ss.Records) > MaxSnapshotRecords:
+			return nil, nil, &SnapshotError{File: file, Msg: fmt.Sprintf("sessions.records holds %d records; collect keeps at most %d", len(ss.Records), MaxSnapshotRecords)}
+		case len(ss.Logs) > MaxSnapshotLogs:
+			return nil, nil, &SnapshotError{File: file, Msg: fmt.Sprintf("sessions.logs holds %d logs; collect reads at most %d", len(ss.Logs), MaxSnapshotLogs)}
+		}
+		ss.Source = "snapshot"
 	}
 	r := &snapshotRegistry{values: map[string]facts.RegValue{}, keys: map[string]facts.RegKeyList{}}
 	for i, v := range s.System.Values {

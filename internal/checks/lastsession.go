@@ -1,0 +1,341 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/i18n"
+	"github.com/qadoctor/qadoctor/internal/lastsession"
+)
+
+var titleLastSession = i18n.Key("The last Quick Assist session, as this PC recorded it")
+
+// EndedSoon is how soon after sharing started an end screen counts as the
+// session ending there: a person who meant to end a session has seen the
+// screen for longer. (The security message comes within seconds of
+// sharing: CAUSES.md 1b, "What a person sees, by leg".)
+const EndedSoon = 60 * time.Second
+
+// recordFamily is a kind of failure an event record is a record of: the
+// reason the judge gives when such a record falls at the end of the last
+// session, and the checks whose failure today it backs (their causes would
+// have made Windows write it).
+type recordFamily struct {
+	name   string
+	reason string // the record falls in the last session
+	logged string // the record falls in no session the History holds
+	backs  []string
+}
+
+var (
+	famSchannel = recordFamily{"schannel", "last-session-schannel", "windows-logged-schannel",
+		[]string{"os.schannel", "os.cipher-policy", "os.fips", "os.rdp-policy", "tls.os-stack"}}
+	famApp = recordFamily{"app", "last-session-app-crash", "windows-logged-app-crash",
+		[]string{"app.quickassist", "app.webview2", "os.version"}}
+	famPackage = recordFamily{"package", "last-session-package", "windows-logged-package",
+		[]string{"app.quickassist", "app.blocked"}}
+	famRemoteAssistance = recordFamily{"remote-assistance", "last-session-remote-assistance", "windows-logged-remote-assistance",
+		[]string{"os.desktop-sharing", "os.rdp-policy", "os.fips"}}
+)
+
+// recordFamilyOf says what a record is a record of; ok is false for records that
+// say a step happened rather than failed (Security 5058, information).
+func recordFamilyOf(r lastsession.Record) (recordFamily, bool) {
+	if r.Level != 1 && r.Level != 2 { // critical, error
+		return recordFamily{}, false
+	}
+	switch {
+	case strings.EqualFold(r.Provider, "Schannel"):
+		return famSchannel, true
+	case strings.EqualFold(r.Provider, "Application Error"), strings.EqualFold(r.Provider, "Application Hang"):
+		return famApp, true
+	case strings.HasPrefix(strings.ToLower(r.Channel), "microsoft-windows-appxdeploymentserver"):
+		return famPackage, true
+	case strings.HasPrefix(strings.ToLower(r.Channel), "microsoft-windows-remoteassistance"),
+		strings.HasPrefix(strings.ToLower(r.Channel), "microsoft-windows-remotehelp"):
+		return famRemoteAssistance, true
+	}
+	return recordFamily{}, false
+}
+
+// lastSessionReading is what the judge concluded, kept for the pass that
+// ties the record to today's checks.
+type lastSessionReading struct {
+	family recordFamily
+	record lastsession.Record
+	found  bool
+}
+
+// readLastSession finds the record of a failure that ended the last
+// session (or, with no session on record, the newest one in the window).
+func readLastSession(f *facts.Facts) (lastsession.Timeline, lastSessionReading) {
+	t := lastsession.Build(f.Sessions)
+	var rs []lastsession.Record
+	if len(t.Sessions) > 0 {
+		rs = t.Sessions[0].Records
+	} else {
+		rs = t.Unplaced
+	}
+	var out lastSessionReading
+	for _, r := range rs { // the newest failure wins
+		if fam, ok := recordFamilyOf(r); ok && (!out.found || !r.Last.Before(out.record.Last)) {
+			out = lastSessionReading{family: fam, record: r, found: true}
+		}
+	}
+	return t, out
+}
+
+func judgeLastSession(f *facts.Facts, tr *i18n.Printer) finding.Finding {
+	s := f.Sessions
+	switch s.State {
+	case "", facts.SessionsNotSelected:
+		return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("The PC's record of past sessions was not read.")}
+	case facts.SessionsUnavailable, facts.SessionsError:
+		if s.Why == facts.WhyNotWindows {
+			return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("Not Windows: run qadoctor on the PC, or analyze the History and .evtx logs from it.")}
+		}
+		return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("The PC's record of past sessions could not be read: %s", sessionsWhy(tr, s)),
+			Evidence: sessionsEvidence(tr, s)}
+	}
+	t, rd := readLastSession(f)
+	ev := sessionsEvidence(tr, s)
+	if len(t.Sessions) == 0 {
+		if rd.found {
+			return finding.Finding{Status: finding.Warn, Reason: rd.family.logged, Evidence: ev,
+				Summary: tr.Sprintf("No Quick Assist session is on record since %s, but Windows logged %s at %s.",
+					day(s.Since), describeRecord(tr, rd.record), stamp(rd.record.Last)),
+				Cause: tr.Sprintf("Windows' record of a failure: %s. With no Quick Assist History it cannot be tied to a session; add the History file from the PC to see whether it ended one.", familyText(tr, rd.family))}
+		}
+		return finding.Finding{Status: finding.Skip, Evidence: ev,
+			Summary: tr.Sprintf("No Quick Assist session is on record since %s: %s.", day(s.Since), historyWhy(tr, s))}
+	}
+	last := t.Sessions[0]
+	got := tr.Sprintf("The last session (%s) got as far as %s", stamp(last.Start), markText(tr, last.Reached))
+	how := endText(tr, last)
+	if rd.found {
+		return finding.Finding{Status: finding.Fail, Reason: rd.family.reason, Evidence: ev,
+			Summary: tr.Sprintf("%s and %s; Windows logged %s %s.", got, how, describeRecord(tr, rd.record), whenText(tr, rd.record)),
+			Cause: tr.Sprintf("Windows' record of the failure itself: as the session ended, it logged %s %s, which means %s.",
+				describeRecord(tr, rd.record), whenText(tr, rd.record), familyText(tr, rd.family))}
+	}
+	sharing, shared := last.StepAt(lastsession.Sharing)
+	switch {
+	case last.EndPage != "" && shared && last.End.Sub(sharing.Time) <= EndedSoon:
+		return finding.Finding{Status: finding.Warn, Reason: "last-session-ended-at-sharing", Evidence: ev,
+			Summary: tr.Sprintf("%s and %s; Windows logged nothing that explains it.", got, how),
+			Cause:   tr.Sprintf("A session that ends as soon as sharing starts broke in the screen leg, Windows' own connection to the RDP relay; the checks of that leg below say why.")}
+	case last.EndPage != "" && !shared:
+		return finding.Finding{Status: finding.Warn, Reason: "last-session-ended-before-sharing", Evidence: ev,
+			Summary: tr.Sprintf("%s and %s, before screen sharing started.", got, how),
+			Cause:   tr.Sprintf("A session that ends before sharing broke in the web leg (the code, consent and chat, in WebView2), or one of the two people ended it.")}
+	}
+	return finding.Finding{Status: finding.Pass, Evidence: ev, Summary: tr.Sprintf("%s and %s.", got, how)}
+}
+
+// corroborate ties the last session's record of a failure to today's
+// checks: each failing check whose cause would have written that record
+// carries it (finding.Record), and the last session's finding names them,
+// or says that today's checks do not find what the record shows.
+func corroborate(out []finding.Finding, f *facts.Facts, tr *i18n.Printer) {
+	at := -1
+	for i := range out {
+		if out[i].ID == "app.last-session" {
+			at = i
+		}
+	}
+	if at < 0 || out[at].Status != finding.Fail && out[at].Status != finding.Warn {
+		return
+	}
+	_, rd := readLastSession(f)
+	if !rd.found {
+		return
+	}
+	record := out[at].Summary
+	var backed, clean []string
+	for i := range out {
+		if !contains(rd.family.backs, out[i].ID) {
+			continue
+		}
+		switch out[i].Status {
+		case finding.Fail, finding.Warn:
+			out[i].Record = record
+			backed = append(backed, fmt.Sprintf("%s: %s", out[i].ID, out[i].Summary))
+		case finding.Pass:
+			clean = append(clean, out[i].ID)
+		}
+	}
+	ls := &out[at]
+	switch {
+	case len(backed) > 0:
+		ls.Cause += " " + tr.Sprintf("Today's checks find the cause: %s", strings.Join(backed, "; "))
+	case len(clean) > 0:
+		ls.Cause += " " + tr.Sprintf("Today's checks of it pass (%s): what caused it has changed since, or lies outside this PC's settings (the path to the relay, a device that inspects TLS). Run qadoctor again on the network where it failed.", strings.Join(clean, ", "))
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// sessionsEvidence says what was read: the History and each log.
+func sessionsEvidence(tr *i18n.Printer, s facts.Sessions) []finding.Evidence {
+	var ev []finding.Evidence
+	if h := s.History; h.State != "" {
+		st := finding.Pass
+		if h.State != facts.ReadOK {
+			st = finding.Skip
+		}
+		d := tr.Sprintf("%s: %d pages of the service among %d rows", h.State, h.Kept, h.Rows)
+		if h.Error != "" {
+			d += " (" + h.Error + ")"
+		}
+		ev = append(ev, finding.Evidence{Subject: cmpOr(h.Path, "History"), Status: st, Detail: d})
+	}
+	for _, l := range s.Logs {
+		st := finding.Pass
+		if l.State != facts.ReadOK {
+			st = finding.Skip
+		}
+		d := tr.Sprintf("%s: %d records that matter among %d", l.State, l.Kept, l.Scanned)
+		if l.Error != "" {
+			d += " (" + l.Error + ")"
+		}
+		ev = append(ev, finding.Evidence{Subject: cmpOr(l.File, l.Channel), Status: st, Detail: d})
+	}
+	return ev
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func sessionsWhy(tr *i18n.Printer, s facts.Sessions) string {
+	switch s.Why {
+	case facts.WhyNoFiles:
+		return tr.Sprintf("no History or .evtx file was given; add them: qadoctor analyze History System.evtx Application.evtx")
+	case facts.WhyNoUser:
+		return tr.Sprintf("run as SYSTEM with nobody signed in, so there is no user's History to read; the event logs were read")
+	case facts.WhyOldSnapshot:
+		return tr.Sprintf("the snapshot was written by a qadoctor that did not record past sessions; collect it again")
+	}
+	if s.Error != "" {
+		return s.Error
+	}
+	return tr.Sprintf("nothing to read")
+}
+
+func historyWhy(tr *i18n.Printer, s facts.Sessions) string {
+	switch s.History.State {
+	case facts.ReadOK, facts.ReadTruncated:
+		return tr.Sprintf("Quick Assist's History holds no page of the service")
+	case facts.ReadAbsent:
+		return tr.Sprintf("Quick Assist's History is not there (never used here, or a temp-file cleaner removed it)")
+	case "":
+		return tr.Sprintf("no History was given")
+	}
+	return tr.Sprintf("Quick Assist's History could not be read (%s)", s.History.State)
+}
+
+func markText(tr *i18n.Printer, m lastsession.Mark) string {
+	switch m {
+	case lastsession.Sharing:
+		return tr.Sprintf("screen sharing")
+	case lastsession.Consent:
+		return tr.Sprintf("consent")
+	case lastsession.Code:
+		return tr.Sprintf("the code")
+	}
+	return tr.Sprintf("opening Quick Assist")
+}
+
+// endText says how a session ended.
+func endText(tr *i18n.Printer, s lastsession.Session) string {
+	if s.EndPage == "" {
+		return tr.Sprintf("has no end screen on record (still open, or Quick Assist was closed or crashed) after %s", span(s.End.Sub(s.Start)))
+	}
+	if sh, ok := s.StepAt(lastsession.Sharing); ok {
+		return tr.Sprintf("ended %s after sharing started (end screen %s)", span(s.End.Sub(sh.Time)), s.EndPage)
+	}
+	return tr.Sprintf("ended %s after it opened (end screen %s)", span(s.End.Sub(s.Start)), s.EndPage)
+}
+
+// whenText says when a record came, against the step it is nearest.
+func whenText(tr *i18n.Printer, r lastsession.Record) string {
+	d := time.Duration(r.OffsetMS * float64(time.Millisecond))
+	switch {
+	case r.Near == "":
+		return tr.Sprintf("at %s", stamp(r.Last))
+	case d > -time.Second && d < time.Second:
+		return tr.Sprintf("at that second (%s)", stamp(r.Last))
+	case d < 0:
+		return tr.Sprintf("%s before the session opened (%s)", span(-d), stamp(r.Last))
+	case r.Near == lastsession.Sharing:
+		return tr.Sprintf("%s after sharing started (%s)", span(d), stamp(r.Last))
+	case r.Near == lastsession.Ended:
+		return tr.Sprintf("%s after the end screen (%s)", span(d), stamp(r.Last))
+	}
+	return tr.Sprintf("%s after the session opened (%s)", span(d), stamp(r.Last))
+}
+
+// describeRecord names a record and the values that say what failed.
+func describeRecord(tr *i18n.Printer, r lastsession.Record) string {
+	var vals []string
+	for _, d := range r.Data {
+		if d.Name != "" {
+			vals = append(vals, d.Name+"="+d.Value)
+		} else {
+			vals = append(vals, d.Value)
+		}
+	}
+	s := fmt.Sprintf("%s %d", r.Provider, r.EventID)
+	if len(vals) > 0 {
+		s += " (" + strings.Join(vals, ", ") + ")"
+	}
+	if r.Count > 1 {
+		s += tr.Sprintf(" %d times from %s", r.Count, stamp(r.Time))
+	}
+	return s
+}
+
+func familyText(tr *i18n.Printer, fam recordFamily) string {
+	switch fam.name {
+	case famSchannel.name:
+		return tr.Sprintf("Windows' own TLS (SCHANNEL), which the screen leg uses, failed a handshake")
+	case famApp.name:
+		return tr.Sprintf("Quick Assist or its WebView2 crashed or stopped responding")
+	case famPackage.name:
+		return tr.Sprintf("Windows could not install or update the Quick Assist package")
+	}
+	return tr.Sprintf("Windows' Remote Assistance (Desktop Sharing) logged an error")
+}
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+
+func day(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// span says a duration to the second (to the minute past an hour).
+func span(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	if d >= time.Hour {
+		return d.Round(time.Minute).String()
+	}
+	return d.Round(time.Second).String()
+}

@@ -1,0 +1,192 @@
+package eventlog
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
+)
+
+// event is one record as read, from an .evtx file or from the XML the
+// live log renders, before the table is applied.
+type event struct {
+	Channel  string
+	Provider string
+	EventID  int
+	Level    int
+	Time     time.Time // UTC; zero when the record has none
+	RecordID uint64
+	// Named are the EventData (or UserData) values that have a name, in
+	// order; Pos are the unnamed ones (classic providers' strings), in
+	// order.
+	Named []namedValue
+	Pos   []string
+}
+
+type namedValue struct{ Name, Value string }
+
+// get returns the value of a field: by its names, else by its position.
+func (e *event) get(f Field) (string, bool) {
+	for _, n := range e.Named {
+		if n.Name == f.Name || slices.Contains(f.Alt, n.Name) {
+			return n.Value, true
+		}
+	}
+	if f.Pos > 0 && f.Pos <= len(e.Pos) {
+		return e.Pos[f.Pos-1], true
+	}
+	return "", false
+}
+
+// match returns the first row of the table that takes the event.
+func match(table []Row, e *event) (*Row, bool) {
+	for i := range table {
+		row := &table[i]
+		if row.selects(e.Channel, e.Provider, e.EventID, e.Level) && row.passes(e.get) {
+			return row, true
+		}
+	}
+	return nil, false
+}
+
+// keep turns a matched event into the record kept: the row's spelling of
+// the channel, the row's fields only, every string valid UTF-8 and cut.
+func keep(row *Row, e *event, lim Limits) facts.EventRecord {
+	r := facts.EventRecord{
+		Time:     e.Time.UTC(),
+		Channel:  row.Channel,
+		Provider: clean(e.Provider, lim.MaxString),
+		EventID:  e.EventID,
+		Level:    e.Level,
+		RecordID: e.RecordID,
+	}
+	for _, p := range row.Providers { // the table's spelling when it names one
+		if strings.EqualFold(p, e.Provider) {
+			r.Provider = p
+		}
+	}
+	for _, f := range row.Fields {
+		if len(r.Data) >= lim.MaxFields {
+			break
+		}
+		v, ok := e.get(f)
+		if !ok {
+			continue
+		}
+		if f.Hex {
+			v = hexForm(v)
+		}
+		if flt := row.Filter; flt != nil && flt.Op == ContainsFold && flt.Field == f.Name && len(v) > lim.MaxString {
+			v = keepNeedle(v, flt.Values, lim.MaxString)
+		}
+		r.Data = append(r.Data, facts.EventData{Name: f.Name, Value: clean(v, lim.MaxString)})
+	}
+	return r
+}
+
+// keepNeedle starts a value that is to be cut where the first of the
+// needles it holds begins, when the cut would lose it, so the kept value
+// still passes the filter (a crafted package name of 300 bytes with
+// Quick Assist's family at its end).
+func keepNeedle(v string, needles []string, limit int) string {
+	low := strings.ToLower(v)
+	for _, n := range needles {
+		i := strings.Index(low, strings.ToLower(n))
+		if i < 0 {
+			continue
+		}
+		if i+len(n) <= limit-len("…") {
+			return v
+		}
+		return "…" + v[i:]
+	}
+	return v
+}
+
+// hexForm writes a number as Windows renders HexInt32/HexInt64 in event
+// XML ("0x0", "0x80073d02"); anything that is not a number is left alone.
+func hexForm(v string) string {
+	s := strings.TrimSpace(v)
+	var n uint64
+	var err error
+	if rest, ok := strings.CutPrefix(strings.ToLower(s), "0x"); ok {
+		n, err = strconv.ParseUint(rest, 16, 64)
+	} else {
+		n, err = strconv.ParseUint(s, 10, 64)
+	}
+	if err != nil {
+		return v
+	}
+	return fmt.Sprintf("0x%x", n)
+}
+
+// clean makes s valid UTF-8 without NULs and cuts it to at most limit bytes
+// on a rune boundary, ending a cut string with "…".
+func clean(s string, limit int) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	s = strings.TrimRight(s, "\x00")
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", " ")
+	}
+	if len(s) <= limit {
+		return s
+	}
+	const ellipsis = "…"
+	cut, tail := limit-len(ellipsis), ellipsis
+	if cut < 0 {
+		cut, tail = limit, ""
+	}
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + tail
+}
+
+// collector keeps the newest lim.MaxKept records of those offered, with
+// memory bounded by twice that.
+type collector struct {
+	max     int
+	matched int // records offered
+	recs    []facts.EventRecord
+}
+
+func (c *collector) add(r facts.EventRecord) {
+	c.matched++
+	c.recs = append(c.recs, r)
+	if len(c.recs) >= 2*c.max+1 {
+		c.trim()
+	}
+}
+
+// trim sorts oldest first and drops all but the newest max.
+func (c *collector) trim() {
+	sortRecords(c.recs)
+	if n := len(c.recs); n > c.max {
+		c.recs = slices.Delete(c.recs, 0, n-c.max)
+	}
+}
+
+// sortRecords orders records oldest first; equal times by record ID.
+func sortRecords(rs []facts.EventRecord) {
+	slices.SortStableFunc(rs, func(a, b facts.EventRecord) int {
+		if c := a.Time.Compare(b.Time); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.RecordID, b.RecordID)
+	})
+}
+
+// in says t falls in the window (bounds inclusive; zero bounds are open).
+func (w Window) in(t time.Time) bool {
+	if !w.Since.IsZero() && t.Before(w.Since) {
+		return false
+	}
+	return w.Until.IsZero() || !t.After(w.Until)
+}

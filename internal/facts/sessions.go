@@ -1,0 +1,124 @@
+package facts
+
+import "time"
+
+// Sessions is what the PC recorded of its last Quick Assist sessions: the
+// service's pages in Quick Assist's WebView2 History and the Windows event
+// records that matter (../shared/CAUSES.md 1c). Only those rows are kept:
+// never the rest of the browsing history, never other events.
+type Sessions struct {
+	// State is read (something could be read), unavailable (nothing could:
+	// not Windows, run as SYSTEM with no user profile, no file given),
+	// error, or not-selected.
+	State string `json:"state"`
+	// Source is live (this PC), snapshot (a collect file), or files
+	// (a History and .evtx files given to analyze).
+	Source string `json:"source,omitempty"`
+	// Why says, for an unavailable record, why (a Why* code); Error is the
+	// error as the OS or a library said it.
+	Why   string `json:"why,omitempty"`
+	Error string `json:"error,omitempty"`
+	// Since and Until bound the window the records were read from. On the
+	// PC it ends now and starts --since before; off the PC it is the
+	// window of the sessions the History records, not the analysing
+	// machine's clock.
+	Since time.Time `json:"since"`
+	Until time.Time `json:"until"`
+	// History says how the History file was read; Visits are its rows
+	// for the profile's remote-assistance hosts, oldest first.
+	History HistoryRead `json:"history"`
+	Visits  []Visit     `json:"visits,omitempty"`
+	// Logs says how each event channel (or .evtx file) was read; Records
+	// are the records that matter from all of them, oldest first.
+	Logs    []LogRead     `json:"logs,omitempty"`
+	Records []EventRecord `json:"records,omitempty"`
+	// CutOff says the run's deadline ended the reading.
+	CutOff bool `json:"cut_off,omitempty"`
+}
+
+// Sessions states.
+const (
+	SessionsRead        = "read"
+	SessionsUnavailable = "unavailable"
+	SessionsError       = "error"
+	SessionsNotSelected = "not-selected"
+)
+
+// Why a record of past sessions is unavailable.
+const (
+	WhyNotWindows  = "not-windows"  // a live run off Windows: no Quick Assist here
+	WhyNoFiles     = "no-files"     // analyze was given no History, no .evtx and no snapshot holding them
+	WhyNoUser      = "no-user"      // run as SYSTEM with nobody signed in: no user's History to read
+	WhyOldSnapshot = "old-snapshot" // a snapshot from a qadoctor that did not record past sessions
+)
+
+// Read states of one source (a History file, an event channel, an .evtx file).
+const (
+	ReadOK          = "read"        // read whole
+	ReadTruncated   = "truncated"   // read until a bound (rows, records, time): what was read is kept
+	ReadAbsent      = "absent"      // no such file or channel
+	ReadDenied      = "denied"      // access denied (run as SYSTEM, not elevated for Security)
+	ReadLocked      = "locked"      // in use and could not be copied
+	ReadCorrupt     = "corrupt"     // not the format it claims, or broken
+	ReadError       = "error"       // any other failure: see Error
+	ReadUnavailable = "unavailable" // not on this OS, or nobody's profile to read
+)
+
+// HistoryRead is how the History file was read.
+type HistoryRead struct {
+	State string `json:"state,omitempty"`
+	// Path is the file read: a file given to analyze as it was named; on
+	// the PC, from %LOCALAPPDATA% on (the profile folder, which names the
+	// user, is never recorded).
+	Path string `json:"path,omitempty"`
+	// User is the account whose History it is, on the PC (DOMAIN\name);
+	// bundles redact it.
+	User  string `json:"user,omitempty"`
+	Error string `json:"error,omitempty"`
+	// Rows is how many history rows were examined, Kept how many were
+	// the service's pages.
+	Rows int `json:"rows"`
+	Kept int `json:"kept"`
+}
+
+// Visit is one visit of a Quick Assist service page.
+type Visit struct {
+	Time time.Time `json:"time"` // UTC
+	Host string    `json:"host"`
+	// Path is the URL's path: no query, no fragment (they may carry a
+	// session code or a token).
+	Path string `json:"path"`
+}
+
+// LogRead is how one event channel or .evtx file was read.
+type LogRead struct {
+	// Channel is the channel asked for ("System"), or the file's name.
+	Channel string `json:"channel"`
+	File    string `json:"file,omitempty"`
+	State   string `json:"state"`
+	Error   string `json:"error,omitempty"`
+	// Scanned is how many records were examined, Kept how many matter.
+	Scanned int `json:"scanned"`
+	Kept    int `json:"kept"`
+}
+
+// EventRecord is one Windows event record that matters.
+type EventRecord struct {
+	Time     time.Time `json:"time"` // TimeCreated, UTC
+	Channel  string    `json:"channel"`
+	Provider string    `json:"provider"`
+	EventID  int       `json:"event_id"`
+	Level    int       `json:"level"` // 1 critical, 2 error, 3 warning, 4 information
+	RecordID uint64    `json:"record_id,omitempty"`
+	// Data are the values of the record's EventData (or UserData) that
+	// the wanted-events table names for it, in order: named where the
+	// provider names them (AlertDesc), by position for classic
+	// providers' strings. No computer or user name is kept.
+	Data []EventData `json:"data,omitempty"`
+}
+
+// EventData is one value of a record.
+type EventData struct {
+	Name  string `json:"name,omitempty"`
+	Value string `json:"value"`
+}

@@ -1,0 +1,316 @@
+// Package lastsession puts what the PC recorded of its last Quick Assist
+// sessions on a timeline: the service's pages Quick Assist's WebView2
+// visited (its History) mark how far each session got and how it ended,
+// and the Windows event records that fall near those moments sit beside
+// them (../shared/CAUSES.md 1c). It judges nothing and touches nothing: the
+// checks package's app.last-session judges the timelines, and reports
+// draw them.
+//
+// # Add a page or a record
+//
+// A page of the service is a row of pages: a path (or a path prefix ending
+// in "/"), the mark it sets and where that comes from. A path no row knows
+// still shows on the timeline, as a page. Which event records are kept,
+// and what each means, is the eventlog package's table.
+package lastsession
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/qadoctor/qadoctor/internal/eventlog"
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/leg"
+)
+
+// Mark is how far a session got.
+type Mark string
+
+// Marks, in the order a session goes through them.
+const (
+	Opened  Mark = "opened"  // Quick Assist loaded the service's pages
+	Code    Mark = "code"    // the security code was entered or shown
+	Consent Mark = "consent" // the sharer allowed the helper in
+	Sharing Mark = "sharing" // screen sharing started
+	Ended   Mark = "ended"   // Quick Assist showed an end screen
+	Page    Mark = "page"    // another page of the service (how far it says is unknown)
+)
+
+// order ranks the marks a session reaches; Page and Ended say nothing of
+// how far it got.
+var order = map[Mark]int{Opened: 1, Code: 2, Consent: 3, Sharing: 4}
+
+// page is one row of the page table.
+type page struct {
+	path   string // exact, or a prefix when it ends in "/"
+	mark   Mark
+	source string
+}
+
+// pages are the service's pages whose meaning a source gives. Only these
+// two are documented (third-party DFIR write-ups, CAUSES.md 1c); the code
+// and consent screens' paths are in no source we have, so a session shows
+// them as pages until a row names them.
+var pages = []page{
+	{path: "/screenshare", mark: Sharing, source: "CAUSES.md 1c: visits to /screenshare show the session reached sharing"},
+	{path: "/status/", mark: Ended, source: "CAUSES.md 1c: /status/ended is the end-of-session screen; /status/... are end screens"},
+}
+
+// markOf says what a page marks.
+func markOf(path string) Mark {
+	p := strings.ToLower(path)
+	for _, r := range pages {
+		if p == r.path || strings.HasSuffix(r.path, "/") && strings.HasPrefix(p, r.path) ||
+			!strings.HasSuffix(r.path, "/") && strings.HasPrefix(p, r.path+"/") {
+			return r.mark
+		}
+	}
+	return Page
+}
+
+// Window is how far from a session's first and last page a record still
+// belongs to it: Windows logs a failure within a second of it, and Quick
+// Assist shows its end screen within seconds; a minute either side keeps a
+// slow machine's records without taking the next session's.
+const Window = time.Minute
+
+// NewSessionGap is the quiet time after which a visit starts a new session
+// even though no end screen came between: a session that ran longer
+// without a page is still recorded, just as two.
+const NewSessionGap = 4 * time.Hour
+
+// MaxSessions is how many sessions a timeline keeps (newest first): a
+// helpdesk asks about the last few, and a report stays short.
+const MaxSessions = 10
+
+// MaxNear is how many records one session keeps beside it, and how many
+// records in no session a timeline keeps.
+const MaxNear = 20
+
+// Session is one session as the PC recorded it.
+type Session struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// Reached is the furthest mark the session got to (opened, code,
+	// consent, sharing).
+	Reached Mark `json:"reached"`
+	// EndPage is the end screen Quick Assist showed (its path), "" when
+	// the History has none for the session (still running, or the app was
+	// closed or crashed).
+	EndPage string `json:"end_page,omitempty"`
+	Steps   []Step `json:"steps"`
+	// Records are the event records within Window of the session, oldest
+	// first (at most MaxNear, the ones nearest the end kept).
+	Records []Record `json:"records,omitempty"`
+	// RecordsBeyond is how many more records fell in the session.
+	RecordsBeyond int `json:"records_beyond,omitempty"`
+}
+
+// Step is one page of a session.
+type Step struct {
+	Time time.Time `json:"time"`
+	Mark Mark      `json:"mark"`
+	Path string    `json:"path"`
+}
+
+// Record is an event record placed on a timeline.
+type Record struct {
+	facts.EventRecord
+	// Code is the eventlog table's code for the record, Leg the leg of a
+	// session it speaks for.
+	Code string  `json:"code"`
+	Leg  leg.Leg `json:"leg"`
+	// Near is the session mark the record is nearest to, and OffsetMS how
+	// long after it the last of the group came (negative: before).
+	Near     Mark    `json:"near,omitempty"`
+	OffsetMS float64 `json:"offset_ms"`
+	// Count is how many records alike (the same channel, provider, ID,
+	// level and values) the group holds: a storm of one error is one line.
+	// Time is the first's, Last the last's.
+	Count int       `json:"count"`
+	Last  time.Time `json:"last"`
+}
+
+// group folds records alike into one, in the order of their last: the
+// first of each keeps its values, with the count and the last time.
+func group(rs []Record) []Record {
+	at := map[string]int{}
+	var out []Record
+	for _, r := range rs {
+		k := key(r.EventRecord)
+		if i, ok := at[k]; ok {
+			out[i].Count++
+			if r.Time.After(out[i].Last) {
+				out[i].Last = r.Time
+			}
+			continue
+		}
+		at[k] = len(out)
+		r.Count, r.Last = 1, r.Time
+		out = append(out, r)
+	}
+	slices.SortStableFunc(out, func(a, b Record) int { return a.Last.Compare(b.Last) })
+	return out
+}
+
+// key is what records alike share.
+func key(r facts.EventRecord) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\x00%s\x00%d\x00%d", r.Channel, r.Provider, r.EventID, r.Level)
+	for _, d := range r.Data {
+		b.WriteString("\x00" + d.Name + "\x01" + d.Value)
+	}
+	return b.String()
+}
+
+// Timeline is every session on record, newest first, and the records that
+// fell in no session.
+type Timeline struct {
+	Sessions []Session `json:"sessions,omitempty"`
+	// SessionsBeyond is how many older sessions were left out.
+	SessionsBeyond int `json:"sessions_beyond,omitempty"`
+	// Unplaced are the records in the window that no session of the
+	// History explains (or all of them, with no History): newest first, at
+	// most MaxNear.
+	Unplaced       []Record `json:"unplaced,omitempty"`
+	UnplacedBeyond int      `json:"unplaced_beyond,omitempty"`
+}
+
+// Build puts the recorded visits and records on a timeline.
+func Build(s facts.Sessions) Timeline {
+	visits := slices.Clone(s.Visits)
+	slices.SortStableFunc(visits, func(a, b facts.Visit) int { return a.Time.Compare(b.Time) })
+	var sessions []Session
+	for _, v := range visits {
+		m := markOf(v.Path)
+		n := len(sessions)
+		if n == 0 || startsNew(&sessions[n-1], v, m) {
+			sessions = append(sessions, Session{Start: v.Time})
+			n++
+		}
+		cur := &sessions[n-1]
+		cur.End = v.Time
+		cur.Steps = append(cur.Steps, Step{Time: v.Time, Mark: m, Path: v.Path})
+		if order[m] > order[cur.Reached] {
+			cur.Reached = m
+		}
+		if m == Ended {
+			cur.EndPage = v.Path
+		}
+		if cur.Reached == "" {
+			cur.Reached = Opened // any page of the service: Quick Assist opened
+		}
+	}
+	var t Timeline
+	slices.Reverse(sessions)
+	if len(sessions) > MaxSessions {
+		t.SessionsBeyond = len(sessions) - MaxSessions
+		sessions = sessions[:MaxSessions]
+	}
+	records := classified(s.Records)
+	placed := make([]bool, len(records))
+	for i := range sessions {
+		ss := &sessions[i]
+		from, _ := slices.BinarySearchFunc(records, ss.Start.Add(-Window), func(r Record, at time.Time) int { return r.Time.Compare(at) })
+		to := from
+		for to < len(records) && !records[to].Time.After(ss.End.Add(Window)) {
+			placed[to] = true
+			to++
+		}
+		groups := group(records[from:to])
+		keep := max(0, len(groups)-MaxNear) // those nearest the end
+		ss.RecordsBeyond = keep
+		for _, r := range groups[keep:] {
+			ss.Records = append(ss.Records, place(r, ss.Steps))
+		}
+	}
+	t.Sessions = sessions
+	var rest []Record
+	for j, r := range records {
+		if !placed[j] {
+			rest = append(rest, r)
+		}
+	}
+	groups := group(rest)
+	slices.Reverse(groups)
+	if len(groups) > MaxNear {
+		t.UnplacedBeyond = len(groups) - MaxNear
+		groups = groups[:MaxNear]
+	}
+	t.Unplaced = groups
+	return t
+}
+
+// startsNew says a visit begins a new session: it follows an end screen
+// (other than a second end screen right after it), or a long quiet.
+func startsNew(cur *Session, v facts.Visit, m Mark) bool {
+	if v.Time.Sub(cur.End) > NewSessionGap {
+		return true
+	}
+	if cur.EndPage == "" {
+		return false
+	}
+	return !(m == Ended && v.Time.Sub(cur.End) <= Window)
+}
+
+// classified keeps the records the eventlog table knows, oldest first.
+func classified(in []facts.EventRecord) []Record {
+	out := make([]Record, 0, len(in))
+	for _, r := range in {
+		row, ok := eventlog.Lookup(r)
+		if !ok {
+			continue
+		}
+		out = append(out, Record{EventRecord: r, Code: row.Code, Leg: row.Leg})
+	}
+	slices.SortStableFunc(out, func(a, b Record) int { return a.Time.Compare(b.Time) })
+	return out
+}
+
+// place says which step a group's last record is nearest to (the latest
+// step at or before it, else the first) and how far from it.
+func place(r Record, steps []Step) Record {
+	if len(steps) == 0 {
+		return r
+	}
+	at := steps[0]
+	for _, s := range steps {
+		if s.Time.After(r.Last) {
+			break
+		}
+		at = s
+	}
+	r.Near = at.Mark
+	r.OffsetMS = float64(r.Last.Sub(at.Time).Microseconds()) / 1000
+	return r
+}
+
+// StepAt returns the first step of a session with the mark.
+func (s Session) StepAt(m Mark) (Step, bool) {
+	for _, st := range s.Steps {
+		if st.Mark == m {
+			return st, true
+		}
+	}
+	return Step{}, false
+}
+
+// Newest returns the newest record of the codes' legs, or of any leg.
+func newest(rs []Record, keep func(Record) bool) (Record, bool) {
+	var best Record
+	found := false
+	for _, r := range rs {
+		if keep(r) && (!found || cmp.Compare(r.Last.UnixNano(), best.Last.UnixNano()) >= 0) {
+			best, found = r, true
+		}
+	}
+	return best, found
+}
+
+// NewestOnLeg returns the newest record that speaks for a leg.
+func NewestOnLeg(rs []Record, l leg.Leg) (Record, bool) {
+	return newest(rs, func(r Record) bool { return r.Leg == l || r.Leg == leg.Both })
+}

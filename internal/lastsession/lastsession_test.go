@@ -1,0 +1,125 @@
+package lastsession
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
+)
+
+var t0 = time.Date(2026, 12, 5, 14, 3, 7, 0, time.UTC)
+
+func v(d time.Duration, path string) facts.Visit {
+	return facts.Visit{Time: t0.Add(d), Host: "remoteassistance.support.services.microsoft.com", Path: path}
+}
+
+func schannel(d time.Duration) facts.EventRecord {
+	return facts.EventRecord{Time: t0.Add(d), Channel: "System", Provider: "Schannel", EventID: 36888, Level: 2,
+		Data: []facts.EventData{{Name: "AlertDesc", Value: "40"}}}
+}
+
+func TestBuild(t *testing.T) {
+	tests := []struct {
+		name     string
+		visits   []facts.Visit
+		records  []facts.EventRecord
+		sessions []string // per session, newest first: reached/end page/records
+		unplaced int
+	}{
+		{"one session to its end", []facts.Visit{v(0, "/"), v(30*time.Second, "/screenshare"), v(34*time.Second, "/status/ended")},
+			[]facts.EventRecord{schannel(34 * time.Second)}, []string{"sharing /status/ended 1"}, 0},
+		{"an end screen starts the next session", []facts.Visit{v(0, "/"), v(10*time.Second, "/status/ended"), v(20*time.Second, "/"), v(50*time.Second, "/screenshare")},
+			nil, []string{"sharing  0", "opened /status/ended 0"}, 0},
+		{"two end screens together are one end", []facts.Visit{v(0, "/"), v(10*time.Second, "/status/ended"), v(12*time.Second, "/status/feedback")},
+			nil, []string{"opened /status/feedback 0"}, 0},
+		{"a long quiet starts a new session", []facts.Visit{v(0, "/"), v(5*time.Hour, "/")},
+			nil, []string{"opened  0", "opened  0"}, 0},
+		{"a page no row knows still opens a session", []facts.Visit{v(0, "/some/new/page")}, nil, []string{"opened  0"}, 0},
+		{"visits out of order are sorted", []facts.Visit{v(34*time.Second, "/status/ended"), v(0, "/"), v(30*time.Second, "/screenshare")},
+			nil, []string{"sharing /status/ended 0"}, 0},
+		{"a record outside every session is unplaced", []facts.Visit{v(0, "/")}, []facts.EventRecord{schannel(-time.Hour), schannel(Window - time.Second)},
+			[]string{"opened  1"}, 1},
+		{"records alike are one group", nil, []facts.EventRecord{schannel(0), schannel(time.Second)}, nil, 1},
+		{"a record the table does not know is left out", []facts.Visit{v(0, "/")},
+			[]facts.EventRecord{{Time: t0, Channel: "System", Provider: "Service Control Manager", EventID: 7036, Level: 4}}, []string{"opened  0"}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tl := Build(facts.Sessions{Visits: tc.visits, Records: tc.records})
+			var got []string
+			for _, s := range tl.Sessions {
+				got = append(got, fmt.Sprintf("%s %s %d", s.Reached, s.EndPage, len(s.Records)))
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.sessions) {
+				t.Errorf("sessions %q, want %q", got, tc.sessions)
+			}
+			if len(tl.Unplaced) != tc.unplaced {
+				t.Errorf("%d unplaced, want %d", len(tl.Unplaced), tc.unplaced)
+			}
+		})
+	}
+}
+
+// TestBuildBounded: however many visits and records a hostile snapshot
+// holds, the timeline keeps MaxSessions sessions and MaxNear records each,
+// and says how many more there were.
+func TestBuildGroups(t *testing.T) {
+	var storm []facts.EventRecord
+	for i := range 1000 {
+		storm = append(storm, schannel(time.Duration(i)*time.Millisecond))
+	}
+	other := schannel(2 * time.Second)
+	other.EventID = 36874
+	tl := Build(facts.Sessions{Visits: []facts.Visit{v(0, "/"), v(time.Second, "/screenshare"), v(3*time.Second, "/status/ended")}, Records: append(storm, other)})
+	rs := tl.Sessions[0].Records
+	if len(rs) != 2 || rs[0].Count != 1000 || !rs[0].Time.Equal(t0) || !rs[0].Last.Equal(t0.Add(999*time.Millisecond)) || rs[1].EventID != 36874 {
+		t.Fatalf("groups %+v", rs)
+	}
+	if rs[1].Near != Sharing || rs[1].OffsetMS != 1000 {
+		t.Errorf("36874 is %v %v ms from %s, want 1000 ms after sharing", rs[1].Near, rs[1].OffsetMS, rs[1].Near)
+	}
+}
+
+func TestBuildBounded(t *testing.T) {
+	var visits []facts.Visit
+	var records []facts.EventRecord
+	for i := range 10000 {
+		d := time.Duration(i) * 2 * time.Second
+		visits = append(visits, v(d, []string{"/", "/status/ended"}[i%2]))
+		r := schannel(d)
+		r.Data = []facts.EventData{{Name: "AlertDesc", Value: fmt.Sprint(i)}} // each unlike the others
+		records = append(records, r, r)
+	}
+	tl := Build(facts.Sessions{Visits: visits, Records: records})
+	if len(tl.Sessions) != MaxSessions || tl.SessionsBeyond != 5000-MaxSessions {
+		t.Fatalf("%d sessions, %d beyond", len(tl.Sessions), tl.SessionsBeyond)
+	}
+	for _, s := range tl.Sessions {
+		if len(s.Records) > MaxNear {
+			t.Fatalf("a session keeps %d records", len(s.Records))
+		}
+	}
+	if len(tl.Unplaced) != MaxNear || tl.UnplacedBeyond == 0 {
+		t.Errorf("%d unplaced, %d beyond", len(tl.Unplaced), tl.UnplacedBeyond)
+	}
+	if !tl.Sessions[0].Start.After(tl.Sessions[1].Start) {
+		t.Error("sessions are not newest first")
+	}
+}
+
+func BenchmarkBuild(b *testing.B) {
+	var visits []facts.Visit
+	var records []facts.EventRecord
+	for i := range 10000 {
+		visits = append(visits, v(time.Duration(i)*time.Minute, "/"))
+	}
+	for i := range 5000 {
+		records = append(records, schannel(time.Duration(i)*time.Second))
+	}
+	s := facts.Sessions{Visits: visits, Records: records}
+	b.ReportAllocs()
+	for b.Loop() {
+		Build(s)
+	}
+}

@@ -1,0 +1,193 @@
+// Package sessionread reads what a PC recorded of its last Quick Assist
+// sessions into facts.Sessions: live on the PC (the signed-in user's
+// Quick Assist History and the event logs, through the Event Log API), or
+// from files a helpdesk was sent (a History file, .evtx exports). The
+// readers themselves are internal/history and internal/eventlog; this
+// package decides the window and puts their results together.
+package sessionread
+
+import (
+	"bytes"
+	"context"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/qadoctor/qadoctor/internal/eventlog"
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/history"
+)
+
+// IsHistory says a file's first bytes are an SQLite database's (Chromium's
+// History is one).
+func IsHistory(head []byte) bool { return bytes.HasPrefix(head, []byte("SQLite format 3\x00")) }
+
+// IsEVTX says a file's first bytes are an .evtx file's.
+func IsEVTX(head []byte) bool { return bytes.HasPrefix(head, []byte("ElfFile\x00")) }
+
+// Shown is how a History path on the PC is recorded: from %LOCALAPPDATA%
+// on, so the profile folder (which names the user, sometimes in a form no
+// redaction knows, such as bob.CONTOSO) is never written down.
+func Shown(path string) string {
+	i := strings.Index(strings.ToLower(path), `\temp\quickassist\`)
+	if i < 0 { // a Windows path, whatever OS reads this
+		return path[strings.LastIndexAny(path, `\/`)+1:]
+	}
+	return `%LOCALAPPDATA%` + path[i:]
+}
+
+// After is how long after a session's last page its records still belong
+// to the window read off the PC: a crash or the Schannel record of the
+// failure comes within seconds; an hour leaves room for a slow end.
+const After = time.Hour
+
+// Live reads this PC's record between since and until: the signed-in
+// user's Quick Assist History (rows whose host match accepts) and the
+// event logs. Off Windows there is none.
+func Live(ctx context.Context, since, until time.Time, match func(string) bool) facts.Sessions {
+	s := facts.Sessions{Source: "live", Since: since, Until: until}
+	if runtime.GOOS != "windows" {
+		s.State, s.Why = facts.SessionsUnavailable, facts.WhyNotWindows
+		return s
+	}
+	loc := history.Locate()
+	if loc.Path == "" {
+		s.History = facts.HistoryRead{State: facts.ReadUnavailable, Error: loc.Unavailable}
+		if loc.AsSystem {
+			s.Why = facts.WhyNoUser
+		}
+	} else {
+		s.History, s.Visits = history.Read(ctx, loc.Path, match, history.Limits{})
+		s.Visits = visitsWithin(s.Visits, since, until)
+		shown := Shown(loc.Path)
+		s.History.Path = shown
+		s.History.Error = strings.ReplaceAll(s.History.Error, loc.Path, shown)
+	}
+	s.History.User = loc.User
+	s.Logs, s.Records = eventlog.ReadLive(ctx, eventlog.Window{Since: since, Until: until}, eventlog.Limits{})
+	s.State = state(s)
+	if ctx.Err() != nil {
+		s.CutOff = true
+	}
+	return s
+}
+
+// Files reads History files and .evtx exports a PC's user sent. The window
+// is the sessions the History records, not this machine's clock: it ends
+// After the newest page (or, with no History, at the newest record) and
+// starts since before that, so files sent last month still line up.
+func Files(ctx context.Context, histories, logs []string, since time.Duration, match func(string) bool) facts.Sessions {
+	s := facts.Sessions{Source: "files"}
+	for _, h := range histories {
+		hr, visits := history.Read(ctx, h, match, history.Limits{})
+		s.History = mergeHistory(s.History, hr)
+		s.Visits = append(s.Visits, visits...)
+	}
+	for _, l := range logs {
+		lr, records := eventlog.ReadFile(ctx, l, eventlog.Window{}, eventlog.Limits{})
+		s.Logs = append(s.Logs, lr)
+		s.Records = append(s.Records, records...)
+	}
+	var anchor time.Time
+	for _, v := range s.Visits {
+		if v.Time.Add(After).After(anchor) {
+			anchor = v.Time.Add(After)
+		}
+	}
+	if anchor.IsZero() {
+		for _, r := range s.Records {
+			if r.Time.After(anchor) {
+				anchor = r.Time
+			}
+		}
+	}
+	if since <= 0 {
+		since = 7 * 24 * time.Hour
+	}
+	if !anchor.IsZero() {
+		s.Until, s.Since = anchor, anchor.Add(-since)
+		s.Visits = visitsWithin(s.Visits, s.Since, s.Until)
+		s.Records = recordsWithin(s.Records, s.Since, s.Until)
+	}
+	sortAll(&s)
+	s.State = state(s)
+	if ctx.Err() != nil {
+		s.CutOff = true
+	}
+	return s
+}
+
+// Merge puts two reads together (a snapshot's and files given beside it).
+func Merge(a, b facts.Sessions) facts.Sessions {
+	if a.State == "" {
+		return b
+	}
+	out := a
+	out.Source = a.Source + "+" + b.Source
+	if b.History.State != "" {
+		out.History = mergeHistory(a.History, b.History)
+	}
+	out.Visits = append(slices.Clone(a.Visits), b.Visits...)
+	out.Logs = append(slices.Clone(a.Logs), b.Logs...)
+	out.Records = append(slices.Clone(a.Records), b.Records...)
+	if b.Since.Before(out.Since) || out.Since.IsZero() {
+		out.Since = b.Since
+	}
+	if b.Until.After(out.Until) {
+		out.Until = b.Until
+	}
+	out.CutOff = a.CutOff || b.CutOff
+	sortAll(&out)
+	out.State = state(out)
+	return out
+}
+
+func sortAll(s *facts.Sessions) {
+	slices.SortStableFunc(s.Visits, func(a, b facts.Visit) int { return a.Time.Compare(b.Time) })
+	slices.SortStableFunc(s.Records, func(a, b facts.EventRecord) int { return a.Time.Compare(b.Time) })
+}
+
+// mergeHistory sums two History reads (several files given): the worst
+// state, the counts added, the first error kept.
+func mergeHistory(a, b facts.HistoryRead) facts.HistoryRead {
+	if a.State == "" {
+		return b
+	}
+	out := a
+	out.Rows += b.Rows
+	out.Kept += b.Kept
+	if b.State != facts.ReadOK {
+		out.State = b.State
+	}
+	if out.Error == "" {
+		out.Error = b.Error
+	}
+	if out.Path != b.Path {
+		out.Path += ", " + b.Path
+	}
+	return out
+}
+
+// state is read when any source could be read, else unavailable (the
+// History and every log failed or were not there).
+func state(s facts.Sessions) string {
+	ok := func(st string) bool { return st == facts.ReadOK || st == facts.ReadTruncated }
+	if ok(s.History.State) {
+		return facts.SessionsRead
+	}
+	for _, l := range s.Logs {
+		if ok(l.State) {
+			return facts.SessionsRead
+		}
+	}
+	return facts.SessionsUnavailable
+}
+
+func visitsWithin(vs []facts.Visit, since, until time.Time) []facts.Visit {
+	return slices.DeleteFunc(vs, func(v facts.Visit) bool { return v.Time.Before(since) || v.Time.After(until) })
+}
+
+func recordsWithin(rs []facts.EventRecord, since, until time.Time) []facts.EventRecord {
+	return slices.DeleteFunc(rs, func(r facts.EventRecord) bool { return r.Time.Before(since) || r.Time.After(until) })
+}
