@@ -226,6 +226,8 @@ func sessionsWhy(tr *i18n.Printer, s facts.Sessions) string {
 		return tr.Sprintf("no History or .evtx file was given; add them: qadoctor analyze History System.evtx Application.evtx")
 	case facts.WhyNoUser:
 		return tr.Sprintf("run as SYSTEM with nobody signed in, so there is no user's History to read; the event logs were read")
+	case facts.WhyNothingRead:
+		return tr.Sprintf("neither Quick Assist's History nor any event log could be read; each is listed below with the reason")
 	case facts.WhyOldSnapshot:
 		return tr.Sprintf("the snapshot was written by a qadoctor that did not record past sessions; collect it again")
 	}

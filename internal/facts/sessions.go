@@ -50,6 +50,7 @@ const (
 	WhyNoFiles     = "no-files"     // analyze was given no History, no .evtx and no snapshot holding them
 	WhyNoUser      = "no-user"      // run as SYSTEM with nobody signed in: no user's History to read
 	WhyOldSnapshot = "old-snapshot" // a snapshot from a qadoctor that did not record past sessions
+	WhyNothingRead = "nothing-read" // no History and no event channel could be read: each says why
 )
 
 // Read states of one source (a History file, an event channel, an .evtx file).

@@ -67,6 +67,9 @@ func Live(ctx context.Context, since, until time.Time, match func(string) bool) 
 	s.History.User = loc.User
 	s.Logs, s.Records = eventlog.ReadLive(ctx, eventlog.Window{Since: since, Until: until}, eventlog.Limits{})
 	s.State = state(s)
+	if s.State == facts.SessionsUnavailable && s.Why == "" {
+		s.Why = facts.WhyNothingRead
+	}
 	if ctx.Err() != nil {
 		s.CutOff = true
 	}
@@ -112,6 +115,9 @@ func Files(ctx context.Context, histories, logs []string, since time.Duration, m
 	}
 	sortAll(&s)
 	s.State = state(s)
+	if s.State == facts.SessionsUnavailable {
+		s.Why = facts.WhyNothingRead
+	}
 	if ctx.Err() != nil {
 		s.CutOff = true
 	}
