@@ -8,6 +8,7 @@ package sessionread
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"runtime"
 	"slices"
@@ -149,9 +150,18 @@ func Merge(a, b facts.Sessions) facts.Sessions {
 	return out
 }
 
+// sortAll puts visits and records in time order and drops the copies a
+// file given twice (or a snapshot beside the logs it was made from)
+// brings: the same visit, or the same record of the same channel.
 func sortAll(s *facts.Sessions) {
 	slices.SortStableFunc(s.Visits, func(a, b facts.Visit) int { return a.Time.Compare(b.Time) })
-	slices.SortStableFunc(s.Records, func(a, b facts.EventRecord) int { return a.Time.Compare(b.Time) })
+	s.Visits = slices.CompactFunc(s.Visits, func(a, b facts.Visit) bool { return a == b })
+	slices.SortStableFunc(s.Records, func(a, b facts.EventRecord) int {
+		return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.RecordID, b.RecordID))
+	})
+	s.Records = slices.CompactFunc(s.Records, func(a, b facts.EventRecord) bool {
+		return a.Time.Equal(b.Time) && a.Channel == b.Channel && a.RecordID == b.RecordID && a.Provider == b.Provider && a.EventID == b.EventID
+	})
 }
 
 // mergeHistory sums two History reads (several files given): the worst

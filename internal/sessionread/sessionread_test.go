@@ -1,6 +1,11 @@
 package sessionread
 
-import "testing"
+import (
+	"testing"
+	"time"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
+)
 
 func TestShown(t *testing.T) {
 	for in, want := range map[string]string{
@@ -11,5 +16,19 @@ func TestShown(t *testing.T) {
 		if got := Shown(in); got != want {
 			t.Errorf("Shown(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestMergeDropsCopies: a log given twice, or a snapshot beside the files
+// it was made from, counts each visit and record once.
+func TestMergeDropsCopies(t *testing.T) {
+	at := time.Date(2020, 9, 19, 3, 20, 26, 0, time.UTC)
+	one := facts.Sessions{State: facts.SessionsRead, Since: at.Add(-time.Hour), Until: at,
+		History: facts.HistoryRead{State: facts.ReadOK, Path: "History"},
+		Visits:  []facts.Visit{{Time: at, Host: "h", Path: "/"}},
+		Records: []facts.EventRecord{{Time: at, Channel: "System", Provider: "Schannel", EventID: 36888, RecordID: 7}, {Time: at, Channel: "System", Provider: "Schannel", EventID: 36874, RecordID: 6}}}
+	m := Merge(one, one)
+	if len(m.Visits) != 1 || len(m.Records) != 2 {
+		t.Errorf("merged %d visits, %d records; want 1 and 2", len(m.Visits), len(m.Records))
 	}
 }
