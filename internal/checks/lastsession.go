@@ -227,7 +227,10 @@ func sessionsWhy(tr *i18n.Printer, s facts.Sessions) string {
 	case facts.WhyNoUser:
 		return tr.Sprintf("run as SYSTEM with nobody signed in, so there is no user's History to read; the event logs were read")
 	case facts.WhyNothingRead:
-		return tr.Sprintf("neither Quick Assist's History nor any event log could be read; each is listed below with the reason")
+		if len(s.Logs) == 0 {
+			return tr.Sprintf("Quick Assist's History could not be read (%s)", unread(tr, s))
+		}
+		return tr.Sprintf("neither Quick Assist's History nor any event log could be read (%s)", unread(tr, s))
 	case facts.WhyOldSnapshot:
 		return tr.Sprintf("the snapshot was written by a qadoctor that did not record past sessions; collect it again")
 	}
@@ -235,6 +238,33 @@ func sessionsWhy(tr *i18n.Printer, s facts.Sessions) string {
 		return s.Error
 	}
 	return tr.Sprintf("nothing to read")
+}
+
+// unread says, in one line, why each source could not be read: the
+// History's state and error, and the logs' states with the first error of
+// each (under Wine every channel fails alike).
+func unread(tr *i18n.Printer, s facts.Sessions) string {
+	var parts []string
+	if h := s.History; h.State != "" {
+		parts = append(parts, tr.Sprintf("History: %s", cmpOr(h.Error, h.State)))
+	}
+	byState := map[string][]facts.LogRead{}
+	var states []string
+	for _, l := range s.Logs {
+		if _, ok := byState[l.State]; !ok {
+			states = append(states, l.State)
+		}
+		byState[l.State] = append(byState[l.State], l)
+	}
+	for _, st := range states {
+		ls := byState[st]
+		d := st
+		if ls[0].Error != "" {
+			d += ": " + ls[0].Error
+		}
+		parts = append(parts, tr.Sprintf("%d event logs %s", len(ls), d))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func historyWhy(tr *i18n.Printer, s facts.Sessions) string {

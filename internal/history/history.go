@@ -75,11 +75,13 @@
 //     a table is at most 20 levels deep (SQLite's own cursor limit), and at
 //     most 64 KiB of one row is assembled, so the work is bounded by the
 //     file's size.
-//   - Limits.MaxBytes (256 MiB) bounds what is copied, History and its
+//   - Limits.MaxBytes (64 MiB) bounds what is copied, History and its
 //     sidecar together, and so the memory a read takes: a longer History
 //     is read as far as it was copied (ReadTruncated). A new Chromium
 //     History is 200 KiB; Quick Assist's, which holds only the service's
-//     pages, should stay near that (an inference: none was measured).
+//     pages, should stay near that (an inference: none was measured), so
+//     64 MiB is 300 times that, and a hostile 2 GiB file costs a run no
+//     more than 64 MiB.
 //   - Limits.MaxRows (2,000,000) bounds rows examined, urls and visits
 //     together (HistoryRead.Rows; ReadTruncated): a row costs work even
 //     when it is not kept (about 0.2 µs; 2,000,000 rows of a 189 MB file,
@@ -102,7 +104,7 @@ import (
 
 // Default limits; see the package comment for why each is what it is.
 const (
-	DefaultMaxBytes  = 256 << 20
+	DefaultMaxBytes  = 64 << 20
 	DefaultMaxRows   = 2_000_000
 	DefaultMaxVisits = 10_000
 )
