@@ -322,17 +322,9 @@ func whenText(tr *i18n.Printer, r lastsession.Record) string {
 
 // describeRecord names a record and the values that say what failed.
 func describeRecord(tr *i18n.Printer, r lastsession.Record) string {
-	var vals []string
-	for _, d := range r.Data {
-		if d.Name != "" {
-			vals = append(vals, d.Name+"="+d.Value)
-		} else {
-			vals = append(vals, d.Value)
-		}
-	}
 	s := fmt.Sprintf("%s %d", r.Provider, r.EventID)
-	if len(vals) > 0 {
-		s += " (" + strings.Join(vals, ", ") + ")"
+	if v := r.Values(); v != "" {
+		s += " (" + v + ")"
 	}
 	if r.Count > 1 {
 		s += tr.Sprintf(" %d times from %s", r.Count, stamp(r.Time))

@@ -134,6 +134,20 @@ type Record struct {
 	Last  time.Time `json:"last"`
 }
 
+// Values says the values a record kept, in order: name=value where the
+// provider names them, the value alone by position.
+func (r Record) Values() string {
+	vals := make([]string, 0, len(r.Data))
+	for _, d := range r.Data {
+		if d.Name != "" {
+			vals = append(vals, d.Name+"="+d.Value)
+		} else {
+			vals = append(vals, d.Value)
+		}
+	}
+	return strings.Join(vals, ", ")
+}
+
 // group folds records alike into one, in the order of their last: the
 // first of each keeps its values, with the count and the last time.
 func group(rs []Record) []Record {

@@ -68,21 +68,13 @@ func sessionViews(tr *i18n.Printer, t *lastsession.Timeline, limit int) []sessio
 // recordLine says a record: its time, provider, ID, the values kept, and
 // the table's code.
 func recordLine(r lastsession.Record) string {
-	var vals []string
-	for _, d := range r.Data {
-		if d.Name != "" {
-			vals = append(vals, d.Name+"="+d.Value)
-		} else {
-			vals = append(vals, d.Value)
-		}
-	}
 	when := r.Time.UTC().Format("2006-01-02 15:04:05")
 	if r.Count > 1 {
 		when += "–" + r.Last.UTC().Format("15:04:05")
 	}
 	s := fmt.Sprintf("%s %s %d", when, r.Provider, r.EventID)
-	if len(vals) > 0 {
-		s += " (" + strings.Join(vals, ", ") + ")"
+	if v := r.Values(); v != "" {
+		s += " (" + v + ")"
 	}
 	if r.Count > 1 {
 		s += fmt.Sprintf(" ×%d", r.Count)
