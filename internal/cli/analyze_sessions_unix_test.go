@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,13 +34,31 @@ import (
 // storm is when the sample DC's Schannel records end.
 var storm = time.Date(2020, 9, 19, 3, 20, 26, 0, time.UTC)
 
-// sessionHistory is a Chromium-written History of one session that opened,
-// reached sharing and showed the end screen at the times given.
+// sessionHistory is a copy of a Chromium-written History of one session
+// whose visits are moved to when it opened, reached sharing and showed the
+// end screen.
 func sessionHistory(t *testing.T, opened, sharing, ended time.Time) string {
-	h := testpeer.ChromiumHistory(t, "/", "/screenshare", "/status/ended?code=123456#x")
+	t.Helper()
+	historyOnce.Do(func() {
+		h := testpeer.ChromiumHistory(t, "/", "/screenshare", "/status/ended?code=123456#x")
+		historyData, historyErr = os.ReadFile(h)
+	})
+	if historyErr != nil || historyData == nil {
+		t.Fatalf("no Chromium-written History (see the first test that asked): %v", historyErr)
+	}
+	h := filepath.Join(testpeer.TempDir(t), "History")
+	if err := os.WriteFile(h, historyData, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	testpeer.SetVisitTimes(t, h, opened, sharing, ended)
 	return h
 }
+
+var (
+	historyOnce sync.Once
+	historyData []byte
+	historyErr  error
+)
 
 func TestAnalyzeHistoryAndLogs(t *testing.T) {
 	samples := testpeer.Samples(t, "evtx")

@@ -16,7 +16,8 @@ type Limits struct {
 	// MaxFileSize is how much of an .evtx file is read: chunks past it
 	// are left. Default 1 GiB, well over Windows' default log sizes (20
 	// MiB for System, Application and Security) and the sizes admins
-	// raise Security to; the pre-filter reads a GiB in about a second.
+	// raise Security to; the pre-filter goes through a GiB that holds
+	// nothing wanted in about two seconds (476 MB/s, BenchmarkPrefilter).
 	MaxFileSize int64
 	// MaxScanned is how many records are gone through (parsed, or ruled
 	// out by the pre-filter); default 4,000,000, a GiB of records.

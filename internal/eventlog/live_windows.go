@@ -3,6 +3,7 @@ package eventlog
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 	"unsafe"
 
@@ -50,7 +51,10 @@ func (*wevtapi) query(channel, xpath string) (uintptr, error) {
 		return 0, err
 	}
 	h, err := evtQuery(0, p, q, evtQueryChannelPath|evtQueryReverseDirection)
-	return uintptr(h), err
+	if err != nil {
+		return 0, fmt.Errorf("EvtQuery: %w", err)
+	}
+	return uintptr(h), nil
 }
 
 func (*wevtapi) next(results uintptr, handles []uintptr, timeout time.Duration) (int, error) {
@@ -61,7 +65,7 @@ func (*wevtapi) next(results uintptr, handles []uintptr, timeout time.Duration) 
 	ms := uint32(max(timeout.Milliseconds(), 1))
 	err := evtNext(windows.Handle(results), uint32(len(handles)), (*windows.Handle)(unsafe.Pointer(&handles[0])), ms, 0, &n)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("EvtNext: %w", err)
 	}
 	return int(n), nil
 }
@@ -81,7 +85,7 @@ func (a *wevtapi) render(event uintptr) ([]byte, error) {
 		err = evtRender(0, windows.Handle(event), evtRenderEventXml, uint32(2*len(a.buf)), &a.buf[0], &used, &props)
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("EvtRender: %w", err)
 	}
 	n := min(int(used/2), len(a.buf))
 	return []byte(windows.UTF16ToString(a.buf[:n])), nil
