@@ -110,6 +110,10 @@ func writeBundle(path string, src bundleSource, f *facts.Facts, rep *report.Repo
 	}
 	if f.System.State == facts.SystemRead {
 		snap := &winstate.Snapshot{Schema: winstate.SnapshotSchema, Tool: "qadoctor " + b.Version, Collected: f.Started, System: f.System}
+		if f.Sessions.State != "" && f.Sessions.State != facts.SessionsNotSelected {
+			sessions := f.Sessions // the redactor below takes the user's name out of the whole file
+			snap.Sessions = &sessions
+		}
 		if err := add("snapshot.json", func(w *bytes.Buffer) error { return winstate.WriteSnapshot(w, snap) }); err != nil {
 			return 0, err
 		}

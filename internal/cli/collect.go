@@ -77,6 +77,10 @@ func runCollect(ctx context.Context, opts *CollectOptions) error {
 		return fmt.Errorf("read the system state: %s", sys.Error)
 	}
 	sessions := collectSessions(ctx, env, opts.Since)
+	// The account whose History was read is for a bundle's redactor; a
+	// snapshot is sent as it is, so it keeps no user name (its path is
+	// already from %LOCALAPPDATA% on, and the records keep no names).
+	sessions.History.User = ""
 	var b bytes.Buffer
 	err := winstate.WriteSnapshot(&b, &winstate.Snapshot{
 		Schema:    winstate.SnapshotSchema,

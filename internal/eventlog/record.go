@@ -94,9 +94,9 @@ func keep(row *Row, e *event, lim Limits) facts.EventRecord {
 // still passes the filter (a crafted package name of 300 bytes with
 // Quick Assist's family at its end).
 func keepNeedle(v string, needles []string, limit int) string {
-	low := strings.ToLower(v)
+	low := asciiLower(v) // byte for byte: an index into it is an index into v
 	for _, n := range needles {
-		i := strings.Index(low, strings.ToLower(n))
+		i := strings.Index(low, asciiLower(n))
 		if i < 0 {
 			continue
 		}
@@ -106,6 +106,20 @@ func keepNeedle(v string, needles []string, limit int) string {
 		return "…" + v[i:]
 	}
 	return v
+}
+
+// asciiLower lower-cases A to Z only, so the result has v's length and
+// byte positions (strings.ToLower changes a string's length: U+023A grows
+// from 2 bytes to 3, so an index found in its result can lie past v's
+// end). The table's values are ASCII.
+func asciiLower(v string) string {
+	b := []byte(v)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // hexForm writes a number as Windows renders HexInt32/HexInt64 in event

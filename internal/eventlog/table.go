@@ -306,5 +306,5 @@ func (row *Row) passes(get func(Field) (string, bool)) bool {
 
 // containsFold says s contains sub, ignoring case.
 func containsFold(s, sub string) bool {
-	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+	return strings.Contains(asciiLower(s), asciiLower(sub)) // ignoring ASCII case, as Filter says
 }

@@ -188,3 +188,17 @@ func TestKeepLongFilterValue(t *testing.T) {
 		t.Errorf("kept %+v; Lookup = %s, %v", r.Data, got.Code, ok)
 	}
 }
+
+// TestKeepNeedleLengthChangingCase: a value whose lower case is longer
+// (U+023A is 2 bytes, its lower case 3) or shorter (U+0130) than itself,
+// with Quick Assist's family after it, is cut where the family starts and
+// still passes its filter; it once panicked (slice bounds out of range).
+func TestKeepNeedleLengthChangingCase(t *testing.T) {
+	for _, prefix := range []string{strings.Repeat("Ⱥ", 150), strings.Repeat("İ", 150)} {
+		v := prefix + QuickAssistFamily + "_2.0.35.0_x64__8wekyb3d8bbwe"
+		got := keepNeedle(v, []string{QuickAssistFamily}, 256)
+		if !strings.Contains(got, QuickAssistFamily) {
+			t.Errorf("cut %q lost the family", got)
+		}
+	}
+}

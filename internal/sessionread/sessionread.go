@@ -67,6 +67,7 @@ func Live(ctx context.Context, since, until time.Time, match func(string) bool) 
 	}
 	s.History.User = loc.User
 	s.Logs, s.Records = eventlog.ReadLive(ctx, eventlog.Window{Since: since, Until: until}, eventlog.Limits{})
+	sortAll(&s)
 	s.State = state(s)
 	if s.State == facts.SessionsUnavailable && s.Why == "" {
 		s.Why = facts.WhyNothingRead
@@ -154,6 +155,9 @@ func Merge(a, b facts.Sessions) facts.Sessions {
 // file given twice (or a snapshot beside the logs it was made from)
 // brings: the same visit, or the same record of the same channel.
 func sortAll(s *facts.Sessions) {
+	// A record dated past 9999 (a damaged .evtx) cannot be written as
+	// RFC 3339, so a JSON report could not carry it: it is left out.
+	s.Records = slices.DeleteFunc(s.Records, func(r facts.EventRecord) bool { return r.Time.Year() < 1601 || r.Time.Year() > 9999 })
 	slices.SortStableFunc(s.Visits, func(a, b facts.Visit) int { return a.Time.Compare(b.Time) })
 	s.Visits = slices.CompactFunc(s.Visits, func(a, b facts.Visit) bool { return a == b })
 	slices.SortStableFunc(s.Records, func(a, b facts.EventRecord) int {

@@ -32,3 +32,13 @@ func TestMergeDropsCopies(t *testing.T) {
 		t.Errorf("merged %d visits, %d records; want 1 and 2", len(m.Visits), len(m.Records))
 	}
 }
+
+// TestMergeDropsUnwritableTimes: a record a damaged .evtx dates past 9999
+// is left out, so the JSON report can still be written.
+func TestMergeDropsUnwritableTimes(t *testing.T) {
+	at := time.Date(2020, 9, 19, 3, 20, 26, 0, time.UTC)
+	s := facts.Sessions{State: facts.SessionsRead, Records: []facts.EventRecord{{Time: at, RecordID: 1}, {Time: time.Date(30827, 10, 24, 0, 0, 0, 0, time.UTC), RecordID: 2}}}
+	if m := Merge(s, facts.Sessions{State: facts.SessionsRead}); len(m.Records) != 1 || m.Records[0].RecordID != 1 {
+		t.Errorf("records %+v", m.Records)
+	}
+}
