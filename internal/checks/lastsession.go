@@ -1,7 +1,9 @@
 package checks
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -156,7 +158,7 @@ func corroborate(out []finding.Finding, f *facts.Facts, tr *i18n.Printer) {
 	record := out[at].Summary
 	var backed, clean []string
 	for i := range out {
-		if !contains(rd.family.backs, out[i].ID) {
+		if !slices.Contains(rd.family.backs, out[i].ID) {
 			continue
 		}
 		switch out[i].Status {
@@ -176,15 +178,6 @@ func corroborate(out []finding.Finding, f *facts.Facts, tr *i18n.Printer) {
 	}
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // sessionsEvidence says what was read: the History and each log.
 func sessionsEvidence(tr *i18n.Printer, s facts.Sessions) []finding.Evidence {
 	var ev []finding.Evidence
@@ -197,7 +190,7 @@ func sessionsEvidence(tr *i18n.Printer, s facts.Sessions) []finding.Evidence {
 		if h.Error != "" {
 			d += " (" + h.Error + ")"
 		}
-		ev = append(ev, finding.Evidence{Subject: cmpOr(h.Path, "History"), Status: st, Detail: d})
+		ev = append(ev, finding.Evidence{Subject: cmp.Or(h.Path, "History"), Status: st, Detail: d})
 	}
 	for _, l := range s.Logs {
 		st := finding.Pass
@@ -208,16 +201,9 @@ func sessionsEvidence(tr *i18n.Printer, s facts.Sessions) []finding.Evidence {
 		if l.Error != "" {
 			d += " (" + l.Error + ")"
 		}
-		ev = append(ev, finding.Evidence{Subject: cmpOr(l.File, l.Channel), Status: st, Detail: d})
+		ev = append(ev, finding.Evidence{Subject: cmp.Or(l.File, l.Channel), Status: st, Detail: d})
 	}
 	return ev
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func sessionsWhy(tr *i18n.Printer, s facts.Sessions) string {
@@ -246,7 +232,7 @@ func sessionsWhy(tr *i18n.Printer, s facts.Sessions) string {
 func unread(tr *i18n.Printer, s facts.Sessions) string {
 	var parts []string
 	if h := s.History; h.State != "" {
-		parts = append(parts, tr.Sprintf("History: %s", cmpOr(h.Error, h.State)))
+		parts = append(parts, tr.Sprintf("History: %s", cmp.Or(h.Error, h.State)))
 	}
 	byState := map[string][]facts.LogRead{}
 	var states []string

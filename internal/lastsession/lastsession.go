@@ -15,7 +15,6 @@
 package lastsession
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -310,21 +309,4 @@ func (s Session) StepAt(m Mark) (Step, bool) {
 		}
 	}
 	return Step{}, false
-}
-
-// Newest returns the newest record of the codes' legs, or of any leg.
-func newest(rs []Record, keep func(Record) bool) (Record, bool) {
-	var best Record
-	found := false
-	for _, r := range rs {
-		if keep(r) && (!found || cmp.Compare(r.Last.UnixNano(), best.Last.UnixNano()) >= 0) {
-			best, found = r, true
-		}
-	}
-	return best, found
-}
-
-// NewestOnLeg returns the newest record that speaks for a leg.
-func NewestOnLeg(rs []Record, l leg.Leg) (Record, bool) {
-	return newest(rs, func(r Record) bool { return r.Leg == l || r.Leg == leg.Both })
 }
