@@ -36,7 +36,9 @@ var (
 	famSchannel = recordFamily{"schannel", "last-session-schannel", "windows-logged-schannel",
 		[]string{"os.schannel", "os.cipher-policy", "os.fips", "os.rdp-policy", "tls.os-stack"}}
 	famApp = recordFamily{"app", "last-session-app-crash", "windows-logged-app-crash",
-		[]string{"app.quickassist", "app.webview2", "os.version"}}
+		[]string{"app.quickassist"}}
+	famWebView = recordFamily{"webview", "last-session-app-crash", "windows-logged-app-crash",
+		[]string{"app.webview2"}}
 	famPackage = recordFamily{"package", "last-session-package", "windows-logged-package",
 		[]string{"app.quickassist", "app.blocked"}}
 	famRemoteAssistance = recordFamily{"remote-assistance", "last-session-remote-assistance", "windows-logged-remote-assistance",
@@ -53,6 +55,9 @@ func recordFamilyOf(r lastsession.Record) (recordFamily, bool) {
 	case strings.EqualFold(r.Provider, "Schannel"):
 		return famSchannel, true
 	case strings.EqualFold(r.Provider, "Application Error"), strings.EqualFold(r.Provider, "Application Hang"):
+		if strings.HasSuffix(r.Code, "-webview2") { // the eventlog table's codes: a crash backs its own app's check
+			return famWebView, true
+		}
 		return famApp, true
 	case strings.HasPrefix(strings.ToLower(r.Channel), "microsoft-windows-appxdeploymentserver"):
 		return famPackage, true
@@ -69,6 +74,9 @@ type lastSessionReading struct {
 	family recordFamily
 	record lastsession.Record
 	found  bool
+	// inSession says the record fell in the last session (not merely in
+	// the window, with no session on record).
+	inSession bool
 }
 
 // readLastSession finds the record of a failure that ended the last
@@ -76,7 +84,8 @@ type lastSessionReading struct {
 func readLastSession(f *facts.Facts) (lastsession.Timeline, lastSessionReading) {
 	t := lastsession.Build(f.Sessions)
 	var rs []lastsession.Record
-	if len(t.Sessions) > 0 {
+	inSession := len(t.Sessions) > 0
+	if inSession {
 		rs = t.Sessions[0].Records
 	} else {
 		rs = t.Unplaced
@@ -84,7 +93,7 @@ func readLastSession(f *facts.Facts) (lastsession.Timeline, lastSessionReading) 
 	var out lastSessionReading
 	for _, r := range rs { // the newest failure wins
 		if fam, ok := recordFamilyOf(r); ok && (!out.found || !r.Last.Before(out.record.Last)) {
-			out = lastSessionReading{family: fam, record: r, found: true}
+			out = lastSessionReading{family: fam, record: r, found: true, inSession: inSession}
 		}
 	}
 	return t, out
@@ -107,16 +116,23 @@ func judgeLastSession(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	if len(t.Sessions) == 0 {
 		if rd.found {
 			return finding.Finding{Status: finding.Warn, Reason: rd.family.logged, Evidence: ev,
-				Summary: tr.Sprintf("No Quick Assist session is on record since %s, but Windows logged %s at %s.",
-					day(s.Since), describeRecord(tr, rd.record), stamp(rd.record.Last)),
+				Summary: tr.Sprintf("%s, but Windows logged %s %s.", noSession(tr, s), describeRecord(tr, rd.record), whenText(tr, rd.record)),
 				Cause: tr.Sprintf("Windows' record of a failure: %s. With no Quick Assist History it cannot be tied to a session; add the History file from the PC to see whether it ended one.", familyText(tr, rd.family))}
 		}
 		return finding.Finding{Status: finding.Skip, Evidence: ev,
-			Summary: tr.Sprintf("No Quick Assist session is on record since %s: %s.", day(s.Since), historyWhy(tr, s))}
+			Summary: tr.Sprintf("%s: %s.", noSession(tr, s), historyWhy(tr, s))}
 	}
 	last := t.Sessions[0]
 	got := tr.Sprintf("The last session (%s) got as far as %s", stamp(last.Start), markText(tr, last.Reached))
 	how := endText(tr, last)
+	if rd.found && rd.family.name == famSchannel.name && last.Reached != lastsession.Sharing {
+		// SCHANNEL carries the screen leg, which starts with sharing; the
+		// web leg before it is WebView2's own TLS. Another program's TLS
+		// wrote this record.
+		return finding.Finding{Status: finding.Warn, Reason: rd.family.logged, Evidence: ev,
+			Summary: tr.Sprintf("%s and %s; Windows logged %s %s, but the session never reached screen sharing.", got, how, describeRecord(tr, rd.record), whenText(tr, rd.record)),
+			Cause: tr.Sprintf("Windows' own TLS (SCHANNEL) carries only the screen leg, which starts with sharing; before it, Quick Assist's pages use WebView2's TLS. The record is another program's failed handshake, or a sign that the screen leg would fail too: the screen-leg checks below say which.")}
+	}
 	if rd.found {
 		return finding.Finding{Status: finding.Fail, Reason: rd.family.reason, Evidence: ev,
 			Summary: tr.Sprintf("%s and %s; Windows logged %s %s.", got, how, describeRecord(tr, rd.record), whenText(tr, rd.record)),
@@ -152,8 +168,8 @@ func corroborate(out []finding.Finding, f *facts.Facts, tr *i18n.Printer) {
 		return
 	}
 	_, rd := readLastSession(f)
-	if !rd.found {
-		return
+	if !rd.found || !rd.inSession || out[at].Status != finding.Fail {
+		return // only a record of the session's failure backs a check
 	}
 	record := out[at].Summary
 	var backed, clean []string
@@ -186,7 +202,7 @@ func sessionsEvidence(tr *i18n.Printer, s facts.Sessions) []finding.Evidence {
 		if h.State != facts.ReadOK {
 			st = finding.Skip
 		}
-		d := tr.Sprintf("%s: %d pages of the service among %d rows", h.State, h.Kept, h.Rows)
+		d := tr.Sprintf("%s: %d pages of the service among %d rows", readWord(tr, h.State), h.Kept, h.Rows)
 		if h.Error != "" {
 			d += " (" + h.Error + ")"
 		}
@@ -197,7 +213,7 @@ func sessionsEvidence(tr *i18n.Printer, s facts.Sessions) []finding.Evidence {
 		if l.State != facts.ReadOK {
 			st = finding.Skip
 		}
-		d := tr.Sprintf("%s: %d records that matter among %d", l.State, l.Kept, l.Scanned)
+		d := tr.Sprintf("%s: %d records that matter among %d", readWord(tr, l.State), max(l.Matched, l.Kept), l.Scanned)
 		if l.Error != "" {
 			d += " (" + l.Error + ")"
 		}
@@ -232,7 +248,7 @@ func sessionsWhy(tr *i18n.Printer, s facts.Sessions) string {
 func unread(tr *i18n.Printer, s facts.Sessions) string {
 	var parts []string
 	if h := s.History; h.State != "" {
-		parts = append(parts, tr.Sprintf("History: %s", cmp.Or(h.Error, h.State)))
+		parts = append(parts, tr.Sprintf("History: %s", cmp.Or(h.Error, readWord(tr, h.State))))
 	}
 	byState := map[string][]facts.LogRead{}
 	var states []string
@@ -244,7 +260,7 @@ func unread(tr *i18n.Printer, s facts.Sessions) string {
 	}
 	for _, st := range states {
 		ls := byState[st]
-		d := st
+		d := readWord(tr, st)
 		if ls[0].Error != "" {
 			d += ": " + ls[0].Error
 		}
@@ -262,7 +278,30 @@ func historyWhy(tr *i18n.Printer, s facts.Sessions) string {
 	case "":
 		return tr.Sprintf("no History was given")
 	}
-	return tr.Sprintf("Quick Assist's History could not be read (%s)", s.History.State)
+	return tr.Sprintf("Quick Assist's History could not be read (%s)", readWord(tr, s.History.State))
+}
+
+// readWord says a read state (facts.Read*) in the reader's language.
+func readWord(tr *i18n.Printer, st string) string {
+	switch st {
+	case facts.ReadOK:
+		return tr.Sprintf("read")
+	case facts.ReadTruncated:
+		return tr.Sprintf("read in part")
+	case facts.ReadAbsent:
+		return tr.Sprintf("not there")
+	case facts.ReadDenied:
+		return tr.Sprintf("access denied")
+	case facts.ReadLocked:
+		return tr.Sprintf("in use, not copied")
+	case facts.ReadCorrupt:
+		return tr.Sprintf("corrupt")
+	case facts.ReadUnavailable:
+		return tr.Sprintf("unavailable")
+	case facts.ReadError:
+		return tr.Sprintf("error")
+	}
+	return st
 }
 
 func markText(tr *i18n.Printer, m lastsession.Mark) string {
@@ -280,30 +319,55 @@ func markText(tr *i18n.Printer, m lastsession.Mark) string {
 // endText says how a session ended.
 func endText(tr *i18n.Printer, s lastsession.Session) string {
 	if s.EndPage == "" {
-		return tr.Sprintf("has no end screen on record (still open, or Quick Assist was closed or crashed) after %s", span(s.End.Sub(s.Start)))
+		return tr.Sprintf("has no end screen on record (still open, or Quick Assist was closed or crashed) after %s", span(tr, s.End.Sub(s.Start)))
 	}
 	if sh, ok := s.StepAt(lastsession.Sharing); ok {
-		return tr.Sprintf("ended %s after sharing started (end screen %s)", span(s.End.Sub(sh.Time)), s.EndPage)
+		return tr.Sprintf("ended %s after sharing started (end screen %s)", span(tr, s.End.Sub(sh.Time)), s.EndPage)
 	}
-	return tr.Sprintf("ended %s after it opened (end screen %s)", span(s.End.Sub(s.Start)), s.EndPage)
+	return tr.Sprintf("ended %s after its first page (end screen %s)", span(tr, s.End.Sub(s.Start)), s.EndPage)
 }
 
-// whenText says when a record came, against the step it is nearest.
+// whenText says when a record came: its time (a group's first and last,
+// with the count), and the first against the session's step it is
+// nearest.
 func whenText(tr *i18n.Printer, r lastsession.Record) string {
-	d := time.Duration(r.OffsetMS * float64(time.Millisecond))
-	switch {
-	case r.Near == "":
-		return tr.Sprintf("at %s", stamp(r.Last))
-	case d > -time.Second && d < time.Second:
-		return tr.Sprintf("at that second (%s)", stamp(r.Last))
-	case d < 0:
-		return tr.Sprintf("%s before the session opened (%s)", span(-d), stamp(r.Last))
-	case r.Near == lastsession.Sharing:
-		return tr.Sprintf("%s after sharing started (%s)", span(d), stamp(r.Last))
-	case r.Near == lastsession.Ended:
-		return tr.Sprintf("%s after the end screen (%s)", span(d), stamp(r.Last))
+	when := tr.Sprintf("at %s", stamp(r.Time))
+	if r.N() > 1 {
+		when = tr.Sprintf("%d times from %s to %s", r.N(), stamp(r.Time), stampAfter(r.End(), r.Time))
 	}
-	return tr.Sprintf("%s after the session opened (%s)", span(d), stamp(r.Last))
+	if r.Near == "" {
+		return when
+	}
+	d := time.Duration(r.OffsetMS * float64(time.Millisecond))
+	step := stepText(tr, r.Near)
+	var rel string
+	switch {
+	case d > -time.Second && d < time.Second:
+		rel = tr.Sprintf("in the same second as %s", step)
+	case d < 0:
+		rel = tr.Sprintf("%s before %s", span(tr, -d), step)
+	default:
+		rel = tr.Sprintf("%s after %s", span(tr, d), step)
+	}
+	if r.N() > 1 {
+		return tr.Sprintf("%s, the first %s", when, rel)
+	}
+	return tr.Sprintf("%s, %s", when, rel)
+}
+
+// stepText names the step a record is placed against.
+func stepText(tr *i18n.Printer, m lastsession.Mark) string {
+	switch m {
+	case lastsession.Sharing:
+		return tr.Sprintf("sharing started")
+	case lastsession.Ended:
+		return tr.Sprintf("the end screen")
+	case lastsession.Code:
+		return tr.Sprintf("the code step")
+	case lastsession.Consent:
+		return tr.Sprintf("consent")
+	}
+	return tr.Sprintf("a page of the session")
 }
 
 // describeRecord names a record and the values that say what failed.
@@ -312,10 +376,15 @@ func describeRecord(tr *i18n.Printer, r lastsession.Record) string {
 	if v := r.Values(); v != "" {
 		s += " (" + v + ")"
 	}
-	if r.Count > 1 {
-		s += tr.Sprintf(" %d times from %s", r.Count, stamp(r.Time))
-	}
 	return s
+}
+
+// noSession says no session is on record, in the window read.
+func noSession(tr *i18n.Printer, s facts.Sessions) string {
+	if s.Since.IsZero() {
+		return tr.Sprintf("No Quick Assist session is on record")
+	}
+	return tr.Sprintf("No Quick Assist session is on record since %s", day(s.Since))
 }
 
 func familyText(tr *i18n.Printer, fam recordFamily) string {
@@ -323,7 +392,9 @@ func familyText(tr *i18n.Printer, fam recordFamily) string {
 	case famSchannel.name:
 		return tr.Sprintf("Windows' own TLS (SCHANNEL), which the screen leg uses, failed a handshake")
 	case famApp.name:
-		return tr.Sprintf("Quick Assist or its WebView2 crashed or stopped responding")
+		return tr.Sprintf("Quick Assist crashed or stopped responding")
+	case famWebView.name:
+		return tr.Sprintf("a WebView2 process (Quick Assist's pages run in one) crashed or stopped responding")
 	case famPackage.name:
 		return tr.Sprintf("Windows could not install or update the Quick Assist package")
 	}
@@ -332,20 +403,42 @@ func familyText(tr *i18n.Printer, fam recordFamily) string {
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
 
-func day(t time.Time) string {
-	if t.IsZero() {
-		return "-"
+// stampAfter says t, after ref: the time alone on ref's day.
+func stampAfter(t, ref time.Time) string {
+	if t.UTC().Format("20060102") == ref.UTC().Format("20060102") {
+		return t.UTC().Format("15:04:05 UTC")
 	}
-	return t.UTC().Format("2006-01-02 15:04 UTC")
+	return stamp(t)
 }
 
-// span says a duration to the second (to the minute past an hour).
-func span(d time.Duration) string {
-	if d < 0 {
-		d = 0
+func day(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// span says a duration in words, to the second (to the minute past an
+// hour, to the hour past a day); a part that is zero is left out.
+func span(tr *i18n.Printer, d time.Duration) string {
+	d = max(d, 0)
+	switch {
+	case d >= 24*time.Hour:
+		d = d.Round(time.Hour)
+		days, hours := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
+		if hours == 0 {
+			return tr.Sprintf("%d d", days)
+		}
+		return tr.Sprintf("%d d %d h", days, hours)
+	case d >= time.Hour:
+		d = d.Round(time.Minute)
+		hours, mins := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if mins == 0 {
+			return tr.Sprintf("%d h", hours)
+		}
+		return tr.Sprintf("%d h %d min", hours, mins)
+	case d >= time.Minute:
+		d = d.Round(time.Second)
+		mins, secs := int(d/time.Minute), int(d%time.Minute/time.Second)
+		if secs == 0 {
+			return tr.Sprintf("%d min", mins)
+		}
+		return tr.Sprintf("%d min %d s", mins, secs)
 	}
-	if d >= time.Hour {
-		return d.Round(time.Minute).String()
-	}
-	return d.Round(time.Second).String()
+	return tr.Sprintf("%d s", int(d.Round(time.Second)/time.Second))
 }

@@ -59,21 +59,34 @@ func TestJudgeLastSession(t *testing.T) {
 		{"off Windows", facts.Sessions{State: facts.SessionsUnavailable, Why: facts.WhyNotWindows}, finding.Skip, "", []string{"Not Windows"}},
 		{"no session, no record", readSessions(nil), finding.Skip, "", []string{"No Quick Assist session is on record since 2026-11-28 14:03 UTC"}},
 		{"schannel at the end of sharing", readSessions(sharedThenEnded, schannelAlert(37*time.Second, 36888, "40")), finding.Fail, "last-session-schannel",
-			[]string{"got as far as screen sharing", "ended 4s after sharing started (end screen /status/ended)", "Schannel 36888 (AlertDesc=40, ErrorState=1205) at that second"}},
+			[]string{"got as far as screen sharing", "ended 4 s after sharing started (end screen /status/ended)", "Schannel 36888 (AlertDesc=40, ErrorState=1205) at 2026-12-05 14:03:44 UTC, in the same second as the end screen"}},
 		{"schannel 3 s before the end screen", readSessions(sharedThenEnded, schannelAlert(34*time.Second, 36887, "48")), finding.Fail, "last-session-schannel",
-			[]string{"Schannel 36887 (AlertDesc=48, ErrorState=1205) 1s after sharing started"}},
+			[]string{"Schannel 36887 (AlertDesc=48, ErrorState=1205) at 2026-12-05 14:03:41 UTC, 1 s after sharing started"}},
 		{"Quick Assist crashed before sharing", readSessions([]facts.Visit{visit(0, "/")}, crash(20*time.Second, "QuickAssist.exe")), finding.Fail, "last-session-app-crash",
 			[]string{"got as far as opening Quick Assist", "has no end screen on record", "Application Error 1000 (AppName=QuickAssist.exe"}},
 		{"another app's crash is not kept", readSessions(sharedThenEnded, crash(37*time.Second, "spoolsv.exe")), finding.Warn, "last-session-ended-at-sharing",
 			[]string{"Windows logged nothing that explains it"}},
-		{"ended at sharing without a record", readSessions(sharedThenEnded), finding.Warn, "last-session-ended-at-sharing", []string{"ended 4s after sharing started"}},
+		{"ended at sharing without a record", readSessions(sharedThenEnded), finding.Warn, "last-session-ended-at-sharing", []string{"ended 4 s after sharing started"}},
 		{"ended before sharing", readSessions([]facts.Visit{visit(0, "/"), visit(90*time.Second, "/status/ended")}), finding.Warn, "last-session-ended-before-sharing",
-			[]string{"ended 1m30s after it opened (end screen /status/ended), before screen sharing started"}},
+			[]string{"ended 1 min 30 s after its first page (end screen /status/ended), before screen sharing started"}},
 		{"a long session", readSessions([]facts.Visit{visit(0, "/"), visit(time.Minute, "/screenshare"), visit(45*time.Minute, "/status/ended")}), finding.Pass, "",
-			[]string{"ended 44m0s after sharing started"}},
+			[]string{"ended 44 min after sharing started"}},
 		{"a record a day before the session is not tied to it", readSessions(sharedThenEnded, schannelAlert(-24*time.Hour, 36888, "40")), finding.Warn, "last-session-ended-at-sharing", nil},
 		{"records with no History", readSessions(nil, schannelAlert(0, 36888, "40")), finding.Warn, "windows-logged-schannel",
 			[]string{"No Quick Assist session is on record", "Windows logged Schannel 36888"}},
+		// SCHANNEL carries the screen leg only: a session that never reached
+		// sharing did not fail there.
+		{"schannel in a session that never reached sharing", readSessions([]facts.Visit{visit(0, "/"), visit(20*time.Second, "/status/ended")}, schannelAlert(19*time.Second, 36888, "40")),
+			finding.Warn, "windows-logged-schannel", []string{"never reached screen sharing"}},
+		// A storm the reader folded says its count, first and last.
+		{"a storm of one alert", readSessions(sharedThenEnded, func() facts.EventRecord {
+			r := schannelAlert(35*time.Second, 36888, "40")
+			r.Count, r.Last = 29205, at(36*time.Hour)
+			return r
+		}()), finding.Fail, "last-session-schannel",
+			[]string{"29205 times from 2026-12-05 14:03:42 UTC to 2026-12-07 02:03:07 UTC, the first 2 s after sharing started"}},
+		{"a window with no start", facts.Sessions{State: facts.SessionsRead, History: facts.HistoryRead{State: facts.ReadOK}}, finding.Skip, "",
+			[]string{"No Quick Assist session is on record: "}},
 		{"the newest session decides", readSessions(append([]facts.Visit{visit(-2*time.Hour, "/"), visit(-2*time.Hour+time.Minute, "/screenshare"), visit(-2*time.Hour+2*time.Minute, "/status/ended")}, visit(10*time.Second, "/")),
 			schannelAlert(-2*time.Hour+2*time.Minute, 36888, "40")), finding.Pass, "", []string{"got as far as opening Quick Assist"}},
 	}
@@ -162,4 +175,25 @@ func TestRecordBacksVerdict(t *testing.T) {
 		t.Errorf("cause %q should say today's checks pass", v.Cause)
 	}
 	_ = fs
+
+	// A WebView2 crash backs app.webview2, not Quick Assist's own check or
+	// the OS version.
+	webview := crash(37*time.Second, "msedgewebview2.exe")
+	fs, _ = judgeAll(machine(), readSessions(sharedThenEnded, webview))
+	if ls := byID(fs, "app.last-session"); ls.Status != finding.Fail || ls.Reason != "last-session-app-crash" {
+		t.Fatalf("app.last-session %s %s", ls.Status, ls.Reason)
+	}
+	for _, id := range []string{"app.quickassist", "os.version"} {
+		if byID(fs, id).Record != "" {
+			t.Errorf("%s carries the WebView2 crash", id)
+		}
+	}
+
+	// With no History, a record is tied to no session: it backs no check.
+	fs, _ = judgeAll(tls12off, readSessions(nil, schannelAlert(37*time.Second, 36888, "40")))
+	for _, f := range fs {
+		if f.Record != "" {
+			t.Errorf("%s carries a record no session holds", f.ID)
+		}
+	}
 }

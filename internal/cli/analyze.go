@@ -134,7 +134,7 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions) error {
 	}
 	if len(histories)+len(logs) > 0 {
 		rctx, cancel := context.WithTimeout(ctx, analyzeReadTime)
-		read := sessionread.Files(rctx, histories, logs, opts.Since, p.ServesSessionPages)
+		read := sessionread.Files(rctx, histories, logs, opts.Since, p.ServesSessionPages, sessions.Visits)
 		cancel()
 		sessions = sessionread.Merge(sessions, read)
 	}

@@ -74,7 +74,10 @@ func TestAnalyzeHistoryAndLogs(t *testing.T) {
 		}
 		r := decodeReport(t, out)
 		f := want(t, r, "app.last-session", finding.Fail, "last-session-schannel")
-		for _, s := range []string{"got as far as screen sharing", "ended 4s after sharing started (end screen /status/ended)", "Schannel 36888 (AlertDesc=40, ErrorState=1205)", "at that second (2020-09-19 03:20:26 UTC)"} {
+		// The storm is read whole (folded, not cut to the newest 1000):
+		// 29,205 alerts from its first, 20 s before the session's first page.
+		for _, s := range []string{"got as far as screen sharing", "ended 4 s after sharing started (end screen /status/ended)", "Schannel 36888 (AlertDesc=40, ErrorState=1205)",
+			"29205 times from 2020-09-19 03:19:26 UTC to 03:20:26 UTC, the first 20 s before a page of the session"} {
 			if !strings.Contains(f.Summary, s) {
 				t.Errorf("summary %q lacks %q", f.Summary, s)
 			}
@@ -130,7 +133,7 @@ func TestAnalyzeHistoryAndLogs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := sessionread.Files(t.Context(), []string{atStorm}, []string{system}, 0, p.ServesSessionPages)
+		s := sessionread.Files(t.Context(), []string{atStorm}, []string{system}, 0, p.ServesSessionPages, nil)
 		var b bytes.Buffer
 		if err := winstate.WriteSnapshot(&b, &winstate.Snapshot{Schema: winstate.SnapshotSchema, Tool: "test", Collected: storm, System: facts.System{State: facts.SystemRead, Source: "live"}, Sessions: &s}); err != nil {
 			t.Fatal(err)
@@ -139,6 +142,49 @@ func TestAnalyzeHistoryAndLogs(t *testing.T) {
 		os.WriteFile(snap, b.Bytes(), 0o600)
 		_, out, _ := runCLI(t, gather.Env{}, "analyze", snap, "--json")
 		want(t, decodeReport(t, out), "app.last-session", finding.Fail, "last-session-schannel")
+
+		// The same snapshot with its History's pages only, and the System
+		// log exported later, given beside it: the log is read around the
+		// snapshot's session, not around the log's own newest record.
+		pagesOnly := s
+		pagesOnly.Records, pagesOnly.Logs = nil, nil
+		b.Reset()
+		if err := winstate.WriteSnapshot(&b, &winstate.Snapshot{Schema: winstate.SnapshotSchema, Tool: "test", Collected: storm, System: facts.System{State: facts.SystemRead, Source: "live"}, Sessions: &pagesOnly}); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(snap, b.Bytes(), 0o600)
+		_, out, _ = runCLI(t, gather.Env{}, "analyze", snap, system, "--since", "30m", "--json")
+		want(t, decodeReport(t, out), "app.last-session", finding.Fail, "last-session-schannel")
+	})
+
+	t.Run("a window shorter than the hour after the last page", func(t *testing.T) {
+		// --since counts back from the newest page, so a short window
+		// still holds the session (it was after it, and empty).
+		_, out, _ := runCLI(t, gather.Env{}, "analyze", atStorm, system, "--since", "30m", "--json")
+		want(t, decodeReport(t, out), "app.last-session", finding.Fail, "last-session-schannel")
+	})
+
+	t.Run("a corrupt History beside a good one", func(t *testing.T) {
+		bad := filepath.Join(testpeer.TempDir(t), "History")
+		os.WriteFile(bad, append([]byte("SQLite format 3\x00"), bytes.Repeat([]byte{0xff}, 4000)...), 0o600)
+		for _, order := range [][]string{{atStorm, bad}, {bad, atStorm}} {
+			_, out, _ := runCLI(t, gather.Env{}, append([]string{"analyze", system, "--json"}, order...)...)
+			f := want(t, decodeReport(t, out), "app.last-session", finding.Fail, "last-session-schannel")
+			var ev []string
+			for _, e := range f.Evidence {
+				ev = append(ev, e.Subject+": "+e.Detail)
+			}
+			if all := strings.Join(ev, "\n"); !strings.Contains(all, bad) {
+				t.Errorf("the evidence should name the corrupt History:\n%s", all)
+			}
+		}
+	})
+
+	t.Run("a window under a minute is refused", func(t *testing.T) {
+		code, _, errOut := runCLI(t, gather.Env{}, "analyze", atStorm, "--since", "30s")
+		if code != ExitUsage || !strings.Contains(errOut, "--since 30s") {
+			t.Errorf("exit %d, %q", code, errOut)
+		}
 	})
 }
 

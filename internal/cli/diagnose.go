@@ -102,8 +102,8 @@ func addSinceFlag(cmd *cobra.Command, since *time.Duration, tr *i18n.Printer) {
 // checkSince checks --since (0, as callers that set no flag leave it, is
 // the default).
 func checkSince(d time.Duration) error {
-	if d < 0 || d > gather.MaxSince {
-		return usageErrorf("--since %s: want a duration between 1s and %s, such as 168h (7 days)", d, gather.MaxSince)
+	if d < 0 || d > gather.MaxSince || d > 0 && d < gather.MinSince {
+		return usageErrorf("--since %s: want a duration between 1m and 2160h (90 days), such as 168h (7 days); 0 takes 168h", d)
 	}
 	return nil
 }

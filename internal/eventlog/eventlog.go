@@ -37,6 +37,10 @@ type Limits struct {
 	// the most any row keeps (4), so a kept record holds the value its
 	// row's filter tests and Lookup finds its row.
 	MaxFields int
+
+	// noFold keeps every record as it is, for the tests that check the
+	// readers record by record.
+	noFold bool
 }
 
 // Defaults of Limits.

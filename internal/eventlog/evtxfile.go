@@ -108,7 +108,7 @@ func readEVTX(ctx context.Context, name string, r io.ReaderAt, size int64, w Win
 	})
 
 	needles := prefilterNeedles(table)
-	col := collector{max: lim.MaxKept}
+	col := collector{max: lim.MaxKept, noFold: lim.noFold}
 	buf := make([]byte, chunkSize)
 	var defects []string
 	var ioErr error
@@ -167,9 +167,9 @@ func readEVTX(ctx context.Context, name string, r io.ReaderAt, size int64, w Win
 		}
 	}
 	col.trim()
-	lr.Kept = len(col.recs)
-	if col.matched > lr.Kept {
-		notes = append(notes, fmt.Sprintf("kept the newest %d of %d records that matter (Limits.MaxKept)", lr.Kept, col.matched))
+	lr.Kept, lr.Matched = len(col.recs), col.matched
+	if col.dropped > 0 {
+		notes = append(notes, fmt.Sprintf("kept the newest %d of %d records that matter, alike ones folded (Limits.MaxKept); %d older ones left out", lr.Kept, col.matched, col.dropped))
 		truncated = true
 	}
 	switch {

@@ -47,9 +47,38 @@ func codes(t *testing.T, recs []facts.EventRecord) map[string]int {
 			t.Errorf("kept a record no row takes: %+v", r)
 			continue
 		}
-		out[row.Code]++
+		out[row.Code] += r.N()
 	}
 	return out
+}
+
+func sumN(recs []facts.EventRecord) int {
+	n := 0
+	for _, r := range recs {
+		n += r.N()
+	}
+	return n
+}
+
+// checkFolded checks what folding promises: no record spans more than
+// FoldSpan, and of two alike records next in time, the later starts past
+// FoldGap after the earlier ends, or folding them would pass FoldSpan.
+func checkFolded(t *testing.T, recs []facts.EventRecord) {
+	t.Helper()
+	for i, r := range recs {
+		if r.End().Sub(r.Time) > FoldSpan || r.Count < 0 {
+			t.Errorf("record %d spans %v to %v (%d)", i, r.Time, r.End(), r.Count)
+		}
+		for _, o := range recs[i+1:] {
+			if !r.Alike(o) {
+				continue
+			}
+			if o.Time.Sub(r.End()) <= FoldGap && o.End().Sub(r.Time) <= FoldSpan {
+				t.Errorf("records alike not folded: %+v and %+v", r, o)
+			}
+			break // the next alike one in time
+		}
+	}
 }
 
 // dcSystem is the DC's System log read whole, once for the tests that
@@ -59,11 +88,11 @@ var dcSystem = sync.OnceValues(func() (facts.LogRead, []facts.EventRecord) {
 	if err != nil {
 		return facts.LogRead{State: err.Error()}, nil
 	}
-	return ReadFile(context.Background(), filepath.Join(dir, "evtx", "StolenSzechuan-DC01_System.evtx"), Window{}, Limits{MaxKept: 1 << 20})
+	return ReadFile(context.Background(), filepath.Join(dir, "evtx", "StolenSzechuan-DC01_System.evtx"), Window{}, Limits{MaxKept: 1 << 20, noFold: true})
 })
 
 func TestReadFileSamples(t *testing.T) {
-	all := Limits{MaxKept: 1 << 20}
+	all := Limits{MaxKept: 1 << 20, noFold: true}
 	week := Window{Since: utc("2020-09-13 00:00:00"), Until: utc("2020-09-20 00:00:00")}
 	for _, tc := range []struct {
 		name    string
@@ -78,6 +107,9 @@ func TestReadFileSamples(t *testing.T) {
 		{"DC System, all", "StolenSzechuan-DC01_System.evtx", Window{}, all, facts.ReadOK, 60189,
 			map[string]int{"schannel-no-common-cipher": 29205, "schannel-fatal-alert-sent": 29205}},
 		{"DC System, a week around the Schannel minute", "StolenSzechuan-DC01_System.evtx", week, all, facts.ReadOK, 60189,
+			map[string]int{"schannel-no-common-cipher": 29205, "schannel-fatal-alert-sent": 29205}},
+		// As qadoctor reads it: each storm is one record.
+		{"DC System, folded", "StolenSzechuan-DC01_System.evtx", week, Limits{}, facts.ReadOK, 60189,
 			map[string]int{"schannel-no-common-cipher": 29205, "schannel-fatal-alert-sent": 29205}},
 		{"DC System, the minute after", "StolenSzechuan-DC01_System.evtx", Window{Since: utc("2020-09-19 03:20:27")}, all, facts.ReadOK, 60189,
 			map[string]int{}},
@@ -109,6 +141,9 @@ func TestReadFileSamples(t *testing.T) {
 				t.Errorf("kept %v; want %v", got, tc.codes)
 			}
 			checkRecords(t, recs, tc.lim.withDefaults(), tc.w)
+			if !tc.lim.noFold {
+				checkFolded(t, recs)
+			}
 		})
 	}
 }
@@ -204,7 +239,7 @@ func TestReadFileSchannel(t *testing.T) {
 // truncated; the chunks left are older and not read.
 func TestReadFileLimits(t *testing.T) {
 	path := sampleFile(t, "StolenSzechuan-DC01_System.evtx")
-	lr, recs := ReadFile(t.Context(), path, Window{}, Limits{MaxKept: 10})
+	lr, recs := ReadFile(t.Context(), path, Window{}, Limits{MaxKept: 10, noFold: true})
 	if lr.State != facts.ReadTruncated || len(recs) != 10 || lr.Kept != 10 || lr.Error == "" {
 		t.Fatalf("ReadFile(MaxKept 10) = %+v, %d records; want truncated, 10", lr, len(recs))
 	}
@@ -386,7 +421,7 @@ func TestReadWrappedLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lr, recs := readEVTX(t.Context(), name, bytes.NewReader(b), int64(len(b)), Window{}, Limits{MaxKept: 1 << 20},
+	lr, recs := readEVTX(t.Context(), name, bytes.NewReader(b), int64(len(b)), Window{}, Limits{MaxKept: 1 << 20, noFold: true},
 		facts.LogRead{}, everything(chanAppX))
 	if lr.State != facts.ReadOK || len(recs) != 3632 {
 		t.Fatalf("read %+v, %d records; want 3632", lr, len(recs))
@@ -408,7 +443,7 @@ func TestReadWrappedLog(t *testing.T) {
 		}
 	}
 	// MaxKept keeps the newest, wrapped or not.
-	_, newest := readEVTX(t.Context(), name, bytes.NewReader(b), int64(len(b)), Window{}, Limits{MaxKept: 3}, facts.LogRead{}, everything(chanAppX))
+	_, newest := readEVTX(t.Context(), name, bytes.NewReader(b), int64(len(b)), Window{}, Limits{MaxKept: 3, noFold: true}, facts.LogRead{}, everything(chanAppX))
 	if !reflect.DeepEqual(newest, recs[3629:]) {
 		t.Errorf("MaxKept 3 kept %v; want %v", newest, recs[3629:])
 	}
@@ -424,7 +459,7 @@ func TestReadSecurity5058(t *testing.T) {
 		t.Fatal(err)
 	}
 	table := []Row{{Code: "5058", Channel: "Security", EventIDs: []int{5058}, Fields: []Field{{Name: "KeyName"}, {Name: "ReturnCode", Hex: true}}}}
-	_, recs := readEVTX(t.Context(), name, bytes.NewReader(b), int64(len(b)), Window{}, Limits{}, facts.LogRead{}, table)
+	_, recs := readEVTX(t.Context(), name, bytes.NewReader(b), int64(len(b)), Window{}, Limits{noFold: true}, facts.LogRead{}, table)
 	if len(recs) != 102 || recs[0].RecordID < 919 || recs[101].RecordID > 1121 ||
 		!near(recs[0].Time, utc("2016-07-16 00:44:06.060192")) || !near(recs[101].Time, utc("2016-07-16 00:44:07.228256")) {
 		t.Fatalf("read %d: %+v .. %+v", len(recs), recs[0], recs[len(recs)-1])

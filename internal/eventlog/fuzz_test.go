@@ -75,6 +75,10 @@ func checkFuzzed(t *testing.T, lr facts.LogRead, recs []facts.EventRecord, lim L
 	if len(recs) > lim.MaxKept || lr.Kept != len(recs) {
 		t.Errorf("kept %d (LogRead says %d); limit %d", len(recs), lr.Kept, lim.MaxKept)
 	}
+	if n := sumN(recs); n > lr.Matched {
+		t.Errorf("the kept records stand for %d; %d matched", n, lr.Matched)
+	}
+	checkFolded(t, recs)
 	for _, r := range recs {
 		if r.Time.Location() != time.UTC {
 			t.Errorf("time %v not UTC", r.Time)
@@ -120,7 +124,7 @@ func FuzzParseEventXML(f *testing.F) {
 			return
 		}
 		r := keep(row, &e, lim)
-		checkFuzzed(t, facts.LogRead{State: facts.ReadOK, Kept: 1}, []facts.EventRecord{r}, lim)
+		checkFuzzed(t, facts.LogRead{State: facts.ReadOK, Matched: 1, Kept: 1}, []facts.EventRecord{r}, lim)
 	})
 }
 

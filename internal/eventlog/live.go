@@ -85,7 +85,7 @@ func readChannel(ctx context.Context, api evtAPI, channel string, w Window, lim 
 		return lr, nil
 	}
 	defer api.close(rs)
-	col := collector{max: lim.MaxKept}
+	col := collector{max: lim.MaxKept, noFold: lim.noFold}
 	handles := make([]uintptr, liveBatch)
 	var notes []string
 	unreadable, firstBad := 0, ""
@@ -112,7 +112,7 @@ func readChannel(ctx context.Context, api evtAPI, channel string, w Window, lim 
 		case err != nil:
 			lr.State, lr.Error = queryState(err), fmt.Sprintf("read %s after %d records: %v", channel, lr.Scanned, err)
 			col.trim()
-			lr.Kept = len(col.recs)
+			lr.Kept, lr.Matched = len(col.recs), col.matched
 			return lr, col.recs
 		}
 		n = min(n, len(handles))
@@ -133,13 +133,13 @@ func readChannel(ctx context.Context, api evtAPI, channel string, w Window, lim 
 				firstBad = err.Error()
 			}
 		}
-		if col.matched > lim.MaxKept { // newest first: the rest are older
-			notes, truncated = append(notes, fmt.Sprintf("kept the newest %d records that matter (Limits.MaxKept); older ones were not read", lim.MaxKept)), true
+		if col.dropped > 0 { // newest first: the rest are older
+			notes, truncated = append(notes, fmt.Sprintf("kept the newest %d records that matter, alike ones folded (Limits.MaxKept); older ones were not read", lim.MaxKept)), true
 			break
 		}
 	}
 	col.trim()
-	lr.Kept = len(col.recs)
+	lr.Kept, lr.Matched = len(col.recs), col.matched
 	if unreadable > 0 {
 		notes = append(notes, fmt.Sprintf("%d records could not be read (first: %s)", unreadable, firstBad))
 	}

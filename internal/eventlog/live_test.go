@@ -112,7 +112,7 @@ func TestReadLive(t *testing.T) {
 	f.errs["Security"] = errAccessDenied
 	f.errs[chanRAAdmin] = errEvtChannelNotFound
 	f.errs[chanRemoteHelp] = errors.New("RPC server unavailable")
-	logs, recs := readLive(t.Context(), f, week, Limits{}, now, rows)
+	logs, recs := readLive(t.Context(), f, week, Limits{noFold: true}, now, rows)
 
 	byChannel := map[string]facts.LogRead{}
 	for _, lr := range logs {
@@ -140,6 +140,20 @@ func TestReadLive(t *testing.T) {
 		t.Errorf("%d logs, %d records; want %d, 202", len(logs), len(recs), len(Channels()))
 	}
 	checkRecords(t, recs, Limits{}.withDefaults(), week)
+
+	// Folded, as qadoctor reads: the 200 alike alerts a minute apart are
+	// 19 records of up to 11 (FoldSpan, 10 minutes, both ends kept); the
+	// two crashes, the same record in two renderings, one.
+	f = newFakeLog()
+	for i := 200; i > 0; i-- {
+		f.channels["System"] = append(f.channels["System"], alertXML(i, now.Add(-time.Duration(200-i)*time.Minute), 40))
+	}
+	f.channels["Application"] = []string{crashNamed, crashClassic}
+	logs, recs = readLive(t.Context(), f, week, Limits{}, now, rows)
+	if n := len(recs); n != 20 || sumN(recs) != 202 || logs[0].Matched != 200 || logs[0].Kept != 19 {
+		t.Errorf("folded: %d records standing for %d, %+v; want 20 for 202, System 200 matched, 19 kept", n, sumN(recs), logs[0])
+	}
+	checkFolded(t, recs)
 	if len(f.open) != 0 {
 		t.Errorf("%d handles left open", len(f.open))
 	}
@@ -158,13 +172,22 @@ func TestReadLiveBounds(t *testing.T) {
 	t.Run("MaxKept", func(t *testing.T) {
 		f := newFakeLog()
 		fill(f, 1000)
-		lr, recs := readChannel(t.Context(), f, "System", Window{}, Limits{MaxKept: 10}.withDefaults(), now, rows)
+		lr, recs := readChannel(t.Context(), f, "System", Window{}, Limits{MaxKept: 10, noFold: true}.withDefaults(), now, rows)
 		if lr.State != facts.ReadTruncated || len(recs) != 10 || recs[9].RecordID != 1000 || recs[0].RecordID != 991 || lr.Scanned != liveBatch {
 			t.Errorf("%+v, %d records (%d..); want truncated after one batch, the newest 10", lr, len(recs), recs[0].RecordID)
 		}
 		if len(f.open) != 0 {
 			t.Errorf("%d handles left open", len(f.open))
 		}
+		// Folded, a second apart, the 1000 are two records (FoldSpan):
+		// nothing is left out.
+		f = newFakeLog()
+		fill(f, 1000)
+		lr, recs = readChannel(t.Context(), f, "System", Window{}, Limits{MaxKept: 10}.withDefaults(), now, rows)
+		if lr.State != facts.ReadOK || len(recs) != 2 || sumN(recs) != 1000 || lr.Matched != 1000 {
+			t.Errorf("folded: %+v, %d records for %d; want read, 2 for 1000", lr, len(recs), sumN(recs))
+		}
+		checkFolded(t, recs)
 	})
 	t.Run("MaxScanned", func(t *testing.T) {
 		f := newFakeLog()
@@ -177,7 +200,7 @@ func TestReadLiveBounds(t *testing.T) {
 	t.Run("Until", func(t *testing.T) {
 		f := newFakeLog()
 		fill(f, 100)
-		_, recs := readChannel(t.Context(), f, "System", Window{Until: now.Add(-50 * time.Second)}, Limits{}.withDefaults(), now, rows)
+		_, recs := readChannel(t.Context(), f, "System", Window{Until: now.Add(-50 * time.Second)}, Limits{noFold: true}.withDefaults(), now, rows)
 		if len(recs) != 50 {
 			t.Errorf("kept %d; want the 50 up to Until", len(recs))
 		}
@@ -186,7 +209,7 @@ func TestReadLiveBounds(t *testing.T) {
 		f := newFakeLog()
 		fill(f, 5)
 		f.timeouts = 3
-		lr, recs := readChannel(t.Context(), f, "System", Window{}, Limits{}.withDefaults(), now, rows)
+		lr, recs := readChannel(t.Context(), f, "System", Window{}, Limits{noFold: true}.withDefaults(), now, rows)
 		if lr.State != facts.ReadOK || len(recs) != 5 {
 			t.Errorf("%+v, %d records; want all 5", lr, len(recs))
 		}
@@ -207,7 +230,7 @@ func TestReadLiveBounds(t *testing.T) {
 		f := newFakeLog()
 		fill(f, 100)
 		f.nextErr = syscall.Errno(1726) // RPC_S_CALL_FAILED
-		lr, recs := readChannel(t.Context(), f, "System", Window{}, Limits{}.withDefaults(), now, rows)
+		lr, recs := readChannel(t.Context(), f, "System", Window{}, Limits{noFold: true}.withDefaults(), now, rows)
 		if lr.State != facts.ReadError || len(recs) != liveBatch || !strings.Contains(lr.Error, "after 64 records") {
 			t.Errorf("%+v, %d records; want an error, the first batch kept", lr, len(recs))
 		}

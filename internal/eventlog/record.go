@@ -163,28 +163,134 @@ func clean(s string, limit int) string {
 	return s[:cut] + tail
 }
 
-// collector keeps the newest lim.MaxKept records of those offered, with
-// memory bounded by twice that.
+// FoldGap is how close alike records must come to be kept as one (a
+// count, the first's time and the last's): a storm of one error is one
+// record, so MaxKept keeps sessions, not one storm (the sample DC's System
+// log holds 58,410 Schannel errors within a minute). FoldSpan bounds the
+// span of one folded record, so a storm that lasts days still says when
+// each part came: a session's window (lastsession.Window, a minute either
+// side) takes the parts that overlap it.
+const (
+	FoldGap  = time.Minute
+	FoldSpan = 10 * time.Minute
+)
+
+// collector keeps the newest lim.MaxKept records of those offered, alike
+// records within FoldGap of each other folded into one, with memory
+// bounded by twice that (records and index entries alike).
 type collector struct {
 	max     int
-	matched int // records offered
-	recs    []facts.EventRecord
+	noFold  bool
+	matched int                 // records offered
+	dropped int                 // records trim left out (the oldest)
+	recs    []facts.EventRecord // folded
+	at      map[string]int      // a fold key's latest record in recs
 }
 
 func (c *collector) add(r facts.EventRecord) {
 	c.matched++
+	k := ""
+	if !c.noFold {
+		k = foldKey(r)
+	}
+	if i, ok := c.at[k]; ok && !c.noFold && c.folds(c.recs[i], r) {
+		c.recs[i].Fold(r)
+		return
+	}
+	if c.at == nil {
+		c.at = map[string]int{}
+	}
+	if !c.noFold {
+		c.at[k] = len(c.recs)
+	}
 	c.recs = append(c.recs, r)
 	if len(c.recs) >= 2*c.max+1 {
 		c.trim()
 	}
 }
 
-// trim sorts oldest first and drops all but the newest max.
+// folds says r joins g: alike (the key matched), within FoldGap of g's
+// span, and the span it makes no longer than FoldSpan.
+func (c *collector) folds(g, r facts.EventRecord) bool {
+	if r.Time.Before(g.Time.Add(-FoldGap)) || r.Time.After(g.End().Add(FoldGap)) {
+		return false
+	}
+	first, last := g.Time, g.End()
+	if r.Time.Before(first) {
+		first = r.Time
+	}
+	if r.End().After(last) {
+		last = r.End()
+	}
+	return last.Sub(first) <= FoldSpan
+}
+
+// trim folds what the index missed (a hostile file's records out of
+// time order can leave two alike ones apart), sorts oldest first, drops
+// all but the newest max and indexes what is left.
 func (c *collector) trim() {
+	if !c.noFold {
+		c.refold()
+	}
 	sortRecords(c.recs)
 	if n := len(c.recs); n > c.max {
+		for _, r := range c.recs[:n-c.max] {
+			c.dropped += r.N()
+		}
 		c.recs = slices.Delete(c.recs, 0, n-c.max)
 	}
+	clear(c.at)
+	for i, r := range c.recs {
+		if c.noFold {
+			break
+		}
+		if c.at == nil {
+			c.at = map[string]int{}
+		}
+		c.at[foldKey(r)] = i
+	}
+}
+
+// refold sorts the records by what they say, then by time, and folds each
+// into the one before it where it may.
+func (c *collector) refold() {
+	type keyed struct {
+		key string
+		r   facts.EventRecord
+	}
+	ks := make([]keyed, len(c.recs))
+	for i, r := range c.recs {
+		ks[i] = keyed{foldKey(r), r}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int { return cmp.Or(strings.Compare(a.key, b.key), a.r.Time.Compare(b.r.Time)) })
+	out := c.recs[:0]
+	for i, k := range ks {
+		if i > 0 && k.key == ks[i-1].key && c.folds(out[len(out)-1], k.r) {
+			out[len(out)-1].Fold(k.r)
+			continue
+		}
+		out = append(out, k.r)
+	}
+	c.recs = out
+}
+
+// foldKey is what alike records share (facts.EventRecord.Alike).
+func foldKey(r facts.EventRecord) string {
+	var b strings.Builder
+	b.WriteString(r.Channel)
+	b.WriteByte(0)
+	b.WriteString(r.Provider)
+	b.WriteByte(0)
+	b.WriteString(strconv.Itoa(r.EventID))
+	b.WriteByte(0)
+	b.WriteString(strconv.Itoa(r.Level))
+	for _, d := range r.Data {
+		b.WriteByte(0)
+		b.WriteString(d.Name)
+		b.WriteByte(1)
+		b.WriteString(d.Value)
+	}
+	return b.String()
 }
 
 // sortRecords orders records oldest first; equal times by record ID.

@@ -1,6 +1,9 @@
 package facts
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // Sessions is what the PC recorded of its last Quick Assist sessions: the
 // service's pages in Quick Assist's WebView2 History and the Windows event
@@ -89,6 +92,9 @@ type Visit struct {
 	// Path is the URL's path: no query, no fragment (they may carry a
 	// session code or a token).
 	Path string `json:"path"`
+	// ID is the visit's row in the History's visits table: Chromium
+	// numbers visits as they come, so it orders two in one microsecond.
+	ID int64 `json:"id,omitempty"`
 }
 
 // LogRead is how one event channel or .evtx file was read.
@@ -98,8 +104,12 @@ type LogRead struct {
 	File    string `json:"file,omitempty"`
 	State   string `json:"state"`
 	Error   string `json:"error,omitempty"`
-	// Scanned is how many records were examined, Kept how many matter.
+	// Scanned is how many records were examined, Matched how many of
+	// them matter, Kept how many records were kept for them: alike ones
+	// folded into one (EventRecord.Count), the oldest left out past the
+	// reader's bound.
 	Scanned int `json:"scanned"`
+	Matched int `json:"matched,omitempty"`
 	Kept    int `json:"kept"`
 }
 
@@ -116,6 +126,58 @@ type EventRecord struct {
 	// provider names them (AlertDesc), by position for classic
 	// providers' strings. No computer or user name is kept.
 	Data []EventData `json:"data,omitempty"`
+	// Count is how many alike records this one stands for: the readers
+	// fold a storm of one error (the same channel, provider, ID, level and
+	// values, each within a minute of the next) into one record. Time is
+	// the first's, Last the last's. 0 and 1 both mean one record; use N
+	// and End, which also mend a hostile snapshot's negative count or a
+	// Last before Time.
+	Count int       `json:"count,omitempty"`
+	Last  time.Time `json:"last,omitzero"`
+}
+
+// N is how many records r stands for (at least one).
+func (r EventRecord) N() int { return max(r.Count, 1) }
+
+// End is when the last of the records r stands for was logged.
+func (r EventRecord) End() time.Time {
+	if r.Last.After(r.Time) {
+		return r.Last
+	}
+	return r.Time
+}
+
+// Alike says two records say the same thing: the same channel, provider,
+// ID, level and values; only their times and record numbers differ.
+func (r EventRecord) Alike(o EventRecord) bool {
+	if r.Channel != o.Channel || r.Provider != o.Provider || r.EventID != o.EventID || r.Level != o.Level || len(r.Data) != len(o.Data) {
+		return false
+	}
+	for i := range r.Data {
+		if r.Data[i] != o.Data[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Fold adds o, a record alike, to r: the counts summed (saturating), the
+// earliest time and the latest end kept.
+func (r *EventRecord) Fold(o EventRecord) {
+	n := r.N()
+	if add := o.N(); n > math.MaxInt32-add {
+		n = math.MaxInt32
+	} else {
+		n += add
+	}
+	end := r.End()
+	if o.End().After(end) {
+		end = o.End()
+	}
+	if o.Time.Before(r.Time) {
+		r.Time, r.RecordID = o.Time, o.RecordID
+	}
+	r.Count, r.Last = n, end
 }
 
 // EventData is one value of a record.

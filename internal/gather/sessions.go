@@ -15,6 +15,11 @@ const DefaultSince = 7 * 24 * time.Hour
 // MaxSince keeps a typo (--since 7000h) from reading a whole log.
 const MaxSince = 90 * 24 * time.Hour
 
+// MinSince is the shortest window asked for (0 takes DefaultSince): less
+// than a minute is a slip (--since 30s meant 30 days) and would hold no
+// session; a session's own window (lastsession.Window) is a minute.
+const MinSince = time.Minute
+
 // startSessions reads what the PC recorded of its last sessions (the
 // History of Quick Assist's WebView2, the event records) within Since of
 // now, under the run's deadline.

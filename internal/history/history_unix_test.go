@@ -312,8 +312,8 @@ con.commit()
 `, p)
 	hr, visits := Read(context.Background(), p, isService, Limits{})
 	want := []facts.Visit{
-		{Time: time.Date(2026, 12, 6, 13, 20, 12, 68052000, time.UTC), Host: serviceHost, Path: "/screenshare"},
-		{Time: time.Date(2026, 12, 6, 13, 20, 12, 68053000, time.UTC), Host: serviceHost, Path: "/caf\uFFFD/x"},
+		{Time: time.Date(2026, 12, 6, 13, 20, 12, 68052000, time.UTC), Host: serviceHost, Path: "/screenshare", ID: 1},
+		{Time: time.Date(2026, 12, 6, 13, 20, 12, 68053000, time.UTC), Host: serviceHost, Path: "/caf\uFFFD/x", ID: 2},
 	}
 	if hr.State != facts.ReadOK || !slices.Equal(visits, want) {
 		t.Errorf("Read = %+v, %+v; want state read and %+v", hr, visits, want)

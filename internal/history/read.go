@@ -294,7 +294,7 @@ func (r *reader) visitRow(urlCol, timeCol int) rowFunc {
 			return nil
 		}
 		v := r.pages[i]
-		v.Time = when
+		v.Time, v.ID = when, rowid
 		if len(r.kept) < r.lim.MaxVisits {
 			heap.Push(&r.kept, v)
 			return nil

@@ -15,6 +15,7 @@
 package lastsession
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -44,24 +45,32 @@ var order = map[Mark]int{Opened: 1, Code: 2, Consent: 3, Sharing: 4}
 
 // page is one row of the page table.
 type page struct {
+	host   string // the service's host that serves the page
 	path   string // exact, or a prefix when it ends in "/"
 	mark   Mark
 	source string
 }
+
+// serviceHost serves the session's pages (CAUSES.md 1c); another host the
+// profile's remote-assistance endpoints cover shows as a page.
+const serviceHost = "remoteassistance.support.services.microsoft.com"
 
 // pages are the service's pages whose meaning a source gives. Only these
 // two are documented (third-party DFIR write-ups, CAUSES.md 1c); the code
 // and consent screens' paths are in no source we have, so a session shows
 // them as pages until a row names them.
 var pages = []page{
-	{path: "/screenshare", mark: Sharing, source: "CAUSES.md 1c: visits to /screenshare show the session reached sharing"},
-	{path: "/status/", mark: Ended, source: "CAUSES.md 1c: /status/ended is the end-of-session screen; /status/... are end screens"},
+	{host: serviceHost, path: "/screenshare", mark: Sharing, source: "CAUSES.md 1c: visits to /screenshare show the session reached sharing"},
+	{host: serviceHost, path: "/status/", mark: Ended, source: "CAUSES.md 1c: /status/ended is the end-of-session screen; /status/... are end screens"},
 }
 
 // markOf says what a page marks.
-func markOf(path string) Mark {
+func markOf(host, path string) Mark {
 	p := strings.ToLower(path)
 	for _, r := range pages {
+		if !strings.EqualFold(host, r.host) {
+			continue
+		}
 		if p == r.path || strings.HasSuffix(r.path, "/") && strings.HasPrefix(p, r.path) ||
 			!strings.HasSuffix(r.path, "/") && strings.HasPrefix(p, r.path+"/") {
 			return r.mark
@@ -123,14 +132,13 @@ type Record struct {
 	Code string  `json:"code"`
 	Leg  leg.Leg `json:"leg"`
 	// Near is the session mark the record is nearest to, and OffsetMS how
-	// long after it the last of the group came (negative: before).
+	// long after it the first of the group came (negative: before).
+	// The embedded record's Count is how many records alike (the same
+	// channel, provider, ID, level and values) the group holds, a storm of
+	// one error being one line; Time is the first's, Last the last's. A
+	// Record always has both set.
 	Near     Mark    `json:"near,omitempty"`
 	OffsetMS float64 `json:"offset_ms"`
-	// Count is how many records alike (the same channel, provider, ID,
-	// level and values) the group holds: a storm of one error is one line.
-	// Time is the first's, Last the last's.
-	Count int       `json:"count"`
-	Last  time.Time `json:"last"`
 }
 
 // Values says the values a record kept, in order: name=value where the
@@ -148,21 +156,19 @@ func (r Record) Values() string {
 }
 
 // group folds records alike into one, in the order of their last: the
-// first of each keeps its values, with the count and the last time.
+// first of each keeps its values, with the count and the last time (a
+// record the reader folded brings its own).
 func group(rs []Record) []Record {
 	at := map[string]int{}
 	var out []Record
 	for _, r := range rs {
 		k := key(r.EventRecord)
 		if i, ok := at[k]; ok {
-			out[i].Count++
-			if r.Time.After(out[i].Last) {
-				out[i].Last = r.Time
-			}
+			out[i].Fold(r.EventRecord)
 			continue
 		}
 		at[k] = len(out)
-		r.Count, r.Last = 1, r.Time
+		r.Count, r.Last = r.N(), r.End()
 		out = append(out, r)
 	}
 	slices.SortStableFunc(out, func(a, b Record) int { return a.Last.Compare(b.Last) })
@@ -195,10 +201,10 @@ type Timeline struct {
 // Build puts the recorded visits and records on a timeline.
 func Build(s facts.Sessions) Timeline {
 	visits := slices.Clone(s.Visits)
-	slices.SortStableFunc(visits, func(a, b facts.Visit) int { return a.Time.Compare(b.Time) })
+	slices.SortStableFunc(visits, func(a, b facts.Visit) int { return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.ID, b.ID)) })
 	var sessions []Session
 	for _, v := range visits {
-		m := markOf(v.Path)
+		m := markOf(v.Host, v.Path)
 		n := len(sessions)
 		if n == 0 || startsNew(&sessions[n-1], v, m) {
 			sessions = append(sessions, Session{Start: v.Time})
@@ -210,7 +216,7 @@ func Build(s facts.Sessions) Timeline {
 		if order[m] > order[cur.Reached] {
 			cur.Reached = m
 		}
-		if m == Ended {
+		if m == Ended && cur.EndPage == "" { // the first end screen is the one the person saw
 			cur.EndPage = v.Path
 		}
 		if cur.Reached == "" {
@@ -227,13 +233,18 @@ func Build(s facts.Sessions) Timeline {
 	placed := make([]bool, len(records))
 	for i := range sessions {
 		ss := &sessions[i]
-		from, _ := slices.BinarySearchFunc(records, ss.Start.Add(-Window), func(r Record, at time.Time) int { return r.Time.Compare(at) })
-		to := from
-		for to < len(records) && !records[to].Time.After(ss.End.Add(Window)) {
-			placed[to] = true
-			to++
+		from, until := ss.Start.Add(-Window), ss.End.Add(Window)
+		var in []Record
+		for j, r := range records { // a folded record belongs where its span meets the session's
+			if r.Time.After(until) {
+				break
+			}
+			if !r.End().Before(from) {
+				placed[j] = true
+				in = append(in, r)
+			}
 		}
-		groups := group(records[from:to])
+		groups := group(in)
 		keep := max(0, len(groups)-MaxNear) // those nearest the end
 		ss.RecordsBeyond = keep
 		for _, r := range groups[keep:] {
@@ -258,15 +269,18 @@ func Build(s facts.Sessions) Timeline {
 }
 
 // startsNew says a visit begins a new session: it follows an end screen
-// (other than a second end screen right after it), or a long quiet.
+// (other than a second end screen right after it), it follows sharing
+// without being sharing or an end screen (after sharing the service shows
+// only an end screen, so Quick Assist was opened again: the last one was
+// closed or crashed), or it comes after a long quiet.
 func startsNew(cur *Session, v facts.Visit, m Mark) bool {
 	if v.Time.Sub(cur.End) > NewSessionGap {
 		return true
 	}
-	if cur.EndPage == "" {
-		return false
+	if cur.EndPage != "" {
+		return !(m == Ended && v.Time.Sub(cur.End) <= Window)
 	}
-	return !(m == Ended && v.Time.Sub(cur.End) <= Window)
+	return cur.Reached == Sharing && m != Sharing && m != Ended
 }
 
 // classified keeps the records the eventlog table knows, oldest first.
@@ -283,7 +297,7 @@ func classified(in []facts.EventRecord) []Record {
 	return out
 }
 
-// place says which step a group's last record is nearest to (the latest
+// place says which step a group's first record is nearest to (the latest
 // step at or before it, else the first) and how far from it.
 func place(r Record, steps []Step) Record {
 	if len(steps) == 0 {
@@ -291,13 +305,13 @@ func place(r Record, steps []Step) Record {
 	}
 	at := steps[0]
 	for _, s := range steps {
-		if s.Time.After(r.Last) {
+		if s.Time.After(r.Time) {
 			break
 		}
 		at = s
 	}
 	r.Near = at.Mark
-	r.OffsetMS = float64(r.Last.Sub(at.Time).Microseconds()) / 1000
+	r.OffsetMS = float64(r.Time.Sub(at.Time).Microseconds()) / 1000
 	return r
 }
 

@@ -31,8 +31,28 @@ func TestBuild(t *testing.T) {
 			[]facts.EventRecord{schannel(34 * time.Second)}, []string{"sharing /status/ended 1"}, 0},
 		{"an end screen starts the next session", []facts.Visit{v(0, "/"), v(10*time.Second, "/status/ended"), v(20*time.Second, "/"), v(50*time.Second, "/screenshare")},
 			nil, []string{"sharing  0", "opened /status/ended 0"}, 0},
+		// The first end screen is the one the person saw.
 		{"two end screens together are one end", []facts.Visit{v(0, "/"), v(10*time.Second, "/status/ended"), v(12*time.Second, "/status/feedback")},
-			nil, []string{"opened /status/feedback 0"}, 0},
+			nil, []string{"opened /status/ended 0"}, 0},
+		// Quick Assist opened again after sharing, with no end screen: the
+		// first session was closed or crashed.
+		{"a page after sharing starts the next session", []facts.Visit{v(0, "/"), v(30*time.Second, "/screenshare"), v(10*time.Minute, "/"), v(11*time.Minute, "/status/ended")},
+			nil, []string{"opened /status/ended 0", "sharing  0"}, 0},
+		{"sharing shown twice is one session", []facts.Visit{v(0, "/"), v(30*time.Second, "/screenshare"), v(40*time.Second, "/screenshare"), v(50*time.Second, "/status/ended")},
+			nil, []string{"sharing /status/ended 0"}, 0},
+		// Two visits in one microsecond: the visit IDs order them.
+		{"visit IDs order visits at one time", []facts.Visit{
+			{Time: t0.Add(time.Second), Host: "remoteassistance.support.services.microsoft.com", Path: "/", ID: 9},
+			{Time: t0, Host: "remoteassistance.support.services.microsoft.com", Path: "/", ID: 1},
+			{Time: t0.Add(time.Second), Host: "remoteassistance.support.services.microsoft.com", Path: "/status/ended", ID: 8}},
+			nil, []string{"opened  0", "opened /status/ended 0"}, 0},
+		// Another host of the service marks nothing: its /screenshare is a page.
+		{"another host's pages mark nothing", []facts.Visit{v(0, "/"), {Time: t0.Add(time.Second), Host: "other.support.services.microsoft.com", Path: "/screenshare"}},
+			nil, []string{"opened  0"}, 0},
+		// A storm the reader folded, begun before the session, belongs to it.
+		{"a folded record that spans the session's start", []facts.Visit{v(0, "/"), v(10*time.Second, "/status/ended")},
+			[]facts.EventRecord{func() facts.EventRecord { r := schannel(-time.Hour); r.Count, r.Last = 5000, t0.Add(5*time.Second); return r }()},
+			[]string{"opened /status/ended 1"}, 0},
 		{"a long quiet starts a new session", []facts.Visit{v(0, "/"), v(5*time.Hour, "/")},
 			nil, []string{"opened  0", "opened  0"}, 0},
 		{"a page no row knows still opens a session", []facts.Visit{v(0, "/some/new/page")}, nil, []string{"opened  0"}, 0},
@@ -75,6 +95,9 @@ func TestBuildGroups(t *testing.T) {
 	rs := tl.Sessions[0].Records
 	if len(rs) != 2 || rs[0].Count != 1000 || !rs[0].Time.Equal(t0) || !rs[0].Last.Equal(t0.Add(999*time.Millisecond)) || rs[1].EventID != 36874 {
 		t.Fatalf("groups %+v", rs)
+	}
+	if rs[0].Near != Page || rs[0].OffsetMS != 0 {
+		t.Errorf("the storm is %v %v ms from %s, want at the first page (its first record)", rs[0].Near, rs[0].OffsetMS, rs[0].Near)
 	}
 	if rs[1].Near != Sharing || rs[1].OffsetMS != 1000 {
 		t.Errorf("36874 is %v %v ms from %s, want 1000 ms after sharing", rs[1].Near, rs[1].OffsetMS, rs[1].Near)

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/qadoctor/qadoctor/internal/i18n"
 	"github.com/qadoctor/qadoctor/internal/lastsession"
@@ -35,13 +36,13 @@ func sessionViews(tr *i18n.Printer, t *lastsession.Timeline, limit int) []sessio
 		parts := []string{fmt.Sprintf("%s %s", s.Start.UTC().Format("2006-01-02 15:04:05"), markWord(tr, lastsession.Opened))}
 		for _, m := range []lastsession.Mark{lastsession.Code, lastsession.Consent, lastsession.Sharing} {
 			if st, ok := s.StepAt(m); ok {
-				parts = append(parts, fmt.Sprintf("%s %s", markWord(tr, m), st.Time.UTC().Format("15:04:05")))
+				parts = append(parts, fmt.Sprintf("%s %s", markWord(tr, m), clockAfter(st.Time, s.Start)))
 			}
 		}
 		if s.EndPage != "" {
-			parts = append(parts, tr.Sprintf("ended %s (%s)", s.End.UTC().Format("15:04:05"), s.EndPage))
+			parts = append(parts, tr.Sprintf("ended %s (%s)", clockAfter(s.End, s.Start), s.EndPage))
 		} else {
-			parts = append(parts, tr.Sprintf("no end screen; last page %s", s.End.UTC().Format("15:04:05")))
+			parts = append(parts, tr.Sprintf("no end screen; last page %s", clockAfter(s.End, s.Start)))
 		}
 		v := sessionView{Head: strings.Join(parts, " → ")}
 		for _, r := range s.Records {
@@ -69,15 +70,15 @@ func sessionViews(tr *i18n.Printer, t *lastsession.Timeline, limit int) []sessio
 // the table's code.
 func recordLine(r lastsession.Record) string {
 	when := r.Time.UTC().Format("2006-01-02 15:04:05")
-	if r.Count > 1 {
-		when += "–" + r.Last.UTC().Format("15:04:05")
+	if r.N() > 1 {
+		when += "–" + clockAfter(r.End(), r.Time)
 	}
 	s := fmt.Sprintf("%s %s %d", when, r.Provider, r.EventID)
 	if v := r.Values(); v != "" {
 		s += " (" + v + ")"
 	}
-	if r.Count > 1 {
-		s += fmt.Sprintf(" ×%d", r.Count)
+	if r.N() > 1 {
+		s += fmt.Sprintf(" ×%d", r.N())
 	}
 	return s + " [" + r.Code + "]"
 }
@@ -92,4 +93,13 @@ func markWord(tr *i18n.Printer, m lastsession.Mark) string {
 		return tr.Sprintf("sharing")
 	}
 	return tr.Sprintf("opened")
+}
+
+// clockAfter says t, which follows ref: the time of day on ref's day, the
+// date too on another.
+func clockAfter(t, ref time.Time) string {
+	if t.UTC().Format("20060102") == ref.UTC().Format("20060102") {
+		return t.UTC().Format("15:04:05")
+	}
+	return t.UTC().Format("2006-01-02 15:04:05")
 }

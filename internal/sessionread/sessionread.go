@@ -80,9 +80,12 @@ func Live(ctx context.Context, since, until time.Time, match func(string) bool) 
 
 // Files reads History files and .evtx exports a PC's user sent. The window
 // is the sessions the History records, not this machine's clock: it ends
-// After the newest page (or, with no History, at the newest record) and
-// starts since before that, so files sent last month still line up.
-func Files(ctx context.Context, histories, logs []string, since time.Duration, match func(string) bool) facts.Sessions {
+// After the newest page and starts since before that page (with no page,
+// it ends at the newest record), so files sent last month still line up.
+// known are pages already on record (a snapshot given beside the files):
+// they anchor the window too, so logs exported after the snapshot are read
+// around its sessions.
+func Files(ctx context.Context, histories, logs []string, since time.Duration, match func(string) bool, known []facts.Visit) facts.Sessions {
 	s := facts.Sessions{Source: "files"}
 	for _, h := range histories {
 		hr, visits := history.Read(ctx, h, match, history.Limits{})
@@ -94,24 +97,15 @@ func Files(ctx context.Context, histories, logs []string, since time.Duration, m
 		s.Logs = append(s.Logs, lr)
 		s.Records = append(s.Records, records...)
 	}
-	var anchor time.Time
-	for _, v := range s.Visits {
-		if v.Time.Add(After).After(anchor) {
-			anchor = v.Time.Add(After)
-		}
-	}
-	if anchor.IsZero() {
-		for _, r := range s.Records {
-			if r.Time.After(anchor) {
-				anchor = r.Time
-			}
-		}
-	}
 	if since <= 0 {
 		since = 7 * 24 * time.Hour
 	}
-	if !anchor.IsZero() {
-		s.Until, s.Since = anchor, anchor.Add(-since)
+	if page := newestVisit(s.Visits, known); !page.IsZero() {
+		s.Since, s.Until = page.Add(-since), page.Add(After)
+	} else if last := newestRecord(s.Records); !last.IsZero() {
+		s.Since, s.Until = last.Add(-since), last
+	}
+	if !s.Until.IsZero() {
 		s.Visits = visitsWithin(s.Visits, s.Since, s.Until)
 		s.Records = recordsWithin(s.Records, s.Since, s.Until)
 	}
@@ -124,6 +118,28 @@ func Files(ctx context.Context, histories, logs []string, since time.Duration, m
 		s.CutOff = true
 	}
 	return s
+}
+
+func newestVisit(lists ...[]facts.Visit) time.Time {
+	var t time.Time
+	for _, vs := range lists {
+		for _, v := range vs {
+			if v.Time.After(t) {
+				t = v.Time
+			}
+		}
+	}
+	return t
+}
+
+func newestRecord(rs []facts.EventRecord) time.Time {
+	var t time.Time
+	for _, r := range rs {
+		if r.End().After(t) {
+			t = r.End()
+		}
+	}
+	return t
 }
 
 // Merge puts two reads together (a snapshot's and files given beside it).
@@ -168,8 +184,9 @@ func sortAll(s *facts.Sessions) {
 	})
 }
 
-// mergeHistory sums two History reads (several files given): the worst
-// state, the counts added, the first error kept.
+// mergeHistory sums two History reads (several files given): the best
+// state (one corrupt file does not hide the pages of one read whole), the
+// counts added, and each file's error named.
 func mergeHistory(a, b facts.HistoryRead) facts.HistoryRead {
 	if a.State == "" {
 		return b
@@ -177,16 +194,28 @@ func mergeHistory(a, b facts.HistoryRead) facts.HistoryRead {
 	out := a
 	out.Rows += b.Rows
 	out.Kept += b.Kept
-	if b.State != facts.ReadOK {
+	if readRank(b.State) > readRank(a.State) {
 		out.State = b.State
 	}
-	if out.Error == "" {
-		out.Error = b.Error
+	if b.Error != "" {
+		out.Error = strings.TrimPrefix(out.Error+"; "+b.Error, "; ")
 	}
 	if out.Path != b.Path {
 		out.Path += ", " + b.Path
 	}
 	return out
+}
+
+// readRank orders read states from the best: read whole, read in part,
+// then the rest.
+func readRank(st string) int {
+	switch st {
+	case facts.ReadOK:
+		return 2
+	case facts.ReadTruncated:
+		return 1
+	}
+	return 0
 }
 
 // state is read when any source could be read, else unavailable (the

@@ -1,10 +1,13 @@
 package sessionread
 
 import (
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/testpeer"
 )
 
 func TestShown(t *testing.T) {
@@ -40,5 +43,52 @@ func TestMergeDropsUnwritableTimes(t *testing.T) {
 	s := facts.Sessions{State: facts.SessionsRead, Records: []facts.EventRecord{{Time: at, RecordID: 1}, {Time: time.Date(30827, 10, 24, 0, 0, 0, 0, time.UTC), RecordID: 2}}}
 	if m := Merge(s, facts.Sessions{State: facts.SessionsRead}); len(m.Records) != 1 || m.Records[0].RecordID != 1 {
 		t.Errorf("records %+v", m.Records)
+	}
+}
+
+// TestFilesWindow: off the PC the window counts back from the newest page
+// on record, a snapshot's included, not from the log's newest record: the
+// sample DC's Schannel storm (2020-09-19 03:19:26 to 03:20:26) lies in the
+// window of a session at its end, and outside that of a session a week
+// later, however new the log itself is.
+func TestFilesWindow(t *testing.T) {
+	system := filepath.Join(testpeer.Samples(t, "evtx"), "StolenSzechuan-DC01_System.evtx")
+	any := func(string) bool { return true }
+	storm := time.Date(2020, 9, 19, 3, 20, 26, 0, time.UTC)
+	page := func(at time.Time) []facts.Visit {
+		return []facts.Visit{{Time: at, Host: "remoteassistance.support.services.microsoft.com", Path: "/"}}
+	}
+	for _, tc := range []struct {
+		name    string
+		known   []facts.Visit
+		since   time.Duration
+		records int
+	}{
+		{"no page: the log's newest record", nil, 0, 29205 * 2},
+		{"a page at the storm, 30 minutes back", page(storm), 30 * time.Minute, 29205 * 2},
+		{"a page a week later, 2 hours back", page(storm.Add(7 * 24 * time.Hour)), 2 * time.Hour, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := Files(t.Context(), nil, []string{system}, tc.since, any, tc.known)
+			n := 0
+			for _, r := range s.Records {
+				n += r.N()
+			}
+			if n != tc.records {
+				t.Errorf("records in %v..%v stand for %d; want %d", s.Since, s.Until, n, tc.records)
+			}
+		})
+	}
+}
+
+// TestMergeHistoryKeepsTheGoodRead: one corrupt History beside one read
+// whole is read, and names the corrupt one's error, in either order.
+func TestMergeHistoryKeepsTheGoodRead(t *testing.T) {
+	good := facts.HistoryRead{State: facts.ReadOK, Path: "a/History", Rows: 10, Kept: 3}
+	bad := facts.HistoryRead{State: facts.ReadCorrupt, Path: "b/History", Error: "b/History: not a database"}
+	for _, m := range []facts.HistoryRead{mergeHistory(good, bad), mergeHistory(bad, good)} {
+		if m.State != facts.ReadOK || m.Kept != 3 || !strings.Contains(m.Error, "b/History: not a database") {
+			t.Errorf("merged %+v", m)
+		}
 	}
 }
