@@ -117,7 +117,7 @@ func judgeLastSession(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		if rd.found {
 			return finding.Finding{Status: finding.Warn, Reason: rd.family.logged, Evidence: ev,
 				Summary: tr.Sprintf("%s, but Windows logged %s %s.", noSession(tr, s), describeRecord(tr, rd.record), whenText(tr, rd.record)),
-				Cause: tr.Sprintf("Windows' record of a failure: %s. With no Quick Assist History it cannot be tied to a session; add the History file from the PC to see whether it ended one.", familyText(tr, rd.family))}
+				Cause:   tr.Sprintf("Windows' record of a failure: %s. With no Quick Assist History it cannot be tied to a session; add the History file from the PC to see whether it ended one.", familyText(tr, rd.family))}
 		}
 		return finding.Finding{Status: finding.Skip, Evidence: ev,
 			Summary: tr.Sprintf("%s: %s.", noSession(tr, s), historyWhy(tr, s))}
@@ -131,7 +131,7 @@ func judgeLastSession(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		// wrote this record.
 		return finding.Finding{Status: finding.Warn, Reason: rd.family.logged, Evidence: ev,
 			Summary: tr.Sprintf("%s and %s; Windows logged %s %s, but the session never reached screen sharing.", got, how, describeRecord(tr, rd.record), whenText(tr, rd.record)),
-			Cause: tr.Sprintf("Windows' own TLS (SCHANNEL) carries only the screen leg, which starts with sharing; before it, Quick Assist's pages use WebView2's TLS. The record is another program's failed handshake, or a sign that the screen leg would fail too: the screen-leg checks below say which.")}
+			Cause:   tr.Sprintf("Windows' own TLS (SCHANNEL) carries only the screen leg, which starts with sharing; before it, Quick Assist's pages use WebView2's TLS. The record is another program's failed handshake, or a sign that the screen leg would fail too: the screen-leg checks below say which.")}
 	}
 	if rd.found {
 		return finding.Finding{Status: finding.Fail, Reason: rd.family.reason, Evidence: ev,

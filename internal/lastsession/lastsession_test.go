@@ -51,7 +51,11 @@ func TestBuild(t *testing.T) {
 			nil, []string{"opened  0"}, 0},
 		// A storm the reader folded, begun before the session, belongs to it.
 		{"a folded record that spans the session's start", []facts.Visit{v(0, "/"), v(10*time.Second, "/status/ended")},
-			[]facts.EventRecord{func() facts.EventRecord { r := schannel(-time.Hour); r.Count, r.Last = 5000, t0.Add(5*time.Second); return r }()},
+			[]facts.EventRecord{func() facts.EventRecord {
+				r := schannel(-time.Hour)
+				r.Count, r.Last = 5000, t0.Add(5*time.Second)
+				return r
+			}()},
 			[]string{"opened /status/ended 1"}, 0},
 		{"a long quiet starts a new session", []facts.Visit{v(0, "/"), v(5*time.Hour, "/")},
 			nil, []string{"opened  0", "opened  0"}, 0},
