@@ -11,14 +11,14 @@ import (
 // 250 KiB; a file many times that is not a bundle of CA certificates.
 const maxCAFileSize = 8 << 20
 
-// loadRoots returns the pool the handshakes verify against: nil (crypto/
-// x509's system roots, loaded once per process on first use) without
-// caFile, else a copy of the system roots with caFile's certificates
-// added. The file is read and checked first, so a usage error does not
-// wait for the system roots.
+// loadRoots returns the pool the handshakes verify against: the system
+// roots without caFile (systemRoots; nil where crypto/x509's own are
+// used), else a copy of them with caFile's certificates added. The file is
+// read and checked first, so a usage error does not wait for the system
+// roots.
 func loadRoots(caFile string) (*x509.CertPool, error) {
 	if caFile == "" {
-		return nil, nil
+		return systemRoots(), nil
 	}
 	data, err := inputfile.Read(caFile, maxCAFileSize)
 	if err != nil {
@@ -43,9 +43,12 @@ func loadRoots(caFile string) (*x509.CertPool, error) {
 	if len(certs) == 0 {
 		return nil, usageErrorf("--ca-file %s: no PEM certificate found; want one or more -----BEGIN CERTIFICATE----- blocks", caFile)
 	}
-	pool, err := x509.SystemCertPool() // a copy: the process's own stays untouched
-	if err != nil || pool == nil {
-		pool = x509.NewCertPool()
+	pool := systemRoots() // built for this call
+	if pool == nil {
+		var err error
+		if pool, err = x509.SystemCertPool(); err != nil || pool == nil { // a copy: the process's own stays untouched
+			pool = x509.NewCertPool()
+		}
 	}
 	for _, c := range certs {
 		pool.AddCert(c)
