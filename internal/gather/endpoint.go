@@ -12,6 +12,7 @@ import (
 	"github.com/qadoctor/qadoctor/internal/probe"
 	"github.com/qadoctor/qadoctor/internal/profile"
 	"github.com/qadoctor/qadoctor/internal/proxy"
+	"golang.org/x/time/rate"
 )
 
 // The endpoints source: every endpoint gets one name lookup and one
@@ -300,8 +301,8 @@ func (r *run) endpoint(ctx context.Context, er *endpointRun) {
 	r.connectAndProbe(ctx, er, addrs)
 }
 
-// lookup resolves host under the run's cap on lookups in flight and
-// their pace; took is how long the resolver took to answer, the waits for
+// lookup resolves host under the run's cap on lookups in flight and,
+// once the resolver lost a query, their pace; took is how long the resolver took to answer, the waits for
 // the cap and the pace left out.
 func (r *run) lookup(ctx context.Context, host string) (addrs []netip.Addr, took time.Duration, err error) {
 	if _, err := netip.ParseAddr(host); err != nil {
@@ -317,7 +318,13 @@ func (r *run) lookup(ctx context.Context, host string) (addrs []netip.Addr, took
 	}
 	start := time.Now()
 	addrs, err = probe.Lookup(ctx, r.opts.Env.Resolver, host)
-	return addrs, time.Since(start), err
+	took = time.Since(start)
+	if took >= probe.LookupRetries[0] && r.pace.Limit() == rate.Inf {
+		// Asked again: a query was lost (or the resolver is slow), and
+		// the lookups still to start are paced from now on.
+		r.pace.SetLimit(rate.Every(LookupEvery))
+	}
+	return addrs, took, err
 }
 
 // markAfterDNS sets every selected step after the name lookup to s: kept
