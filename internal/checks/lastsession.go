@@ -37,7 +37,7 @@ var (
 		[]string{"os.schannel", "os.cipher-policy", "os.fips", "os.rdp-policy", "tls.os-stack"}}
 	famApp = recordFamily{"app", "last-session-app-crash", "windows-logged-app-crash",
 		[]string{"app.quickassist"}}
-	famWebView = recordFamily{"webview", "last-session-app-crash", "windows-logged-app-crash",
+	famWebView = recordFamily{"webview", "last-session-webview2-crash", "windows-logged-webview2-crash",
 		[]string{"app.webview2"}}
 	famPackage = recordFamily{"package", "last-session-package", "windows-logged-package",
 		[]string{"app.quickassist", "app.blocked"}}
@@ -77,6 +77,10 @@ type lastSessionReading struct {
 	// inSession says the record fell in the last session (not merely in
 	// the window, with no session on record).
 	inSession bool
+	// aside is a Schannel record in a last session that never reached
+	// sharing: SCHANNEL carries only the screen leg, so it did not end
+	// that session and is said beside the judgement, not as its cause.
+	aside *lastsession.Record
 }
 
 // readLastSession finds the record of a failure that ended the last
@@ -92,8 +96,19 @@ func readLastSession(f *facts.Facts) (lastsession.Timeline, lastSessionReading) 
 	}
 	var out lastSessionReading
 	for _, r := range rs { // the newest failure wins
-		if fam, ok := recordFamilyOf(r); ok && (!out.found || !r.Last.Before(out.record.Last)) {
-			out = lastSessionReading{family: fam, record: r, found: true, inSession: inSession}
+		fam, ok := recordFamilyOf(r)
+		if !ok {
+			continue
+		}
+		if fam.name == famSchannel.name && inSession && t.Sessions[0].Reached != lastsession.Sharing {
+			if out.aside == nil || !r.Last.Before(out.aside.Last) {
+				out.aside = &r
+			}
+			continue
+		}
+		if !out.found || !r.Last.Before(out.record.Last) {
+			aside := out.aside
+			out = lastSessionReading{family: fam, record: r, found: true, inSession: inSession, aside: aside}
 		}
 	}
 	return t, out
@@ -125,32 +140,35 @@ func judgeLastSession(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	last := t.Sessions[0]
 	got := tr.Sprintf("The last session (%s) got as far as %s", stamp(last.Start), markText(tr, last.Reached))
 	how := endText(tr, last)
-	if rd.found && rd.family.name == famSchannel.name && last.Reached != lastsession.Sharing {
-		// SCHANNEL carries the screen leg, which starts with sharing; the
-		// web leg before it is WebView2's own TLS. Another program's TLS
-		// wrote this record.
-		return finding.Finding{Status: finding.Warn, Reason: rd.family.logged, Evidence: ev,
-			Summary: tr.Sprintf("%s and %s; Windows logged %s %s, but the session never reached screen sharing.", got, how, describeRecord(tr, rd.record), whenText(tr, rd.record)),
-			Cause:   tr.Sprintf("Windows' own TLS (SCHANNEL) carries only the screen leg, which starts with sharing; before it, Quick Assist's pages use WebView2's TLS. The record is another program's failed handshake, or a sign that the screen leg would fail too: the screen-leg checks below say which.")}
+	fd := judgeSession(tr, last, rd, got, how)
+	fd.Evidence = ev
+	if a := rd.aside; a != nil {
+		fd.Summary += " " + tr.Sprintf("Windows also logged %s %s; SCHANNEL carries only the screen leg, which this session never reached, so another program's handshake failed (or the screen leg would: see its checks).", describeRecord(tr, *a), whenText(tr, *a))
 	}
+	return fd
+}
+
+// judgeSession judges the last session from its pages and the record of
+// a failure in it.
+func judgeSession(tr *i18n.Printer, last lastsession.Session, rd lastSessionReading, got, how string) finding.Finding {
 	if rd.found {
-		return finding.Finding{Status: finding.Fail, Reason: rd.family.reason, Evidence: ev,
+		return finding.Finding{Status: finding.Fail, Reason: rd.family.reason,
 			Summary: tr.Sprintf("%s and %s; Windows logged %s %s.", got, how, describeRecord(tr, rd.record), whenText(tr, rd.record)),
-			Cause: tr.Sprintf("Windows' record of the failure itself: as the session ended, it logged %s %s, which means %s.",
+			Cause: tr.Sprintf("Windows' record of the failure itself: in the session it logged %s %s, which means %s.",
 				describeRecord(tr, rd.record), whenText(tr, rd.record), familyText(tr, rd.family))}
 	}
 	sharing, shared := last.StepAt(lastsession.Sharing)
 	switch {
-	case last.EndPage != "" && shared && last.End.Sub(sharing.Time) <= EndedSoon:
-		return finding.Finding{Status: finding.Warn, Reason: "last-session-ended-at-sharing", Evidence: ev,
+	case last.EndPage != "" && shared && endedAt(last).Sub(sharing.Time) <= EndedSoon:
+		return finding.Finding{Status: finding.Warn, Reason: "last-session-ended-at-sharing",
 			Summary: tr.Sprintf("%s and %s; Windows logged nothing that explains it.", got, how),
 			Cause:   tr.Sprintf("A session that ends as soon as sharing starts broke in the screen leg, Windows' own connection to the RDP relay; the checks of that leg below say why.")}
 	case last.EndPage != "" && !shared:
-		return finding.Finding{Status: finding.Warn, Reason: "last-session-ended-before-sharing", Evidence: ev,
+		return finding.Finding{Status: finding.Warn, Reason: "last-session-ended-before-sharing",
 			Summary: tr.Sprintf("%s and %s, before screen sharing started.", got, how),
 			Cause:   tr.Sprintf("A session that ends before sharing broke in the web leg (the code, consent and chat, in WebView2), or one of the two people ended it.")}
 	}
-	return finding.Finding{Status: finding.Pass, Evidence: ev, Summary: tr.Sprintf("%s and %s.", got, how)}
+	return finding.Finding{Status: finding.Pass, Summary: tr.Sprintf("%s and %s.", got, how)}
 }
 
 // corroborate ties the last session's record of a failure to today's
@@ -189,8 +207,10 @@ func corroborate(out []finding.Finding, f *facts.Facts, tr *i18n.Printer) {
 	switch {
 	case len(backed) > 0:
 		ls.Cause += " " + tr.Sprintf("Today's checks find the cause: %s", strings.Join(backed, "; "))
-	case len(clean) > 0:
+	case len(clean) > 0 && (rd.family.name == famSchannel.name || rd.family.name == famRemoteAssistance.name):
 		ls.Cause += " " + tr.Sprintf("Today's checks of it pass (%s): what caused it has changed since, or lies outside this PC's settings (the path to the relay, a device that inspects TLS). Run qadoctor again on the network where it failed.", strings.Join(clean, ", "))
+	case len(clean) > 0:
+		ls.Cause += " " + tr.Sprintf("Today's checks of it pass (%s): the app is installed, current and allowed now, so the crash itself is the cause to follow: its record names the faulting module and the exception code.", strings.Join(clean, ", "))
 	}
 }
 
@@ -199,7 +219,7 @@ func sessionsEvidence(tr *i18n.Printer, s facts.Sessions) []finding.Evidence {
 	var ev []finding.Evidence
 	if h := s.History; h.State != "" {
 		st := finding.Pass
-		if h.State != facts.ReadOK {
+		if h.State != facts.ReadOK || h.Error != "" { // one of several files not read whole
 			st = finding.Skip
 		}
 		d := tr.Sprintf("%s: %d pages of the service among %d rows", readWord(tr, h.State), h.Kept, h.Rows)
@@ -322,9 +342,18 @@ func endText(tr *i18n.Printer, s lastsession.Session) string {
 		return tr.Sprintf("has no end screen on record (still open, or Quick Assist was closed or crashed) after %s", span(tr, s.End.Sub(s.Start)))
 	}
 	if sh, ok := s.StepAt(lastsession.Sharing); ok {
-		return tr.Sprintf("ended %s after sharing started (end screen %s)", span(tr, s.End.Sub(sh.Time)), s.EndPage)
+		return tr.Sprintf("ended %s after sharing started (end screen %s)", span(tr, endedAt(s).Sub(sh.Time)), s.EndPage)
 	}
-	return tr.Sprintf("ended %s after its first page (end screen %s)", span(tr, s.End.Sub(s.Start)), s.EndPage)
+	return tr.Sprintf("ended %s after its first page (end screen %s)", span(tr, endedAt(s).Sub(s.Start)), s.EndPage)
+}
+
+// endedAt is when a session showed its (first) end screen; its last page
+// without one.
+func endedAt(s lastsession.Session) time.Time {
+	if st, ok := s.StepAt(lastsession.Ended); ok {
+		return st.Time
+	}
+	return s.End
 }
 
 // whenText says when a record came: its time (a group's first and last,

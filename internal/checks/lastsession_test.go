@@ -77,7 +77,7 @@ func TestJudgeLastSession(t *testing.T) {
 		// SCHANNEL carries the screen leg only: a session that never reached
 		// sharing did not fail there.
 		{"schannel in a session that never reached sharing", readSessions([]facts.Visit{visit(0, "/"), visit(20*time.Second, "/status/ended")}, schannelAlert(19*time.Second, 36888, "40")),
-			finding.Warn, "windows-logged-schannel", []string{"never reached screen sharing"}},
+			finding.Warn, "last-session-ended-before-sharing", []string{"before screen sharing started", "Windows also logged Schannel 36888", "which this session never reached"}},
 		// A storm the reader folded says its count, first and last.
 		{"a storm of one alert", readSessions(sharedThenEnded, func() facts.EventRecord {
 			r := schannelAlert(35*time.Second, 36888, "40")
@@ -180,13 +180,16 @@ func TestRecordBacksVerdict(t *testing.T) {
 	// the OS version.
 	webview := crash(37*time.Second, "msedgewebview2.exe")
 	fs, _ = judgeAll(machine(), readSessions(sharedThenEnded, webview))
-	if ls := byID(fs, "app.last-session"); ls.Status != finding.Fail || ls.Reason != "last-session-app-crash" {
+	if ls := byID(fs, "app.last-session"); ls.Status != finding.Fail || ls.Reason != "last-session-webview2-crash" {
 		t.Fatalf("app.last-session %s %s", ls.Status, ls.Reason)
 	}
 	for _, id := range []string{"app.quickassist", "os.version"} {
 		if byID(fs, id).Record != "" {
 			t.Errorf("%s carries the WebView2 crash", id)
 		}
+	}
+	if ls := byID(fs, "app.last-session"); strings.Contains(ls.Cause, "relay") || !strings.Contains(ls.Cause, "faulting module") {
+		t.Errorf("a crash's cause should follow the crash, not the network: %q", ls.Cause)
 	}
 
 	// With no History, a record is tied to no session: it backs no check.

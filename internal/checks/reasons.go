@@ -90,6 +90,7 @@ const (
 	srcDesktopSharing  = "the screen leg is Windows' RDP (Quick Assist page, 2024-07-01); Microsoft's Quick Assist trace (TSS UEX_QuickAssist) records RDPEnCom, and RdpEncom.dll hosts the Desktop Sharing classes RDPSession and RDPViewer (rdpencomapi reference); that Quick Assist loads them is inferred (CAUSES.md 1b)"
 	srcRecordSchannel  = "Schannel's records are Windows' own TLS, the screen leg's (CAUSES.md 1b, 1c): 36871 is the classic record of TLS switched off or no usable cipher suite"
 	srcRecordApp       = "Quick Assist's whole UI runs in WebView2, so its crash or a broken package stops the app itself (CAUSES.md 1c, C3, C4)"
+	srcRecordWebView   = "the web leg (sign-in, code, consent, chat) runs in WebView2 (CAUSES.md 1b); Application Error 1000 for msedgewebview2.exe (CAUSES.md 1c)"
 	srcRecordRA        = "the channels Microsoft's MSRD-Collect collects for Quick Assist and Remote Help (scenario MSRA; CAUSES.md 1c); Remote Assistance is the same Desktop Sharing stack as the screen leg (KB 811770)"
 	srcRecordPages     = "the service's pages in Quick Assist's History: /screenshare when sharing starts, /status/... the end screen (CAUSES.md 1c); a cause in the screen leg shows when sharing starts (CAUSES.md 1b)"
 	srcQuickAssistOld  = "Microsoft's MSRD-Collect only advises updating below its $latestQAver (2.0.30.0); no source says what an old build breaks (CAUSES.md 1b, C10)"
@@ -277,7 +278,9 @@ var reasons = []Reason{
 	{Code: "last-session-schannel", Group: groupApp, Leg: leg.Screen, Step: leg.Sharing, Source: srcRecordSchannel,
 		Meaning: "the last session ended with Schannel's record of a failed TLS handshake beside it (36871, 36874, 36887, 36888…): Windows' own TLS, the screen leg's, failed (`app.last-session`)"},
 	{Code: "last-session-app-crash", Group: groupApp, Leg: leg.Both, Step: leg.Opens, Source: srcRecordApp,
-		Meaning: "Quick Assist or its WebView2 crashed (Application Error 1000) or hung (Application Hang 1002) in the last session"},
+		Meaning: "Quick Assist crashed (Application Error 1000) or hung (Application Hang 1002) in the last session"},
+	{Code: "last-session-webview2-crash", Group: groupApp, Leg: leg.Web, Step: leg.Code, Source: srcRecordWebView,
+		Meaning: "a WebView2 process crashed (Application Error 1000) or hung (Application Hang 1002) in the last session: the web leg's pages run in it (the record does not say whose it was)"},
 	{Code: "last-session-package", Group: groupApp, Leg: leg.Both, Step: leg.Opens, Source: srcRecordApp,
 		Meaning: "Windows failed to install or update the Quick Assist package (AppXDeploymentServer) in the last session's time"},
 	{Code: "last-session-remote-assistance", Group: groupApp, Leg: leg.Screen, Step: leg.Sharing, Source: srcRecordRA,
@@ -289,7 +292,9 @@ var reasons = []Reason{
 	{Code: "windows-logged-schannel", Group: groupApp, Leg: leg.Screen, Step: leg.Sharing, Source: srcRecordSchannel,
 		Meaning: "no session is in the History, but Schannel logged a failed TLS handshake in the window (a warning)"},
 	{Code: "windows-logged-app-crash", Group: groupApp, Leg: leg.Both, Step: leg.Opens, Source: srcRecordApp,
-		Meaning: "no session is in the History, but Quick Assist or its WebView2 crashed or hung in the window (a warning)"},
+		Meaning: "no session is in the History, but Quick Assist crashed or hung in the window (a warning)"},
+	{Code: "windows-logged-webview2-crash", Group: groupApp, Leg: leg.Web, Step: leg.Code, Source: srcRecordWebView,
+		Meaning: "no session is in the History, but a WebView2 process crashed or hung in the window (a warning; the record does not say whose it was)"},
 	{Code: "windows-logged-package", Group: groupApp, Leg: leg.Both, Step: leg.Opens, Source: srcRecordApp,
 		Meaning: "no session is in the History, but the Quick Assist package failed to install or update in the window (a warning)"},
 	{Code: "windows-logged-remote-assistance", Group: groupApp, Leg: leg.Screen, Step: leg.Sharing, Source: srcRecordRA,

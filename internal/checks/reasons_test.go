@@ -108,6 +108,7 @@ func TestReasonsDocumented(t *testing.T) {
 		// app.last-session's record families (lastsession.go) carry theirs.
 		"last-session-schannel": true, "last-session-app-crash": true, "last-session-package": true, "last-session-remote-assistance": true,
 		"windows-logged-schannel": true, "windows-logged-app-crash": true, "windows-logged-package": true, "windows-logged-remote-assistance": true,
+		"last-session-webview2-crash": true, "windows-logged-webview2-crash": true,
 	}
 	for code := range documented {
 		if _, ok := literals[code]; !ok && !composed[code] {

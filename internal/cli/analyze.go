@@ -128,6 +128,7 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions) error {
 		system = winstate.Collect(snap.reg, snap.source, state, nil)
 		if snap.sessions != nil {
 			sessions = *snap.sessions
+			sessionread.Sanitize(&sessions)
 		} else if snap.source == "snapshot" {
 			why = facts.WhyOldSnapshot
 		}

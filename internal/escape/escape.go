@@ -35,6 +35,29 @@ func Terminal(s string) string {
 	return b.String()
 }
 
+// Page shows the control characters of a whole page of markup the way
+// Terminal does, but for tab, line feed and carriage return, which markup
+// is laid out with: what html/template escapes (<, &, quotes) it leaves
+// alone, and what it lets through (a bidirectional override that reorders
+// a line, an escape sequence, a zero-width character) it makes visible.
+func Page(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r >= 0x80 && r < 0xa0, bidi(r):
+			fmt.Fprintf(&b, `\u{%04x}`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
 func isPlain(s string) bool {
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])

@@ -74,6 +74,17 @@ func FuzzEscape(f *testing.F) {
 				t.Fatalf("Terminal(%q) = %q holds %U", s, term, r)
 			}
 		}
+		// A page keeps its layout (tab, line feed, carriage return) and
+		// nothing else that acts or reorders, and plain text stays as is.
+		page := Page(s)
+		for _, r := range page {
+			if (unicode.IsControl(r) || bidi(r)) && r != '\t' && r != '\n' && r != '\r' {
+				t.Fatalf("Page(%q) = %q holds %U", s, page, r)
+			}
+		}
+		if isPlain(s) && page != s {
+			t.Fatalf("Page(%q) = %q changed plain text", s, page)
+		}
 		md := Markdown(s)
 		if strings.ContainsAny(md, "\r\n\u2028\u2029") {
 			t.Fatalf("Markdown(%q) = %q holds a line break", s, md)

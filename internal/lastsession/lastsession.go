@@ -231,7 +231,7 @@ func Build(s facts.Sessions) Timeline {
 	}
 	records := classified(s.Records)
 	placed := make([]bool, len(records))
-	for i := range sessions {
+	for i := len(sessions) - 1; i >= 0; i-- { // oldest first: a record near two sessions is the earlier's
 		ss := &sessions[i]
 		from, until := ss.Start.Add(-Window), ss.End.Add(Window)
 		var in []Record
@@ -239,7 +239,7 @@ func Build(s facts.Sessions) Timeline {
 			if r.Time.After(until) {
 				break
 			}
-			if !r.End().Before(from) {
+			if !placed[j] && !r.End().Before(from) {
 				placed[j] = true
 				in = append(in, r)
 			}
@@ -269,18 +269,15 @@ func Build(s facts.Sessions) Timeline {
 }
 
 // startsNew says a visit begins a new session: it follows an end screen
-// (other than a second end screen right after it), it follows sharing
-// without being sharing or an end screen (after sharing the service shows
-// only an end screen, so Quick Assist was opened again: the last one was
-// closed or crashed), or it comes after a long quiet.
+// (an end screen after an end screen is the same session's: a second
+// screen, or the first shown again), or a long quiet. The service's first
+// page is in no source we have, so two openings within NewSessionGap with
+// no end screen between are one session.
 func startsNew(cur *Session, v facts.Visit, m Mark) bool {
 	if v.Time.Sub(cur.End) > NewSessionGap {
 		return true
 	}
-	if cur.EndPage != "" {
-		return !(m == Ended && v.Time.Sub(cur.End) <= Window)
-	}
-	return cur.Reached == Sharing && m != Sharing && m != Ended
+	return cur.EndPage != "" && m != Ended
 }
 
 // classified keeps the records the eventlog table knows, oldest first.

@@ -19,6 +19,11 @@ func schannel(d time.Duration) facts.EventRecord {
 		Data: []facts.EventData{{Name: "AlertDesc", Value: "40"}}}
 }
 
+func crashRecord(d time.Duration) facts.EventRecord {
+	return facts.EventRecord{Time: t0.Add(d), Channel: "Application", Provider: "Application Error", EventID: 1000, Level: 2,
+		Data: []facts.EventData{{Name: "AppName", Value: "QuickAssist.exe"}}}
+}
+
 func TestBuild(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -34,12 +39,22 @@ func TestBuild(t *testing.T) {
 		// The first end screen is the one the person saw.
 		{"two end screens together are one end", []facts.Visit{v(0, "/"), v(10*time.Second, "/status/ended"), v(12*time.Second, "/status/feedback")},
 			nil, []string{"opened /status/ended 0"}, 0},
-		// Quick Assist opened again after sharing, with no end screen: the
-		// first session was closed or crashed.
-		{"a page after sharing starts the next session", []facts.Visit{v(0, "/"), v(30*time.Second, "/screenshare"), v(10*time.Minute, "/"), v(11*time.Minute, "/status/ended")},
-			nil, []string{"opened /status/ended 0", "sharing  0"}, 0},
+		// The service's first page is in no source: a page after sharing
+		// with no end screen between is the same session's (a crash during
+		// sharing stays in the session it ended).
+		{"a page after sharing is the same session's", []facts.Visit{v(0, "/"), v(2*time.Minute, "/screenshare"), v(20*time.Minute, "/")},
+			[]facts.EventRecord{crashRecord(15 * time.Minute)}, []string{"sharing  1"}, 0},
+		{"an unknown page after sharing does not end it", []facts.Visit{v(0, "/"), v(2*time.Minute, "/screenshare"), v(20*time.Minute, "/feedback"), v(20*time.Minute+time.Second, "/status/ended")},
+			nil, []string{"sharing /status/ended 0"}, 0},
 		{"sharing shown twice is one session", []facts.Visit{v(0, "/"), v(30*time.Second, "/screenshare"), v(40*time.Second, "/screenshare"), v(50*time.Second, "/status/ended")},
 			nil, []string{"sharing /status/ended 0"}, 0},
+		// An end screen shown again later is the ended session's, not a
+		// session of one end screen.
+		{"an end screen shown again", []facts.Visit{v(0, "/"), v(30*time.Second, "/screenshare"), v(time.Minute, "/status/ended"), v(10*time.Minute, "/status/ended")},
+			nil, []string{"sharing /status/ended 0"}, 0},
+		// A record near two sessions is the earlier's.
+		{"a record between two sessions is the earlier's", []facts.Visit{v(0, "/"), v(10*time.Second, "/status/ended"), v(70*time.Second, "/"), v(80*time.Second, "/status/ended")},
+			[]facts.EventRecord{schannel(40 * time.Second)}, []string{"opened /status/ended 0", "opened /status/ended 1"}, 0},
 		// Two visits in one microsecond: the visit IDs order them.
 		{"visit IDs order visits at one time", []facts.Visit{
 			{Time: t0.Add(time.Second), Host: "remoteassistance.support.services.microsoft.com", Path: "/", ID: 9},

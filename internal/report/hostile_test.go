@@ -42,13 +42,26 @@ func TestTextAndMarkdownShowHostileTextInert(t *testing.T) {
 		tr := i18n.New(l)
 		fs := checks.Judge(f, checks.All(), tr)
 		rep := New(Tool{Name: "qadoctor", Version: "1.0.0"}, f, fs, checks.Verdict(fs, ""), time.Second, tr.Lang())
-		var text, md bytes.Buffer
+		var text, md, page bytes.Buffer
 		WriteText(&text, rep, TextOptions{Verbose: true, Tr: tr})
 		WriteMarkdown(&md, rep, tr)
 		for _, r := range text.String() {
 			if r != '\n' && (unicode.IsControl(r) || r == '\u202e') {
 				t.Fatalf("%s text report holds %U raw:\n%s", l, r, text.String())
 			}
+		}
+		// The HTML page: html/template escapes markup; the escape
+		// sequences and the override that reorders a line are made visible.
+		if err := WriteHTML(&page, rep, f.Endpoints, tr); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range page.String() {
+			if r != '\n' && r != '\t' && r != '\r' && (unicode.IsControl(r) || r == '\u202e') {
+				t.Fatalf("%s HTML report holds %U raw", l, r)
+			}
+		}
+		if !strings.Contains(page.String(), `gnp`) || strings.Contains(page.String(), "<img src=x>") {
+			t.Errorf("%s HTML report: the hostile value is gone, or its markup is live", l)
 		}
 		if !strings.Contains(text.String(), `\x1b]0;pwned`) {
 			t.Errorf("%s text report should show the escape as \\x1b, visibly", l)

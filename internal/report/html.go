@@ -1,12 +1,14 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"html/template"
 	"io"
 	"math"
 	"sync"
 
+	"github.com/qadoctor/qadoctor/internal/escape"
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
 	"github.com/qadoctor/qadoctor/internal/i18n"
@@ -82,7 +84,15 @@ func WriteHTML(w io.Writer, r *Report, endpoints []facts.EndpointFacts, tr *i18n
 	page.Funcs(template.FuncMap(tr.TemplateFuncs())).Funcs(template.FuncMap{
 		"word": func(s finding.Status) string { return tr.Text(statusWords[s]) },
 	})
-	return page.Execute(w, d)
+	// Untrusted text (certificate names, record values, History paths)
+	// is escaped by html/template; what it lets through that reorders or
+	// hides text is made visible.
+	var buf bytes.Buffer
+	if err := page.Execute(&buf, d); err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, escape.Page(buf.String()))
+	return err
 }
 
 func stepMark(tr *i18n.Printer, step string, st facts.StepState) string {

@@ -18,6 +18,7 @@ import (
 	"github.com/qadoctor/qadoctor/internal/eventlog"
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/history"
+	"github.com/qadoctor/qadoctor/internal/lastsession"
 )
 
 // IsHistory says a file's first bytes are an SQLite database's (Chromium's
@@ -80,11 +81,13 @@ func Live(ctx context.Context, since, until time.Time, match func(string) bool) 
 
 // Files reads History files and .evtx exports a PC's user sent. The window
 // is the sessions the History records, not this machine's clock: it ends
-// After the newest page and starts since before that page (with no page,
-// it ends at the newest record), so files sent last month still line up.
+// After the newest page and starts since before that page, or earlier,
+// where the session holding that page began earlier (with no page, it
+// ends at the newest record), so files sent last month still line up.
 // known are pages already on record (a snapshot given beside the files):
-// they anchor the window too, so logs exported after the snapshot are read
-// around its sessions.
+// they anchor the window too. The logs are read within the window, so
+// their bound on records kept (eventlog.Limits.MaxKept) counts the
+// window's records, not newer ones.
 func Files(ctx context.Context, histories, logs []string, since time.Duration, match func(string) bool, known []facts.Visit) facts.Sessions {
 	s := facts.Sessions{Source: "files"}
 	for _, h := range histories {
@@ -92,18 +95,20 @@ func Files(ctx context.Context, histories, logs []string, since time.Duration, m
 		s.History = mergeHistory(s.History, hr)
 		s.Visits = append(s.Visits, visits...)
 	}
-	for _, l := range logs {
-		lr, records := eventlog.ReadFile(ctx, l, eventlog.Window{}, eventlog.Limits{})
-		s.Logs = append(s.Logs, lr)
-		s.Records = append(s.Records, records...)
-	}
 	if since <= 0 {
 		since = 7 * 24 * time.Hour
 	}
-	if page := newestVisit(s.Visits, known); !page.IsZero() {
-		s.Since, s.Until = page.Add(-since), page.Add(After)
-	} else if last := newestRecord(s.Records); !last.IsZero() {
-		s.Since, s.Until = last.Add(-since), last
+	s.Since, s.Until = windowOf(append(slices.Clone(known), s.Visits...), since)
+	w := eventlog.Window{Since: s.Since, Until: s.Until}
+	for _, l := range logs {
+		lr, records := eventlog.ReadFile(ctx, l, w, eventlog.Limits{})
+		s.Logs = append(s.Logs, lr)
+		s.Records = append(s.Records, records...)
+	}
+	if s.Until.IsZero() { // no page: the window ends at the newest record
+		if last := newestRecord(s.Records); !last.IsZero() {
+			s.Since, s.Until = last.Add(-since), last
+		}
 	}
 	if !s.Until.IsZero() {
 		s.Visits = visitsWithin(s.Visits, s.Since, s.Until)
@@ -118,6 +123,23 @@ func Files(ctx context.Context, histories, logs []string, since time.Duration, m
 		s.CutOff = true
 	}
 	return s
+}
+
+// windowOf is the window of the pages' sessions: from since before the
+// newest page (or the start of the session holding it, a Window before,
+// when that is earlier) to After it. Zero without a page.
+func windowOf(visits []facts.Visit, since time.Duration) (from, until time.Time) {
+	page := newestVisit(visits)
+	if page.IsZero() {
+		return time.Time{}, time.Time{}
+	}
+	from, until = page.Add(-since), page.Add(After)
+	if t := lastsession.Build(facts.Sessions{Visits: visits}); len(t.Sessions) > 0 {
+		if start := t.Sessions[0].Start.Add(-lastsession.Window); start.Before(from) {
+			from = start
+		}
+	}
+	return from, until
 }
 
 func newestVisit(lists ...[]facts.Visit) time.Time {
@@ -237,6 +259,25 @@ func visitsWithin(vs []facts.Visit, since, until time.Time) []facts.Visit {
 	return slices.DeleteFunc(vs, func(v facts.Visit) bool { return v.Time.Before(since) || v.Time.After(until) })
 }
 
+// recordsWithin keeps the records whose span meets the window.
 func recordsWithin(rs []facts.EventRecord, since, until time.Time) []facts.EventRecord {
-	return slices.DeleteFunc(rs, func(r facts.EventRecord) bool { return r.Time.Before(since) || r.Time.After(until) })
+	return slices.DeleteFunc(rs, func(r facts.EventRecord) bool { return r.End().Before(since) || r.Time.After(until) })
+}
+
+// Sanitize mends what a hostile or damaged snapshot can hold that no
+// reader writes: negative counts become 0, a record's count past what a
+// reader folds is capped, and a Last before Time is dropped.
+func Sanitize(s *facts.Sessions) {
+	s.History.Rows, s.History.Kept = max(s.History.Rows, 0), max(s.History.Kept, 0)
+	for i := range s.Logs {
+		l := &s.Logs[i]
+		l.Scanned, l.Matched, l.Kept = max(l.Scanned, 0), max(l.Matched, 0), max(l.Kept, 0)
+	}
+	for i := range s.Records {
+		r := &s.Records[i]
+		r.Count = min(max(r.Count, 0), eventlog.DefaultMaxScanned)
+		if r.Last.Before(r.Time) {
+			r.Last = time.Time{}
+		}
+	}
 }

@@ -92,3 +92,29 @@ func TestMergeHistoryKeepsTheGoodRead(t *testing.T) {
 		}
 	}
 }
+
+// TestWindowHoldsTheLastSession: a --since shorter than the last session
+// still holds all of it, from a minute before its first page.
+func TestWindowHoldsTheLastSession(t *testing.T) {
+	at := time.Date(2026, 11, 1, 3, 15, 0, 0, time.UTC)
+	host := "remoteassistance.support.services.microsoft.com"
+	visits := []facts.Visit{{Time: at, Host: host, Path: "/"}, {Time: at.Add(3 * time.Minute), Host: host, Path: "/screenshare"}, {Time: at.Add(4*time.Minute + 40*time.Second), Host: host, Path: "/status/ended"}}
+	from, until := windowOf(visits, time.Minute)
+	if want := at.Add(-time.Minute); !from.Equal(want) || !until.Equal(visits[2].Time.Add(After)) {
+		t.Errorf("window %v..%v; want %v..%v", from, until, want, visits[2].Time.Add(After))
+	}
+	if from, until := windowOf(nil, time.Hour); !from.IsZero() || !until.IsZero() {
+		t.Errorf("no page: window %v..%v; want none", from, until)
+	}
+}
+
+// TestSanitize: what no reader writes is mended.
+func TestSanitize(t *testing.T) {
+	at := time.Date(2026, 11, 1, 3, 15, 0, 0, time.UTC)
+	s := facts.Sessions{History: facts.HistoryRead{Rows: -1, Kept: -5}, Logs: []facts.LogRead{{Scanned: -100, Matched: -1, Kept: -1}},
+		Records: []facts.EventRecord{{Time: at, Count: -7, Last: at.Add(-time.Hour)}, {Time: at, Count: 1 << 40}}}
+	Sanitize(&s)
+	if s.History.Rows != 0 || s.History.Kept != 0 || s.Logs[0] != (facts.LogRead{}) || s.Records[0].Count != 0 || !s.Records[0].Last.IsZero() || s.Records[1].Count > 1<<31 {
+		t.Errorf("sanitized %+v", s)
+	}
+}
