@@ -39,7 +39,7 @@ func interceptorName(tr *i18n.Printer, e facts.EndpointFacts) string {
 
 func judgeWebSocket(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	var j judged
-	var stripped []facts.EndpointFacts
+	var stripped, decrypted []facts.EndpointFacts
 	for _, e := range f.Endpoints {
 		if e.Endpoint.Kind() != profile.RoleWebSocket {
 			continue
@@ -50,6 +50,7 @@ func judgeWebSocket(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 			j.add(e, finding.Skip, blockedBy(tr, h.Step), h)
 		case h.State == facts.StepOK && h.Upgraded && intercepted(e):
 			j.add(e, finding.Warn, tr.Sprintf("upgraded to WebSocket on %s (101), through %s, which decrypts it (see tls.interception)", h.Path, interceptorName(tr, e)), h)
+			decrypted = append(decrypted, e)
 		case h.State == facts.StepOK && h.Upgraded:
 			j.add(e, finding.Pass, tr.Sprintf("upgraded to WebSocket on %s (101)", h.Path), h)
 		case h.State == facts.StepOK && intercepted(e):
@@ -93,6 +94,21 @@ func judgeWebSocket(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		}
 		return fd
 	}
+	var silent []facts.EndpointFacts // no answer on a chain that is Microsoft's
+	for _, e := range failed {
+		if !intercepted(e) {
+			silent = append(silent, e)
+		}
+	}
+	if len(silent) == 0 && len(decrypted) > 0 {
+		e := decrypted[0]
+		fd.Reason = "websocket-decrypted"
+		fd.Summary = tr.Sprintf("The WebSocket channel to %s opens, but %s decrypts it.", hostList(tr, decrypted), interceptorName(tr, e))
+		fd.Cause = tr.Sprintf("The upgrade went through: %s decrypts the channel and passes it on. The channel works through it; what Quick Assist makes of the certificate it serves in Microsoft's place is tls.interception's finding.", interceptorName(tr, e))
+		fd.Fix = []string{tr.Text(exemptInspection)}
+		return fd
+	}
+	failed = silent
 	fd.Reason = "websocket-no-answer"
 	fd.Summary = tr.Sprintf("TLS to %s works, but the WebSocket upgrade got no answer.", hostList(tr, failed))
 	fd.Cause = tr.Sprintf("The certificate is Microsoft's, so nothing in the path decrypts the traffic; the server did not answer the upgrade in time. That points at the service, or at a path that loses larger packets (see tls.handshake).")

@@ -72,6 +72,7 @@ const (
 	srcBlock           = "a deliberate block of Quick Assist's names or app stops everything from the start (CAUSES.md C2)"
 	srcAuditOnly       = "an audit-only rule lets the app run (AppLocker documentation)"
 	srcTenant          = "tenant restrictions v2 act at sign-in, in the web leg (CAUSES.md C9)"
+	srcWeakSignature   = "Chromium 156 here refuses a trusted CA's SHA-1-signed leaf with ERR_CERT_INVALID (TestCertErrorsAgreeWithChromium); crypto/x509 refuses SHA-1 signatures since Go 1.18; the failing endpoints say their step"
 	srcEndpoints       = "the failing endpoints: each says its step in the profile; the RDP relay is the screen leg, every other endpoint the web leg"
 	srcTool            = "about qadoctor's own reading, not the session"
 	srcNoName          = "no name resolves, so nothing starts: the first thing a person sees is Quick Assist not opening (CAUSES.md C1)"
@@ -157,6 +158,8 @@ var reasons = []Reason{
 		Meaning: "the same with the families the other way round"},
 	{Code: "websocket-stripped", Group: groupNet, Leg: perEndpoint, Source: srcEndpoints,
 		Meaning: "a device that decrypts the traffic (a proxy's ssl-bump, a TLS-inspecting firewall) refuses, strips or holds the WebSocket upgrade of a channel endpoint (`net.websocket`)"},
+	{Code: "websocket-decrypted", Group: groupNet, Leg: perEndpoint, Source: srcEndpoints,
+		Meaning: "the WebSocket upgrade of a channel endpoint went through a device that decrypts it (a warning; tls.interception judges the certificate)"},
 	{Code: "websocket-no-answer", Group: groupNet, Leg: perEndpoint, Source: srcEndpoints,
 		Meaning: "the chain to a channel endpoint is Microsoft's end to end, but the upgrade got no answer within its bound (a warning)"},
 	{Code: "relay-not-turn", Group: groupNet, Leg: perEndpoint, Source: srcEndpoints,
@@ -183,6 +186,8 @@ var reasons = []Reason{
 		Meaning: "a known TLS-inspection product (the first word of its name, lower case: `interception-zscaler`, `interception-eset`…)"},
 	{Code: "cert-unknown-authority", Group: groupTLS, Leg: perEndpoint, Source: srcEndpoints,
 		Meaning: "the certificate comes from an issuer this PC does not trust: a re-signing proxy or antivirus, or stale root certificates"},
+	{Code: "cert-weak-signature", Group: groupTLS, Leg: perEndpoint, Source: srcWeakSignature,
+		Meaning: "the certificate is signed with SHA-1, which Chromium (ERR_CERT_INVALID in Chromium 156) and Go refuse whoever issued it: not an untrusted issuer"},
 	{Code: "cert-hostname", Group: groupTLS, Leg: perEndpoint, Source: srcEndpoints,
 		Meaning: "the certificate is for another name: a portal, a proxy or a block page answers instead"},
 	{Code: "cert-invalid", Group: groupTLS, Leg: perEndpoint, Source: srcEndpoints,

@@ -131,6 +131,13 @@ func handshakeCause(tr *i18n.Printer, e facts.EndpointFacts, minTLS string, cloc
 					tr.Sprintf("Install pending Windows updates (they refresh the trusted root certificates)."),
 					retest,
 				}
+		case "weak-signature":
+			return "cert-weak-signature",
+				tr.Sprintf("The certificate %s presented is signed with a weak algorithm (SHA-1): %s. Chromium, and so Quick Assist's WebView2, refuses it whoever issued it (Chromium 156 reports ERR_CERT_INVALID). Microsoft does not sign so: a device in the path re-signs the connection with an old configuration, or something else answers in Microsoft's place.", host, t.VerifyError),
+				[]string{
+					tr.Sprintf("If the PC is on a company network, send this report to the network team: the device that re-signs must sign with SHA-256 or better, or leave Microsoft's hosts alone."),
+					retest,
+				}
 		case "hostname":
 			return "cert-hostname",
 				tr.Sprintf("The certificate %s presented is for another name (%s): something else answers in Microsoft's place, such as a captive portal, a proxy or a firewall's block page.", host, certNames(tr, t)),
@@ -233,7 +240,13 @@ func cutHandshakeCause(tr *i18n.Printer, e facts.EndpointFacts, retest string) (
 		return "tls-large-hello-dropped", cause,
 			[]string{
 				tr.Sprintf("Ask the network team to update the firewall or TLS inspection device, or exempt Quick Assist's endpoints from it (qadoctor bypass prints them): it must accept a ClientHello that spans more than one TCP segment."),
-				tr.Sprintf("Stop-gap while it is fixed: the Edge policy PostQuantumKeyAgreementEnabled set to 0 (disabled) makes Edge send the smaller hello; whether WebView2, which Quick Assist runs in, honours it is not documented, so check with qadoctor again after setting it."),
+				// No stop-gap on the PC: Edge's PostQuantumKeyAgreementEnabled
+				// (Edge 120 and later) is a browser policy, and "browser
+				// policies don't apply to WebView2 applications" (Microsoft's
+				// WebView2 enterprise guide); it is not among WebView2's own
+				// policies, and Chrome's same policy goes in Chrome 147
+				// (Chrome Platform Status 5257822742249472).
+				tr.Sprintf("There is no setting on this PC to shrink the hello: Quick Assist runs in WebView2, which does not apply Edge's browser policies (PostQuantumKeyAgreementEnabled among them) and has no such policy of its own. The fix is on the network."),
 				retest,
 			}, true
 	case hasRefused && refused.Answered() && t.BytesRead == 0 && t.Kind == facts.KindTimeout:

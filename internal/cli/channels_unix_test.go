@@ -7,6 +7,8 @@ package cli
 
 import (
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -53,9 +55,25 @@ func TestWebSocketThroughSquid(t *testing.T) {
 	t.Run("squid lets the upgrade through", func(t *testing.T) {
 		px := testpeer.Squid(t, testpeer.SquidOptions{BumpCA: inspector(t), AllowUpgrade: true})
 		_, r := diagnoseJSON(t, gather.Env{}, append([]string{"--profile", prof, "--ca-file", pki.CAFile, "--proxy", "http://" + px}, channelChecks...)...)
-		f := want(t, r, "net.websocket", finding.Warn, "")
+		f := want(t, r, "net.websocket", finding.Warn, "websocket-decrypted")
 		if d := f.Evidence[0].Detail; !strings.Contains(d, "101") || !strings.Contains(d, px) {
 			t.Errorf("evidence %q should say it upgraded (101) through the decrypting proxy %s", d, px)
+		}
+	})
+	// The inspector's CA trusted, as a company installs it: the upgrade
+	// goes through, and the finding says the proxy decrypts it, never that
+	// the certificate is Microsoft's (issue 24, item 5).
+	t.Run("squid lets the upgrade through, its CA trusted", func(t *testing.T) {
+		bump := inspector(t)
+		both := filepath.Join(testpeer.TempDir(t), "cas.pem")
+		a, _ := os.ReadFile(pki.CAFile)
+		b, _ := os.ReadFile(bump.CAFile)
+		os.WriteFile(both, append(a, b...), 0o600)
+		px := testpeer.Squid(t, testpeer.SquidOptions{BumpCA: bump, AllowUpgrade: true})
+		_, r := diagnoseJSON(t, gather.Env{}, append([]string{"--profile", prof, "--ca-file", both, "--proxy", "http://" + px}, channelChecks...)...)
+		f := want(t, r, "net.websocket", finding.Warn, "websocket-decrypted")
+		if !strings.Contains(f.Summary, px) || strings.Contains(f.Cause, "Microsoft's, so nothing") {
+			t.Errorf("summary %q / cause %q should name the decrypting proxy %s", f.Summary, f.Cause, px)
 		}
 	})
 }

@@ -128,6 +128,12 @@ func ClassifyVerify(err error) string {
 	switch {
 	case err == nil:
 		return ""
+	case errors.As(err, &ua) && strings.Contains(ua.Error(), "insecure algorithm"):
+		// The issuer is known, but its signature on the certificate uses
+		// an algorithm crypto/x509 refuses (SHA-1), as Chromium does
+		// (ERR_CERT_WEAK_SIGNATURE_ALGORITHM, net/base/net_error_list.h):
+		// crypto/x509 says so only in the unknown-authority error's text.
+		return "weak-signature"
 	case errors.As(err, &ua):
 		return "unknown-authority"
 	case errors.As(err, &hn):

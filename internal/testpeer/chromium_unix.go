@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -72,4 +73,87 @@ func ChromiumPAC(t testing.TB, dir, pacURL string) (answer, jsErr string) {
 		t.Fatalf("chromium's NetLog has no proxy resolution for https://a.test/ (%d events)", len(log.Events))
 	}
 	return answer, jsErr
+}
+
+// ChromiumNetError has headless Chromium fetch url, with host mapped to
+// 127.0.0.1 and caFile's CA trusted in its own store (NSS, as Chromium on
+// Linux keeps it; certutil adds it), and returns the net error its NetLog
+// gives the request ("" when it succeeded; the name without ERR_, as
+// net/base/net_error_list.h spells it). What WebView2 would say of the
+// same server.
+func ChromiumNetError(t testing.TB, dir, host, url, caFile string) string {
+	t.Helper()
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatalf("chromium is not installed (scripts/test installs it): %v", err)
+	}
+	home := filepath.Join(dir, "home")
+	nss := filepath.Join(home, ".pki", "nssdb")
+	if err := os.MkdirAll(nss, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"-N", "-d", "sql:" + nss, "--empty-password"},
+		{"-A", "-d", "sql:" + nss, "-t", "C,,", "-n", "qadoctor test CA", "-i", caFile},
+	} {
+		if out, err := exec.Command("certutil", args...).CombinedOutput(); err != nil {
+			t.Fatalf("certutil %v (scripts/test installs libnss3-tools): %v\n%s", args, err, out)
+		}
+	}
+	netlog := filepath.Join(dir, "netlog.json")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+filepath.Join(dir, "profile"),
+		"--no-proxy-server",
+		"--host-resolver-rules=MAP "+host+" 127.0.0.1, MAP * ~NOTFOUND",
+		"--log-net-log="+netlog, "--net-log-capture-mode=Default",
+		"--dump-dom", url)
+	cmd.Env = append(os.Environ(), "HOME="+home)
+	if out, err := cmd.CombinedOutput(); err != nil && ctx.Err() != nil {
+		t.Fatalf("chromium: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(netlog)
+	if err != nil {
+		t.Fatalf("chromium wrote no NetLog: %v", err)
+	}
+	var log struct {
+		Constants struct {
+			LogEventTypes map[string]int `json:"logEventTypes"`
+			NetError      map[string]int `json:"netError"`
+		} `json:"constants"`
+		Events []struct {
+			Type   int `json:"type"`
+			Source struct {
+				ID int `json:"id"`
+			} `json:"source"`
+			Params map[string]any `json:"params"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal(data, &log); err != nil {
+		t.Fatalf("chromium's NetLog: %v", err)
+	}
+	names := map[int]string{}
+	for name, code := range log.Constants.NetError {
+		names[code] = name
+	}
+	// The request for url: its URL_REQUEST_START_JOB names the URL; the
+	// first net error its source logs is the request's.
+	job := log.Constants.LogEventTypes["URL_REQUEST_START_JOB"]
+	ours := map[int]bool{}
+	for _, e := range log.Events {
+		if e.Type == job && e.Params["url"] == url {
+			ours[e.Source.ID] = true
+		}
+	}
+	if len(ours) == 0 {
+		t.Fatalf("chromium's NetLog has no request for %s (%d events)", url, len(log.Events))
+	}
+	for _, e := range log.Events {
+		if code, ok := e.Params["net_error"].(float64); ok && ours[e.Source.ID] && code < 0 {
+			return strings.TrimPrefix(names[int(code)], "ERR_")
+		}
+	}
+	return ""
 }
