@@ -90,7 +90,7 @@ func readLastSession(f *facts.Facts) (lastsession.Timeline, lastSessionReading) 
 	var rs []lastsession.Record
 	inSession := len(t.Sessions) > 0
 	if inSession {
-		rs = t.Sessions[0].Records
+		rs = t.Sessions[judgedSession(t)].Records
 	} else {
 		rs = t.Unplaced
 	}
@@ -100,7 +100,7 @@ func readLastSession(f *facts.Facts) (lastsession.Timeline, lastSessionReading) 
 		if !ok {
 			continue
 		}
-		if fam.name == famSchannel.name && inSession && t.Sessions[0].Reached != lastsession.Sharing {
+		if fam.name == famSchannel.name && inSession && t.Sessions[judgedSession(t)].Reached != lastsession.Sharing {
 			if out.aside == nil || !r.Last.Before(out.aside.Last) {
 				out.aside = &r
 			}
@@ -137,11 +137,15 @@ func judgeLastSession(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		return finding.Finding{Status: finding.Skip, Evidence: ev,
 			Summary: tr.Sprintf("%s: %s.", noSession(tr, s), historyWhy(tr, s))}
 	}
-	last := t.Sessions[0]
+	k := judgedSession(t)
+	last := t.Sessions[k]
 	got := tr.Sprintf("The last session (%s) got as far as %s", stamp(last.Start), markText(tr, last.Reached))
 	how := endText(tr, last)
 	fd := judgeSession(tr, last, rd, got, how)
 	fd.Evidence = ev
+	if k > 0 {
+		fd.Summary += " " + tr.Sprintf("Quick Assist was opened again at %s, with nothing on record after its first page.", stamp(t.Sessions[0].Start))
+	}
 	if a := rd.aside; a != nil {
 		fd.Summary += " " + tr.Sprintf("Windows also logged %s %s; SCHANNEL carries only the screen leg, which this session never reached, so another program's handshake failed (or the screen leg would: see its checks).", describeRecord(tr, *a), whenText(tr, *a))
 	}
@@ -157,7 +161,7 @@ func judgeSession(tr *i18n.Printer, last lastsession.Session, rd lastSessionRead
 			Cause: tr.Sprintf("Windows' record of the failure itself: in the session it logged %s %s, which means %s.",
 				describeRecord(tr, rd.record), whenText(tr, rd.record), familyText(tr, rd.family))}
 	}
-	sharing, shared := last.StepAt(lastsession.Sharing)
+	sharing, shared := sharingOf(last)
 	switch {
 	case last.EndPage != "" && shared && endedAt(last).Sub(sharing.Time) <= EndedSoon:
 		return finding.Finding{Status: finding.Warn, Reason: "last-session-ended-at-sharing",
@@ -209,6 +213,8 @@ func corroborate(out []finding.Finding, f *facts.Facts, tr *i18n.Printer) {
 		ls.Cause += " " + tr.Sprintf("Today's checks find the cause: %s", strings.Join(backed, "; "))
 	case len(clean) > 0 && (rd.family.name == famSchannel.name || rd.family.name == famRemoteAssistance.name):
 		ls.Cause += " " + tr.Sprintf("Today's checks of it pass (%s): what caused it has changed since, or lies outside this PC's settings (the path to the relay, a device that inspects TLS). Run qadoctor again on the network where it failed.", strings.Join(clean, ", "))
+	case len(clean) > 0 && rd.family.name == famPackage.name:
+		ls.Cause += " " + tr.Sprintf("Today's checks of it pass (%s): the package is installed and allowed now, so the failed install or update was mended since; its record's error code says why it failed then.", strings.Join(clean, ", "))
 	case len(clean) > 0:
 		ls.Cause += " " + tr.Sprintf("Today's checks of it pass (%s): the app is installed, current and allowed now, so the crash itself is the cause to follow: its record names the faulting module and the exception code.", strings.Join(clean, ", "))
 	}
@@ -341,10 +347,38 @@ func endText(tr *i18n.Printer, s lastsession.Session) string {
 	if s.EndPage == "" {
 		return tr.Sprintf("has no end screen on record (still open, or Quick Assist was closed or crashed) after %s", span(tr, s.End.Sub(s.Start)))
 	}
-	if sh, ok := s.StepAt(lastsession.Sharing); ok {
+	if sh, ok := sharingOf(s); ok {
 		return tr.Sprintf("ended %s after sharing started (end screen %s)", span(tr, endedAt(s).Sub(sh.Time)), s.EndPage)
 	}
 	return tr.Sprintf("ended %s after its first page (end screen %s)", span(tr, endedAt(s).Sub(s.Start)), s.EndPage)
+}
+
+// judgedSession is the session judged: the newest, unless it only opened
+// (no sharing, no end screen, no record: Quick Assist opened again after
+// the one that failed, and closed), then the newest before it that did
+// more.
+func judgedSession(t lastsession.Timeline) int {
+	for i, s := range t.Sessions {
+		if s.EndPage != "" || s.Reached == lastsession.Sharing || len(s.Records) > 0 {
+			return i
+		}
+	}
+	return 0
+}
+
+// sharingOf is when a session's sharing last started before its end
+// screen: a session retried in the app without an end screen between
+// shares more than once.
+func sharingOf(s lastsession.Session) (lastsession.Step, bool) {
+	end := endedAt(s)
+	var at lastsession.Step
+	ok := false
+	for _, st := range s.Steps {
+		if st.Mark == lastsession.Sharing && !st.Time.After(end) {
+			at, ok = st, true
+		}
+	}
+	return at, ok
 }
 
 // endedAt is when a session showed its (first) end screen; its last page

@@ -87,8 +87,18 @@ func TestJudgeLastSession(t *testing.T) {
 			[]string{"29205 times from 2026-12-05 14:03:42 UTC to 2026-12-07 02:03:07 UTC, the first 2 s after sharing started"}},
 		{"a window with no start", facts.Sessions{State: facts.SessionsRead, History: facts.HistoryRead{State: facts.ReadOK}}, finding.Skip, "",
 			[]string{"No Quick Assist session is on record: "}},
-		{"the newest session decides", readSessions(append([]facts.Visit{visit(-2*time.Hour, "/"), visit(-2*time.Hour+time.Minute, "/screenshare"), visit(-2*time.Hour+2*time.Minute, "/status/ended")}, visit(10*time.Second, "/")),
-			schannelAlert(-2*time.Hour+2*time.Minute, 36888, "40")), finding.Pass, "", []string{"got as far as opening Quick Assist"}},
+		// Quick Assist opened again after the failed session, and nothing
+		// after its first page: the failed session is judged, and the
+		// opening said.
+		{"an opening with nothing after does not hide the session before", readSessions(append([]facts.Visit{visit(-2*time.Hour, "/"), visit(-2*time.Hour+time.Minute, "/screenshare"), visit(-2*time.Hour+2*time.Minute, "/status/ended")}, visit(10*time.Second, "/")),
+			schannelAlert(-2*time.Hour+2*time.Minute, 36888, "40")), finding.Fail, "last-session-schannel", []string{"Quick Assist was opened again at 2026-12-05 14:03:17 UTC"}},
+		{"the newest session that did something decides", readSessions(append([]facts.Visit{visit(-2*time.Hour, "/"), visit(-2*time.Hour+time.Minute, "/screenshare"), visit(-2*time.Hour+2*time.Minute, "/status/ended")},
+			visit(10*time.Second, "/"), visit(40*time.Second, "/screenshare"), visit(45*time.Minute, "/status/ended")),
+			schannelAlert(-2*time.Hour+2*time.Minute, 36888, "40")), finding.Pass, "", []string{"got as far as screen sharing"}},
+		// Retried in the app with no end screen between: sharing counts
+		// from the last start before the end screen.
+		{"sharing counts from its last start", readSessions([]facts.Visit{visit(0, "/"), visit(time.Minute, "/screenshare"), visit(59*time.Minute, "/"), visit(time.Hour, "/screenshare"), visit(time.Hour+20*time.Second, "/status/ended")}),
+			finding.Warn, "last-session-ended-at-sharing", []string{"ended 20 s after sharing started"}},
 	}
 	tr := i18n.New(i18n.English)
 	for _, tc := range tests {

@@ -95,6 +95,10 @@ type Visit struct {
 	// ID is the visit's row in the History's visits table: Chromium
 	// numbers visits as they come, so it orders two in one microsecond.
 	ID int64 `json:"id,omitempty"`
+	// Start says Chromium recorded the visit as a navigation no page led
+	// to (from_visit 0, not a reload): Quick Assist loaded its start page
+	// anew, so a new session began.
+	Start bool `json:"start,omitempty"`
 }
 
 // LogRead is how one event channel or .evtx file was read.

@@ -185,3 +185,22 @@ func TestLocate(t *testing.T) {
 		})
 	}
 }
+
+func TestStartsNavigation(t *testing.T) {
+	i := func(n int64) value { return value{kind: 'i', i: n} }
+	for _, tc := range []struct {
+		from, trans value
+		want        bool
+	}{
+		{i(0), i(0x30000006), true},  // the page Quick Assist starts with: AUTO_TOPLEVEL
+		{i(0), i(0x30000001), true},  // TYPED
+		{i(0), i(0x30000000), false}, // a LINK from a page with a fragment: from_visit 0, still a page's
+		{i(3), i(0x30000006), false}, // led to by visit 3
+		{i(0), i(0x08), false},       // a reload
+		{value{}, i(6), false},       // an old schema without from_visit
+	} {
+		if got := startsNavigation(tc.from, tc.trans); got != tc.want {
+			t.Errorf("startsNavigation(%+v, %+v) = %v; want %v", tc.from, tc.trans, got, tc.want)
+		}
+	}
+}

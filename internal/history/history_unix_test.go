@@ -36,6 +36,12 @@ func checkVisits(t *testing.T, visits []facts.Visit, start, end time.Time) {
 		if i > 0 && v.Time.Before(visits[i-1].Time) {
 			t.Errorf("visit %d at %v is before visit %d at %v; want oldest first", i, v.Time, i-1, visits[i-1].Time)
 		}
+		// Chromium recorded the first page as a navigation of its own
+		// (from_visit 0, AUTO_TOPLEVEL) and each later one as led to by
+		// the one before (location.href).
+		if v.Start != (i == 0) {
+			t.Errorf("visit %d (%s): Start = %v; want it only for the first page", i, v.Path, v.Start)
+		}
 	}
 	if !slices.Equal(paths, wantPaths) {
 		t.Errorf("paths = %q; want %q", paths, wantPaths)

@@ -100,7 +100,8 @@ type reader struct {
 	dropped  int               // visits left out for the limit
 	badTime  int               // visits with a time out of range
 	hosts    map[string]string // host as written, lower-cased → itself if match accepts it, "" if not
-	vals     [2]value
+	vals     [4]value
+	order    [4]int // colsN's scratch
 }
 
 // table is where a table lies and where its wanted columns are.
@@ -128,7 +129,9 @@ func (r *reader) run() error {
 	if len(r.ids) == 0 {
 		return nil // no service page: the visits need not be read
 	}
-	return r.db.walkTable(visits.root, r.visitRow(vURL, vTime), &r.missing)
+	// from_visit and transition say where a visit came from (Chromium's
+	// visit_database.cc); a History without them still reads, without.
+	return r.db.walkTable(visits.root, r.visitRow(vURL, vTime, index(visits.cols, "from_visit"), index(visits.cols, "transition")), &r.missing)
 }
 
 func missingOf(a int, an string, b int, bn string) string {
@@ -182,6 +185,52 @@ func (r *reader) schema() (urls, visits table, err error) {
 		return urls, visits, corrupt(0, "no visits table: not a Chromium History")
 	}
 	return urls, visits, nil
+}
+
+// startsNavigation says a visit is a navigation the app (or a person)
+// began, not one a page made: no page led to it (from_visit 0) and its
+// core transition (ui/base/page_transition_types.h) is TYPED (1),
+// AUTO_BOOKMARK (2), GENERATED (5), AUTO_TOPLEVEL (6), KEYWORD (9) or
+// KEYWORD_GENERATED (10). from_visit alone does not tell: measured with
+// the Chromium here, a page whose URL has a fragment leads to a LINK visit
+// from 0 (the referrer, sent without the fragment, matches no visit),
+// while the first page Chromium was started with is AUTO_TOPLEVEL from 0
+// and location.href, pushState and location.replace are LINK from the
+// page before.
+func startsNavigation(from, trans value) bool {
+	if from.kind != 'i' || from.i != 0 || trans.kind != 'i' {
+		return false
+	}
+	switch trans.i & 0xff {
+	case 1, 2, 5, 6, 9, 10:
+		return true
+	}
+	return false
+}
+
+// colsN reads up to four columns of rec, in the order asked; a column
+// index below 0 (the table lacks it) reads as a null value.
+func (r *reader) colsN(rec []byte, complete bool, idx ...int) ([4]value, error) {
+	var out [4]value
+	n := 0
+	for _, c := range idx {
+		if c >= 0 {
+			r.order[n] = c
+			n++
+		}
+	}
+	want := r.order[:n]
+	slices.Sort(want)
+	got := r.vals[:n]
+	if err := columns(rec, complete, want, got); err != nil {
+		return out, err
+	}
+	for i, c := range idx {
+		if c >= 0 {
+			out[i] = got[slices.Index(want, c)]
+		}
+	}
+	return out, nil
 }
 
 // cols2 reads columns a and b (in either order) of rec into r.vals[0]
@@ -272,15 +321,16 @@ func (r *reader) matches(h []byte) (string, bool) {
 // maxHosts bounds the hosts remembered; past it, match is asked again.
 const maxHosts = 1 << 14
 
-func (r *reader) visitRow(urlCol, timeCol int) rowFunc {
+func (r *reader) visitRow(urlCol, timeCol, fromCol, transCol int) rowFunc {
 	return func(rowid int64, rec []byte, complete bool) error {
 		if err := r.count(); err != nil {
 			return err
 		}
-		u, t, err := r.cols2(rec, complete, urlCol, timeCol)
+		vs, err := r.colsN(rec, complete, urlCol, timeCol, fromCol, transCol)
 		if err != nil {
 			return corrupt(0, "visits row %d: %v", rowid, err)
 		}
+		u, t, from, trans := vs[0], vs[1], vs[2], vs[3]
 		if u.kind != 'i' {
 			return nil
 		}
@@ -295,6 +345,7 @@ func (r *reader) visitRow(urlCol, timeCol int) rowFunc {
 		}
 		v := r.pages[i]
 		v.Time, v.ID = when, rowid
+		v.Start = startsNavigation(from, trans)
 		if len(r.kept) < r.lim.MaxVisits {
 			heap.Push(&r.kept, v)
 			return nil

@@ -231,20 +231,16 @@ func Build(s facts.Sessions) Timeline {
 	}
 	records := classified(s.Records)
 	placed := make([]bool, len(records))
-	for i := len(sessions) - 1; i >= 0; i-- { // oldest first: a record near two sessions is the earlier's
-		ss := &sessions[i]
-		from, until := ss.Start.Add(-Window), ss.End.Add(Window)
-		var in []Record
-		for j, r := range records { // a folded record belongs where its span meets the session's
-			if r.Time.After(until) {
-				break
-			}
-			if !placed[j] && !r.End().Before(from) {
-				placed[j] = true
-				in = append(in, r)
-			}
+	in := make([][]Record, len(sessions))
+	for j, r := range records {
+		if i := owner(sessions, r); i >= 0 {
+			placed[j] = true
+			in[i] = append(in[i], r)
 		}
-		groups := group(in)
+	}
+	for i := range sessions {
+		ss := &sessions[i]
+		groups := group(in[i])
 		keep := max(0, len(groups)-MaxNear) // those nearest the end
 		ss.RecordsBeyond = keep
 		for _, r := range groups[keep:] {
@@ -268,16 +264,64 @@ func Build(s facts.Sessions) Timeline {
 	return t
 }
 
-// startsNew says a visit begins a new session: it follows an end screen
-// (an end screen after an end screen is the same session's: a second
-// screen, or the first shown again), or a long quiet. The service's first
-// page is in no source we have, so two openings within NewSessionGap with
-// no end screen between are one session.
+// startsNew says a visit begins a new session:
+//   - it comes after a long quiet (NewSessionGap);
+//   - Chromium recorded it as a navigation no page made (facts.Visit.Start):
+//     Quick Assist loaded its start page anew;
+//   - it follows an end screen and is not an end screen itself (another
+//     end screen is the same session's, shown again or in turn).
+//
+// The service's first page is in no source, so a session retried inside
+// the app without an end screen between, and with no new navigation, is
+// one session (judged by its last sharing and first end screen).
 func startsNew(cur *Session, v facts.Visit, m Mark) bool {
-	if v.Time.Sub(cur.End) > NewSessionGap {
+	if v.Time.Sub(cur.End) > NewSessionGap || v.Start {
 		return true
 	}
 	return cur.EndPage != "" && m != Ended
+}
+
+// owner is the session (an index into sessions, newest first) a record
+// belongs to, by the time of its first: the session whose pages span it;
+// else the one it follows, within Window of an end screen or, for a
+// session with no end screen, until the next session (at most
+// NewSessionGap); else the one it comes just before, within Window; else
+// the oldest whose reach its span meets (a storm that began earlier). -1:
+// none.
+func owner(sessions []Session, r Record) int {
+	at := r.Time
+	reach := func(i int) time.Time { // how long after its last page a session owns records
+		s := sessions[i]
+		if s.EndPage != "" {
+			return s.End.Add(Window)
+		}
+		until := s.End.Add(NewSessionGap)
+		if i > 0 && sessions[i-1].Start.Before(until) {
+			until = sessions[i-1].Start
+		}
+		return until
+	}
+	for i, s := range sessions {
+		if !at.Before(s.Start) && !at.After(s.End) {
+			return i
+		}
+	}
+	for i := len(sessions) - 1; i >= 0; i-- { // oldest first
+		if s := sessions[i]; at.After(s.End) && !at.After(reach(i)) {
+			return i
+		}
+	}
+	for i, s := range sessions {
+		if at.Before(s.Start) && !at.Before(s.Start.Add(-Window)) {
+			return i
+		}
+	}
+	for i := len(sessions) - 1; i >= 0; i-- {
+		if s := sessions[i]; !r.End().Before(s.Start.Add(-Window)) && !at.After(reach(i)) {
+			return i
+		}
+	}
+	return -1
 }
 
 // classified keeps the records the eventlog table knows, oldest first.

@@ -53,8 +53,22 @@ func TestBuild(t *testing.T) {
 		{"an end screen shown again", []facts.Visit{v(0, "/"), v(30*time.Second, "/screenshare"), v(time.Minute, "/status/ended"), v(10*time.Minute, "/status/ended")},
 			nil, []string{"sharing /status/ended 0"}, 0},
 		// A record near two sessions is the earlier's.
-		{"a record between two sessions is the earlier's", []facts.Visit{v(0, "/"), v(10*time.Second, "/status/ended"), v(70*time.Second, "/"), v(80*time.Second, "/status/ended")},
+		{"a record between two sessions is the earlier's", []facts.Visit{v(0, "/"), v(10*time.Second, "/status/ended"), v(80*time.Second, "/"), v(90*time.Second, "/status/ended")},
 			[]facts.EventRecord{schannel(40 * time.Second)}, []string{"opened /status/ended 0", "opened /status/ended 1"}, 0},
+		// A record among the later session's own pages is the later's,
+		// though it is within a minute of the earlier's end screen.
+		{"a record among a session's pages is that session's", []facts.Visit{v(0, "/"), v(5*time.Minute, "/status/ended"), v(5*time.Minute+10*time.Second, "/"),
+			v(5*time.Minute+40*time.Second, "/screenshare"), v(5*time.Minute+55*time.Second, "/status/ended")},
+			[]facts.EventRecord{schannel(5*time.Minute + 45*time.Second)}, []string{"sharing /status/ended 1", "opened /status/ended 0"}, 0},
+		// With no end screen, a session owns what comes after it until the
+		// next one: a crash during sharing.
+		{"a session with no end screen owns the records after it", []facts.Visit{v(0, "/"), v(time.Minute, "/screenshare")},
+			[]facts.EventRecord{crashRecord(5 * time.Minute)}, []string{"sharing  1"}, 0},
+		// Quick Assist loaded its start page anew (Chromium's record):
+		// a new session, whatever came before.
+		{"a new navigation starts a session", []facts.Visit{v(0, "/"), v(time.Minute, "/screenshare"),
+			{Time: t0.Add(10 * time.Minute), Host: "remoteassistance.support.services.microsoft.com", Path: "/", Start: true}},
+			[]facts.EventRecord{crashRecord(5 * time.Minute)}, []string{"opened  0", "sharing  1"}, 0},
 		// Two visits in one microsecond: the visit IDs order them.
 		{"visit IDs order visits at one time", []facts.Visit{
 			{Time: t0.Add(time.Second), Host: "remoteassistance.support.services.microsoft.com", Path: "/", ID: 9},
@@ -127,7 +141,7 @@ func TestBuildBounded(t *testing.T) {
 	var visits []facts.Visit
 	var records []facts.EventRecord
 	for i := range 10000 {
-		d := time.Duration(i) * 2 * time.Second
+		d := time.Duration(i) * 2 * time.Minute
 		visits = append(visits, v(d, []string{"/", "/status/ended"}[i%2]))
 		r := schannel(d)
 		r.Data = []facts.EventData{{Name: "AlertDesc", Value: fmt.Sprint(i)}} // each unlike the others

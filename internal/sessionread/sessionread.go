@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"fmt"
 	"runtime"
 	"slices"
 	"strings"
@@ -61,6 +62,9 @@ func Live(ctx context.Context, since, until time.Time, match func(string) bool) 
 		}
 	} else {
 		s.History, s.Visits = history.Read(ctx, loc.Path, match, history.Limits{})
+		// A short --since still holds the whole session of the newest page.
+		since = liveSince(s.Visits, since, until)
+		s.Since = since
 		s.Visits = visitsWithin(s.Visits, since, until)
 		shown := Shown(loc.Path)
 		s.History.Path = shown
@@ -134,12 +138,32 @@ func windowOf(visits []facts.Visit, since time.Duration) (from, until time.Time)
 		return time.Time{}, time.Time{}
 	}
 	from, until = page.Add(-since), page.Add(After)
-	if t := lastsession.Build(facts.Sessions{Visits: visits}); len(t.Sessions) > 0 {
-		if start := t.Sessions[0].Start.Add(-lastsession.Window); start.Before(from) {
-			from = start
-		}
+	if start := lastStart(visits); start.Before(from) {
+		from = start
 	}
 	return from, until
+}
+
+// liveSince is where a live read's window starts: since, or earlier where
+// the session of the newest page in [since, until] began before it.
+func liveSince(visits []facts.Visit, since, until time.Time) time.Time {
+	upToNow := visitsWithin(slices.Clone(visits), time.Time{}, until)
+	if page := newestVisit(upToNow); page.IsZero() || page.Before(since) {
+		return since
+	}
+	if from := lastStart(upToNow); !from.IsZero() && from.Before(since) {
+		return from
+	}
+	return since
+}
+
+// lastStart is a Window before the start of the session that holds the
+// newest page; zero without a page.
+func lastStart(visits []facts.Visit) time.Time {
+	if t := lastsession.Build(facts.Sessions{Visits: visits}); len(t.Sessions) > 0 {
+		return t.Sessions[0].Start.Add(-lastsession.Window)
+	}
+	return time.Time{}
 }
 
 func newestVisit(lists ...[]facts.Visit) time.Time {
@@ -204,6 +228,44 @@ func sortAll(s *facts.Sessions) {
 	s.Records = slices.CompactFunc(s.Records, func(a, b facts.EventRecord) bool {
 		return a.Time.Equal(b.Time) && a.Channel == b.Channel && a.RecordID == b.RecordID && a.Provider == b.Provider && a.EventID == b.EventID
 	})
+	s.Records = dropOverlaps(s.Records)
+}
+
+// dropOverlaps keeps one of two alike records whose spans overlap, the
+// one standing for more: one reader never folds so (its folds are apart
+// by more than eventlog.FoldGap), so they are the same records read twice
+// (a snapshot and the log it was made from, read over another window) and
+// summing them would count records twice. rs is in time order.
+func dropOverlaps(rs []facts.EventRecord) []facts.EventRecord {
+	type span struct {
+		at  int
+		end time.Time
+	}
+	last := map[string]span{} // the latest kept record of each kind
+	out := rs[:0]
+	for _, r := range rs {
+		k := kindOf(r)
+		if p, ok := last[k]; ok && !r.Time.After(p.end) {
+			if r.N() > out[p.at].N() {
+				out[p.at] = r
+				last[k] = span{p.at, r.End()}
+			}
+			continue
+		}
+		last[k] = span{len(out), r.End()}
+		out = append(out, r)
+	}
+	return out
+}
+
+// kindOf is what alike records share (facts.EventRecord.Alike).
+func kindOf(r facts.EventRecord) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\x00%s\x00%d\x00%d", r.Channel, r.Provider, r.EventID, r.Level)
+	for _, d := range r.Data {
+		b.WriteString("\x00" + d.Name + "\x01" + d.Value)
+	}
+	return b.String()
 }
 
 // mergeHistory sums two History reads (several files given): the best
@@ -214,8 +276,8 @@ func mergeHistory(a, b facts.HistoryRead) facts.HistoryRead {
 		return b
 	}
 	out := a
-	out.Rows += b.Rows
-	out.Kept += b.Kept
+	out.Rows = min(out.Rows+max(b.Rows, 0), history.DefaultMaxRows*maxFiles)
+	out.Kept = min(out.Kept+max(b.Kept, 0), history.DefaultMaxRows*maxFiles)
 	if readRank(b.State) > readRank(a.State) {
 		out.State = b.State
 	}
@@ -227,6 +289,10 @@ func mergeHistory(a, b facts.HistoryRead) facts.HistoryRead {
 	}
 	return out
 }
+
+// maxFiles bounds the counts summed over the History files given (analyze
+// reads at most that many files at once).
+const maxFiles = 64
 
 // readRank orders read states from the best: read whole, read in part,
 // then the rest.
@@ -265,17 +331,20 @@ func recordsWithin(rs []facts.EventRecord, since, until time.Time) []facts.Event
 }
 
 // Sanitize mends what a hostile or damaged snapshot can hold that no
-// reader writes: negative counts become 0, a record's count past what a
-// reader folds is capped, and a Last before Time is dropped.
+// reader writes: counts below 0 or past what a reader can count (a
+// History's rows, a log's records, a folded record's count) are brought
+// within, and a Last before Time is dropped.
 func Sanitize(s *facts.Sessions) {
-	s.History.Rows, s.History.Kept = max(s.History.Rows, 0), max(s.History.Kept, 0)
+	clamp := func(n, most int) int { return min(max(n, 0), most) }
+	s.History.Rows, s.History.Kept = clamp(s.History.Rows, history.DefaultMaxRows), clamp(s.History.Kept, history.DefaultMaxRows)
 	for i := range s.Logs {
 		l := &s.Logs[i]
-		l.Scanned, l.Matched, l.Kept = max(l.Scanned, 0), max(l.Matched, 0), max(l.Kept, 0)
+		most := eventlog.DefaultMaxScanned
+		l.Scanned, l.Matched, l.Kept = clamp(l.Scanned, most), clamp(l.Matched, most), clamp(l.Kept, most)
 	}
 	for i := range s.Records {
 		r := &s.Records[i]
-		r.Count = min(max(r.Count, 0), eventlog.DefaultMaxScanned)
+		r.Count = clamp(r.Count, eventlog.DefaultMaxScanned)
 		if r.Last.Before(r.Time) {
 			r.Last = time.Time{}
 		}

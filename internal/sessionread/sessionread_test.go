@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/history"
 	"github.com/qadoctor/qadoctor/internal/testpeer"
 )
 
@@ -103,6 +104,15 @@ func TestWindowHoldsTheLastSession(t *testing.T) {
 	if want := at.Add(-time.Minute); !from.Equal(want) || !until.Equal(visits[2].Time.Add(After)) {
 		t.Errorf("window %v..%v; want %v..%v", from, until, want, visits[2].Time.Add(After))
 	}
+	// Live: run at 10:30 with --since 5m, a session shared from 10:21 to
+	// 10:26; the window holds it from 10:20, its first page a minute before.
+	run := visits[0].Time.Add(15 * time.Minute)
+	if got := liveSince(visits, run.Add(-14*time.Minute), run); !got.Equal(at.Add(-time.Minute)) {
+		t.Errorf("live window from %v; want %v", got, at.Add(-time.Minute))
+	}
+	if got := liveSince(visits, run.Add(time.Hour), run.Add(2*time.Hour)); !got.Equal(run.Add(time.Hour)) {
+		t.Errorf("no page in the live window: from %v; want since", got)
+	}
 	if from, until := windowOf(nil, time.Hour); !from.IsZero() || !until.IsZero() {
 		t.Errorf("no page: window %v..%v; want none", from, until)
 	}
@@ -111,10 +121,35 @@ func TestWindowHoldsTheLastSession(t *testing.T) {
 // TestSanitize: what no reader writes is mended.
 func TestSanitize(t *testing.T) {
 	at := time.Date(2026, 11, 1, 3, 15, 0, 0, time.UTC)
-	s := facts.Sessions{History: facts.HistoryRead{Rows: -1, Kept: -5}, Logs: []facts.LogRead{{Scanned: -100, Matched: -1, Kept: -1}},
+	s := facts.Sessions{History: facts.HistoryRead{Rows: -1, Kept: 1<<63 - 1}, Logs: []facts.LogRead{{Scanned: -100, Matched: -1, Kept: -1}},
 		Records: []facts.EventRecord{{Time: at, Count: -7, Last: at.Add(-time.Hour)}, {Time: at, Count: 1 << 40}}}
 	Sanitize(&s)
-	if s.History.Rows != 0 || s.History.Kept != 0 || s.Logs[0] != (facts.LogRead{}) || s.Records[0].Count != 0 || !s.Records[0].Last.IsZero() || s.Records[1].Count > 1<<31 {
+	if s.History.Rows != 0 || s.History.Kept != history.DefaultMaxRows || s.Logs[0] != (facts.LogRead{}) || s.Records[0].Count != 0 || !s.Records[0].Last.IsZero() || s.Records[1].Count > 1<<31 {
 		t.Errorf("sanitized %+v", s)
+	}
+}
+
+// TestMergeCountsRecordsOnce: a snapshot's folded storm and the same log
+// read again over another window fold their records from different first
+// ones; the two overlap and stand for the same records, counted once.
+func TestMergeCountsRecordsOnce(t *testing.T) {
+	at := time.Date(2020, 9, 19, 3, 19, 26, 0, time.UTC)
+	alert := func(from time.Duration, n int) facts.EventRecord {
+		return facts.EventRecord{Time: at.Add(from), Last: at.Add(time.Minute), Count: n, Channel: "System", Provider: "Schannel", EventID: 36888, Level: 2,
+			Data: []facts.EventData{{Name: "AlertDesc", Value: "40"}}}
+	}
+	other := alert(0, 5)
+	other.EventID = 36874
+	later := alert(time.Hour, 3)
+	later.Last = at.Add(time.Hour + time.Minute)
+	snap := facts.Sessions{State: facts.SessionsRead, Records: []facts.EventRecord{alert(0, 29205), other, later}}
+	files := facts.Sessions{State: facts.SessionsRead, Records: []facts.EventRecord{alert(4*time.Second, 26241)}}
+	m := Merge(snap, files)
+	n := map[int]int{}
+	for _, r := range m.Records {
+		n[r.EventID] += r.N()
+	}
+	if n[36888] != 29205+3 || n[36874] != 5 || len(m.Records) != 3 {
+		t.Errorf("merged %+v; want 29,205 + 3 alerts and 5 others", m.Records)
 	}
 }
