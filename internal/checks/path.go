@@ -60,14 +60,14 @@ func judgeProxy(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	}
 	for _, e := range f.Endpoints {
 		if e.Route.Via == "direct" || e.Route.Via == "" {
-			j.add(e, finding.Pass, tr.Sprintf("direct: %s", routeWhy(tr, e.Route, f.Proxy)), e.Route)
+			j.add(e, finding.Pass, tr.Sprintf("direct: %s", routeWhy(tr, e.Route, f.Proxy))+fellBack(tr, e.Route), e.Route)
 			continue
 		}
 		proxied++
 		t := e.TCP
 		switch {
 		case t.State == facts.StepOK:
-			j.add(e, finding.Pass, tr.Sprintf("through %s (%s): CONNECT accepted", e.Route.Proxy, e.Route.Source), e.Route)
+			j.add(e, finding.Pass, tr.Sprintf("through %s (%s): CONNECT accepted", e.Route.Proxy, e.Route.Source)+fellBack(tr, e.Route), e.Route)
 		case pacFailed(e):
 			j.add(e, severity(e), pacWhy(e), e.Route)
 		case e.Route.Rule == facts.RuleNotRouted:
@@ -413,4 +413,15 @@ func judgeHealth(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 			tr.Sprintf("Try again later; nothing on this PC needs changing for this."),
 		},
 	}
+}
+
+// fellBack says which ways of a PAC's answer could not be reached before
+// the one used: Quick Assist's WebView2 falls back the same way, so it
+// works, but each new connection tries the dead proxy again once
+// Chromium's list of bad proxies forgets it (five minutes).
+func fellBack(tr *i18n.Printer, r facts.Route) string {
+	if len(r.FellBack) == 0 {
+		return ""
+	}
+	return tr.Sprintf(", after the PAC's first way(s) could not be reached (%s), as Chromium falls back", strings.Join(r.FellBack, "; "))
 }

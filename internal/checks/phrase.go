@@ -108,7 +108,7 @@ func routeWhy(tr *i18n.Printer, r facts.Route, p facts.ProxySettings) string {
 	case facts.RulePACEval:
 		return tr.Sprintf("the proxy auto-config script failed for this host: %s", r.Error)
 	case facts.RulePACAnswer:
-		return tr.Sprintf("the PAC answered %q, which names no usable PROXY or DIRECT entry", r.PACAnswer)
+		return tr.Sprintf("the PAC answered %q, which names no usable PROXY, HTTPS or DIRECT entry", r.PACAnswer)
 	case facts.RuleNotRouted:
 		return tr.Sprintf("the way was not decided before the run's deadline")
 	}

@@ -579,6 +579,10 @@ type Route struct {
 	// Error is the raw error of a PAC that failed for this host
 	// (RulePACFailed, RulePACEval, RulePACAnswer).
 	Error string `json:"error,omitempty"`
+	// FellBack are the ways of a PAC's answer tried before the one used
+	// (Via, Proxy), each with why it could not be reached: Chromium falls
+	// back to the next way so.
+	FellBack []string `json:"fell_back,omitempty"`
 }
 
 // Why a route goes the way it does.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net/netip"
 	"sync"
 	"time"
@@ -636,20 +637,76 @@ func (r *run) version(ctx context.Context, er *endpointRun, i int, v uint16, add
 }
 
 // dial connects to the endpoint: to its addresses in turn, or through its
-// proxy with CONNECT for its name.
+// proxy with CONNECT for its name. Where a PAC answered more than one way
+// ("PROXY a:8080; PROXY b:3128; DIRECT"), a proxy that cannot be reached
+// gives way to the next, as Chromium falls back (its proxy list marks the
+// proxy bad and tries the next on a connection failure, not on a proxy's
+// answer); the route then records the ways that failed and the one used.
 func (r *run) dial(ctx context.Context, er *endpointRun, addrs []netip.Addr) (probe.DialResult, error) {
-	e := er.f.Endpoint
 	if er.route.Err != nil {
 		return probe.DialResult{}, &probe.ProxyError{Kind: probe.KindProxyPAC, Err: er.route.Err}
 	}
-	if er.route.Proxy == nil {
+	ways := append([]proxy.Choice{{Proxy: er.route.Proxy}}, er.route.Next...)
+	var fell []string
+	for i, w := range ways {
+		dr, err := r.dialWay(ctx, er, w, addrs)
+		last := i == len(ways)-1 || ctx.Err() != nil || !fallsOver(err)
+		if err == nil || last {
+			if i > 0 {
+				er.update(func(f *facts.EndpointFacts) {
+					f.Route.FellBack = fell
+					f.Route.Via, f.Route.Proxy = "direct", ""
+					if !w.Direct() {
+						f.Route.Via, f.Route.Proxy = "proxy", proxy.Redacted(w.Proxy)
+					}
+				})
+			}
+			return dr, err
+		}
+		fell = append(fell, fmt.Sprintf("%s: %v", wayName(w), err))
+	}
+	return probe.DialResult{}, errors.New("no way to the endpoint") // not reached: the last way returns
+}
+
+// dialWay connects by one way: direct (looking the name up first when the
+// route was a proxy's, so no lookup was made), or through a proxy.
+func (r *run) dialWay(ctx context.Context, er *endpointRun, w proxy.Choice, addrs []netip.Addr) (probe.DialResult, error) {
+	e := er.f.Endpoint
+	if w.Direct() {
+		if addrs == nil {
+			found, _, err := r.lookup(ctx, e.ProbeHost())
+			if err != nil {
+				return probe.DialResult{}, fmt.Errorf("look up %s: %w", e.ProbeHost(), err)
+			}
+			addrs = found
+		}
 		d := patientDialer{base: r.opts.Env.Dialer, evidence: &r.connects, syns: r.syns, dns: er.dnsTook}
 		return probe.Dial(ctx, d, addrs, e.Port)
 	}
-	d := &probe.ProxyDialer{Proxy: er.route.Proxy, Base: r.opts.Env.Dialer}
+	// A proxy that drops the SYN is concluded dead on the same evidence as
+	// an endpoint (patientDialer), so the next way gets its turn.
+	base := patientDialer{base: r.opts.Env.Dialer, evidence: &r.connects, syns: r.syns}
+	d := &probe.ProxyDialer{Proxy: w.Proxy, Base: base, Roots: r.opts.Roots}
 	conn, err := d.DialContext(ctx, "tcp", e.Address())
 	if err != nil {
 		return probe.DialResult{}, err
 	}
-	return probe.DialResult{Conn: conn, Remote: e.Address() + " via " + proxy.Redacted(er.route.Proxy)}, nil
+	return probe.DialResult{Conn: conn, Remote: e.Address() + " via " + proxy.Redacted(w.Proxy)}, nil
+}
+
+// fallsOver says a way's failure lets the next way be tried: the proxy
+// could not be reached or dropped the connection before answering
+// (Chromium's proxy fallback errors: connection refused, reset, closed,
+// timed out, unreachable, the proxy's name unknown or its TLS failed). A
+// proxy's answer (a 403, a 407, a 502) is the proxy's word: no fallback.
+func fallsOver(err error) bool {
+	var pe *probe.ProxyError
+	return errors.As(err, &pe) && pe.Kind == probe.KindProxyDead
+}
+
+func wayName(w proxy.Choice) string {
+	if w.Direct() {
+		return "DIRECT"
+	}
+	return proxy.Redacted(w.Proxy)
 }

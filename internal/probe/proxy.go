@@ -3,6 +3,8 @@ package probe
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -75,10 +77,13 @@ func IsProxyKind(kind string) bool {
 
 // ProxyDialer reaches hosts through an HTTP proxy with CONNECT, as
 // WinHTTP and browsers do for HTTPS. It asks the proxy for the host name,
-// not an address: the proxy resolves it.
+// not an address: the proxy resolves it. An https:// proxy (a PAC's
+// "HTTPS host:port") is spoken to over TLS first, its certificate
+// verified for its name against Roots, as Chromium does.
 type ProxyDialer struct {
-	Proxy *url.URL // http://[user:pass@]host:port
-	Base  Dialer   // how to reach the proxy; nil: a plain net.Dialer
+	Proxy *url.URL       // http:// or https://[user:pass@]host:port
+	Base  Dialer         // how to reach the proxy; nil: a plain net.Dialer
+	Roots *x509.CertPool // an https proxy's certificate is verified against these; nil: the system's
 }
 
 // DialContext implements Dialer: address is host:port of the target.
@@ -89,7 +94,11 @@ func (d *ProxyDialer) DialContext(ctx context.Context, network, address string) 
 	}
 	proxyAddr := d.Proxy.Host
 	if d.Proxy.Port() == "" {
-		proxyAddr = net.JoinHostPort(d.Proxy.Hostname(), "8080")
+		port := "8080"
+		if d.Proxy.Scheme == "https" {
+			port = "443"
+		}
+		proxyAddr = net.JoinHostPort(d.Proxy.Hostname(), port)
 	}
 	conn, err := base.DialContext(ctx, "tcp", proxyAddr)
 	if err != nil {
@@ -100,6 +109,14 @@ func (d *ProxyDialer) DialContext(ctx context.Context, network, address string) 
 	}
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
+	if d.Proxy.Scheme == "https" {
+		tc := tls.Client(conn, &tls.Config{ServerName: d.Proxy.Hostname(), RootCAs: d.Roots, MinVersion: tls.VersionTLS12})
+		if err := tc.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return nil, &ProxyError{Proxy: proxyAddr, Kind: KindProxyDead, Err: fmt.Errorf("TLS to the proxy: %w", err)}
+		}
+		conn = tc
+	}
 	req := &http.Request{
 		Method: http.MethodConnect,
 		URL:    &url.URL{Opaque: address},

@@ -47,7 +47,7 @@ func TestCertErrorsAgreeWithChromium(t *testing.T) {
 			cert, caFile := leafFrom(t, dir, tc.alg, tc.notAfter, tc.dns)
 			addr := testpeer.HTTPSServer(t, cert, testpeer.HTTPOptions{})
 			_, port, _ := net.SplitHostPort(addr)
-			got := testpeer.ChromiumNetError(t, dir, host, fmt.Sprintf("https://%s:%s/", host, port), caFile)
+			got := testpeer.ChromiumNetError(t, dir, fmt.Sprintf("https://%s:%s/", host, port), testpeer.ChromiumOptions{Map: host, CAFiles: []string{caFile}})
 			if got != tc.chromium {
 				t.Errorf("Chromium: %q; the case expects %q", got, tc.chromium)
 			}

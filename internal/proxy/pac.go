@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"runtime/metrics"
 	"slices"
 	"strings"
@@ -385,22 +386,52 @@ func setPACNatives(ctx context.Context, vm *goja.Runtime, env PACEnv) {
 }
 
 // ErrPACNoChoice is a PAC answer with no usable entry.
-var ErrPACNoChoice = errors.New("the PAC answer names no PROXY or DIRECT entry")
+var ErrPACNoChoice = errors.New("the PAC answer names no PROXY, HTTPS or DIRECT entry")
 
-// FirstChoice reads a PAC answer's first usable entry: "" for DIRECT, or
-// the proxy's host:port. SOCKS entries are skipped: Quick Assist's stack
-// takes HTTP proxies.
-func FirstChoice(answer string) (string, error) {
+// Choice is one way a PAC answer offers, as Chromium (and so Quick
+// Assist's WebView2) takes them: DIRECT, an HTTP proxy (PROXY, HTTP) or an
+// HTTPS proxy (HTTPS: TLS to the proxy itself, then CONNECT;
+// net/base/proxy_server.cc's schemes). Proxy is nil for DIRECT.
+type Choice struct {
+	Proxy *url.URL
+}
+
+// Direct says the choice is DIRECT.
+func (c Choice) Direct() bool { return c.Proxy == nil }
+
+// MaxChoices bounds the ways taken from one answer: a real PAC names two
+// or three; each costs a connection attempt when the ones before fail.
+const MaxChoices = 8
+
+// Choices reads a PAC answer's usable entries, in order, as Chromium
+// tries them when one cannot be reached (proxy fallback): DIRECT, PROXY or
+// HTTP host:port, HTTPS host:port. SOCKS entries are skipped: qadoctor's
+// probes speak CONNECT only (Chromium would take them; the report shows
+// the whole answer). ErrPACNoChoice when none is usable.
+func Choices(answer string) ([]Choice, error) {
+	var out []Choice
 	for _, part := range strings.Split(answer, ";") {
+		if len(out) == MaxChoices {
+			break
+		}
 		f := strings.Fields(part)
 		switch {
 		case len(f) == 1 && strings.EqualFold(f[0], "DIRECT"):
-			return "", nil
+			out = append(out, Choice{})
 		case len(f) == 2 && (strings.EqualFold(f[0], "PROXY") || strings.EqualFold(f[0], "HTTP")):
-			return f[1], nil
+			if u, err := parseProxy("http://" + f[1]); err == nil {
+				out = append(out, Choice{Proxy: u})
+			}
+		case len(f) == 2 && strings.EqualFold(f[0], "HTTPS"):
+			if u, err := parseProxy("https://" + f[1]); err == nil {
+				out = append(out, Choice{Proxy: u})
+			}
 		}
 	}
-	return "", ErrPACNoChoice
+	if len(out) == 0 {
+		return nil, ErrPACNoChoice
+	}
+	return out, nil
 }
 
 // PACError is a PAC script that failed to compile or to run; Err is what

@@ -184,8 +184,8 @@ func parseProxy(v string) (*url.URL, error) {
 	if err != nil {
 		return nil, err
 	}
-	if u.Scheme != "http" {
-		return nil, fmt.Errorf("scheme %q is not supported (only http proxies take CONNECT)", u.Scheme)
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("scheme %q is not supported (only http and https proxies take CONNECT)", u.Scheme)
 	}
 	if u.Hostname() == "" {
 		return nil, fmt.Errorf("no host")
@@ -307,7 +307,10 @@ func Discover(flag *Settings, getenv func(string) string, sys facts.System) Sett
 
 // Route says how one host's traffic goes.
 type Route struct {
-	Proxy  *url.URL // nil: direct
+	Proxy *url.URL // nil: direct
+	// Next are the ways to try, in order, when Proxy cannot be reached:
+	// the rest of a PAC's answer (Chromium falls back to them).
+	Next   []Choice
 	Source string
 	Rule   string // why: facts.Rule*
 	Match  string // the bypass entry that matched (facts.RuleBypass)
@@ -328,13 +331,12 @@ func (s Settings) RouteFor(ctx context.Context, host string) Route {
 			return Route{Source: SourcePAC, Rule: facts.RulePACEval, Err: err}
 		}
 		r := Route{Source: SourcePAC, Rule: facts.RulePAC, PACAnswer: answer}
-		choice, err := FirstChoice(answer)
-		if err == nil && choice != "" {
-			r.Proxy, err = parseProxy(choice)
-		}
+		choices, err := Choices(answer)
 		if err != nil {
 			r.Rule, r.Err = facts.RulePACAnswer, err
+			return r
 		}
+		r.Proxy, r.Next = choices[0].Proxy, choices[1:]
 		return r
 	}
 	if s.Proxy == nil {

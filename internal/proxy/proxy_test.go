@@ -127,14 +127,46 @@ func TestPACErrors(t *testing.T) {
 			t.Errorf("%s: evaluation was not cut off", tt.name)
 		}
 	}
-	for answer, want := range map[string]string{"DIRECT": "", "PROXY p:1; DIRECT": "p:1", "SOCKS s:1; PROXY p:2": "p:2", "HTTP h:3": "h:3"} {
-		if got, err := FirstChoice(answer); err != nil || got != want {
-			t.Errorf("FirstChoice(%q) = %q, %v; want %q", answer, got, err, want)
+	for answer, want := range map[string]string{"DIRECT": "", "PROXY p:1; DIRECT": "p:1", "SOCKS s:1; PROXY p:2": "p:2", "HTTP h:3": "h:3",
+		"HTTPS proxy.corp:443": "https://proxy.corp:443"} {
+		if got, err := firstChoice(answer); err != nil || got != want {
+			t.Errorf("first choice of %q = %q, %v; want %q", answer, got, err, want)
 		}
 	}
-	if _, err := FirstChoice("SOCKS5 s:1"); err == nil {
-		t.Error("FirstChoice of a SOCKS-only answer should fail")
+	if _, err := firstChoice("SOCKS5 s:1"); err == nil {
+		t.Error("the first choice of a SOCKS-only answer should fail")
 	}
+	// Every usable entry, in order, for fallback.
+	cs, err := Choices("PROXY a:8080; SOCKS5 s:1; HTTPS b:443;DIRECT")
+	var got []string
+	for _, c := range cs {
+		if c.Direct() {
+			got = append(got, "DIRECT")
+		} else {
+			got = append(got, c.Proxy.String())
+		}
+	}
+	if err != nil || strings.Join(got, " ") != "http://a:8080 https://b:443 DIRECT" {
+		t.Errorf("Choices = %v, %v", got, err)
+	}
+	if cs, _ := Choices(strings.Repeat("PROXY a:1;", 100)); len(cs) != MaxChoices {
+		t.Errorf("%d choices from 100; want %d", len(cs), MaxChoices)
+	}
+}
+
+// firstChoice is a PAC answer's first way: "" for DIRECT, host:port for
+// an HTTP proxy, the URL for an HTTPS one.
+func firstChoice(answer string) (string, error) {
+	cs, err := Choices(answer)
+	switch {
+	case err != nil:
+		return "", err
+	case cs[0].Direct():
+		return "", nil
+	case cs[0].Proxy.Scheme == "https":
+		return cs[0].Proxy.String(), nil
+	}
+	return cs[0].Proxy.Host, nil
 }
 
 // FuzzPAC: whatever the script, the evaluation returns within the
@@ -157,7 +189,9 @@ func FuzzPAC(f *testing.F) {
 			t.Fatalf("an answer of %d bytes passed the cap", len(answer))
 		}
 		if err == nil {
-			FirstChoice(answer)
+			if cs, _ := Choices(answer); len(cs) > MaxChoices {
+				t.Fatalf("%d choices", len(cs))
+			}
 		}
 	})
 }
@@ -282,7 +316,7 @@ func TestRealWorldPACs(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s for %s: %v", tt.file, tt.host, err)
 		}
-		got, err := FirstChoice(answer)
+		got, err := firstChoice(answer)
 		if err != nil || got != tt.want {
 			t.Errorf("%s for %s: %q → %q, %v; want %q", tt.file, tt.host, answer, got, err, tt.want)
 		}

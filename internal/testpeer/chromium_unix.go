@@ -5,6 +5,7 @@ package testpeer
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,13 +76,23 @@ func ChromiumPAC(t testing.TB, dir, pacURL string) (answer, jsErr string) {
 	return answer, jsErr
 }
 
-// ChromiumNetError has headless Chromium fetch url, with host mapped to
-// 127.0.0.1 and caFile's CA trusted in its own store (NSS, as Chromium on
-// Linux keeps it; certutil adds it), and returns the net error its NetLog
-// gives the request ("" when it succeeded; the name without ERR_, as
-// net/base/net_error_list.h spells it). What WebView2 would say of the
-// same server.
-func ChromiumNetError(t testing.TB, dir, host, url, caFile string) string {
+// ChromiumOptions say how ChromiumNetError's Chromium is set up.
+type ChromiumOptions struct {
+	// Map is a host name mapped to 127.0.0.1; every other name but
+	// loopback fails to resolve, so nothing leaves the machine.
+	Map string
+	// CAFiles are PEM CAs trusted in Chromium's own store (NSS).
+	CAFiles []string
+	// PACURL, when set, is Chromium's proxy auto-config; loopback is not
+	// bypassed, so the PAC decides for it too. Else no proxy.
+	PACURL string
+}
+
+// ChromiumNetError has headless Chromium fetch url as o sets it up and
+// returns the net error its NetLog gives the request ("" when it
+// succeeded; the name without ERR_, as net/base/net_error_list.h spells
+// it): what WebView2 would say of the same path.
+func ChromiumNetError(t testing.TB, dir, url string, o ChromiumOptions) string {
 	t.Helper()
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
@@ -92,24 +103,32 @@ func ChromiumNetError(t testing.TB, dir, host, url, caFile string) string {
 	if err := os.MkdirAll(nss, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{
-		{"-N", "-d", "sql:" + nss, "--empty-password"},
-		{"-A", "-d", "sql:" + nss, "-t", "C,,", "-n", "qadoctor test CA", "-i", caFile},
-	} {
+	steps := [][]string{{"-N", "-d", "sql:" + nss, "--empty-password"}}
+	for i, ca := range o.CAFiles {
+		steps = append(steps, []string{"-A", "-d", "sql:" + nss, "-t", "C,,", "-n", fmt.Sprintf("qadoctor test CA %d", i), "-i", ca})
+	}
+	for _, args := range steps {
 		if out, err := exec.Command("certutil", args...).CombinedOutput(); err != nil {
 			t.Fatalf("certutil %v (scripts/test installs libnss3-tools): %v\n%s", args, err, out)
 		}
 	}
+	rules := "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"
+	if o.Map != "" {
+		rules = "MAP " + o.Map + " 127.0.0.1, " + rules
+	}
+	proxyFlags := []string{"--no-proxy-server"}
+	if o.PACURL != "" {
+		proxyFlags = []string{"--proxy-pac-url=" + o.PACURL, "--proxy-bypass-list=<-loopback>"}
+	}
 	netlog := filepath.Join(dir, "netlog.json")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+	args := append([]string{"--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+filepath.Join(dir, "profile"),
-		"--no-proxy-server",
-		"--host-resolver-rules=MAP "+host+" 127.0.0.1, MAP * ~NOTFOUND",
-		"--log-net-log="+netlog, "--net-log-capture-mode=Default",
-		"--dump-dom", url)
+		"--user-data-dir=" + filepath.Join(dir, "profile"),
+		"--host-resolver-rules=" + rules,
+		"--log-net-log=" + netlog, "--net-log-capture-mode=Default"}, proxyFlags...)
+	cmd := exec.CommandContext(ctx, chromium, append(args, "--dump-dom", url)...)
 	cmd.Env = append(os.Environ(), "HOME="+home)
 	if out, err := cmd.CombinedOutput(); err != nil && ctx.Err() != nil {
 		t.Fatalf("chromium: %v\n%s", err, out)

@@ -96,6 +96,13 @@ type SquidOptions struct {
 	// (http_upgrade_request_protocols). By default squid drops the
 	// Upgrade header, the real-world failure of decrypting proxies.
 	AllowUpgrade bool
+	// TLS makes squid an HTTPS proxy (https_port): the client speaks TLS
+	// to squid itself, with this PKI's server certificate, then CONNECT;
+	// what a PAC's "HTTPS host:port" names.
+	TLS *PKI
+	// Hosts are names squid resolves from its own hosts file (name →
+	// address), so a test name reaches a loopback server through it.
+	Hosts map[string]string
 }
 
 // Squid runs squid (squid-openssl) and returns its address.
@@ -105,6 +112,9 @@ func Squid(t testing.TB, o SquidOptions) string {
 	addr := ClosedPort(t)
 	var conf strings.Builder
 	port := fmt.Sprintf("http_port %s", addr)
+	if o.TLS != nil {
+		port = fmt.Sprintf("https_port %s tls-cert=%s tls-key=%s", addr, o.TLS.CertFile, o.TLS.KeyFile)
+	}
 	if o.BumpCA != nil {
 		bump := filepath.Join(dir, "bump.pem")
 		key, _ := os.ReadFile(o.BumpCA.CAKeyFile)
@@ -122,6 +132,15 @@ func Squid(t testing.TB, o SquidOptions) string {
 	conf.WriteString(port + "\n")
 	if o.AllowUpgrade {
 		conf.WriteString("http_upgrade_request_protocols websocket allow all\n")
+	}
+	if len(o.Hosts) > 0 {
+		var hosts strings.Builder
+		for name, addr := range o.Hosts {
+			fmt.Fprintf(&hosts, "%s %s\n", addr, name)
+		}
+		file := filepath.Join(dir, "hosts")
+		writeFile(t, file, []byte(hosts.String()))
+		fmt.Fprintf(&conf, "hosts_file %s\n", file)
 	}
 	for _, p := range o.DenyPorts {
 		fmt.Fprintf(&conf, "acl denied_%d port %d\nhttp_access deny denied_%d\n", p, p, p)
