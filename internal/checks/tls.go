@@ -20,6 +20,8 @@ func judgeHandshake(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		switch {
 		case t.State == facts.StepNotRun:
 			j.add(e, finding.Skip, blockedBy(tr, t.Step), t)
+		case t.State == facts.StepOK && t.Verified && len(t.IssuerFetched) > 0:
+			j.add(e, finding.Pass, handshakeSummary(tr, t)+tr.Sprintf("; the server leaves out its issuer, fetched from %s as Windows and Chromium fetch it", strings.Join(t.IssuerFetched, ", ")), t)
 		case t.State == facts.StepOK && t.Verified:
 			j.add(e, finding.Pass, handshakeSummary(tr, t), t)
 		case t.State == facts.StepOK:

@@ -236,9 +236,13 @@ type TLS struct {
 	Verified    bool   `json:"verified"`
 	VerifyError string `json:"verify_error,omitempty"`
 	VerifyKind  string `json:"verify_kind,omitempty"` // unknown-authority, hostname, expired, not-yet-valid, invalid
-	BytesRead   int64  `json:"bytes_read"`
-	BytesSent   int64  `json:"bytes_sent"`
-	HelloBytes  int64  `json:"hello_bytes,omitempty"` // the ClientHello: what was sent before the server's first byte
+	// IssuerFetched are the AIA (caIssuers) URLs an issuer the server did
+	// not send was fetched from, as Chromium and Windows fetch it, before
+	// the chain was verified.
+	IssuerFetched []string `json:"issuer_fetched,omitempty"`
+	BytesRead     int64    `json:"bytes_read"`
+	BytesSent     int64    `json:"bytes_sent"`
+	HelloBytes    int64    `json:"hello_bytes,omitempty"` // the ClientHello: what was sent before the server's first byte
 	// FollowUps are the handshakes tried when this one was cut or went
 	// unanswered, to tell why: a smaller hello, a hello the server must
 	// refuse at once, the same without a server name.
