@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"cmp"
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
 	"github.com/qadoctor/qadoctor/internal/i18n"
@@ -128,7 +129,7 @@ func viaDetail(tr *i18n.Printer, h facts.HTTP) string {
 
 func judgeRelay(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	var j judged
-	var notRelay []facts.EndpointFacts
+	var notRelay, decrypting []facts.EndpointFacts
 	for _, e := range f.Endpoints {
 		if e.Endpoint.Kind() != profile.RoleTURN {
 			continue
@@ -143,12 +144,19 @@ func judgeRelay(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 			j.add(e, finding.Pass, tr.Sprintf("answered TURN Allocate with error %d: the relay is alive", r.ErrorCode), r)
 		case r.State == facts.StepOK:
 			j.add(e, finding.Pass, tr.Sprintf("answered TURN Allocate (%s %s): the relay is alive", r.Method, r.Class), r)
-		case r.Kind == facts.KindNotStun:
-			detail := tr.Sprintf("the answer to TURN Allocate is not TURN: something else answers on %s (%s)", e.Endpoint.Address(), r.Error)
-			if intercepted(e) {
-				detail = tr.Sprintf("the answer to TURN Allocate is not TURN: %s answered in the relay's place (%s)", interceptorName(tr, e), r.Error)
+		case intercepted(e):
+			// A device that decrypts the relay's TLS expects HTTP inside
+			// it: TURN does not get through, whatever it then does (holds
+			// the request, answers HTTP, closes). Chromium gets no relay
+			// candidate through it (squid ssl-bump in front of coturn).
+			what := tr.Sprintf("no answer within %s", fmtMS(r.BoundMS))
+			if !r.Unanswered() {
+				what = cmp.Or(r.Error, stepError(tr, r.Step))
 			}
-			j.add(e, severity(e), detail, r)
+			j.add(e, severity(e), tr.Sprintf("TURN Allocate through %s, which decrypts the connection: %s", interceptorName(tr, e), what), r)
+			decrypting = append(decrypting, e)
+		case r.Kind == facts.KindNotStun:
+			j.add(e, severity(e), tr.Sprintf("the answer to TURN Allocate is not TURN: something else answers on %s (%s)", e.Endpoint.Address(), r.Error), r)
 			notRelay = append(notRelay, e)
 		case r.Unanswered():
 			j.add(e, finding.Warn, tr.Sprintf("TLS fine; no answer from the relay within %s", fmtMS(r.BoundMS)), r)
@@ -179,14 +187,19 @@ func judgeRelay(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	if done {
 		return fd
 	}
+	if len(decrypting) > 0 {
+		e := decrypting[0]
+		fd.Reason = "relay-intercepted"
+		fd.Summary = tr.Sprintf("The media relay %s is reached through %s, which decrypts it: TURN does not get through.", hostList(tr, decrypting), interceptorName(tr, e))
+		fd.Cause = tr.Sprintf("%s is Azure Communication Services' media relay, spoken to with TURN inside TLS. %s decrypts the connection and expects web traffic inside it, so the relay never gets the TURN request: Chromium, and so Quick Assist's WebView2, gets no relay through such a device.", e.Endpoint.ProbeHost(), interceptorName(tr, e))
+		fd.Fix = []string{tr.Text(exemptInspection)}
+		return fd
+	}
 	if len(notRelay) > 0 {
 		e := notRelay[0]
 		fd.Reason = "relay-not-turn"
 		fd.Summary = tr.Sprintf("The media relay %s does not answer as a TURN relay.", hostList(tr, notRelay))
 		what := tr.Sprintf("something else on %s", e.Endpoint.Address())
-		if intercepted(e) {
-			what = interceptorName(tr, e)
-		}
 		fd.Cause = tr.Sprintf("%s is Azure Communication Services' media relay, spoken to with TURN inside TLS. The connection works, but what answers is not a relay: %s. A proxy or firewall that decrypts TLS or only lets web traffic through breaks what Quick Assist carries over Azure Communication Services.", e.Endpoint.ProbeHost(), what)
 		fd.Fix = []string{
 			tr.Text(exemptInspection),

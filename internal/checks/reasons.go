@@ -162,6 +162,8 @@ var reasons = []Reason{
 		Meaning: "the WebSocket upgrade of a channel endpoint went through a device that decrypts it (a warning; tls.interception judges the certificate)"},
 	{Code: "websocket-no-answer", Group: groupNet, Leg: perEndpoint, Source: srcEndpoints,
 		Meaning: "the chain to a channel endpoint is Microsoft's end to end, but the upgrade got no answer within its bound (a warning)"},
+	{Code: "relay-intercepted", Group: groupNet, Leg: perEndpoint, Source: srcEndpoints,
+		Meaning: "a device that decrypts TLS stands between this PC and the media relay: TURN does not get through it (Chromium gets no relay candidate so)"},
 	{Code: "relay-not-turn", Group: groupNet, Leg: perEndpoint, Source: srcEndpoints,
 		Meaning: "what answers on the media relay's port after TLS is not a TURN relay (a decrypting proxy, an application-control firewall) (`net.relay`)"},
 	{Code: "relay-no-answer", Group: groupNet, Leg: perEndpoint, Source: srcEndpoints,

@@ -128,6 +128,26 @@ func TestRelayAgainstCoturn(t *testing.T) {
 			t.Errorf("evidence = %+v; want the TLS answer to pass and the UDP silence as information", f.Evidence)
 		}
 	})
+	// coturn behind squid ssl-bump whose CA the PC trusts, as a company's
+	// inspection proxy: squid expects HTTP inside the TLS it decrypts and
+	// the TURN request never reaches coturn (Chromium gets no relay
+	// candidate so; issue 24, item 4). A failure naming the proxy, not a
+	// mild warning.
+	t.Run("a decrypting proxy in front of the relay", func(t *testing.T) {
+		bump := inspector(t)
+		both := filepath.Join(testpeer.TempDir(t), "cas.pem")
+		a, _ := os.ReadFile(pki.CAFile)
+		b, _ := os.ReadFile(bump.CAFile)
+		os.WriteFile(both, append(a, b...), 0o600)
+		px := testpeer.Squid(t, testpeer.SquidOptions{BumpCA: bump})
+		for range 3 { // it was unstable before: the same verdict every time
+			_, r := diagnoseJSON(t, gather.Env{}, append([]string{"--profile", relay(tlsAddr, udpPort), "--ca-file", both, "--proxy", "http://" + px}, channelChecks...)...)
+			f := want(t, r, "net.relay", finding.Fail, "relay-intercepted")
+			if !strings.Contains(f.Summary, px) {
+				t.Errorf("summary %q should name the decrypting proxy %s", f.Summary, px)
+			}
+		}
+	})
 	t.Run("a web server answers instead", func(t *testing.T) {
 		web := testpeer.Nginx(t, pki)
 		_, r := diagnoseJSON(t, gather.Env{}, append([]string{"--profile", relay(web, 0), "--ca-file", pki.CAFile}, channelChecks...)...)
