@@ -78,9 +78,11 @@ type lastSessionReading struct {
 	// the window, with no session on record).
 	inSession bool
 	// aside is a Schannel record in a last session that never reached
-	// sharing: SCHANNEL carries only the screen leg, so it did not end
-	// that session and is said beside the judgement, not as its cause.
-	aside *lastsession.Record
+	// sharing (SCHANNEL carries only the screen leg), and apart one of
+	// Windows' TLS or the package far from the session's sharing start
+	// and end: neither ended the session, so each is said beside the
+	// judgement, not as its cause (the newest of each).
+	aside, apart *lastsession.Record
 }
 
 // readLastSession finds the record of a failure that ended the last
@@ -89,10 +91,17 @@ func readLastSession(f *facts.Facts) (lastsession.Timeline, lastSessionReading) 
 	t := lastsession.Build(f.Sessions)
 	var rs []lastsession.Record
 	inSession := len(t.Sessions) > 0
+	var ss lastsession.Session
 	if inSession {
-		rs = t.Sessions[judgedSession(t)].Records
+		ss = t.Sessions[judgedSession(t)]
+		rs = ss.Records
 	} else {
 		rs = t.Unplaced
+	}
+	newer := func(keep **lastsession.Record, r lastsession.Record) {
+		if *keep == nil || !r.Last.Before((*keep).Last) {
+			*keep = &r
+		}
 	}
 	var out lastSessionReading
 	for _, r := range rs { // the newest failure wins
@@ -100,18 +109,41 @@ func readLastSession(f *facts.Facts) (lastsession.Timeline, lastSessionReading) 
 		if !ok {
 			continue
 		}
-		if fam.name == famSchannel.name && inSession && t.Sessions[judgedSession(t)].Reached != lastsession.Sharing {
-			if out.aside == nil || !r.Last.Before(out.aside.Last) {
-				out.aside = &r
-			}
+		switch {
+		case inSession && fam.name == famSchannel.name && ss.Reached != lastsession.Sharing:
+			newer(&out.aside, r)
+			continue
+		case inSession && !nearTheEnd(ss, fam, r):
+			newer(&out.apart, r)
 			continue
 		}
 		if !out.found || !r.Last.Before(out.record.Last) {
-			aside := out.aside
-			out = lastSessionReading{family: fam, record: r, found: true, inSession: inSession, aside: aside}
+			out.family, out.record, out.found, out.inSession = fam, r, true, inSession
 		}
 	}
 	return t, out
+}
+
+// nearTheEnd says a record can be the one that ended the session. A crash
+// can come any time the session owns (an app that crashes ends it). A
+// failure of Windows' TLS or of Remote Assistance comes as the screen leg
+// connects, so within Window of sharing starting or of the end screen;
+// a package failure within Window of the session's pages.
+func nearTheEnd(s lastsession.Session, fam recordFamily, r lastsession.Record) bool {
+	near := func(at time.Time) bool {
+		d := r.Time.Sub(at)
+		return d >= -lastsession.Window && d <= lastsession.Window
+	}
+	switch fam.name {
+	case famApp.name, famWebView.name:
+		return true
+	case famPackage.name:
+		return !r.Time.Before(s.Start.Add(-lastsession.Window)) && !r.Time.After(s.End.Add(lastsession.Window))
+	}
+	if st, ok := sharingOf(s); ok && near(st.Time) {
+		return true
+	}
+	return s.EndPage != "" && near(endedAt(s))
 }
 
 func judgeLastSession(f *facts.Facts, tr *i18n.Printer) finding.Finding {
@@ -148,6 +180,9 @@ func judgeLastSession(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	}
 	if a := rd.aside; a != nil {
 		fd.Summary += " " + tr.Sprintf("Windows also logged %s %s; SCHANNEL carries only the screen leg, which this session never reached, so another program's handshake failed (or the screen leg would: see its checks).", describeRecord(tr, *a), whenText(tr, *a))
+	}
+	if a := rd.apart; a != nil {
+		fd.Summary += " " + tr.Sprintf("Windows also logged %s %s, more than a minute from sharing starting and from the end screen: not what ended the session (another program's, or a later try).", describeRecord(tr, *a), whenText(tr, *a))
 	}
 	return fd
 }
@@ -353,18 +388,8 @@ func endText(tr *i18n.Printer, s lastsession.Session) string {
 	return tr.Sprintf("ended %s after its first page (end screen %s)", span(tr, endedAt(s).Sub(s.Start)), s.EndPage)
 }
 
-// judgedSession is the session judged: the newest, unless it only opened
-// (no sharing, no end screen, no record: Quick Assist opened again after
-// the one that failed, and closed), then the newest before it that did
-// more.
-func judgedSession(t lastsession.Timeline) int {
-	for i, s := range t.Sessions {
-		if s.EndPage != "" || s.Reached == lastsession.Sharing || len(s.Records) > 0 {
-			return i
-		}
-	}
-	return 0
-}
+// judgedSession is the session judged: lastsession.Timeline.Judged.
+func judgedSession(t lastsession.Timeline) int { return max(t.Judged(), 0) }
 
 // sharingOf is when a session's sharing last started before its end
 // screen: a session retried in the app without an end screen between

@@ -90,6 +90,16 @@ func TestJudgeLastSession(t *testing.T) {
 		// Quick Assist opened again after the failed session, and nothing
 		// after its first page: the failed session is judged, and the
 		// opening said.
+		// A failure of Windows' TLS comes as the screen leg connects: one
+		// long after sharing started, in a session that had no end screen
+		// or ended well after it, did not end that session.
+		{"schannel long after the last page", readSessions([]facts.Visit{visit(0, "/"), visit(time.Minute, "/screenshare"), visit(39*time.Minute, "/screenshare")},
+			schannelAlert(78*time.Minute, 36888, "40")), finding.Pass, "", []string{"more than a minute from sharing starting", "not what ended the session"}},
+		{"schannel in the middle of a long session", readSessions([]facts.Visit{visit(0, "/"), visit(time.Minute, "/screenshare"), visit(41*time.Minute, "/status/ended")},
+			schannelAlert(20*time.Minute, 36888, "40")), finding.Pass, "", []string{"not what ended the session"}},
+		// A crash any time in a session that shared and never ended ended it.
+		{"a crash during sharing with no later page", readSessions([]facts.Visit{visit(0, "/"), visit(time.Minute, "/screenshare")}, crash(30*time.Minute, "QuickAssist.exe")),
+			finding.Fail, "last-session-app-crash", []string{"Application Error 1000"}},
 		{"an opening with nothing after does not hide the session before", readSessions(append([]facts.Visit{visit(-2*time.Hour, "/"), visit(-2*time.Hour+time.Minute, "/screenshare"), visit(-2*time.Hour+2*time.Minute, "/status/ended")}, visit(10*time.Second, "/")),
 			schannelAlert(-2*time.Hour+2*time.Minute, 36888, "40")), finding.Fail, "last-session-schannel", []string{"Quick Assist was opened again at 2026-12-05 14:03:17 UTC"}},
 		{"the newest session that did something decides", readSessions(append([]facts.Visit{visit(-2*time.Hour, "/"), visit(-2*time.Hour+time.Minute, "/screenshare"), visit(-2*time.Hour+2*time.Minute, "/status/ended")},

@@ -200,8 +200,7 @@ type Timeline struct {
 
 // Build puts the recorded visits and records on a timeline.
 func Build(s facts.Sessions) Timeline {
-	visits := slices.Clone(s.Visits)
-	slices.SortStableFunc(visits, func(a, b facts.Visit) int { return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.ID, b.ID)) })
+	visits := Ordered(s.Visits)
 	var sessions []Session
 	for _, v := range visits {
 		m := markOf(v.Host, v.Path)
@@ -211,7 +210,12 @@ func Build(s facts.Sessions) Timeline {
 			n++
 		}
 		cur := &sessions[n-1]
-		cur.End = v.Time
+		if v.Time.After(cur.End) || cur.End.IsZero() {
+			cur.End = v.Time
+		}
+		if v.Time.Before(cur.Start) { // a clock set back within the session
+			cur.Start = v.Time
+		}
 		cur.Steps = append(cur.Steps, Step{Time: v.Time, Mark: m, Path: v.Path})
 		if order[m] > order[cur.Reached] {
 			cur.Reached = m
@@ -264,6 +268,42 @@ func Build(s facts.Sessions) Timeline {
 	return t
 }
 
+// Ordered returns the visits in the order they were made: by Chromium's
+// visit IDs, which only grow, when every visit has a distinct one (a
+// clock set back or forward between visits does not reorder them), else
+// by time, then ID.
+func Ordered(vs []facts.Visit) []facts.Visit {
+	out := slices.Clone(vs)
+	ids := make(map[int64]bool, len(out))
+	byID := true
+	for _, v := range out {
+		if v.ID <= 0 || ids[v.ID] {
+			byID = false
+			break
+		}
+		ids[v.ID] = true
+	}
+	if byID {
+		slices.SortStableFunc(out, func(a, b facts.Visit) int { return cmp.Compare(a.ID, b.ID) })
+		return out
+	}
+	slices.SortStableFunc(out, func(a, b facts.Visit) int { return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.ID, b.ID)) })
+	return out
+}
+
+// Judged is the session a judgement is about: the newest, unless it is a
+// single page with no record (Quick Assist opened again after the one
+// that failed, and left), then the one before it. -1 without a session.
+func (t Timeline) Judged() int {
+	if len(t.Sessions) == 0 {
+		return -1
+	}
+	if s := t.Sessions[0]; len(s.Steps) == 1 && len(s.Records) == 0 && len(t.Sessions) > 1 {
+		return 1
+	}
+	return 0
+}
+
 // startsNew says a visit begins a new session:
 //   - it comes after a long quiet (NewSessionGap);
 //   - Chromium recorded it as a navigation no page made (facts.Visit.Start):
@@ -275,7 +315,7 @@ func Build(s facts.Sessions) Timeline {
 // the app without an end screen between, and with no new navigation, is
 // one session (judged by its last sharing and first end screen).
 func startsNew(cur *Session, v facts.Visit, m Mark) bool {
-	if v.Time.Sub(cur.End) > NewSessionGap || v.Start {
+	if v.Time.Sub(cur.End) > NewSessionGap || v.Start && m != Ended { // an end screen never starts one
 		return true
 	}
 	return cur.EndPage != "" && m != Ended

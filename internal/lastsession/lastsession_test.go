@@ -19,6 +19,11 @@ func schannel(d time.Duration) facts.EventRecord {
 		Data: []facts.EventData{{Name: "AlertDesc", Value: "40"}}}
 }
 
+// iv is a visit with its ID and Start, as the History reader gives it.
+func iv(id int64, d time.Duration, path string, start bool) facts.Visit {
+	return facts.Visit{Time: t0.Add(d), Host: "remoteassistance.support.services.microsoft.com", Path: path, ID: id, Start: start}
+}
+
 func crashRecord(d time.Duration) facts.EventRecord {
 	return facts.EventRecord{Time: t0.Add(d), Channel: "Application", Provider: "Application Error", EventID: 1000, Level: 2,
 		Data: []facts.EventData{{Name: "AppName", Value: "QuickAssist.exe"}}}
@@ -75,6 +80,16 @@ func TestBuild(t *testing.T) {
 			{Time: t0, Host: "remoteassistance.support.services.microsoft.com", Path: "/", ID: 1},
 			{Time: t0.Add(time.Second), Host: "remoteassistance.support.services.microsoft.com", Path: "/status/ended", ID: 8}},
 			nil, []string{"opened  0", "opened /status/ended 0"}, 0},
+		// The clock set back 3 minutes between two sessions: Chromium's
+		// visit IDs keep them apart.
+		{"visit IDs order visits made as the clock went back", []facts.Visit{
+			iv(1, 0, "/", true), iv(2, time.Minute, "/screenshare", false), iv(3, 5*time.Minute, "/status/ended", false),
+			iv(4, 3*time.Minute, "/", true), iv(5, 4*time.Minute+20*time.Second, "/screenshare", false), iv(6, 20*time.Minute, "/status/ended", false)},
+			nil, []string{"sharing /status/ended 0", "sharing /status/ended 0"}, 0},
+		// An end screen never starts a session, however Chromium recorded it.
+		{"an end screen recorded as a new navigation", []facts.Visit{v(0, "/"), v(time.Minute, "/screenshare"),
+			{Time: t0.Add(30 * time.Minute), Host: "remoteassistance.support.services.microsoft.com", Path: "/status/ended", Start: true}},
+			nil, []string{"sharing /status/ended 0"}, 0},
 		// Another host of the service marks nothing: its /screenshare is a page.
 		{"another host's pages mark nothing", []facts.Visit{v(0, "/"), {Time: t0.Add(time.Second), Host: "other.support.services.microsoft.com", Path: "/screenshare"}},
 			nil, []string{"opened  0"}, 0},
@@ -177,5 +192,24 @@ func BenchmarkBuild(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Build(s)
+	}
+}
+
+// TestJudged: a re-opening of one page does not hide the session before
+// it; one of more pages is the session judged.
+func TestJudged(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		visits []facts.Visit
+		want   int
+	}{
+		{"one session", []facts.Visit{v(0, "/"), v(time.Minute, "/status/ended")}, 0},
+		{"a one-page re-opening", []facts.Visit{v(0, "/"), v(time.Minute, "/status/ended"), v(2*time.Minute, "/")}, 1},
+		{"a re-opening that went on", []facts.Visit{v(0, "/"), v(time.Minute, "/status/ended"), v(2*time.Minute, "/"), v(3*time.Minute, "/sharer/code")}, 0},
+		{"nothing", nil, -1},
+	} {
+		if got := Build(facts.Sessions{Visits: tc.visits}).Judged(); got != tc.want {
+			t.Errorf("%s: Judged = %d; want %d", tc.name, got, tc.want)
+		}
 	}
 }

@@ -157,25 +157,27 @@ func liveSince(visits []facts.Visit, since, until time.Time) time.Time {
 	return since
 }
 
-// lastStart is a Window before the start of the session that holds the
-// newest page; zero without a page.
+// lastStart is a Window before the start of the session a judgement is
+// about (lastsession.Timeline.Judged: the newest, or the one before a
+// re-opening of one page); zero without a page.
 func lastStart(visits []facts.Visit) time.Time {
-	if t := lastsession.Build(facts.Sessions{Visits: visits}); len(t.Sessions) > 0 {
-		return t.Sessions[0].Start.Add(-lastsession.Window)
+	t := lastsession.Build(facts.Sessions{Visits: visits})
+	if i := t.Judged(); i >= 0 {
+		return t.Sessions[i].Start.Add(-lastsession.Window)
 	}
 	return time.Time{}
 }
 
 func newestVisit(lists ...[]facts.Visit) time.Time {
-	var t time.Time
+	var all []facts.Visit
 	for _, vs := range lists {
-		for _, v := range vs {
-			if v.Time.After(t) {
-				t = v.Time
-			}
-		}
+		all = append(all, vs...)
 	}
-	return t
+	if len(all) == 0 {
+		return time.Time{}
+	}
+	ordered := lastsession.Ordered(all)
+	return ordered[len(ordered)-1].Time
 }
 
 func newestRecord(rs []facts.EventRecord) time.Time {
@@ -221,38 +223,54 @@ func sortAll(s *facts.Sessions) {
 	// RFC 3339, so a JSON report could not carry it: it is left out.
 	s.Records = slices.DeleteFunc(s.Records, func(r facts.EventRecord) bool { return r.Time.Year() < 1601 || r.Time.Year() > 9999 })
 	slices.SortStableFunc(s.Visits, func(a, b facts.Visit) int { return a.Time.Compare(b.Time) })
-	s.Visits = slices.CompactFunc(s.Visits, func(a, b facts.Visit) bool { return a == b })
+	// The same visit twice (a snapshot and its History), one copy perhaps
+	// from a qadoctor that did not record Start: one, with Start if either.
+	same := func(a, b facts.Visit) bool {
+		return a.Time.Equal(b.Time) && a.Host == b.Host && a.Path == b.Path && a.ID == b.ID
+	}
+	vs := s.Visits[:0]
+	for _, v := range s.Visits {
+		if n := len(vs); n > 0 && same(vs[n-1], v) {
+			vs[n-1].Start = vs[n-1].Start || v.Start
+			continue
+		}
+		vs = append(vs, v)
+	}
+	s.Visits = vs
 	slices.SortStableFunc(s.Records, func(a, b facts.EventRecord) int {
 		return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.RecordID, b.RecordID))
-	})
-	s.Records = slices.CompactFunc(s.Records, func(a, b facts.EventRecord) bool {
-		return a.Time.Equal(b.Time) && a.Channel == b.Channel && a.RecordID == b.RecordID && a.Provider == b.Provider && a.EventID == b.EventID
 	})
 	s.Records = dropOverlaps(s.Records)
 }
 
-// dropOverlaps keeps one of two alike records whose spans overlap, the
-// one standing for more: one reader never folds so (its folds are apart
-// by more than eventlog.FoldGap), so they are the same records read twice
-// (a snapshot and the log it was made from, read over another window) and
-// summing them would count records twice. rs is in time order.
+// dropOverlaps makes one of alike records whose spans meet: one reader
+// never folds so (its folds lie more than eventlog.FoldGap apart), so they
+// are the same records read twice (a snapshot and the log it was made
+// from, perhaps read over another window, or one file given twice), and
+// summing them would count records twice. The one kept spans them all and
+// counts the most any of them did (the reads may have cut the run at
+// different records; what lies in one only is not counted twice, and may
+// be undercounted). rs is in time order.
 func dropOverlaps(rs []facts.EventRecord) []facts.EventRecord {
-	type span struct {
-		at  int
-		end time.Time
-	}
-	last := map[string]span{} // the latest kept record of each kind
+	last := map[string]int{} // the latest kept record of each kind, in out
 	out := rs[:0]
 	for _, r := range rs {
 		k := kindOf(r)
-		if p, ok := last[k]; ok && !r.Time.After(p.end) {
-			if r.N() > out[p.at].N() {
-				out[p.at] = r
-				last[k] = span{p.at, r.End()}
+		if i, ok := last[k]; ok && !r.Time.After(out[i].End()) {
+			p := &out[i]
+			end := p.End()
+			if r.End().After(end) {
+				end = r.End()
+			}
+			if r.N() > p.N() {
+				p.Count = r.N()
+			}
+			if end.After(p.Time) {
+				p.Last = end
 			}
 			continue
 		}
-		last[k] = span{len(out), r.End()}
+		last[k] = len(out)
 		out = append(out, r)
 	}
 	return out

@@ -153,3 +153,34 @@ func TestMergeCountsRecordsOnce(t *testing.T) {
 		t.Errorf("merged %+v; want 29,205 + 3 alerts and 5 others", m.Records)
 	}
 }
+
+// TestMergeKeepsTheLongerRead: two reads of one storm that start at the
+// same record (a snapshot cut short, the whole log) are one record with
+// the whole log's count and span, whichever comes first.
+func TestMergeKeepsTheLongerRead(t *testing.T) {
+	at := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	alert := func(n int, last time.Duration) facts.EventRecord {
+		return facts.EventRecord{Time: at, Last: at.Add(last), Count: n, Channel: "System", Provider: "Schannel", EventID: 36888, Level: 2, RecordID: 7,
+			Data: []facts.EventData{{Name: "AlertDesc", Value: "40"}}}
+	}
+	short, whole := facts.Sessions{State: facts.SessionsRead, Records: []facts.EventRecord{alert(120, 12*time.Minute)}},
+		facts.Sessions{State: facts.SessionsRead, Records: []facts.EventRecord{alert(300, 15*time.Minute)}}
+	for _, m := range []facts.Sessions{Merge(short, whole), Merge(whole, short)} {
+		if len(m.Records) != 1 || m.Records[0].N() != 300 || !m.Records[0].End().Equal(at.Add(15*time.Minute)) {
+			t.Errorf("merged %+v; want one record of 300 to 10:15", m.Records)
+		}
+	}
+}
+
+// TestMergeVisitsOnce: a snapshot's visit without Start (an older
+// qadoctor) and the same visit from the History with it are one visit.
+func TestMergeVisitsOnce(t *testing.T) {
+	at := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	v := facts.Visit{Time: at, Host: "h", Path: "/", ID: 3}
+	withStart := v
+	withStart.Start = true
+	m := Merge(facts.Sessions{State: facts.SessionsRead, Visits: []facts.Visit{v}}, facts.Sessions{State: facts.SessionsRead, Visits: []facts.Visit{withStart}})
+	if len(m.Visits) != 1 || !m.Visits[0].Start {
+		t.Errorf("merged %+v; want one visit, Start kept", m.Visits)
+	}
+}
