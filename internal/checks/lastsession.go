@@ -127,23 +127,29 @@ func readLastSession(f *facts.Facts) (lastsession.Timeline, lastSessionReading) 
 // nearTheEnd says a record can be the one that ended the session. A crash
 // can come any time the session owns (an app that crashes ends it). A
 // failure of Windows' TLS or of Remote Assistance comes as the screen leg
-// connects, so within Window of sharing starting or of the end screen;
-// a package failure within Window of the session's pages.
+// connects: its span (a storm's first to last record) meets a minute
+// either side of a start of sharing, or the minute before the end screen;
+// never after the end screen (Windows logs it before Quick Assist shows
+// the screen). A package failure meets a minute either side of the
+// session's pages.
 func nearTheEnd(s lastsession.Session, fam recordFamily, r lastsession.Record) bool {
-	near := func(at time.Time) bool {
-		d := r.Time.Sub(at)
-		return d >= -lastsession.Window && d <= lastsession.Window
-	}
+	meets := func(from, to time.Time) bool { return !r.End().Before(from) && !r.Time.After(to) }
 	switch fam.name {
 	case famApp.name, famWebView.name:
 		return true
 	case famPackage.name:
-		return !r.Time.Before(s.Start.Add(-lastsession.Window)) && !r.Time.After(s.End.Add(lastsession.Window))
+		return meets(s.Start.Add(-lastsession.Window), s.End.Add(lastsession.Window))
 	}
-	if st, ok := sharingOf(s); ok && near(st.Time) {
-		return true
+	end := endedAt(s)
+	if s.EndPage != "" && r.Time.After(end.Add(time.Second)) {
+		return false
 	}
-	return s.EndPage != "" && near(endedAt(s))
+	for _, st := range s.Steps {
+		if st.Mark == lastsession.Sharing && meets(st.Time.Add(-lastsession.Window), st.Time.Add(lastsession.Window)) {
+			return true
+		}
+	}
+	return s.EndPage != "" && meets(end.Add(-lastsession.Window), end.Add(time.Second))
 }
 
 func judgeLastSession(f *facts.Facts, tr *i18n.Printer) finding.Finding {
@@ -176,13 +182,13 @@ func judgeLastSession(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	fd := judgeSession(tr, last, rd, got, how)
 	fd.Evidence = ev
 	if k > 0 {
-		fd.Summary += " " + tr.Sprintf("Quick Assist was opened again at %s, with nothing on record after its first page.", stamp(t.Sessions[0].Start))
+		fd.Summary += " " + tr.Sprintf("Quick Assist was opened again at %s (%d pages of the service), with no screen sharing and no end screen on record since.", stamp(t.Sessions[0].Start), len(t.Sessions[0].Steps))
 	}
 	if a := rd.aside; a != nil {
 		fd.Summary += " " + tr.Sprintf("Windows also logged %s %s; SCHANNEL carries only the screen leg, which this session never reached, so another program's handshake failed (or the screen leg would: see its checks).", describeRecord(tr, *a), whenText(tr, *a))
 	}
 	if a := rd.apart; a != nil {
-		fd.Summary += " " + tr.Sprintf("Windows also logged %s %s, more than a minute from sharing starting and from the end screen: not what ended the session (another program's, or a later try).", describeRecord(tr, *a), whenText(tr, *a))
+		fd.Summary += " " + tr.Sprintf("Windows also logged %s %s, not when the screen leg connected (a minute either side of sharing starting, or the minute before the end screen): not what ended the session (another program's, or a later try).", describeRecord(tr, *a), whenText(tr, *a))
 	}
 	return fd
 }
@@ -393,17 +399,23 @@ func judgedSession(t lastsession.Timeline) int { return max(t.Judged(), 0) }
 
 // sharingOf is when a session's sharing last started before its end
 // screen: a session retried in the app without an end screen between
-// shares more than once.
+// shares more than once; the sharing page shown again with nothing
+// between is the same sharing.
 func sharingOf(s lastsession.Session) (lastsession.Step, bool) {
 	end := endedAt(s)
-	var at lastsession.Step
-	ok := false
-	for _, st := range s.Steps {
+	at := -1
+	for i, st := range s.Steps {
 		if st.Mark == lastsession.Sharing && !st.Time.After(end) {
-			at, ok = st, true
+			at = i
 		}
 	}
-	return at, ok
+	if at < 0 {
+		return lastsession.Step{}, false
+	}
+	for at > 0 && s.Steps[at-1].Mark == lastsession.Sharing {
+		at--
+	}
+	return s.Steps[at], true
 }
 
 // endedAt is when a session showed its (first) end screen; its last page

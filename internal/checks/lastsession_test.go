@@ -31,6 +31,13 @@ func schannelAlert(d time.Duration, id int, alert string) facts.EventRecord {
 		Data: []facts.EventData{{Name: "AlertDesc", Value: alert}, {Name: "ErrorState", Value: "1205"}}}
 }
 
+// storm is n Schannel 36887 records folded from d to last.
+func storm(d, last time.Duration, n int) facts.EventRecord {
+	r := schannelAlert(d, 36887, "40")
+	r.Count, r.Last = n, at(last)
+	return r
+}
+
 func crash(d time.Duration, app string) facts.EventRecord {
 	return facts.EventRecord{Time: at(d), Channel: "Application", Provider: "Application Error", EventID: 1000, Level: 2,
 		Data: []facts.EventData{{Name: "AppName", Value: app}, {Name: "AppVersion", Value: "2.0.35.0"}, {Name: "ModuleName", Value: "ntdll.dll"}, {Name: "ExceptionCode", Value: "c0000005"}}}
@@ -94,9 +101,20 @@ func TestJudgeLastSession(t *testing.T) {
 		// long after sharing started, in a session that had no end screen
 		// or ended well after it, did not end that session.
 		{"schannel long after the last page", readSessions([]facts.Visit{visit(0, "/"), visit(time.Minute, "/screenshare"), visit(39*time.Minute, "/screenshare")},
-			schannelAlert(78*time.Minute, 36888, "40")), finding.Pass, "", []string{"more than a minute from sharing starting", "not what ended the session"}},
+			schannelAlert(78*time.Minute, 36888, "40")), finding.Pass, "", []string{"not when the screen leg connected", "not what ended the session"}},
 		{"schannel in the middle of a long session", readSessions([]facts.Visit{visit(0, "/"), visit(time.Minute, "/screenshare"), visit(41*time.Minute, "/status/ended")},
 			schannelAlert(20*time.Minute, 36888, "40")), finding.Pass, "", []string{"not what ended the session"}},
+		// A storm's whole span counts: reconnections failing until Quick
+		// Assist gives up, the last 2 s before the end screen.
+		{"a storm running up to the end screen", readSessions([]facts.Visit{visit(0, "/"), visit(time.Minute, "/screenshare"), visit(20*time.Minute, "/status/ended")},
+			storm(16*time.Minute, 19*time.Minute+58*time.Second, 120)), finding.Fail, "last-session-schannel", []string{"120 times"}},
+		// Every start of sharing counts: a retry in the app.
+		{"a storm at the first of two sharings", readSessions([]facts.Visit{visit(0, "/"), visit(time.Minute, "/screenshare"), visit(2*time.Minute, "/code"), visit(3*time.Minute, "/screenshare")},
+			storm(time.Minute+5*time.Second, 2*time.Minute+43*time.Second, 50)), finding.Fail, "last-session-schannel", nil},
+		// Windows logs the TLS failure before Quick Assist shows its end
+		// screen: errors after it did not end the session.
+		{"schannel after the end screen", readSessions(sharedThenEnded, storm(47*time.Second, time.Minute, 30)), finding.Warn, "last-session-ended-at-sharing",
+			[]string{"not what ended the session"}},
 		// A crash any time in a session that shared and never ended ended it.
 		{"a crash during sharing with no later page", readSessions([]facts.Visit{visit(0, "/"), visit(time.Minute, "/screenshare")}, crash(30*time.Minute, "QuickAssist.exe")),
 			finding.Fail, "last-session-app-crash", []string{"Application Error 1000"}},

@@ -99,6 +99,10 @@ type Visit struct {
 	// to (from_visit 0, not a reload): Quick Assist loaded its start page
 	// anew, so a new session began.
 	Start bool `json:"start,omitempty"`
+	// History numbers the History file the visit was read from, when
+	// analyze was given several (1 for the first); 0 on the PC. Visit
+	// IDs order visits only within one file.
+	History int `json:"history,omitempty"`
 }
 
 // LogRead is how one event channel or .evtx file was read.

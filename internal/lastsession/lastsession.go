@@ -269,15 +269,15 @@ func Build(s facts.Sessions) Timeline {
 }
 
 // Ordered returns the visits in the order they were made: by Chromium's
-// visit IDs, which only grow, when every visit has a distinct one (a
-// clock set back or forward between visits does not reorder them), else
-// by time, then ID.
+// visit IDs, which only grow, when every visit has a distinct one from
+// the same History file (a clock set back or forward between visits does
+// not reorder them), else by time, then ID.
 func Ordered(vs []facts.Visit) []facts.Visit {
 	out := slices.Clone(vs)
 	ids := make(map[int64]bool, len(out))
 	byID := true
 	for _, v := range out {
-		if v.ID <= 0 || ids[v.ID] {
+		if v.ID <= 0 || ids[v.ID] || v.History != out[0].History {
 			byID = false
 			break
 		}
@@ -291,14 +291,15 @@ func Ordered(vs []facts.Visit) []facts.Visit {
 	return out
 }
 
-// Judged is the session a judgement is about: the newest, unless it is a
-// single page with no record (Quick Assist opened again after the one
-// that failed, and left), then the one before it. -1 without a session.
+// Judged is the session a judgement is about: the newest, unless it has
+// no end screen, no sharing and no record (Quick Assist opened again after
+// the one that failed, and left, or is still at its first screens), then
+// the one before it. -1 without a session.
 func (t Timeline) Judged() int {
 	if len(t.Sessions) == 0 {
 		return -1
 	}
-	if s := t.Sessions[0]; len(s.Steps) == 1 && len(s.Records) == 0 && len(t.Sessions) > 1 {
+	if s := t.Sessions[0]; s.EndPage == "" && s.Reached != Sharing && len(s.Records) == 0 && len(t.Sessions) > 1 {
 		return 1
 	}
 	return 0
@@ -384,13 +385,17 @@ func place(r Record, steps []Step) Record {
 	if len(steps) == 0 {
 		return r
 	}
-	at := steps[0]
-	for _, s := range steps {
+	i := 0
+	for j, s := range steps {
 		if s.Time.After(r.Time) {
 			break
 		}
-		at = s
+		i = j
 	}
+	for i > 0 && steps[i-1].Mark == steps[i].Mark { // a page shown again: from its first showing
+		i--
+	}
+	at := steps[i]
 	r.Near = at.Mark
 	r.OffsetMS = float64(r.Time.Sub(at.Time).Microseconds()) / 1000
 	return r

@@ -86,6 +86,14 @@ func TestBuild(t *testing.T) {
 			iv(1, 0, "/", true), iv(2, time.Minute, "/screenshare", false), iv(3, 5*time.Minute, "/status/ended", false),
 			iv(4, 3*time.Minute, "/", true), iv(5, 4*time.Minute+20*time.Second, "/screenshare", false), iv(6, 20*time.Minute, "/status/ended", false)},
 			nil, []string{"sharing /status/ended 0", "sharing /status/ended 0"}, 0},
+		// Two History files: their IDs say nothing of each other, so time
+		// orders them (a month-old copy's higher IDs come first).
+		{"visits of two History files", []facts.Visit{
+			{Time: t0.Add(-30 * 24 * time.Hour), Host: "remoteassistance.support.services.microsoft.com", Path: "/", ID: 100, History: 1},
+			{Time: t0.Add(-30*24*time.Hour + time.Minute), Host: "remoteassistance.support.services.microsoft.com", Path: "/status/ended", ID: 101, History: 1},
+			{Time: t0, Host: "remoteassistance.support.services.microsoft.com", Path: "/", ID: 1, History: 2},
+			{Time: t0.Add(time.Minute), Host: "remoteassistance.support.services.microsoft.com", Path: "/screenshare", ID: 2, History: 2}},
+			nil, []string{"sharing  0", "opened /status/ended 0"}, 0},
 		// An end screen never starts a session, however Chromium recorded it.
 		{"an end screen recorded as a new navigation", []facts.Visit{v(0, "/"), v(time.Minute, "/screenshare"),
 			{Time: t0.Add(30 * time.Minute), Host: "remoteassistance.support.services.microsoft.com", Path: "/status/ended", Start: true}},
@@ -195,8 +203,9 @@ func BenchmarkBuild(b *testing.B) {
 	}
 }
 
-// TestJudged: a re-opening of one page does not hide the session before
-// it; one of more pages is the session judged.
+// TestJudged: a re-opening with no sharing, no end screen and no record
+// does not hide the session before it, however many pages it showed; one
+// that reached sharing or ended is the session judged.
 func TestJudged(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -205,7 +214,9 @@ func TestJudged(t *testing.T) {
 	}{
 		{"one session", []facts.Visit{v(0, "/"), v(time.Minute, "/status/ended")}, 0},
 		{"a one-page re-opening", []facts.Visit{v(0, "/"), v(time.Minute, "/status/ended"), v(2*time.Minute, "/")}, 1},
-		{"a re-opening that went on", []facts.Visit{v(0, "/"), v(time.Minute, "/status/ended"), v(2*time.Minute, "/"), v(3*time.Minute, "/sharer/code")}, 0},
+		{"a re-opening stopped before sharing", []facts.Visit{v(0, "/"), v(time.Minute, "/status/ended"), v(2*time.Minute, "/"), v(3*time.Minute, "/sharer/code")}, 1},
+		{"a re-opening that shared", []facts.Visit{v(0, "/"), v(time.Minute, "/status/ended"), v(2*time.Minute, "/"), v(3*time.Minute, "/screenshare")}, 0},
+		{"a re-opening that ended", []facts.Visit{v(0, "/"), v(time.Minute, "/status/ended"), v(2*time.Minute, "/"), v(3*time.Minute, "/status/ended")}, 0},
 		{"nothing", nil, -1},
 	} {
 		if got := Build(facts.Sessions{Visits: tc.visits}).Judged(); got != tc.want {

@@ -94,9 +94,14 @@ func Live(ctx context.Context, since, until time.Time, match func(string) bool) 
 // window's records, not newer ones.
 func Files(ctx context.Context, histories, logs []string, since time.Duration, match func(string) bool, known []facts.Visit) facts.Sessions {
 	s := facts.Sessions{Source: "files"}
-	for _, h := range histories {
+	for i, h := range histories {
 		hr, visits := history.Read(ctx, h, match, history.Limits{})
 		s.History = mergeHistory(s.History, hr)
+		if len(histories) > 1 { // visit IDs order visits within one file only
+			for j := range visits {
+				visits[j].History = i + 1
+			}
+		}
 		s.Visits = append(s.Visits, visits...)
 	}
 	if since <= 0 {
@@ -225,13 +230,18 @@ func sortAll(s *facts.Sessions) {
 	slices.SortStableFunc(s.Visits, func(a, b facts.Visit) int { return a.Time.Compare(b.Time) })
 	// The same visit twice (a snapshot and its History), one copy perhaps
 	// from a qadoctor that did not record Start: one, with Start if either.
+	// A copy from a snapshot made before visits had IDs has none.
 	same := func(a, b facts.Visit) bool {
-		return a.Time.Equal(b.Time) && a.Host == b.Host && a.Path == b.Path && a.ID == b.ID
+		return a.Time.Equal(b.Time) && a.Host == b.Host && a.Path == b.Path && (a.ID == b.ID || a.ID == 0 || b.ID == 0)
 	}
 	vs := s.Visits[:0]
 	for _, v := range s.Visits {
 		if n := len(vs); n > 0 && same(vs[n-1], v) {
-			vs[n-1].Start = vs[n-1].Start || v.Start
+			p := &vs[n-1]
+			p.Start = p.Start || v.Start
+			if p.ID == 0 {
+				p.ID, p.History = v.ID, v.History
+			}
 			continue
 		}
 		vs = append(vs, v)

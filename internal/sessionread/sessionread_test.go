@@ -183,4 +183,11 @@ func TestMergeVisitsOnce(t *testing.T) {
 	if len(m.Visits) != 1 || !m.Visits[0].Start {
 		t.Errorf("merged %+v; want one visit, Start kept", m.Visits)
 	}
+	// A snapshot from before visits had IDs.
+	noID := v
+	noID.ID = 0
+	m = Merge(facts.Sessions{State: facts.SessionsRead, Visits: []facts.Visit{noID}}, facts.Sessions{State: facts.SessionsRead, Visits: []facts.Visit{withStart}})
+	if len(m.Visits) != 1 || m.Visits[0].ID != 3 || !m.Visits[0].Start {
+		t.Errorf("merged %+v; want one visit with the History's ID and Start", m.Visits)
+	}
 }
