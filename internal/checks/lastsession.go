@@ -129,9 +129,11 @@ func readLastSession(f *facts.Facts) (lastsession.Timeline, lastSessionReading) 
 // failure of Windows' TLS or of Remote Assistance comes as the screen leg
 // connects: its span (a storm's first to last record) meets a minute
 // either side of a start of sharing, or the minute before the end screen;
-// never after the end screen (Windows logs it before Quick Assist shows
-// the screen). A package failure meets a minute either side of the
-// session's pages.
+// it never begins after the end screen (Windows logs it before Quick
+// Assist shows the screen), and a storm that began more than a minute
+// before the session's first page, or went on more than a minute after its
+// end screen, is another program's. A package failure meets a minute
+// either side of the session's pages.
 func nearTheEnd(s lastsession.Session, fam recordFamily, r lastsession.Record) bool {
 	meets := func(from, to time.Time) bool { return !r.End().Before(from) && !r.Time.After(to) }
 	switch fam.name {
@@ -141,8 +143,13 @@ func nearTheEnd(s lastsession.Session, fam recordFamily, r lastsession.Record) b
 		return meets(s.Start.Add(-lastsession.Window), s.End.Add(lastsession.Window))
 	}
 	end := endedAt(s)
-	if s.EndPage != "" && r.Time.After(end.Add(time.Second)) {
-		return false
+	switch {
+	case r.Time.Before(s.Start.Add(-lastsession.Window)):
+		return false // it began before the session: another program's storm
+	case s.EndPage != "" && r.Time.After(end.Add(time.Second)):
+		return false // after the end screen
+	case s.EndPage != "" && r.End().After(end.Add(lastsession.Window)):
+		return false // it went on long after the session ended
 	}
 	for _, st := range s.Steps {
 		if st.Mark == lastsession.Sharing && meets(st.Time.Add(-lastsession.Window), st.Time.Add(lastsession.Window)) {

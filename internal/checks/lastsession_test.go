@@ -88,10 +88,10 @@ func TestJudgeLastSession(t *testing.T) {
 		// A storm the reader folded says its count, first and last.
 		{"a storm of one alert", readSessions(sharedThenEnded, func() facts.EventRecord {
 			r := schannelAlert(35*time.Second, 36888, "40")
-			r.Count, r.Last = 29205, at(36*time.Hour)
+			r.Count, r.Last = 29205, at(37*time.Second)
 			return r
 		}()), finding.Fail, "last-session-schannel",
-			[]string{"29205 times from 2026-12-05 14:03:42 UTC to 2026-12-07 02:03:07 UTC, the first 2 s after sharing started"}},
+			[]string{"29205 times from 2026-12-05 14:03:42 UTC to 14:03:44 UTC, the first 2 s after sharing started"}},
 		{"a window with no start", facts.Sessions{State: facts.SessionsRead, History: facts.HistoryRead{State: facts.ReadOK}}, finding.Skip, "",
 			[]string{"No Quick Assist session is on record: "}},
 		// Quick Assist opened again after the failed session, and nothing
@@ -115,6 +115,12 @@ func TestJudgeLastSession(t *testing.T) {
 		// screen: errors after it did not end the session.
 		{"schannel after the end screen", readSessions(sharedThenEnded, storm(47*time.Second, time.Minute, 30)), finding.Warn, "last-session-ended-at-sharing",
 			[]string{"not what ended the session"}},
+		// Another program's storm, going on before the session and long
+		// after its end screen: not the session's failure.
+		{"a storm around a healthy session", readSessions([]facts.Visit{visit(0, "/"), visit(time.Minute, "/screenshare"), visit(40*time.Minute, "/status/ended")},
+			storm(-2*time.Hour, 2*time.Hour, 5000)), finding.Pass, "", []string{"not what ended the session"}},
+		{"a storm that stops as the session starts", readSessions([]facts.Visit{visit(0, "/"), visit(time.Minute, "/screenshare"), visit(40*time.Minute, "/status/ended")},
+			storm(-30*time.Minute, 30*time.Second, 900)), finding.Pass, "", nil},
 		// A crash any time in a session that shared and never ended ended it.
 		{"a crash during sharing with no later page", readSessions([]facts.Visit{visit(0, "/"), visit(time.Minute, "/screenshare")}, crash(30*time.Minute, "QuickAssist.exe")),
 			finding.Fail, "last-session-app-crash", []string{"Application Error 1000"}},
@@ -236,5 +242,16 @@ func TestRecordBacksVerdict(t *testing.T) {
 		if f.Record != "" {
 			t.Errorf("%s carries a record no session holds", f.ID)
 		}
+	}
+}
+
+// A span that crosses midnight keeps the second date.
+func TestStampAfter(t *testing.T) {
+	day := time.Date(2026, 12, 5, 23, 59, 0, 0, time.UTC)
+	if got := stampAfter(day.Add(2*time.Minute), day); got != "2026-12-06 00:01:00 UTC" {
+		t.Errorf("across midnight: %q", got)
+	}
+	if got := stampAfter(day.Add(30*time.Second), day); got != "23:59:30 UTC" {
+		t.Errorf("the same day: %q", got)
 	}
 }
