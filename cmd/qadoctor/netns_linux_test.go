@@ -125,6 +125,12 @@ func TestHappyEyeballsAroundDeadIPv6(t *testing.T) {
 			t.Errorf("%s = %s (%s); want pass: the fallback carried the whole chain", id, f.Status, f.Summary)
 		}
 	}
+	// The real Chromium, resolving through the same dnsmasq, connects too
+	// (issue 24's differential suite: usable, as qadoctor's warning says).
+	if got := testpeer.ChromiumNetError(t, testpeer.TempDir(t), fmt.Sprintf("https://%s:%d/", host, port),
+		testpeer.ChromiumOptions{SystemResolver: true, CAFiles: []string{pki.CAFile}, Command: ns.Command}); got != "" {
+		t.Errorf("Chromium: %q; want it to connect over IPv4", got)
+	}
 }
 
 // The two size faults of a path, made with nftables inside a namespace
@@ -136,13 +142,14 @@ func TestHappyEyeballsAroundDeadIPv6(t *testing.T) {
 // filtering or "a device in the path".
 func TestHandshakeSizeFaults(t *testing.T) {
 	tests := []struct {
-		name   string
-		rule   string // the nftables match that drops, %d the server's port
-		reason string
-		says   []string
+		name     string
+		rule     string // the nftables match that drops, %d the server's port
+		reason   string
+		says     []string
+		chromium string // what the real Chromium makes of the same path
 	}{
-		{"large ClientHello dropped", "tcp dport %d meta length > 1000 drop", "tls-large-hello-dropped", []string{"X25519MLKEM768", "PostQuantumKeyAgreementEnabled", "Chromium's own hello"}},
-		{"MTU black hole", "tcp sport %d meta length > 1300 drop", "tls-mtu-black-hole", []string{"MTU black hole", "refusal"}},
+		{"large ClientHello dropped", "tcp dport %d meta length > 1000 drop", "tls-large-hello-dropped", []string{"X25519MLKEM768", "PostQuantumKeyAgreementEnabled", "Chromium's own hello"}, testpeer.NoAnswer},
+		{"MTU black hole", "tcp sport %d meta length > 1300 drop", "tls-mtu-black-hole", []string{"MTU black hole", "refusal"}, testpeer.NoAnswer},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,6 +163,12 @@ func TestHandshakeSizeFaults(t *testing.T) {
 
 			code, r := qadoctorIn(t, ns, "--profile", prof, "--ca-file", pki.CAFile, "--only", "net.reach,tls.handshake,tls.versions", "--timeout", "15s")
 			wantCutHandshake(t, code, r, tt.reason, tt.says...)
+			// The real Chromium on the same path (issue 24's differential
+			// suite): its hello, or the server's answer, never gets through.
+			if got := testpeer.ChromiumNetError(t, testpeer.TempDir(t), fmt.Sprintf("https://%s:%d/", host, port),
+				testpeer.ChromiumOptions{Map: host, CAFiles: []string{pki.CAFile}, Command: ns.Command, Wait: 8 * time.Second}); got != tt.chromium {
+				t.Errorf("Chromium: %q; want %q", got, tt.chromium)
+			}
 			v := findingOf(t, r, "tls.versions")
 			t.Logf("tls.versions: %s %s: %s", v.Status, v.Reason, v.Summary)
 			for _, ev := range v.Evidence {

@@ -81,12 +81,26 @@ type ChromiumOptions struct {
 	// Map is a host name mapped to 127.0.0.1; every other name but
 	// loopback fails to resolve, so nothing leaves the machine.
 	Map string
+	// SystemResolver leaves names to the system's resolver (inside a
+	// network namespace, its dnsmasq) instead of Map's rules.
+	SystemResolver bool
 	// CAFiles are PEM CAs trusted in Chromium's own store (NSS).
 	CAFiles []string
 	// PACURL, when set, is Chromium's proxy auto-config; loopback is not
 	// bypassed, so the PAC decides for it too. Else no proxy.
 	PACURL string
+	// Command, when set, makes the command Chromium runs as (a network
+	// namespace's Netns.Command); else it runs here.
+	Command func(name string, args ...string) *exec.Cmd
+	// Wait bounds how long Chromium waits for the page (headless
+	// --timeout); a request still unanswered then is NoAnswer. Default
+	// 10 s.
+	Wait time.Duration
 }
+
+// NoAnswer is ChromiumNetError's word for a request Chromium was still
+// waiting on when its Wait ran out: no error, no answer.
+const NoAnswer = "NO_ANSWER"
 
 // ChromiumNetError has headless Chromium fetch url as o sets it up and
 // returns the net error its NetLog gives the request ("" when it
@@ -121,16 +135,34 @@ func ChromiumNetError(t testing.TB, dir, url string, o ChromiumOptions) string {
 		proxyFlags = []string{"--proxy-pac-url=" + o.PACURL, "--proxy-bypass-list=<-loopback>"}
 	}
 	netlog := filepath.Join(dir, "netlog.json")
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	wait := o.Wait
+	if wait <= 0 {
+		wait = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wait+50*time.Second)
 	defer cancel()
 	args := append([]string{"--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+		fmt.Sprintf("--timeout=%d", wait.Milliseconds()),
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--user-data-dir=" + filepath.Join(dir, "profile"),
-		"--host-resolver-rules=" + rules,
 		"--log-net-log=" + netlog, "--net-log-capture-mode=Default"}, proxyFlags...)
-	cmd := exec.CommandContext(ctx, chromium, append(args, "--dump-dom", url)...)
+	if !o.SystemResolver {
+		args = append(args, "--host-resolver-rules="+rules)
+	}
+	run := exec.Command
+	if o.Command != nil {
+		run = o.Command
+	}
+	cmd := run(chromium, append(args, "--dump-dom", url)...)
 	cmd.Env = append(os.Environ(), "HOME="+home)
-	if out, err := cmd.CombinedOutput(); err != nil && ctx.Err() != nil {
+	stop := context.AfterFunc(ctx, func() {
+		if cmd.Process != nil {
+			cmd.Process.Kill()
+		}
+	})
+	out, err := cmd.CombinedOutput()
+	stop()
+	if err != nil && ctx.Err() != nil {
 		t.Fatalf("chromium: %v\n%s", err, out)
 	}
 	data, err := os.ReadFile(netlog)
@@ -144,6 +176,7 @@ func ChromiumNetError(t testing.TB, dir, url string, o ChromiumOptions) string {
 		} `json:"constants"`
 		Events []struct {
 			Type   int `json:"type"`
+			Phase  int `json:"phase"`
 			Source struct {
 				ID int `json:"id"`
 			} `json:"source"`
@@ -169,10 +202,23 @@ func ChromiumNetError(t testing.TB, dir, url string, o ChromiumOptions) string {
 	if len(ours) == 0 {
 		t.Fatalf("chromium's NetLog has no request for %s (%d events)", url, len(log.Events))
 	}
+	ended := false
 	for _, e := range log.Events {
-		if code, ok := e.Params["net_error"].(float64); ok && ours[e.Source.ID] && code < 0 {
+		if !ours[e.Source.ID] {
+			continue
+		}
+		if code, ok := e.Params["net_error"].(float64); ok && code < 0 {
 			return strings.TrimPrefix(names[int(code)], "ERR_")
 		}
+		if e.Type == job && e.Phase == phaseEnd {
+			ended = true
+		}
+	}
+	if !ended {
+		return NoAnswer
 	}
 	return ""
 }
+
+// phaseEnd is a NetLog event's phase that ends it (netlog's PHASE_END).
+const phaseEnd = 2
