@@ -304,14 +304,11 @@ func (r *run) endpoint(ctx context.Context, er *endpointRun) {
 }
 
 // lookup resolves host under the run's cap on lookups in flight and,
-// once the resolver lost a query, their pace; took is how long the resolver took to answer, the waits for
+// once the resolver lost a query, their pace (each try asked again
+// included, so the retries of queries lost together do not go out
+// together); took is how long the resolver took to answer, the waits for
 // the cap and the pace left out.
 func (r *run) lookup(ctx context.Context, host string) (addrs []netip.Addr, took time.Duration, err error) {
-	if _, err := netip.ParseAddr(host); err != nil {
-		if err := r.pace.Wait(ctx); err != nil {
-			return nil, 0, err
-		}
-	}
 	select {
 	case r.lookups <- struct{}{}:
 		defer func() { <-r.lookups }()
@@ -319,12 +316,23 @@ func (r *run) lookup(ctx context.Context, host string) (addrs []netip.Addr, took
 		return nil, 0, ctx.Err()
 	}
 	start := time.Now()
-	addrs, err = probe.Lookup(ctx, r.opts.Env.Resolver, host)
+	addrs, err = probe.Lookup(ctx, pacedResolver{r.opts.Env.Resolver, r.pace}, host)
 	took = time.Since(start)
-	if took >= probe.LookupRetries[0] && r.pace.Limit() == rate.Inf {
-		// Asked again: a query was lost (or the resolver is slow), and
-		// the lookups still to start are paced from now on.
-		r.pace.SetLimit(rate.Every(LookupEvery))
+	if took >= probe.LookupRetries[0] {
+		// Asked again: a query was lost (or the resolver is slow). The
+		// lookups still to start are paced, and fewer run at once.
+		r.losingLookups.Do(func() {
+			r.pace.SetLimit(rate.Every(LookupEvery))
+			go func() { // hold slots for the rest of the run: LookupsWhenLosing stay
+				for range MaxConcurrentLookups - LookupsWhenLosing {
+					select {
+					case r.lookups <- struct{}{}:
+					case <-ctx.Done():
+						return
+					}
+				}
+			}()
+		})
 	}
 	return addrs, took, err
 }
@@ -705,6 +713,19 @@ func (r *run) dialWay(ctx context.Context, er *endpointRun, w proxy.Choice, addr
 		return probe.DialResult{}, err
 	}
 	return probe.DialResult{Conn: conn, Remote: e.Address() + " via " + proxy.Redacted(w.Proxy)}, nil
+}
+
+// pacedResolver asks each try of a lookup at the run's pace.
+type pacedResolver struct {
+	probe.Resolver
+	pace *rate.Limiter
+}
+
+func (p pacedResolver) LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error) {
+	if err := p.pace.Wait(ctx); err != nil {
+		return nil, err
+	}
+	return p.Resolver.LookupNetIP(ctx, network, host)
 }
 
 // AIABound bounds the fetch of issuers a server left out (an AIA fetch

@@ -268,15 +268,17 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 
 // run is one run's shared state.
 type run struct {
-	opts     Options // with Env live
-	needs    facts.Needs
-	start    time.Time
-	conns    chan struct{} // a slot per connection open at once
-	lookups  chan struct{} // a slot per name lookup at once (within conns)
-	pace     *rate.Limiter // when the next lookup may start: LookupEvery once a query was lost
-	syns     SYNSchedule   // this machine's SYN retransmissions, for DroppedAfter
-	connects connectEvidence
-	progress tracker
+	opts    Options // with Env live
+	needs   facts.Needs
+	start   time.Time
+	conns   chan struct{} // a slot per connection open at once
+	lookups chan struct{} // a slot per name lookup at once (within conns)
+	pace    *rate.Limiter // when the next lookup may start: LookupEvery once a query was lost
+	// losingLookups slows the lookups down once, on the first lost query.
+	losingLookups sync.Once
+	syns          SYNSchedule // this machine's SYN retransmissions, for DroppedAfter
+	connects      connectEvidence
+	progress      tracker
 	// system and proxy are read once, by whichever source asks first: the
 	// system state decides the proxy too, and every endpoint needs its way.
 	system  shared[facts.System]
@@ -398,6 +400,13 @@ const MaxConcurrentLookups = 16
 // and the slowest endpoint, last in the profile, waited 65 ms for its
 // lookup (issue 26).
 const LookupEvery = 5 * time.Millisecond
+
+// LookupsWhenLosing is how many lookups run at once after one was lost:
+// Chromium's resolver ran 6 calls at once for ten years because home
+// routers dropped more; a resolver that rate-limits (nftables' limit in
+// front of dnsmasq, TestResolverThatDropsBursts) keeps losing queries at
+// 16 in flight even when paced.
+const LookupsWhenLosing = 4
 
 // MaxChainRecorded caps the certificates a report records per chain: real
 // chains have 2 to 4; a hostile server's hundred would only bloat reports.
