@@ -20,7 +20,9 @@ import (
 // NetLog's error for the request; qadoctor's the finding that names the
 // cause. A row whose two columns disagree fails. A name that does not
 // exist is NXDOMAIN from the test DNS for qadoctor and a name Chromium's
-// resolver rules leave unmapped for Chromium.
+// resolver rules leave unmapped for Chromium. A DNS filter's 0.0.0.0 is
+// not a row: Linux connects to it as to this machine, so the Chromium here
+// reaches the server, where Windows' socket refuses the address.
 func TestPathsAgreeWithChromium(t *testing.T) {
 	const host = "path.qadoctor.test"
 	now := time.Now()
@@ -47,6 +49,8 @@ func TestPathsAgreeWithChromium(t *testing.T) {
 		{"a proxy that refuses the port", healthy, "127.0.0.1", "PROXY " + testpeer.Squid(t, testpeer.SquidOptions{Hosts: hosts, DenyPorts: []int{testpeer.Port(t, healthy)}}),
 			"TUNNEL_CONNECTION_FAILED", "net.proxy", finding.Fail, "proxy-refused"},
 		{"a proxy that carries it", healthy, "127.0.0.1", "PROXY " + testpeer.Squid(t, testpeer.SquidOptions{Hosts: hosts}), "", "net.proxy", finding.Pass, ""},
+		{"a proxy that asks for a password (Basic)", healthy, "127.0.0.1", "PROXY " + testpeer.Squid(t, testpeer.SquidOptions{Hosts: hosts, User: "alice", Password: "s3cret"}),
+			"TUNNEL_CONNECTION_FAILED", "net.proxy", finding.Fail, "proxy-auth"},
 		{"a proxy that decrypts with a CA the PC does not trust", healthy, "127.0.0.1", "PROXY " + testpeer.Squid(t, testpeer.SquidOptions{Hosts: hosts, BumpCA: other}),
 			"CERT_AUTHORITY_INVALID", "tls.handshake", finding.Fail, "cert-unknown-authority"},
 	} {
