@@ -2,7 +2,6 @@ package winstate_test
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -44,7 +43,7 @@ func importBytes(t *testing.T, dir, name string, data []byte) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command("regedit", "/S", path).CombinedOutput(); err != nil {
+	if out, err := regedit(path); err != nil {
 		t.Fatalf("regedit /S %s: %v\n%s", name, err, out)
 	}
 }

@@ -41,7 +41,7 @@ func regImport(t *testing.T, file string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command("regedit", "/S", abs).CombinedOutput(); err != nil {
+	if out, err := regedit(abs); err != nil {
 		t.Fatalf("regedit /S %s: %v\n%s", file, err, out)
 	}
 }

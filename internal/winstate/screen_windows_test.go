@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -129,7 +128,7 @@ func setDWORDUnderWine(t *testing.T, key, name string, n uint32) {
 		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if out, err := exec.Command("regedit", "/S", path).CombinedOutput(); err != nil {
+		if out, err := regedit(path); err != nil {
 			t.Fatalf("regedit /S: %v\n%s", err, out)
 		}
 	}
