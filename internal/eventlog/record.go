@@ -191,7 +191,7 @@ func (c *collector) add(r facts.EventRecord) {
 	c.matched++
 	k := ""
 	if !c.noFold {
-		k = foldKey(r)
+		k = r.Kind()
 	}
 	if i, ok := c.at[k]; ok && !c.noFold && c.folds(c.recs[i], r) {
 		c.recs[i].Fold(r)
@@ -247,7 +247,7 @@ func (c *collector) trim() {
 		if c.at == nil {
 			c.at = map[string]int{}
 		}
-		c.at[foldKey(r)] = i
+		c.at[r.Kind()] = i
 	}
 }
 
@@ -260,7 +260,7 @@ func (c *collector) refold() {
 	}
 	ks := make([]keyed, len(c.recs))
 	for i, r := range c.recs {
-		ks[i] = keyed{foldKey(r), r}
+		ks[i] = keyed{r.Kind(), r}
 	}
 	slices.SortStableFunc(ks, func(a, b keyed) int { return cmp.Or(strings.Compare(a.key, b.key), a.r.Time.Compare(b.r.Time)) })
 	out := c.recs[:0]
@@ -272,25 +272,6 @@ func (c *collector) refold() {
 		out = append(out, k.r)
 	}
 	c.recs = out
-}
-
-// foldKey is what alike records share (facts.EventRecord.Alike).
-func foldKey(r facts.EventRecord) string {
-	var b strings.Builder
-	b.WriteString(r.Channel)
-	b.WriteByte(0)
-	b.WriteString(r.Provider)
-	b.WriteByte(0)
-	b.WriteString(strconv.Itoa(r.EventID))
-	b.WriteByte(0)
-	b.WriteString(strconv.Itoa(r.Level))
-	for _, d := range r.Data {
-		b.WriteByte(0)
-		b.WriteString(d.Name)
-		b.WriteByte(1)
-		b.WriteString(d.Value)
-	}
-	return b.String()
 }
 
 // sortRecords orders records oldest first; equal times by record ID.

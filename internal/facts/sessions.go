@@ -2,6 +2,8 @@ package facts
 
 import (
 	"math"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -157,16 +159,26 @@ func (r EventRecord) End() time.Time {
 
 // Alike says two records say the same thing: the same channel, provider,
 // ID, level and values; only their times and record numbers differ.
-func (r EventRecord) Alike(o EventRecord) bool {
-	if r.Channel != o.Channel || r.Provider != o.Provider || r.EventID != o.EventID || r.Level != o.Level || len(r.Data) != len(o.Data) {
-		return false
+func (r EventRecord) Alike(o EventRecord) bool { return r.Kind() == o.Kind() }
+
+// Kind is what alike records share, as one string: the key the readers
+// fold by and the timeline groups by.
+func (r EventRecord) Kind() string {
+	var b strings.Builder
+	b.WriteString(r.Channel)
+	b.WriteByte(0)
+	b.WriteString(r.Provider)
+	b.WriteByte(0)
+	b.WriteString(strconv.Itoa(r.EventID))
+	b.WriteByte(0)
+	b.WriteString(strconv.Itoa(r.Level))
+	for _, d := range r.Data {
+		b.WriteByte(0)
+		b.WriteString(d.Name)
+		b.WriteByte(1)
+		b.WriteString(d.Value)
 	}
-	for i := range r.Data {
-		if r.Data[i] != o.Data[i] {
-			return false
-		}
-	}
-	return true
+	return b.String()
 }
 
 // Fold adds o, a record alike, to r: the counts summed (saturating), the

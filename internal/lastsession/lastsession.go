@@ -16,7 +16,6 @@ package lastsession
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -162,7 +161,7 @@ func group(rs []Record) []Record {
 	at := map[string]int{}
 	var out []Record
 	for _, r := range rs {
-		k := key(r.EventRecord)
+		k := r.Kind()
 		if i, ok := at[k]; ok {
 			out[i].Fold(r.EventRecord)
 			continue
@@ -173,16 +172,6 @@ func group(rs []Record) []Record {
 	}
 	slices.SortStableFunc(out, func(a, b Record) int { return a.Last.Compare(b.Last) })
 	return out
-}
-
-// key is what records alike share.
-func key(r facts.EventRecord) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s\x00%s\x00%d\x00%d", r.Channel, r.Provider, r.EventID, r.Level)
-	for _, d := range r.Data {
-		b.WriteString("\x00" + d.Name + "\x01" + d.Value)
-	}
-	return b.String()
 }
 
 // Timeline is every session on record, newest first, and the records that

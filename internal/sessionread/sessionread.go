@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"fmt"
 	"runtime"
 	"slices"
 	"strings"
@@ -265,7 +264,7 @@ func dropOverlaps(rs []facts.EventRecord) []facts.EventRecord {
 	last := map[string]int{} // the latest kept record of each kind, in out
 	out := rs[:0]
 	for _, r := range rs {
-		k := kindOf(r)
+		k := r.Kind()
 		if i, ok := last[k]; ok && !r.Time.After(out[i].End()) {
 			p := &out[i]
 			end := p.End()
@@ -284,16 +283,6 @@ func dropOverlaps(rs []facts.EventRecord) []facts.EventRecord {
 		out = append(out, r)
 	}
 	return out
-}
-
-// kindOf is what alike records share (facts.EventRecord.Alike).
-func kindOf(r facts.EventRecord) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s\x00%s\x00%d\x00%d", r.Channel, r.Provider, r.EventID, r.Level)
-	for _, d := range r.Data {
-		b.WriteString("\x00" + d.Name + "\x01" + d.Value)
-	}
-	return b.String()
 }
 
 // mergeHistory sums two History reads (several files given): the best
