@@ -57,10 +57,12 @@ type db struct {
 	usable   int // pageSize less the reserved bytes at each page's end
 	nPages   uint32
 	overlay  map[uint32][]byte
-	visited  []uint64     // one bit a page: reached once already
-	scratch  []byte       // payloads that overflow, assembled
-	tick     func() error // called every few hundred pages and rows: the deadline
-	ticks    int
+	visited  []uint64 // one bit a copied page: reached once already
+	// visitedOver are the pages laid over the file reached once already.
+	visitedOver map[uint32]bool
+	scratch     []byte       // payloads that overflow, assembled
+	tick        func() error // called every few hundred pages and rows: the deadline
+	ticks       int
 }
 
 func be16(b []byte) int    { return int(binary.BigEndian.Uint16(b)) }
@@ -121,7 +123,13 @@ func openDB(main []byte, mainSize int64, journal, wal []byte) (*db, error) {
 	if held := (uint64(mainSize)+uint64(ps)-1)/uint64(ps) + uint64(len(d.overlay)); uint64(d.nPages) > held {
 		return nil, corrupt(0, "the header counts %d pages; the file holds %d", d.nPages, held)
 	}
-	d.visited = make([]uint64, (uint64(d.nPages)+64)/64)
+	// The visited set covers the pages that can be read (copied, or laid
+	// over the file), not what the header or the file's size claims: a
+	// sparse file of terabytes must not cost memory for pages never copied.
+	// Pages laid over are counted apart, one entry each.
+	reach := min(uint64(len(main))/uint64(ps), uint64(d.nPages))
+	d.visited = make([]uint64, (reach+64)/64)
+	d.visitedOver = make(map[uint32]bool, len(d.overlay))
 	return d, nil
 }
 
@@ -268,24 +276,32 @@ func (d *db) page(n uint32) ([]byte, error) {
 	if n == 0 || n > d.nPages {
 		return nil, corrupt(0, "a pointer to page %d, outside the database's %d pages", n, d.nPages)
 	}
-	if d.visited[n/64]&(1<<(n%64)) != 0 {
-		return nil, corrupt(n, "reached twice: the file loops back on itself")
+	p, ok := d.overlay[n]
+	if !ok {
+		off := int64(n-1) * int64(d.pageSize)
+		if off+int64(d.pageSize) > int64(len(d.main)) {
+			if off+int64(d.pageSize) <= d.mainSize {
+				return nil, errNotCopied
+			}
+			return nil, corrupt(n, "lies beyond the end of the file (%d bytes)", d.mainSize)
+		}
+		p = d.main[off : off+int64(d.pageSize)]
 	}
-	d.visited[n/64] |= 1 << (n % 64)
+	if ok {
+		if d.visitedOver[n] {
+			return nil, corrupt(n, "reached twice: the file loops back on itself")
+		}
+		d.visitedOver[n] = true
+	} else { // copied: within the visited set
+		if d.visited[n/64]&(1<<(n%64)) != 0 {
+			return nil, corrupt(n, "reached twice: the file loops back on itself")
+		}
+		d.visited[n/64] |= 1 << (n % 64)
+	}
 	if err := d.step(); err != nil {
 		return nil, err
 	}
-	if p, ok := d.overlay[n]; ok {
-		return p, nil
-	}
-	off := int64(n-1) * int64(d.pageSize)
-	if off+int64(d.pageSize) > int64(len(d.main)) {
-		if off+int64(d.pageSize) <= d.mainSize {
-			return nil, errNotCopied
-		}
-		return nil, corrupt(n, "lies beyond the end of the file (%d bytes)", d.mainSize)
-	}
-	return d.main[off : off+int64(d.pageSize)], nil
+	return p, nil
 }
 
 // step calls tick every 256 pages or rows.
