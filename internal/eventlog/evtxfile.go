@@ -9,13 +9,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"unicode/utf16"
 
 	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/inputfile"
 	evtx "www.velocidex.com/golang/evtx"
 )
 
@@ -25,7 +25,7 @@ import (
 // content and is bounded by lim and by ctx.
 func ReadFile(ctx context.Context, path string, w Window, lim Limits) (facts.LogRead, []facts.EventRecord) {
 	lr := facts.LogRead{Channel: filepath.Base(path), File: path}
-	f, err := os.Open(path)
+	f, err := inputfile.Open(path) // a FIFO or a device is refused, not waited on
 	if err != nil {
 		lr.State, lr.Error = openState(err), fmt.Sprintf("read %s: %v", path, err)
 		return lr, nil
@@ -34,10 +34,6 @@ func ReadFile(ctx context.Context, path string, w Window, lim Limits) (facts.Log
 	fi, err := f.Stat()
 	if err != nil {
 		lr.State, lr.Error = facts.ReadError, fmt.Sprintf("read %s: %v", path, err)
-		return lr, nil
-	}
-	if !fi.Mode().IsRegular() {
-		lr.State, lr.Error = facts.ReadError, fmt.Sprintf("read %s: not a regular file", path)
 		return lr, nil
 	}
 	return readEVTX(ctx, path, f, fi.Size(), w, lim, lr, rows)
