@@ -173,7 +173,8 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 	if err != nil {
 		return nil, nil, err
 	}
-	roots, err := loadRoots(opts.CAFile)
+	needs := checks.NeedsOf(sel)
+	roots, err := loadRoots(opts.CAFile, needs.Closed().TLS)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -187,7 +188,7 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 		Profile:     p,
 		ProfileName: name,
 		Timeout:     opts.Timeout,
-		Needs:       checks.NeedsOf(sel),
+		Needs:       needs,
 		Proxy:       flagProxy,
 		Roots:       roots,
 		HostsFile:   opts.HostsFile,
