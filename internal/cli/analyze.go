@@ -20,7 +20,6 @@ type AnalyzeOptions struct {
 	IO    IOStreams
 	Build BuildInfo
 
-	File    string   // the snapshot or .reg export, if one is given
 	Files   []string // every file given: a snapshot or .reg export, History files, .evtx files
 	Since   time.Duration
 	JSON    bool
@@ -112,7 +111,6 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions) error {
 	if err != nil {
 		return err
 	}
-	opts.File = state
 	p, err := profile.Default()
 	if err != nil {
 		return fmt.Errorf("built-in profile: %w", err)

@@ -204,3 +204,22 @@ func TestStartsNavigation(t *testing.T) {
 		}
 	}
 }
+
+// splitURL is how the reader takes a urls row apart (urlHost, lowerHost,
+// cleanPath), in one call for the table test: it returns the lower-case host and the path of a URL as Chromium
+// stores it (canonical: scheme://[userinfo@]host[:port]/path[?query][#fragment]).
+// The userinfo, port, query and fragment are dropped: they may carry a
+// name, a session code or a token. ok is false for a URL with no host or a
+// scheme that is not http or https.
+func splitURL(u []byte) (host, path string, ok bool) {
+	h, at, ok := urlHost(u)
+	if !ok {
+		return "", "", false
+	}
+	var buf [maxHost]byte
+	lh, ok := lowerHost(h, &buf)
+	if !ok {
+		return "", "", false
+	}
+	return string(lh), cleanPath(u, at), true
+}

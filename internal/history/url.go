@@ -11,24 +11,6 @@ import (
 // a character boundary.
 const MaxPath = 256
 
-// splitURL returns the lower-case host and the path of a URL as Chromium
-// stores it (canonical: scheme://[userinfo@]host[:port]/path[?query][#fragment]).
-// The userinfo, port, query and fragment are dropped: they may carry a
-// name, a session code or a token. ok is false for a URL with no host or a
-// scheme that is not http or https.
-func splitURL(u []byte) (host, path string, ok bool) {
-	h, at, ok := urlHost(u)
-	if !ok {
-		return "", "", false
-	}
-	var buf [maxHost]byte
-	lh, ok := lowerHost(h, &buf)
-	if !ok {
-		return "", "", false
-	}
-	return string(lh), cleanPath(u, at), true
-}
-
 // maxHost is the longest host name DNS allows.
 const maxHost = 253
 
