@@ -21,18 +21,7 @@ func Terminal(s string) string {
 	if isPlain(s) {
 		return s
 	}
-	var b strings.Builder
-	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
-		switch {
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r >= 0x80 && r < 0xa0, bidi(r):
-			fmt.Fprintf(&b, `\u{%04x}`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+	return visible(s, false)
 }
 
 // Page shows the control characters of a whole page of markup the way
@@ -40,12 +29,17 @@ func Terminal(s string) string {
 // is laid out with: what html/template escapes (<, &, quotes) it leaves
 // alone, and what it lets through (a bidirectional override that reorders
 // a line, an escape sequence, a zero-width character) it makes visible.
-func Page(s string) string {
+func Page(s string) string { return visible(s, true) }
+
+// visible writes s with its control characters as \xNN and its C1,
+// bidirectional and zero-width characters as \u{NNNN}; layout keeps tab,
+// line feed and carriage return as they are.
+func visible(s string, layout bool) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
 		switch {
-		case r == '\t' || r == '\n' || r == '\r':
+		case layout && (r == '\t' || r == '\n' || r == '\r'):
 			b.WriteRune(r)
 		case r < 0x20 || r == 0x7f:
 			fmt.Fprintf(&b, `\x%02x`, r)
