@@ -29,6 +29,9 @@ type Facts struct {
 	Network       Network       `json:"network"`
 	// Sessions is what the PC recorded of its last Quick Assist sessions.
 	Sessions Sessions `json:"sessions"`
+	// Browser is what the PC's own Chromium (Edge on Windows) said of the
+	// web leg's endpoints: WebView2's network stack, asked directly.
+	Browser Browser `json:"browser"`
 	// Analyzed names the file a run judged instead of the live machine
 	// (qadoctor analyze); what only a live run can know is skipped.
 	Analyzed string `json:"analyzed,omitempty"`
@@ -449,6 +452,82 @@ const (
 	OSStackNotSelected = "not-selected"
 	OSStackNoEndpoint  = "no-endpoint" // the profile has no endpoint of this leg
 )
+
+// Browser is the verdict of the PC's own browser, Edge (or Chromium
+// elsewhere), on the web leg's endpoints: it makes the requests itself,
+// headless, with a fresh profile, and its NetLog says how each went. Edge
+// shares WebView2's network stack, proxy settings and certificate store,
+// so where it and qadoctor's own probes disagree, the browser is right.
+type Browser struct {
+	State string `json:"state"` // ran, skipped, failed, cut-off, not-selected
+	// Skipped says why the browser was not asked (BrowserSkip*).
+	Skipped string `json:"skipped,omitempty"`
+	// Program is the browser run (its path) and Kind which one it is
+	// (edge, webview2, chromium).
+	Program string `json:"program,omitempty"`
+	Kind    string `json:"kind,omitempty"`
+	// Way is how the browser was told to reach the endpoints: "" for the
+	// system's own settings, else the --proxy or --pac it was given.
+	Way   string `json:"way,omitempty"`
+	Error string `json:"error,omitempty"`
+	// Note is what the NetLog reader had to say of the log (truncated,
+	// events left unread), in English.
+	Note       string            `json:"note,omitempty"`
+	DurationMS float64           `json:"duration_ms"`
+	Endpoints  []BrowserEndpoint `json:"endpoints,omitempty"`
+}
+
+// Browser states.
+const (
+	BrowserRan         = "ran"
+	BrowserSkippedRun  = "skipped"
+	BrowserFailed      = "failed"  // it could not be started, or wrote no NetLog
+	BrowserCutOff      = "cut-off" // the run's deadline ended it before its NetLog was read
+	BrowserNotSelected = "not-selected"
+)
+
+// Why the browser was not asked.
+const (
+	BrowserSkipFlag     = "no-browser"        // --no-browser
+	BrowserSkipSystem   = "system"            // run as SYSTEM (Intune): no user, no user's proxy
+	BrowserSkipPolicy   = "headless-disabled" // Edge's HeadlessModeEnabled policy is 0
+	BrowserSkipNone     = "not-found"         // no Edge, WebView2 runtime or Chromium here
+	BrowserSkipTime     = "no-time"           // too little of the deadline was left
+	BrowserSkipEndpoint = "no-endpoint"       // the profile has no web endpoint a browser can ask
+	BrowserSkipPAC      = "pac-too-large"     // a --pac file too large to hand to the browser
+)
+
+// BrowserEndpoint is how the browser's request to one endpoint went.
+type BrowserEndpoint struct {
+	URL string `json:"url"`
+	// Address is the endpoint's host:port as the profile's facts name it.
+	Address   string `json:"address"`
+	WebSocket bool   `json:"websocket,omitempty"`
+	// Usable says the request reached a server that answered HTTP (for a
+	// WebSocket, its handshake got an answer).
+	Usable bool `json:"usable"`
+	// NetError is Chromium's error name without "ERR_"
+	// (net/base/net_error_list.h), "" when none; NoAnswer when the request
+	// was still waiting at the end.
+	NetError string `json:"net_error,omitempty"`
+	Status   int    `json:"status,omitempty"` // the HTTP status that came back
+	// Opened says the WebSocket handshake ended in 101 and the channel
+	// opened.
+	Opened bool `json:"opened,omitempty"`
+	// ProxyChain is the way Chromium used, as its NetLog writes it
+	// ("[direct://]", "[proxy.example:3128]"); ProxyList is what the
+	// proxy settings or the PAC answered ("PROXY a:8080;DIRECT").
+	ProxyChain string `json:"proxy_chain,omitempty"`
+	ProxyList  string `json:"proxy_list,omitempty"`
+	// CertSubject and CertIssuer name the leaf certificate the browser
+	// verified for the host.
+	CertSubject string `json:"cert_subject,omitempty"`
+	CertIssuer  string `json:"cert_issuer,omitempty"`
+}
+
+// BrowserNoAnswer is BrowserEndpoint.NetError for a request with no
+// answer and no error when the browser was stopped.
+const BrowserNoAnswer = "NO_ANSWER"
 
 // HTTP is one HEAD request sent on the endpoint's own TLS connection.
 type HTTP struct {

@@ -20,6 +20,9 @@ type Needs struct {
 	// Sessions reads what the PC recorded of its last Quick Assist
 	// sessions: the History of its WebView2, the event records.
 	Sessions bool
+	// Browser asks the PC's own browser (Edge) to make the web leg's
+	// requests.
+	Browser bool
 }
 
 // Union is what either set of needs asks for.
@@ -37,6 +40,7 @@ func (n Needs) Union(m Needs) Needs {
 		ClockSettings: n.ClockSettings || m.ClockSettings,
 		Network:       n.Network || m.Network,
 		Sessions:      n.Sessions || m.Sessions,
+		Browser:       n.Browser || m.Browser,
 	}
 }
 

@@ -98,6 +98,28 @@ type ChromiumOptions struct {
 	Wait time.Duration
 }
 
+// ChromiumHome makes a home folder under dir whose NSS store (the one
+// Chromium on Linux trusts, ~/.pki/nssdb) trusts caFiles, and returns it:
+// run Chromium with HOME set to it.
+func ChromiumHome(t testing.TB, dir string, caFiles ...string) string {
+	t.Helper()
+	home := filepath.Join(dir, "home")
+	nss := filepath.Join(home, ".pki", "nssdb")
+	if err := os.MkdirAll(nss, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	steps := [][]string{{"-N", "-d", "sql:" + nss, "--empty-password"}}
+	for i, ca := range caFiles {
+		steps = append(steps, []string{"-A", "-d", "sql:" + nss, "-t", "C,,", "-n", fmt.Sprintf("qadoctor test CA %d", i), "-i", ca})
+	}
+	for _, args := range steps {
+		if out, err := exec.Command("certutil", args...).CombinedOutput(); err != nil {
+			t.Fatalf("certutil %v (scripts/test installs libnss3-tools): %v\n%s", args, err, out)
+		}
+	}
+	return home
+}
+
 // NoAnswer is ChromiumNetError's word for a request Chromium was still
 // waiting on when its Wait ran out: no error, no answer.
 const NoAnswer = "NO_ANSWER"
@@ -112,20 +134,7 @@ func ChromiumNetError(t testing.TB, dir, url string, o ChromiumOptions) string {
 	if err != nil {
 		t.Fatalf("chromium is not installed (scripts/test installs it): %v", err)
 	}
-	home := filepath.Join(dir, "home")
-	nss := filepath.Join(home, ".pki", "nssdb")
-	if err := os.MkdirAll(nss, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	steps := [][]string{{"-N", "-d", "sql:" + nss, "--empty-password"}}
-	for i, ca := range o.CAFiles {
-		steps = append(steps, []string{"-A", "-d", "sql:" + nss, "-t", "C,,", "-n", fmt.Sprintf("qadoctor test CA %d", i), "-i", ca})
-	}
-	for _, args := range steps {
-		if out, err := exec.Command("certutil", args...).CombinedOutput(); err != nil {
-			t.Fatalf("certutil %v (scripts/test installs libnss3-tools): %v\n%s", args, err, out)
-		}
-	}
+	home := ChromiumHome(t, dir, o.CAFiles...)
 	rules := "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"
 	if o.Map != "" {
 		rules = "MAP " + o.Map + " 127.0.0.1, " + rules

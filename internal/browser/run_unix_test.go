@@ -1,0 +1,94 @@
+//go:build !windows
+
+package browser
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/testpeer"
+)
+
+// TestRunAsksChromium has the real Chromium here request a healthy
+// server, a WebSocket server, one whose CA it does not trust, a closed
+// port and a server that never answers, and checks what its NetLog says
+// of each, and that nothing of the run is left behind.
+func TestRunAsksChromium(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatalf("chromium is not installed (scripts/test installs it): %v", err)
+	}
+	const host = "browser.qadoctor.test"
+	now := time.Now()
+	pki := testpeer.NewPKI(t, testpeer.TempDir(t), "qadoctor Test CA", now.Add(-time.Hour), now.Add(24*time.Hour), host)
+	other := testpeer.NewPKI(t, testpeer.TempDir(t), "Untrusted Inspector CA", now.Add(-time.Hour), now.Add(24*time.Hour), host)
+	healthy := testpeer.HTTPSServer(t, pki.Cert, testpeer.HTTPOptions{Status: 404})
+	ws := testpeer.WebSocketServer(t, pki.Cert, "/v4/c")
+	untrusted := testpeer.HTTPSServer(t, other.Cert, testpeer.HTTPOptions{})
+	closed := testpeer.ClosedPort(t)
+	silent := testpeer.SilentServer(t)
+	url := func(scheme, addr, path string) string {
+		return scheme + "://" + host + ":" + itoa(testpeer.Port(t, addr)) + path
+	}
+	asks := []Ask{
+		{URL: url("https", healthy, "/")},
+		{URL: url("wss", ws, "/v4/c"), WebSocket: true},
+		{URL: url("https", untrusted, "/")},
+		{URL: url("https", closed, "/")},
+		{URL: url("https", silent, "/")},
+	}
+	dir := testpeer.TempDir(t)
+	home := testpeer.ChromiumHome(t, dir, pki.CAFile)
+	tmp := filepath.Join(dir, "tmp")
+	os.Mkdir(tmp, 0o700)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
+	defer cancel()
+	got, err := Run(ctx, Options{
+		Program: chromium, Kind: "chromium", Direct: true, Dir: tmp,
+		Args:       []string{"--host-resolver-rules=MAP " + host + " 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"},
+		Env:        append(os.Environ(), "HOME="+home),
+		KeepNetLog: os.Getenv("QADOCTOR_KEEP_NETLOG"),
+	}, asks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != facts.BrowserRan || len(got.Endpoints) != len(asks) {
+		t.Fatalf("state %q, %d endpoints: %+v", got.State, len(got.Endpoints), got)
+	}
+	want := []struct {
+		usable bool
+		err    string
+		status int
+		opened bool
+	}{
+		{true, "", 404, false},
+		{true, "", 101, true},
+		{false, "CERT_AUTHORITY_INVALID", 0, false},
+		{false, "CONNECTION_REFUSED", 0, false},
+		{false, facts.BrowserNoAnswer, 0, false},
+	}
+	for i, w := range want {
+		e := got.Endpoints[i]
+		if e.Usable != w.usable || e.NetError != w.err || e.Status != w.status || e.Opened != w.opened {
+			t.Errorf("%s: usable %v, error %q, status %d, opened %v; want %v, %q, %d, %v", e.URL, e.Usable, e.NetError, e.Status, e.Opened, w.usable, w.err, w.status, w.opened)
+		}
+		if e.ProxyChain != "[direct://]" {
+			t.Errorf("%s: proxy chain %q, want [direct://]", e.URL, e.ProxyChain)
+		}
+	}
+	if e := got.Endpoints[2]; e.CertIssuer != "Untrusted Inspector CA" {
+		t.Errorf("the untrusted server's certificate: issuer %q", e.CertIssuer)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("the run left %d entries behind in its temporary folder", len(left))
+	}
+	t.Logf("the browser ran for %.0f ms", got.DurationMS)
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
