@@ -1,8 +1,16 @@
 package browser
-import ("bytes";"os";"testing")
+
+import (
+	"bytes"
+	"os"
+	"testing"
+)
+
 func BenchmarkReadNetLogGolden(b *testing.B) {
 	data, _ := os.ReadFile(golden)
 	urls := goldenURLs(b, data)
 	b.ReportAllocs()
-	for b.Loop() { ReadNetLog(bytes.NewReader(data), urls) }
+	for b.Loop() {
+		ReadNetLog(bytes.NewReader(data), urls)
+	}
 }

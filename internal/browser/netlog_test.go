@@ -84,7 +84,6 @@ func describe(e facts.BrowserEndpoint) string {
 	return "error " + e.NetError
 }
 
-
 // TestReadNetLogCutOff reads the golden log cut at many places, as a
 // browser killed mid-write leaves it: no error once the events have
 // begun, and each endpoint says either what the whole log says or that
