@@ -32,6 +32,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/qadoctor/qadoctor/internal/elevate"
 	"github.com/qadoctor/qadoctor/internal/facts"
 )
 
@@ -63,6 +64,10 @@ type Options struct {
 	// Dir is where the temporary profile is made; "": the system's
 	// temporary folder.
 	Dir string
+	// Enough, when it closes, asks the browser to end now: the page stops
+	// waiting, the browser ends as after its requests, and a request not
+	// ended by then is NoAnswer. nil: the budget alone ends the requests.
+	Enough <-chan struct{}
 	// KeepNetLog, when set, is a file the NetLog is copied to before the
 	// profile is removed (tests keep one as a golden).
 	KeepNetLog string
@@ -130,6 +135,14 @@ func Run(ctx context.Context, o Options, list []Ask) (facts.Browser, error) {
 	case <-exited:
 	case <-ctx.Done():
 		cutOff = true
+	case <-o.Enough:
+		page.release()
+		select {
+		case <-exited:
+		case <-time.After(endMargin):
+		case <-ctx.Done():
+			cutOff = true
+		}
 	case <-page.ended:
 		// The page is done: give the browser its end margin to dump the
 		// page, close the NetLog and exit.
@@ -179,6 +192,37 @@ func Run(ctx context.Context, o Options, list []Ask) (facts.Browser, error) {
 		b.Endpoints = append(b.Endpoints, out.Endpoints[a.URL])
 	}
 	return b, nil
+}
+
+// Live asks this PC's browser, unless a policy or the account forbids it:
+// what gather runs when no test replaced it. It says why it did not run
+// in the facts, never as an error.
+func Live(ctx context.Context, o Options, list []Ask) facts.Browser {
+	skip := func(why, detail string) facts.Browser {
+		return facts.Browser{State: facts.BrowserSkippedRun, Skipped: why, Error: detail, Program: o.Program, Kind: o.Kind, Way: o.way()}
+	}
+	if elevate.IsSystem() {
+		return skip(facts.BrowserSkipSystem, "")
+	}
+	if blocked, where := HeadlessBlocked(); blocked {
+		return skip(facts.BrowserSkipPolicy, where)
+	}
+	if o.Program == "" {
+		o.Program, o.Kind = Finder{}.Find()
+		if o.Program == "" {
+			return skip(facts.BrowserSkipNone, "")
+		}
+	}
+	b, err := Run(ctx, o, list)
+	switch {
+	case errors.Is(err, ErrNoTime):
+		return skip(facts.BrowserSkipTime, "")
+	case err != nil && ctx.Err() != nil:
+		b.State, b.Error = facts.BrowserCutOff, err.Error()
+	case err != nil:
+		b.State, b.Error = facts.BrowserFailed, err.Error()
+	}
+	return b
 }
 
 // switches are the browser's command line: headless, a fresh profile

@@ -89,6 +89,10 @@ func All() []Check {
 		{ID: "net.relay", Title: titleRelay, Needs: facts.Needs{HTTP: true}, Live: true, Judge: judgeRelay},
 		{ID: "tls.os-stack", Title: titleOSStack, Needs: facts.Needs{OSStack: true}, Live: true, Judge: judgeOSStack},
 		{ID: "service.health", Title: titleHealth, Needs: facts.Needs{HTTP: true}, Live: true, Judge: judgeHealth},
+		// The PC's own browser after qadoctor's probes: where both fail,
+		// the probe's finding names the step; where only the browser
+		// does, this is the cause.
+		{ID: "net.browser", Title: titleBrowser, Needs: facts.Needs{Browser: true}, Live: true, PerUser: true, Judge: judgeBrowser},
 		{ID: "os.schannel", Title: titleSchannel, Needs: system, Keys: keysSchannel, Judge: judgeSchannel},
 		{ID: "os.winhttp", Title: titleWinHTTP, Needs: system, Keys: []string{winstate.KeyWinHTTP, winstate.KeyWinHTTP32}, Judge: judgeWinHTTP},
 		{ID: "os.inet", Title: titleInet, Needs: system, PerUser: true, Keys: []string{winstate.KeyInetPolicyMachine, winstate.KeyInetPolicyUser, winstate.KeyInetUser, winstate.KeyInetMachine}, Judge: judgeInet},
@@ -208,6 +212,7 @@ func Judge(f *facts.Facts, cs []Check, tr *i18n.Printer) []finding.Finding {
 		}
 		out = append(out, fd)
 	}
+	trustBrowser(out, f, tr)
 	corroborate(out, f, tr)
 	return out
 }

@@ -74,6 +74,7 @@ const (
 	srcTenant          = "tenant restrictions v2 act at sign-in, in the web leg (CAUSES.md C9)"
 	srcWeakSignature   = "Chromium 156 here refuses a trusted CA's SHA-1-signed leaf with ERR_CERT_INVALID (TestCertErrorsAgreeWithChromium); crypto/x509 refuses SHA-1 signatures since Go 1.18; the failing endpoints say their step"
 	srcEndpoints       = "the failing endpoints: each says its step in the profile; the RDP relay is the screen leg, every other endpoint the web leg"
+	srcBrowser         = "Edge and WebView2 are the same Chromium network stack with the PC's proxy settings and certificate store; the failing endpoints say their step, the RDP relay is never asked (issue 24)"
 	srcTool            = "about qadoctor's own reading, not the session"
 	srcNoName          = "no name resolves, so nothing starts: the first thing a person sees is Quick Assist not opening (CAUSES.md C1)"
 	srcTunnel          = "a tunnel carries both legs; it slows or drops them rather than refusing (CAUSES.md C7)"
@@ -222,6 +223,8 @@ var reasons = []Reason{
 		Meaning: "the same, and the far end is to blame"},
 	{Code: "tls-no-version", Also: []string{"tls-no-version-path", "tls-no-version-far-end"}, Group: groupTLS, Leg: perEndpoint, Source: srcEndpoints,
 		Meaning: "no TLS version answered at all (the `old-only` codes with nothing accepted)"},
+	{Code: "browser-<error>", Group: groupNet, Leg: perEndpoint, Source: srcBrowser,
+		Meaning: "the PC's own browser (Edge) could not use a web endpoint: `<error>` is Chromium's net error name without `ERR_`, lower case with dashes (`browser-cert-authority-invalid`, `browser-tunnel-connection-failed`, `browser-no-answer`), or `browser-websocket-stripped` when the WebSocket upgrade was answered by a certificate not the server's"},
 	{Code: "os-stack-<error>", Group: groupTLS, Leg: perEndpoint, Source: srcEndpoints,
 		Meaning: "Windows' own WinHTTP request failed: `<error>` is the WinHTTP error name without `ERROR_WINHTTP_`, lower case with dashes (`os-stack-secure-failure`), or the state (`os-stack-failed`, `os-stack-timeout`)"},
 	{Code: "os-stack-<error>-local", Group: groupTLS, Leg: perEndpoint, Source: srcEndpoints,

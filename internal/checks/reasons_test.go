@@ -102,7 +102,7 @@ func TestReasonsDocumented(t *testing.T) {
 		}
 	}
 	composed := map[string]bool{ // written by composition, not as literals
-		"interception-<vendor>": true, "cert-<kind>": true, "os-stack-<error>": true, "os-stack-<error>-local": true,
+		"interception-<vendor>": true, "cert-<kind>": true, "os-stack-<error>": true, "browser-<error>": true, "os-stack-<error>-local": true,
 		"tls-reset": true, "tls-closed": true, "tls-no-version": true, "tls-no-version-path": true, "tls-no-version-far-end": true,
 		"os-stack-failed": true, "os-stack-timeout": true,
 		// app.last-session's record families (lastsession.go) carry theirs.

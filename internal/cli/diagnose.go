@@ -52,6 +52,7 @@ type DiagnoseOptions struct {
 	Quiet       bool          // no progress on standard error
 	Symptom     string        // --symptom: the step at which the person saw the session break
 	Since       time.Duration // --since: how far back the PC's record of past sessions is read
+	NoBrowser   bool          // --no-browser: do not ask the PC's browser (net.browser skips)
 }
 
 func newCmdDiagnose(d *Deps, runF func(context.Context, *DiagnoseOptions) error) *cobra.Command {
@@ -97,6 +98,12 @@ func addSymptomFlag(cmd *cobra.Command, symptom *string, tr *i18n.Printer) {
 // sessions is read.
 func addSinceFlag(cmd *cobra.Command, since *time.Duration, tr *i18n.Printer) {
 	cmd.Flags().DurationVar(since, "since", gather.DefaultSince, tr.Sprintf("read the PC's record of past Quick Assist sessions this far back (`DURATION`, such as 168h)"))
+}
+
+// addNoBrowserFlag adds --no-browser: the PC's browser is not asked
+// (net.browser skips).
+func addNoBrowserFlag(cmd *cobra.Command, noBrowser *bool, tr *i18n.Printer) {
+	cmd.Flags().BoolVar(noBrowser, "no-browser", false, tr.Sprintf("do not ask the PC's own browser (Edge) to make the web leg's requests (net.browser then skips)"))
 }
 
 // checkSince checks --since (0, as callers that set no flag leave it, is
@@ -193,6 +200,7 @@ func diagnoseFacts(ctx context.Context, opts *DiagnoseOptions) (*facts.Facts, []
 		Roots:       roots,
 		HostsFile:   opts.HostsFile,
 		Since:       opts.Since,
+		NoBrowser:   opts.NoBrowser,
 		Env:         opts.Env,
 		Progress:    progress.callback(),
 	})

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qadoctor/qadoctor/internal/browser"
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
 	"github.com/qadoctor/qadoctor/internal/gather"
@@ -46,6 +47,9 @@ func runCLI(t *testing.T, nd gather.Env, args ...string) (code int, stdout, stde
 			return facts.OSStack{State: facts.OSStackNotWindows, URL: url}
 		}
 	}
+	if nd.Browser == nil {
+		nd.Browser = noBrowser
+	}
 	var out, errOut bytes.Buffer
 	code = Run(context.Background(), args, &Deps{
 		IO:    IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
@@ -56,6 +60,13 @@ func runCLI(t *testing.T, nd gather.Env, args ...string) (code int, stdout, stde
 		UILanguage: func() string { return "" },
 	})
 	return code, out.String(), errOut.String()
+}
+
+// noBrowser is the browser seam of tests that do not ask one: the
+// Chromium here would use the machine's own resolver and trust store,
+// not the test's.
+func noBrowser(_ context.Context, o browser.Options, _ []browser.Ask) facts.Browser {
+	return facts.Browser{State: facts.BrowserSkippedRun, Skipped: facts.BrowserSkipNone}
 }
 
 // diagnoseJSON runs diagnose --json and decodes the report.

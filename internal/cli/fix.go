@@ -116,6 +116,7 @@ Exit codes: 0 applied and the repaired checks pass (or nothing to do), 1 a check
 	f.DurationVar(&opts.Diagnose.Timeout, "timeout", DefaultTimeout, tr.Sprintf("deadline for each diagnosis"))
 	f.StringVar(&opts.Diagnose.CAFile, "ca-file", "", tr.Sprintf("also trust the certificates in this PEM `FILE`"))
 	f.BoolVarP(&opts.Diagnose.Quiet, "quiet", "q", false, tr.Sprintf("show no progress on standard error"))
+	addNoBrowserFlag(cmd, &opts.Diagnose.NoBrowser, tr)
 	return cmd
 }
 

@@ -70,6 +70,7 @@ func addDiagnoseFlags(cmd *cobra.Command, o *DiagnoseOptions) {
 	f.StringVar(&o.PAC, "pac", "", tr.Sprintf("decide each endpoint's way with this proxy auto-config script (a `URL` or a file) instead of the system's settings"))
 	f.BoolVarP(&o.Quiet, "quiet", "q", o.Quiet, tr.Sprintf("show no progress on standard error"))
 	addSinceFlag(cmd, &o.Since, tr)
+	addNoBrowserFlag(cmd, &o.NoBrowser, tr)
 }
 
 // asSystem lists the checks that saw SYSTEM's profile, when this process

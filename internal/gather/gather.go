@@ -43,6 +43,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/qadoctor/qadoctor/internal/browser"
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/netif"
 	"github.com/qadoctor/qadoctor/internal/osstack"
@@ -73,6 +74,9 @@ type Env struct {
 	ClockSettings func(context.Context) facts.ClockSettings
 	// Network lists the interfaces; nil: the machine's (netif.Read).
 	Network func() facts.Network
+	// Browser has the PC's own browser request the web leg's endpoints;
+	// nil: browser.Live (Edge on Windows, Chromium elsewhere).
+	Browser func(ctx context.Context, o browser.Options, asks []browser.Ask) facts.Browser
 	// FetchPAC gets a proxy auto-config script or wpad.dat; nil:
 	// proxy.FetchPAC (HTTP, direct, as WinHTTP fetches it).
 	FetchPAC proxy.Fetcher
@@ -117,6 +121,9 @@ func (e Env) Live() Env {
 	if e.FetchPAC == nil {
 		e.FetchPAC = proxy.FetchPAC
 	}
+	if e.Browser == nil {
+		e.Browser = browser.Live
+	}
 	if e.Identity == nil {
 		e.Identity = localIdentity
 	}
@@ -153,6 +160,8 @@ type Options struct {
 	// means MaxConcurrentConnections.
 	MaxConnections int
 	Env            Env
+	// NoBrowser keeps the PC's browser from being asked (--no-browser).
+	NoBrowser bool
 	// Progress, when set, hears of each task as it finishes: an endpoint's
 	// whole chain (with its version probes), an NTP server, the OS stack's
 	// request, the clock settings. Calls come one at a time, from the
@@ -207,13 +216,14 @@ const cutoffGrace = 300 * time.Millisecond
 func Run(ctx context.Context, opts Options) *facts.Facts {
 	opts.Env = opts.Env.Live()
 	r := &run{
-		opts:    opts,
-		needs:   opts.Needs.Closed(),
-		start:   time.Now(), // monotonic, for step timings; Env.Now is the wall clock reported
-		conns:   make(chan struct{}, cmp.Or(opts.MaxConnections, MaxConcurrentConnections)),
-		lookups: make(chan struct{}, MaxConcurrentLookups),
-		pace:    rate.NewLimiter(rate.Inf, 1), // until the resolver drops a query: see LookupEvery
-		syns:    ownSYNSchedule(),
+		opts:       opts,
+		needs:      opts.Needs.Closed(),
+		start:      time.Now(), // monotonic, for step timings; Env.Now is the wall clock reported
+		conns:      make(chan struct{}, cmp.Or(opts.MaxConnections, MaxConcurrentConnections)),
+		lookups:    make(chan struct{}, MaxConcurrentLookups),
+		pace:       rate.NewLimiter(rate.Inf, 1), // until the resolver drops a query: see LookupEvery
+		syns:       ownSYNSchedule(),
+		othersDone: make(chan struct{}),
 	}
 	r.progress.report = opts.Progress
 	r.system.compute = func(context.Context) facts.System { return r.opts.Env.System() }
@@ -242,14 +252,21 @@ func Run(ctx context.Context, opts Options) *facts.Facts {
 
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
-	var wg sync.WaitGroup
+	var wg, others sync.WaitGroup
 	for _, j := range jobs {
 		wg.Add(1)
+		if !j.follows {
+			others.Add(1)
+		}
 		go func() {
 			defer wg.Done()
+			if !j.follows {
+				defer others.Done()
+			}
 			j.gather(ctx)
 		}()
 	}
+	go func() { others.Wait(); close(r.othersDone) }()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	select {
@@ -284,6 +301,9 @@ type run struct {
 	system  shared[facts.System]
 	network shared[facts.Network] // the interfaces: net.vpn's, and myIpAddress's in a PAC
 	proxy   shared[proxy.Settings]
+	// othersDone is closed when every source that does not follow the
+	// others (job.follows) has ended.
+	othersDone chan struct{}
 }
 
 // job is one selected source's work in a run. gather runs under the run's
@@ -292,6 +312,9 @@ type run struct {
 type job struct {
 	gather func(ctx context.Context)
 	record func(f *facts.Facts)
+	// follows marks a job that runs beside the others and is told when
+	// they have ended (run.othersDone): the browser.
+	follows bool
 }
 
 // elapsedMS is the time since the run started, in milliseconds.

@@ -84,6 +84,10 @@ var sources = []source{
 			f.OSStackScreen = facts.OSStack{State: facts.OSStackNotSelected}
 		},
 		start: startOSStack},
+	{name: "browser", needed: need(func(n facts.Needs) bool { return n.Browser }),
+		tasks:       func(*Options) int { return 1 },
+		notSelected: func(f *facts.Facts, _ *Options) { f.Browser = facts.Browser{State: facts.BrowserNotSelected} },
+		start:       startBrowser},
 }
 
 func need(f func(facts.Needs) bool) func(facts.Needs, *Options) bool {

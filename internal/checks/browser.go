@@ -1,0 +1,287 @@
+package checks
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/finding"
+	"github.com/qadoctor/qadoctor/internal/i18n"
+)
+
+// net.browser is the PC's own browser's verdict on the web leg (issue
+// 24): Edge (Chromium elsewhere) requested each web endpoint itself, with
+// the PC's proxy settings, its certificate store and its policies, and
+// its NetLog says how each went. WebView2, which carries the web leg, is
+// the same network stack, so:
+//
+//   - an endpoint the browser could not use fails here, with Chromium's
+//     own error name as the reason (browser-<error>);
+//   - where qadoctor's own probes failed an endpoint the browser used,
+//     the browser is trusted for the web leg: trustBrowser marks those
+//     findings as not borne out (a warning, not a failure).
+
+var titleBrowser = i18n.Key("The PC's browser (Edge) reaches the web endpoints")
+
+// browserEndpoint is one of the browser's requests and the profile
+// endpoint it went to.
+type browserEndpoint struct {
+	b     facts.BrowserEndpoint
+	e     facts.EndpointFacts
+	found bool
+}
+
+func (a browserEndpoint) subject() string {
+	if a.found {
+		return subject(a.e)
+	}
+	return a.b.Address
+}
+
+// stripped says a WebSocket handshake got an answer other than 101 from
+// a certificate that is not the endpoint's expected issuer's: something
+// on the way answered for the server.
+func (a browserEndpoint) stripped() bool {
+	if !a.b.WebSocket || !a.b.Usable || a.b.Opened || !a.found || len(a.e.Endpoint.Issuers) == 0 || a.b.CertIssuer == "" {
+		return false
+	}
+	for _, want := range a.e.Endpoint.Issuers {
+		if strings.Contains(strings.ToLower(a.b.CertIssuer), strings.ToLower(want)) {
+			return false
+		}
+	}
+	return true
+}
+
+// ours says whether qadoctor's own probe reached the same endpoint's
+// server: TLS with a trusted chain, and an answer to its exchange.
+func ours(e facts.EndpointFacts) bool {
+	return e.TLS.State == facts.StepOK && e.TLS.Verified && e.HTTP.State == facts.StepOK
+}
+
+func browserEndpoints(f *facts.Facts) []browserEndpoint {
+	var out []browserEndpoint
+	for _, b := range f.Browser.Endpoints {
+		a := browserEndpoint{b: b}
+		for _, e := range f.Endpoints {
+			if e.Endpoint.Address() == b.Address {
+				a.e, a.found = e, true
+				break
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func judgeBrowser(f *facts.Facts, tr *i18n.Printer) finding.Finding {
+	b := f.Browser
+	switch b.State {
+	case facts.BrowserRan:
+	case facts.BrowserSkippedRun:
+		return finding.Finding{Status: finding.Skip, Summary: browserSkipped(tr, b)}
+	case facts.BrowserFailed:
+		return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("The browser (%s) could not be asked: %s", b.Program, b.Error)}
+	case facts.BrowserCutOff:
+		return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("The run's deadline ended the browser before it said anything; run again with a longer --timeout.")}
+	default:
+		return finding.Finding{Status: finding.Skip, Summary: tr.Sprintf("Not checked.")}
+	}
+	var ev []finding.Evidence
+	var statuses []finding.Status
+	var failed, differ []browserEndpoint
+	for _, a := range browserEndpoints(f) {
+		st, detail := finding.Pass, browserAnswer(tr, a)
+		switch {
+		case a.stripped():
+			st = finding.Fail
+			detail = tr.Sprintf("the WebSocket upgrade got HTTP %d from a certificate issued by %s, not the server's: something on the way answered for it", a.b.Status, a.b.CertIssuer)
+		case !a.b.Usable:
+			st = finding.Fail
+		}
+		if st == finding.Fail {
+			if a.found {
+				st = severity(a.e)
+			}
+			failed = append(failed, a)
+		}
+		if a.found && (st == finding.Pass) != ours(a.e) && a.e.TLS.State != facts.StepNotRun {
+			differ = append(differ, a)
+			if st == finding.Pass {
+				detail += "; " + tr.Sprintf("qadoctor's own probe did not reach it (see the findings above): the browser is what Quick Assist uses")
+			} else {
+				detail += "; " + tr.Sprintf("qadoctor's own probe reached it: what differs is only in the browser (its proxy settings and sign-in to the proxy, its certificate store, its policies)")
+			}
+		}
+		statuses = append(statuses, st)
+		ev = append(ev, finding.Evidence{Subject: a.subject(), Status: st, Detail: detail, Facts: a.b})
+	}
+	if b.Note != "" {
+		ev = append(ev, finding.Evidence{Subject: b.Program, Status: finding.Skip, Detail: b.Note})
+	}
+	fd := finding.Finding{Status: finding.Worst(statuses...), Evidence: ev}
+	if len(ev) == 0 {
+		fd.Status, fd.Summary = finding.Skip, tr.Sprintf("Not checked.")
+		return fd
+	}
+	if len(failed) == 0 {
+		fd.Summary = tr.Sprintf("The browser (%s) reached all %d web endpoints, as Quick Assist's WebView2 would.", b.Kind, len(statuses))
+		if len(differ) > 0 {
+			fd.Summary += " " + tr.Sprintf("qadoctor's own probes failed %d of them; the browser is trusted for the web leg.", len(differ))
+		}
+		return fd
+	}
+	slices.SortStableFunc(failed, func(x, y browserEndpoint) int {
+		return boolOrder(y.found && y.e.Endpoint.Required) - boolOrder(x.found && x.e.Endpoint.Required)
+	})
+	first := failed[0]
+	code := browserErrorCode(first.b.NetError)
+	if first.stripped() {
+		code = "websocket-stripped"
+	}
+	fd.Reason = "browser-" + code
+	var hosts []string
+	for i, a := range failed {
+		if i == 4 {
+			hosts = append(hosts, tr.Sprintf("and %d more", len(failed)-4))
+			break
+		}
+		hosts = append(hosts, a.b.URL)
+	}
+	fd.Summary = tr.Sprintf("The browser (%s) could not use %d of %d web endpoints: %s.", b.Kind, len(failed), len(statuses), strings.Join(hosts, ", "))
+	fd.Cause = tr.Sprintf("Edge shares WebView2's network stack, proxy settings and certificate store, so Quick Assist's web leg meets the same failure. Chromium's own error for %s is %s.", first.b.URL, browserErrorWords(first.b))
+	fd.Fix = []string{
+		tr.Sprintf("Open %s in Edge on this PC: the page Edge shows names the same error.", first.b.URL),
+		tr.Sprintf("Follow the finding above that names the step (name, connection, proxy, TLS); if none does, the difference lies in what only the browser does: its proxy settings and sign-in to the proxy, its certificate store, Edge's policies."),
+	}
+	return fd
+}
+
+func boolOrder(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// browserErrorCode writes Chromium's error name as a reason code's tail:
+// lower case with dashes ("CERT_AUTHORITY_INVALID" → cert-authority-invalid).
+func browserErrorCode(name string) string {
+	if name == "" {
+		return "error"
+	}
+	var b strings.Builder
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '_' || r == '-':
+			b.WriteByte('-')
+		}
+	}
+	return strings.Trim(b.String(), "-")
+}
+
+// browserErrorWords says the error as Chromium names it, or that no
+// answer came.
+func browserErrorWords(b facts.BrowserEndpoint) string {
+	if b.NetError == facts.BrowserNoAnswer {
+		return "no answer (" + b.NetError + ")"
+	}
+	return "ERR_" + b.NetError
+}
+
+// browserAnswer says how one request went.
+func browserAnswer(tr *i18n.Printer, a browserEndpoint) string {
+	b := a.b
+	var s string
+	switch {
+	case b.Opened:
+		s = tr.Sprintf("the WebSocket opened (101)")
+	case b.Usable && b.Status > 0:
+		s = tr.Sprintf("the server answered HTTP %d", b.Status)
+	case b.Usable:
+		s = tr.Sprintf("the request went through")
+	case b.NetError == facts.BrowserNoAnswer:
+		s = tr.Sprintf("no answer before the browser was stopped")
+	default:
+		s = tr.Sprintf("Chromium's error %s", "ERR_"+b.NetError)
+	}
+	if b.ProxyChain != "" && b.ProxyChain != "[direct://]" {
+		s += "; " + tr.Sprintf("through %s", b.ProxyChain)
+	}
+	if b.CertIssuer != "" {
+		s += "; " + tr.Sprintf("certificate issued by %s", b.CertIssuer)
+	}
+	return s
+}
+
+func browserSkipped(tr *i18n.Printer, b facts.Browser) string {
+	switch b.Skipped {
+	case facts.BrowserSkipFlag:
+		return tr.Sprintf("Not asked (--no-browser).")
+	case facts.BrowserSkipSystem:
+		return tr.Sprintf("Not asked: run as SYSTEM (as Intune runs scripts), there is no signed-in user whose browser, proxy settings and certificates Quick Assist would use.")
+	case facts.BrowserSkipPolicy:
+		return tr.Sprintf("Not asked: Edge's policy %s switches its headless mode off.", b.Error)
+	case facts.BrowserSkipNone:
+		return tr.Sprintf("Not asked: no Edge, WebView2 runtime or Chromium was found on this PC.")
+	case facts.BrowserSkipTime:
+		return tr.Sprintf("Not asked: too little of the deadline was left to start the browser; run again with a longer --timeout.")
+	case facts.BrowserSkipEndpoint:
+		return tr.Sprintf("The profile has no web endpoint a browser can request.")
+	case facts.BrowserSkipPAC:
+		return tr.Sprintf("Not asked: the --pac file is too large to hand to the browser; pass it as a URL.")
+	}
+	return tr.Sprintf("Not checked.")
+}
+
+// webProbeChecks are the checks of qadoctor's own probes of the web leg's
+// endpoints: the ones the browser's verdict can overrule.
+var webProbeChecks = []string{"net.dns", "net.reach", "net.proxy", "tls.interception", "tls.handshake", "tls.versions", "net.websocket", "service.health"}
+
+// trustBrowser marks a failure of qadoctor's own probes as not borne out
+// when the browser used every endpoint it failed: the web leg is the
+// browser's network stack, so the browser's word stands. Such a finding
+// becomes a warning, and says why; one that failed any endpoint the
+// browser did not use (or did not ask: the RDP relay) stays as it is.
+func trustBrowser(out []finding.Finding, f *facts.Facts, tr *i18n.Printer) {
+	if f.Browser.State != facts.BrowserRan {
+		return
+	}
+	usable := map[string]bool{}
+	for _, a := range browserEndpoints(f) {
+		if a.b.Usable && !a.stripped() {
+			usable[a.subject()] = true
+		}
+	}
+	for i := range out {
+		fd := &out[i]
+		if fd.Status != finding.Fail || !slices.Contains(webProbeChecks, fd.ID) {
+			continue
+		}
+		var overruled []string
+		all := true
+		for _, e := range fd.Evidence {
+			if e.Status != finding.Fail {
+				continue
+			}
+			if !usable[e.Subject] {
+				all = false
+				break
+			}
+			overruled = append(overruled, e.Subject)
+		}
+		if !all || len(overruled) == 0 {
+			continue
+		}
+		fd.Status = finding.Warn
+		for j := range fd.Evidence {
+			if fd.Evidence[j].Status == finding.Fail {
+				fd.Evidence[j].Status = finding.Warn
+			}
+		}
+		note := tr.Sprintf("Not borne out: the PC's browser (%s) used %s, and Quick Assist's WebView2 is the same network stack (see net.browser). qadoctor's own probe differs from the browser here.", f.Browser.Kind, strings.Join(overruled, ", "))
+		fd.Cause = strings.TrimSpace(note + " " + fd.Cause)
+	}
+}

@@ -1,0 +1,150 @@
+package gather
+
+import (
+	"context"
+	"encoding/base64"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/qadoctor/qadoctor/internal/browser"
+	"github.com/qadoctor/qadoctor/internal/facts"
+	"github.com/qadoctor/qadoctor/internal/profile"
+	"github.com/qadoctor/qadoctor/internal/proxy"
+)
+
+// BrowserGrace is how long the browser may go on once every other source
+// has ended: the browser starts slower than qadoctor's own probes, and a
+// request it has not ended by then is recorded as unanswered. It keeps a
+// run whose probes all ended early from waiting for the deadline on the
+// browser's account.
+const BrowserGrace = 3 * time.Second
+
+// maxPACDataURL bounds a --pac file handed to the browser as a data: URL
+// (a command line holds 32,767 characters on Windows).
+const maxPACDataURL = 16 << 10
+
+// browserAsks are the web leg's endpoints a browser can request: HTTPS
+// services (a GET) and the WebSocket channels (an upgrade). The RDP relay
+// is the screen leg (not WebView2's), and a TURN relay speaks no HTTP.
+// Each URL is written as Chromium writes it in its NetLog (lower case,
+// no :443), so the log's requests are found by their URL.
+func browserAsks(p *profile.Profile) (asks []browser.Ask, addrs []string) {
+	for _, e := range p.Endpoints {
+		kind := e.Kind()
+		if kind != profile.RoleHTTPS && kind != profile.RoleWebSocket {
+			continue
+		}
+		host := strings.ToLower(e.ProbeHost())
+		if !plainHost.MatchString(host) || e.Port <= 0 || e.Port > 65535 {
+			continue // a name Chromium would rewrite (IDN, escapes) would not be found in its log
+		}
+		u := url.URL{Scheme: "https", Host: host, Path: "/"}
+		if e.Port != 443 {
+			u.Host = net.JoinHostPort(host, strconv.Itoa(e.Port))
+		}
+		ws := kind == profile.RoleWebSocket
+		if ws {
+			u.Scheme = "wss"
+			if p := e.UpgradePath(); plainPath.MatchString(p) {
+				u.Path = p
+			}
+		}
+		asks = append(asks, browser.Ask{URL: u.String(), WebSocket: ws})
+		addrs = append(addrs, e.Address())
+	}
+	return asks, addrs
+}
+
+var (
+	plainHost = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
+	plainPath = regexp.MustCompile(`^/[A-Za-z0-9/._~-]*$`)
+)
+
+// browserWay tells the browser the way --proxy or --pac set; with
+// neither it keeps the system's own settings, as WebView2 does. It
+// returns false when the way cannot be handed over.
+func browserWay(s *proxy.Settings, o *browser.Options) bool {
+	if s == nil || s.Source != proxy.SourceFlag {
+		return true
+	}
+	switch {
+	case s.PACScript != nil:
+		if len(s.PACScript) > maxPACDataURL {
+			return false
+		}
+		o.PACURL = "data:application/x-ns-proxy-autoconfig;base64," + base64.StdEncoding.EncodeToString(s.PACScript)
+	case s.AutoConfigURL != "":
+		o.PACURL = s.AutoConfigURL
+	case s.Proxy != nil:
+		// Without the user name and password: Chromium takes none on its
+		// command line (it would ask), so a proxy that wants them says
+		// so.
+		o.ProxyServer = s.Proxy.Scheme + "://" + s.Proxy.Host
+	default:
+		o.Direct = true
+	}
+	return true
+}
+
+// startBrowser has the PC's own browser request the web leg's endpoints,
+// beside qadoctor's own probes, and lets it go on for BrowserGrace once
+// they have all ended.
+func startBrowser(r *run) job {
+	asks, addrs := browserAsks(r.opts.Profile)
+	var g guarded[*facts.Browser]
+	return job{
+		follows: true,
+		gather: func(ctx context.Context) {
+			o := browser.Options{}
+			b := facts.Browser{}
+			switch {
+			case r.opts.NoBrowser:
+				b = facts.Browser{State: facts.BrowserSkippedRun, Skipped: facts.BrowserSkipFlag}
+			case len(asks) == 0:
+				b = facts.Browser{State: facts.BrowserSkippedRun, Skipped: facts.BrowserSkipEndpoint}
+			case !browserWay(r.opts.Proxy, &o):
+				b = facts.Browser{State: facts.BrowserSkippedRun, Skipped: facts.BrowserSkipPAC}
+			default:
+				o.Enough = afterClose(ctx, r.othersDone, BrowserGrace)
+				b = r.opts.Env.Browser(ctx, o, asks)
+			}
+			for i := range b.Endpoints {
+				if i < len(addrs) {
+					b.Endpoints[i].Address = addrs[i]
+				}
+			}
+			g.set(&b)
+			r.progress.finished("browser", b.State == facts.BrowserRan, false)
+		},
+		record: func(f *facts.Facts) {
+			if b := g.get(); b != nil {
+				f.Browser = *b
+				return
+			}
+			f.Browser = facts.Browser{State: facts.BrowserCutOff, DurationMS: r.elapsedMS()}
+		},
+	}
+}
+
+// afterClose is a channel closed wait after done is, or when ctx ends.
+func afterClose(ctx context.Context, done <-chan struct{}, wait time.Duration) <-chan struct{} {
+	out := make(chan struct{})
+	var once sync.Once
+	go func() {
+		select {
+		case <-done:
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+			}
+		case <-ctx.Done():
+		}
+		once.Do(func() { close(out) })
+	}()
+	return out
+}
