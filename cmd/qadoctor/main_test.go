@@ -88,6 +88,11 @@ func TestBinaryAgainstTLS13Server(t *testing.T) {
 		// covers the rest).
 		args = append(args, "--only", "net.dns,net.reach,tls.handshake,tls.versions")
 	}
+	if runtime.GOOS != "windows" {
+		// The Chromium here is asked too (net.browser), with the test CA
+		// in its own store, as a PC's browser trusts what its users do.
+		t.Setenv("HOME", chromiumHome(t, pki.CAFile))
+	}
 	code, out, errOut := qadoctor(t, args...)
 	if code != 0 {
 		t.Errorf("exit code = %d; want 0\n%s\n%s", code, out, errOut)
@@ -97,6 +102,12 @@ func TestBinaryAgainstTLS13Server(t *testing.T) {
 		if st[id] != "pass" {
 			t.Errorf("%s = %q; want pass", id, st[id])
 		}
+	}
+	// The server speaks TLS and then closes: Chromium connects and gets
+	// ERR_CONNECTION_CLOSED for its GET, a warning as qadoctor's own
+	// http-no-answer is.
+	if runtime.GOOS != "windows" && st["net.browser"] != "warn" {
+		t.Errorf("net.browser = %q; want warn (connected, no HTTP)", st["net.browser"])
 	}
 }
 

@@ -51,12 +51,13 @@ const (
 	evSocketPool        = "SOCKET_POOL"
 	evStreamJob         = "HTTP_STREAM_JOB"
 	evCancelled         = "CANCELLED"
+	evConnected         = "URL_REQUEST_DELEGATE_CONNECTED"
 	evWebSocketFailure  = "WEBSOCKET_UPGRADE_FAILURE"
 )
 
 var followed = []string{evRequestAlive, evStartJob, evControllerBound, evRequestBoundToJob, evProxyChain,
 	evProxyList, evResponseHeaders, evTunnelHeaders, evCertificates, evBoundToSocket, evSocketPool, evStreamJob,
-	evCancelled, evWebSocketFailure}
+	evCancelled, evWebSocketFailure, evConnected}
 
 // maxCertBytes bounds the certificates kept for the whole log: one leaf
 // per socket, until this many bytes are kept.
@@ -80,6 +81,7 @@ type source struct {
 	tunnel     int // a proxy's answer to CONNECT
 	ended      bool
 	cancelled  bool
+	connected  bool   // the request's connection (with its TLS) was made
 	socket     int    // a job's SOCKET_POOL_BOUND_TO_SOCKET
 	cert       string // a socket's leaf certificate, PEM
 	controller int    // HTTP_STREAM_JOB_CONTROLLER_BOUND
@@ -360,6 +362,8 @@ func take(e *rawEvent, name string, get func(int) (*source, error), requests map
 		}
 	case evCancelled:
 		s.cancelled = true
+	case evConnected:
+		s.connected = true
 	case evBoundToSocket:
 		s.socket = dep
 	case evTunnelHeaders:
@@ -422,6 +426,7 @@ func judge(u string, ids []int, sources map[int]*source, errNames map[int]string
 		r := sources[id]
 		got := e
 		got.NetError = ""
+		got.Connected = r.connected
 		var job, ctl *source
 		if r.job != 0 {
 			job = sources[r.job]

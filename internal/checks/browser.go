@@ -96,13 +96,19 @@ func judgeBrowser(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		case a.stripped():
 			st = finding.Fail
 			detail = tr.Sprintf("the WebSocket upgrade got HTTP %d from a certificate issued by %s, not the server's: something on the way answered for it", a.b.Status, a.b.CertIssuer)
+		case !a.b.Usable && a.b.Connected:
+			// TLS and all went through; the server's answer failed
+			// after it, as qadoctor's own http-no-answer says of a
+			// server that does not answer HTTP.
+			st = finding.Warn
+			detail = tr.Sprintf("connected, TLS and all; then %s", detail)
 		case !a.b.Usable:
 			st = finding.Fail
 		}
-		if st == finding.Fail {
-			if a.found {
-				st = severity(a.e)
-			}
+		if st == finding.Fail && a.found {
+			st = severity(a.e)
+		}
+		if st != finding.Pass {
 			failed = append(failed, a)
 		}
 		if a.found && (st == finding.Pass) != ours(a.e) && a.e.TLS.State != facts.StepNotRun {

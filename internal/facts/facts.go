@@ -511,6 +511,10 @@ type BrowserEndpoint struct {
 	// was still waiting at the end.
 	NetError string `json:"net_error,omitempty"`
 	Status   int    `json:"status,omitempty"` // the HTTP status that came back
+	// Connected says the browser made its connection, TLS and all, to
+	// the server (or through the proxy): what failed after it is the
+	// server's answer, not the path.
+	Connected bool `json:"connected,omitempty"`
 	// Opened says the WebSocket handshake ended in 101 and the channel
 	// opened.
 	Opened bool `json:"opened,omitempty"`

@@ -39,8 +39,9 @@ func TestMakePlan(t *testing.T) {
 		{"clock settings", facts.Needs{ClockSettings: true}, []string{"clock-settings"}, 1},
 		{"OS stack", facts.Needs{OSStack: true}, []string{"os-stack"}, 1},
 		{"network", facts.Needs{Network: true}, []string{"network"}, 0},
-		{"everything, in table order", facts.Needs{HostsFile: true, DNS: true, TCP: true, TLS: true, Versions: true, System: true, OSStack: true, HTTP: true, NTP: true, ClockSettings: true, Network: true},
-			[]string{"hosts-file", "system", "network", "proxy", "endpoints", "ntp", "clock-settings", "os-stack"}, 3 + 2 + 1 + 1},
+		{"the browser: one task", facts.Needs{Browser: true}, []string{"browser"}, 1},
+		{"everything, in table order", facts.Needs{HostsFile: true, DNS: true, TCP: true, TLS: true, Versions: true, System: true, OSStack: true, HTTP: true, NTP: true, ClockSettings: true, Network: true, Browser: true},
+			[]string{"hosts-file", "system", "network", "proxy", "endpoints", "ntp", "clock-settings", "os-stack", "browser"}, 3 + 2 + 1 + 1 + 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
