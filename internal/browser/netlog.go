@@ -52,12 +52,13 @@ const (
 	evStreamJob         = "HTTP_STREAM_JOB"
 	evCancelled         = "CANCELLED"
 	evConnected         = "URL_REQUEST_DELEGATE_CONNECTED"
+	evSSLConnect        = "SSL_CONNECT"
 	evWebSocketFailure  = "WEBSOCKET_UPGRADE_FAILURE"
 )
 
 var followed = []string{evRequestAlive, evStartJob, evControllerBound, evRequestBoundToJob, evProxyChain,
 	evProxyList, evResponseHeaders, evTunnelHeaders, evCertificates, evBoundToSocket, evSocketPool, evStreamJob,
-	evCancelled, evWebSocketFailure, evConnected}
+	evCancelled, evWebSocketFailure, evConnected, evSSLConnect}
 
 // maxCertBytes bounds the certificates kept for the whole log: one leaf
 // per socket, until this many bytes are kept.
@@ -82,6 +83,7 @@ type source struct {
 	ended      bool
 	cancelled  bool
 	connected  bool   // the request's connection (with its TLS) was made
+	tlsDone    bool   // a socket's SSL_CONNECT ended without an error
 	socket     int    // a job's SOCKET_POOL_BOUND_TO_SOCKET
 	cert       string // a socket's leaf certificate, PEM
 	controller int    // HTTP_STREAM_JOB_CONTROLLER_BOUND
@@ -99,17 +101,50 @@ type rawEvent struct {
 		ID int `json:"id"`
 	} `json:"source"`
 	Params struct {
-		URL        string `json:"url"`
-		NetError   int    `json:"net_error"`
-		Dependency *struct {
-			ID int `json:"id"`
-		} `json:"source_dependency"`
-		ProxyChain   string          `json:"proxy_chain"`
-		ProxyInfo    string          `json:"proxy_info"`
+		URL          looseString     `json:"url"`
+		NetError     looseInt        `json:"net_error"`
+		Dependency   looseDependency `json:"source_dependency"`
+		ProxyChain   looseString     `json:"proxy_chain"`
+		ProxyInfo    looseString     `json:"proxy_info"`
 		Certificates json.RawMessage `json:"certificates"`
 		Headers      json.RawMessage `json:"headers"`
-		Message      string          `json:"message"`
+		Message      looseString     `json:"message"`
 	} `json:"params"`
+}
+
+// Params differ in type from event to event (HTTP2_STREAM_ERROR writes
+// net_error as a name, "ERR_CONNECTION_CLOSED"): a field of another type
+// than the reader wants is read as empty, never as an error.
+type (
+	looseString     string
+	looseInt        int
+	looseDependency int // source_dependency's id
+)
+
+func (s *looseString) UnmarshalJSON(b []byte) error {
+	var v string
+	if json.Unmarshal(b, &v) == nil {
+		*s = looseString(v)
+	}
+	return nil
+}
+
+func (i *looseInt) UnmarshalJSON(b []byte) error {
+	var v int
+	if json.Unmarshal(b, &v) == nil {
+		*i = looseInt(v)
+	}
+	return nil
+}
+
+func (d *looseDependency) UnmarshalJSON(b []byte) error {
+	var v struct {
+		ID looseInt `json:"id"`
+	}
+	if json.Unmarshal(b, &v) == nil {
+		*d = looseDependency(v.ID)
+	}
+	return nil
 }
 
 // ReadNetLog reads a Chromium NetLog (--log-net-log) and says, for each of
@@ -307,18 +342,16 @@ func take(e *rawEvent, name string, get func(int) (*source, error), requests map
 	if err != nil {
 		return err
 	}
-	if e.Params.NetError < 0 && s.netError == 0 {
-		s.netError = e.Params.NetError
+	netError := int(e.Params.NetError)
+	if netError < 0 && s.netError == 0 {
+		s.netError = netError
 	}
-	dep := 0
-	if e.Params.Dependency != nil {
-		dep = e.Params.Dependency.ID
-	}
+	dep := int(e.Params.Dependency)
 	switch name {
 	case evRequestAlive:
 		switch {
-		case e.Phase == phaseBegin && wanted[e.Params.URL] && s.url == "":
-			s.url = e.Params.URL
+		case e.Phase == phaseBegin && wanted[string(e.Params.URL)] && s.url == "":
+			s.url = string(e.Params.URL)
 			requests[s.url] = append(requests[s.url], e.Source.ID)
 		case e.Phase == phaseEnd:
 			s.ended = true
@@ -340,13 +373,13 @@ func take(e *rawEvent, name string, get func(int) (*source, error), requests map
 			}
 		}
 	case evSocketPool:
-		if e.Phase == phaseEnd && e.Params.NetError < 0 {
-			s.poolError = e.Params.NetError
+		if e.Phase == phaseEnd && netError < 0 {
+			s.poolError = netError
 		}
 	case evProxyChain:
-		s.proxyChain = e.Params.ProxyChain
+		s.proxyChain = string(e.Params.ProxyChain)
 	case evProxyList:
-		s.proxyList = e.Params.ProxyInfo
+		s.proxyList = string(e.Params.ProxyInfo)
 	case evResponseHeaders:
 		if s.status == 0 {
 			s.status = statusOf(e.Params.Headers)
@@ -355,8 +388,9 @@ func take(e *rawEvent, name string, get func(int) (*source, error), requests map
 		// "Error during WebSocket handshake: Unexpected response code:
 		// 426": the server (or what stands in its way) answered, but not
 		// with 101.
-		if i := strings.LastIndex(e.Params.Message, "response code: "); i >= 0 && s.status == 0 {
-			if code, err := strconv.Atoi(strings.TrimSpace(e.Params.Message[i+len("response code: "):])); err == nil && code >= 100 && code <= 999 {
+		msg := string(e.Params.Message)
+		if i := strings.LastIndex(msg, "response code: "); i >= 0 && s.status == 0 {
+			if code, err := strconv.Atoi(strings.TrimSpace(msg[i+len("response code: "):])); err == nil && code >= 100 && code <= 999 {
 				s.status = code
 			}
 		}
@@ -364,6 +398,10 @@ func take(e *rawEvent, name string, get func(int) (*source, error), requests map
 		s.cancelled = true
 	case evConnected:
 		s.connected = true
+	case evSSLConnect:
+		if e.Phase == phaseEnd && netError == 0 {
+			s.tlsDone = true
+		}
 	case evBoundToSocket:
 		s.socket = dep
 	case evTunnelHeaders:
@@ -438,7 +476,9 @@ func judge(u string, ids []int, sources map[int]*source, errNames map[int]string
 			got.ProxyChain, got.ProxyList = ctl.proxyChain, ctl.proxyList
 		}
 		if job != nil && job.socket != 0 && sources[job.socket] != nil {
-			got.CertSubject, got.CertIssuer = names(sources[job.socket].cert)
+			sock := sources[job.socket]
+			got.CertSubject, got.CertIssuer = names(sock.cert)
+			got.Connected = got.Connected || sock.tlsDone
 		}
 		code := r.netError
 		if code == 0 && job != nil {

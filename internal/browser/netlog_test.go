@@ -235,3 +235,21 @@ func FuzzReadNetLog(f *testing.F) {
 		}
 	})
 }
+
+// Params differ in type between events: Chromium's HTTP2_STREAM_ERROR
+// writes net_error as a name. Such a field is read as empty; the log is
+// still read.
+func TestReadNetLogLooseParams(t *testing.T) {
+	in := `{"constants":{"logEventTypes":{"REQUEST_ALIVE":1,"HTTP2_STREAM_ERROR":2,"URL_REQUEST_START_JOB":3},"netError":{"ERR_CONNECTION_CLOSED":-100}},"events":[` +
+		`{"type":1,"phase":1,"source":{"id":5},"params":{"url":"https://a.test/"}},` +
+		`{"type":2,"phase":0,"source":{"id":5},"params":{"description":"Abandoned.","net_error":"ERR_CONNECTION_CLOSED","url":7,"source_dependency":"x"}},` +
+		`{"type":3,"phase":2,"source":{"id":5},"params":{"net_error":-100}},` +
+		`{"type":1,"phase":2,"source":{"id":5},"params":{"net_error":-100}}]}`
+	out, err := ReadNetLog(strings.NewReader(in), []string{"https://a.test/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := out.Endpoints["https://a.test/"]; e.NetError != "CONNECTION_CLOSED" || e.Usable {
+		t.Errorf("outcome %+v, want CONNECTION_CLOSED", e)
+	}
+}
