@@ -53,12 +53,14 @@ const (
 	evCancelled         = "CANCELLED"
 	evConnected         = "URL_REQUEST_DELEGATE_CONNECTED"
 	evSSLConnect        = "SSL_CONNECT"
+	evAuthController    = "AUTH_CONTROLLER"
+	evAuthHandler       = "AUTH_HANDLER_CREATE_RESULT"
 	evWebSocketFailure  = "WEBSOCKET_UPGRADE_FAILURE"
 )
 
 var followed = []string{evRequestAlive, evStartJob, evControllerBound, evRequestBoundToJob, evProxyChain,
 	evProxyList, evResponseHeaders, evTunnelHeaders, evCertificates, evBoundToSocket, evSocketPool, evStreamJob,
-	evCancelled, evWebSocketFailure, evConnected, evSSLConnect}
+	evCancelled, evWebSocketFailure, evConnected, evSSLConnect, evAuthController, evAuthHandler}
 
 // maxCertBytes bounds the certificates kept for the whole log: one leaf
 // per socket, until this many bytes are kept.
@@ -84,6 +86,8 @@ type source struct {
 	cancelled  bool
 	connected  bool   // the request's connection (with its TLS) was made
 	tlsDone    bool   // a socket's SSL_CONNECT ended without an error
+	authProxy  string // an AUTH_CONTROLLER's proxy (host:port), when the proxy asked
+	authScheme string // the scheme its handler took (basic, ntlm, negotiate…)
 	socket     int    // a job's SOCKET_POOL_BOUND_TO_SOCKET
 	cert       string // a socket's leaf certificate, PEM
 	controller int    // HTTP_STREAM_JOB_CONTROLLER_BOUND
@@ -109,6 +113,8 @@ type rawEvent struct {
 		Certificates json.RawMessage `json:"certificates"`
 		Headers      json.RawMessage `json:"headers"`
 		Message      looseString     `json:"message"`
+		Target       looseString     `json:"target"`
+		Scheme       looseString     `json:"scheme"`
 	} `json:"params"`
 }
 
@@ -245,8 +251,15 @@ keys:
 	if !sawEvents {
 		return out, errors.New("the NetLog has no events")
 	}
+	// The proxies that asked for credentials, and by which scheme.
+	asked := map[string]string{}
+	for _, s := range sources {
+		if s.authProxy != "" && len(asked) < 64 {
+			asked[strings.ToLower(s.authProxy)] = s.authScheme
+		}
+	}
 	for _, u := range urls {
-		out.Endpoints[u] = judge(u, requests[u], sources, errNames)
+		out.Endpoints[u] = judge(u, requests[u], sources, errNames, asked)
 	}
 	return out, nil
 }
@@ -398,6 +411,14 @@ func take(e *rawEvent, name string, get func(int) (*source, error), requests map
 		s.cancelled = true
 	case evConnected:
 		s.connected = true
+	case evAuthController:
+		if e.Phase == phaseBegin && e.Params.Target == "proxy" {
+			if u, err := url.Parse(string(e.Params.URL)); err == nil {
+				s.authProxy = u.Host
+			}
+		}
+	case evAuthHandler:
+		s.authScheme = string(e.Params.Scheme)
 	case evSSLConnect:
 		if e.Phase == phaseEnd && netError == 0 {
 			s.tlsDone = true
@@ -455,7 +476,7 @@ func firstString(raw json.RawMessage, limit int) string {
 
 // judge says how the request for u went, from its sources: the last
 // request for it that got anywhere.
-func judge(u string, ids []int, sources map[int]*source, errNames map[int]string) facts.BrowserEndpoint {
+func judge(u string, ids []int, sources map[int]*source, errNames map[int]string, asked map[string]string) facts.BrowserEndpoint {
 	e := facts.BrowserEndpoint{URL: u, NetError: facts.BrowserNoAnswer}
 	if pu, err := url.Parse(u); err == nil {
 		e.WebSocket = pu.Scheme == "wss" || pu.Scheme == "ws"
@@ -506,6 +527,13 @@ func judge(u string, ids []int, sources map[int]*source, errNames map[int]string
 			got.Usable = true
 		default:
 			got.NetError = facts.BrowserNoAnswer
+			// Waiting on a proxy's 407: Chromium asks the person and
+			// waits; its name for that is ERR_PROXY_AUTH_REQUESTED.
+			for proxy, scheme := range asked {
+				if strings.Contains(strings.ToLower(got.ProxyChain), proxy) {
+					got.NetError, got.ProxyAuth = "PROXY_AUTH_REQUESTED", cmpOrString(scheme, "unknown")
+				}
+			}
 		}
 		if got.Usable || got.NetError != facts.BrowserNoAnswer || e.NetError == facts.BrowserNoAnswer {
 			e = got
@@ -546,4 +574,11 @@ func names(p string) (subject, issuer string) {
 		return strings.Join(org, ", ")
 	}
 	return name(c.Subject.CommonName, c.Subject.Organization), name(c.Issuer.CommonName, c.Issuer.Organization)
+}
+
+func cmpOrString(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
 	"github.com/qadoctor/qadoctor/internal/i18n"
+	"github.com/qadoctor/qadoctor/internal/profile"
 )
 
 // net.browser is the PC's own browser's verdict on the web leg (issue
@@ -56,7 +57,13 @@ func (a browserEndpoint) stripped() bool {
 // ours says whether qadoctor's own probe reached the same endpoint's
 // server: TLS with a trusted chain, and an answer to its exchange.
 func ours(e facts.EndpointFacts) bool {
-	return e.TLS.State == facts.StepOK && e.TLS.Verified && e.HTTP.State == facts.StepOK
+	reached := e.TLS.State == facts.StepOK && e.TLS.Verified && e.HTTP.State == facts.StepOK
+	if e.Endpoint.Kind() == profile.RoleWebSocket {
+		// net.websocket's rule: an answer other than 101 through a
+		// device that decrypts is not the server's.
+		return reached && (e.HTTP.Upgraded || !intercepted(e))
+	}
+	return reached
 }
 
 func browserEndpoints(f *facts.Facts) []browserEndpoint {
@@ -95,7 +102,8 @@ func judgeBrowser(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		switch {
 		case a.stripped():
 			st = finding.Fail
-			detail = tr.Sprintf("the WebSocket upgrade got HTTP %d from a certificate issued by %s, not the server's: something on the way answered for it", a.b.Status, a.b.CertIssuer)
+			detail = tr.Sprintf("the WebSocket upgrade got HTTP %d from a certificate issued by %s, not the server's: something on the way answered for it", a.b.Status, a.b.CertIssuer) +
+				"; " + detail
 		case !a.b.Usable && a.b.Connected:
 			// TLS and all went through; the server's answer failed
 			// after it, as qadoctor's own http-no-answer says of a
@@ -212,6 +220,9 @@ func browserAnswer(tr *i18n.Printer, a browserEndpoint) string {
 		s = tr.Sprintf("no answer before the browser was stopped")
 	default:
 		s = tr.Sprintf("Chromium's error %s", "ERR_"+b.NetError)
+	}
+	if b.ProxyAuth != "" {
+		s += "; " + tr.Sprintf("the proxy asked for credentials (%s)", b.ProxyAuth)
 	}
 	if b.ProxyChain != "" && b.ProxyChain != "[direct://]" {
 		s += "; " + tr.Sprintf("through %s", b.ProxyChain)

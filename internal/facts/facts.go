@@ -523,6 +523,9 @@ type BrowserEndpoint struct {
 	// proxy settings or the PAC answered ("PROXY a:8080;DIRECT").
 	ProxyChain string `json:"proxy_chain,omitempty"`
 	ProxyList  string `json:"proxy_list,omitempty"`
+	// ProxyAuth is the scheme a proxy on the way asked credentials by
+	// (basic, digest, ntlm, negotiate) when the request waited on it.
+	ProxyAuth string `json:"proxy_auth,omitempty"`
 	// CertSubject and CertIssuer name the leaf certificate the browser
 	// verified for the host.
 	CertSubject string `json:"cert_subject,omitempty"`
