@@ -124,8 +124,10 @@ func Run(ctx context.Context, o Options, list []Ask) (facts.Browser, error) {
 	if err != nil {
 		return b, fmt.Errorf("starting %s: %w", o.Program, err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	// Closed when the browser process has ended (every wait below may
+	// see it).
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
 	// The page's own budget ends its requests; this timer is the
 	// backstop should the page never say so (a browser that hangs).
 	backstop := time.AfterFunc(startMargin+budget, page.release)
