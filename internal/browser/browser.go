@@ -64,10 +64,15 @@ type Options struct {
 	// Dir is where the temporary profile is made; "": the system's
 	// temporary folder.
 	Dir string
-	// Enough, when it closes, asks the browser to end now: the page stops
-	// waiting, the browser ends as after its requests, and a request not
-	// ended by then is NoAnswer. nil: the budget alone ends the requests.
-	Enough <-chan struct{}
+	// ProbesDone closes when qadoctor's own probes, started with the
+	// browser, have all ended. The browser's requests then get as long
+	// as the probes took, counted from when its page sent them, and Slack
+	// more: a request not ended by then is NoAnswer. A run whose probes
+	// concluded early (offline, a dropped endpoint) does not wait for the
+	// deadline on the browser's account, and a browser slow to start is
+	// not cut off before its requests had their turn. nil: the budget
+	// alone ends the requests.
+	ProbesDone <-chan struct{}
 	// KeepNetLog, when set, is a file the NetLog is copied to before the
 	// profile is removed (tests keep one as a golden).
 	KeepNetLog string
@@ -78,6 +83,9 @@ type Options struct {
 const (
 	startMargin = 1500 * time.Millisecond
 	endMargin   = 1500 * time.Millisecond
+	// Slack is how much longer than qadoctor's own probes took the
+	// browser's requests may go on (see Options.ProbesDone).
+	Slack = time.Second
 	// MinBudget is the least time the requests are given; with less of
 	// the deadline left the browser is not started.
 	MinBudget = time.Second
@@ -132,12 +140,31 @@ func Run(ctx context.Context, o Options, list []Ask) (facts.Browser, error) {
 	// backstop should the page never say so (a browser that hangs).
 	backstop := time.AfterFunc(startMargin+budget, page.release)
 	defer backstop.Stop()
+	enough := make(chan struct{})
+	go func() {
+		select {
+		case <-o.ProbesDone:
+		case <-exited:
+			return
+		}
+		took := time.Since(start)
+		select {
+		case <-page.asked:
+		case <-exited:
+			return
+		}
+		select {
+		case <-time.After(time.Until(page.askedAt.Add(took + Slack))):
+			close(enough)
+		case <-exited:
+		}
+	}()
 	cutOff := false
 	select {
 	case <-exited:
 	case <-ctx.Done():
 		cutOff = true
-	case <-o.Enough:
+	case <-enough:
 		page.release()
 		select {
 		case <-exited:

@@ -11,7 +11,10 @@ import (
 // group is the browser's processes: on Windows, a job object that ends
 // every process in it when it is closed. The browser is started suspended
 // and resumed only once it is in the job, so every renderer and helper it
-// starts is in the job too.
+// starts is in the job too. It runs below normal priority, which its
+// processes inherit: qadoctor's own probes run beside it and judge by
+// their timings, which a browser starting on the same cores must not
+// stretch.
 type group struct{ job windows.Handle }
 
 func startGroup(cmd *exec.Cmd) (*group, error) {
@@ -30,7 +33,7 @@ func startGroup(cmd *exec.Cmd) (*group, error) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &windows.SysProcAttr{}
 	}
-	cmd.SysProcAttr.CreationFlags |= windows.CREATE_SUSPENDED
+	cmd.SysProcAttr.CreationFlags |= windows.CREATE_SUSPENDED | windows.BELOW_NORMAL_PRIORITY_CLASS
 	if err := cmd.Start(); err != nil {
 		windows.CloseHandle(job)
 		return nil, err

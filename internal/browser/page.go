@@ -62,14 +62,19 @@ type asks struct {
 // pageServer serves the page on loopback under a random path, so no
 // other page of the machine's can post to it.
 type pageServer struct {
-	srv    *http.Server
-	ln     net.Listener
-	url    string
-	asks   []byte
-	once   sync.Once
-	ended  chan struct{} // closed when the page said it is done, or release was called
-	mu     sync.Mutex
-	report []byte
+	srv   *http.Server
+	ln    net.Listener
+	url   string
+	asks  []byte
+	once  sync.Once
+	ended chan struct{} // closed when the page said it is done, or release was called
+	// asked is closed when the page fetched its asks (its requests
+	// start), at askedAt.
+	asked     chan struct{}
+	askedAt   time.Time
+	askedOnce sync.Once
+	mu        sync.Mutex
+	report    []byte
 }
 
 func startPage(list []Ask, budget time.Duration) (*pageServer, error) {
@@ -84,7 +89,7 @@ func startPage(list []Ask, budget time.Duration) (*pageServer, error) {
 	token := make([]byte, 16)
 	rand.Read(token)
 	prefix := "/" + hex.EncodeToString(token) + "/"
-	p := &pageServer{ln: ln, asks: body, ended: make(chan struct{}), url: "http://" + ln.Addr().String() + prefix}
+	p := &pageServer{ln: ln, asks: body, ended: make(chan struct{}), asked: make(chan struct{}), url: "http://" + ln.Addr().String() + prefix}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+prefix, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -95,6 +100,7 @@ func startPage(list []Ask, budget time.Duration) (*pageServer, error) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		w.Write(p.asks)
+		p.askedOnce.Do(func() { p.askedAt = time.Now(); close(p.asked) })
 	})
 	mux.HandleFunc("POST "+prefix+"done", func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))

@@ -92,3 +92,33 @@ func TestRunAsksChromium(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// Once qadoctor's own probes have ended, the browser's requests get as
+// long as the probes took, from when its page sent them, and Slack more;
+// then it is ended, not left to the deadline: a server that never
+// answers is NoAnswer well before the 30 s the run had.
+func TestRunEndsAfterTheProbes(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatalf("chromium is not installed (scripts/test installs it): %v", err)
+	}
+	silent := testpeer.SilentServer(t)
+	probesDone := make(chan struct{})
+	close(probesDone) // the probes took no time at all
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	got, err := Run(ctx, Options{Program: chromium, Direct: true, ProbesDone: probesDone},
+		[]Ask{{URL: "https://localhost:" + strconv.Itoa(testpeer.Port(t, silent)) + "/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != facts.BrowserRan || got.Endpoints[0].NetError != facts.BrowserNoAnswer {
+		t.Fatalf("%+v; want the silent server unanswered", got)
+	}
+	// Its own budget was 27 s (30 s less the margins); 20 s is far from
+	// both the budget and the probes' rule.
+	if got.DurationMS >= 20000 {
+		t.Errorf("the browser ran %.0f ms: it was left to its budget", got.DurationMS)
+	}
+	t.Logf("ended after %.0f ms", got.DurationMS)
+}

@@ -8,21 +8,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/qadoctor/qadoctor/internal/browser"
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/profile"
 	"github.com/qadoctor/qadoctor/internal/proxy"
 )
-
-// BrowserGrace is how long the browser may go on once every other source
-// has ended: the browser starts slower than qadoctor's own probes, and a
-// request it has not ended by then is recorded as unanswered. It keeps a
-// run whose probes all ended early from waiting for the deadline on the
-// browser's account.
-const BrowserGrace = 3 * time.Second
 
 // maxPACDataURL bounds a --pac file handed to the browser as a data: URL
 // (a command line holds 32,767 characters on Windows).
@@ -92,8 +83,8 @@ func browserWay(s *proxy.Settings, o *browser.Options) bool {
 }
 
 // startBrowser has the PC's own browser request the web leg's endpoints,
-// beside qadoctor's own probes, and lets it go on for BrowserGrace once
-// they have all ended.
+// beside qadoctor's own probes, and tells it when those have all ended
+// (browser.Options.ProbesDone).
 func startBrowser(r *run) job {
 	asks, addrs := browserAsks(r.opts.Profile)
 	var g guarded[*facts.Browser]
@@ -110,7 +101,7 @@ func startBrowser(r *run) job {
 			case !browserWay(r.opts.Proxy, &o):
 				b = facts.Browser{State: facts.BrowserSkippedRun, Skipped: facts.BrowserSkipPAC}
 			default:
-				o.Enough = afterClose(ctx, r.othersDone, BrowserGrace)
+				o.ProbesDone = r.othersDone
 				b = r.opts.Env.Browser(ctx, o, asks)
 			}
 			for i := range b.Endpoints {
@@ -129,22 +120,4 @@ func startBrowser(r *run) job {
 			f.Browser = facts.Browser{State: facts.BrowserCutOff, DurationMS: r.elapsedMS()}
 		},
 	}
-}
-
-// afterClose is a channel closed wait after done is, or when ctx ends.
-func afterClose(ctx context.Context, done <-chan struct{}, wait time.Duration) <-chan struct{} {
-	out := make(chan struct{})
-	var once sync.Once
-	go func() {
-		select {
-		case <-done:
-			select {
-			case <-time.After(wait):
-			case <-ctx.Done():
-			}
-		case <-ctx.Done():
-		}
-		once.Do(func() { close(out) })
-	}()
-	return out
 }

@@ -90,8 +90,8 @@ func TestBrowserWay(t *testing.T) {
 	}
 }
 
-// The browser runs beside the other sources and is told to end
-// BrowserGrace after they all have; --no-browser never starts it.
+// The browser runs beside the other sources and is told when they have
+// all ended; --no-browser never starts it.
 func TestBrowserFollowsTheOthers(t *testing.T) {
 	p := &profile.Profile{Schema: 1, Version: "t", MinTLS: "1.2", Endpoints: []profile.Endpoint{{Host: "a.test", Port: 443, Required: true}}}
 	hostsDone := make(chan struct{})
@@ -100,7 +100,7 @@ func TestBrowserFollowsTheOthers(t *testing.T) {
 	env := Env{
 		Browser: func(ctx context.Context, o browser.Options, asks []browser.Ask) facts.Browser {
 			select {
-			case <-o.Enough:
+			case <-o.ProbesDone:
 				told = time.Since(start)
 			case <-ctx.Done():
 			}
@@ -113,13 +113,16 @@ func TestBrowserFollowsTheOthers(t *testing.T) {
 	if f.Browser.State != facts.BrowserRan || len(f.Browser.Endpoints) != 1 || f.Browser.Endpoints[0].Address != "a.test:443" {
 		t.Fatalf("browser facts %+v", f.Browser)
 	}
-	// Not before the others' 200 ms and the grace; told at all, not left
-	// to the 20 s deadline.
-	if told < 200*time.Millisecond+BrowserGrace || told >= 20*time.Second {
-		t.Errorf("the browser was told to end after %v; want after the other sources' 200 ms and BrowserGrace (%v), before the deadline", told, BrowserGrace)
+	// Not before the others' 200 ms; told at all, not left to the 20 s
+	// deadline.
+	if told < 200*time.Millisecond || told >= 20*time.Second {
+		t.Errorf("the browser was told the probes ended after %v; want after the other sources' 200 ms, before the deadline", told)
 	}
 	called := false
-	env.Browser = func(context.Context, browser.Options, []browser.Ask) facts.Browser { called = true; return facts.Browser{} }
+	env.Browser = func(context.Context, browser.Options, []browser.Ask) facts.Browser {
+		called = true
+		return facts.Browser{}
+	}
 	f = Run(context.Background(), Options{Profile: p, Timeout: 5 * time.Second, Needs: facts.Needs{Browser: true}, NoBrowser: true, Env: env})
 	if called || f.Browser.State != facts.BrowserSkippedRun || f.Browser.Skipped != facts.BrowserSkipFlag {
 		t.Errorf("--no-browser: called %v, facts %+v", called, f.Browser)
