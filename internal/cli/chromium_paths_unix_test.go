@@ -5,6 +5,8 @@ package cli
 import (
 	"crypto/tls"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +30,22 @@ func TestPathsAgreeWithChromium(t *testing.T) {
 	now := time.Now()
 	pki := testpeer.NewPKI(t, testpeer.TempDir(t), "qadoctor Test CA", now.Add(-time.Hour), now.Add(24*time.Hour), host, "127.0.0.1")
 	other := testpeer.NewPKI(t, testpeer.TempDir(t), "Untrusted Inspector CA", now.Add(-time.Hour), now.Add(24*time.Hour), host, "127.0.0.1")
+	// Trusted as well, in both stores: a company's inspection CA, as it
+	// installs it, and the public CA of a captive portal's own name.
+	company := testpeer.NewPKI(t, testpeer.TempDir(t), "Company Inspection CA", now.Add(-time.Hour), now.Add(24*time.Hour), "unused.test")
+	portal := testpeer.NewPKI(t, testpeer.TempDir(t), "Portal Public CA", now.Add(-time.Hour), now.Add(24*time.Hour), "login.portal.test")
+	trusted := filepath.Join(testpeer.TempDir(t), "trusted.pem")
+	var pem []byte
+	for _, f := range []string{pki.CAFile, company.CAFile, portal.CAFile} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pem = append(pem, b...)
+	}
+	if err := os.WriteFile(trusted, pem, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	healthy := testpeer.HTTPSServer(t, pki.Cert, testpeer.HTTPOptions{})
 	hosts := map[string]string{host: "127.0.0.1"}
 	for _, tc := range []struct {
@@ -53,14 +71,23 @@ func TestPathsAgreeWithChromium(t *testing.T) {
 			"TUNNEL_CONNECTION_FAILED", "net.proxy", finding.Fail, "proxy-auth"},
 		{"a proxy that decrypts with a CA the PC does not trust", healthy, "127.0.0.1", "PROXY " + testpeer.Squid(t, testpeer.SquidOptions{Hosts: hosts, BumpCA: other}),
 			"CERT_AUTHORITY_INVALID", "tls.handshake", finding.Fail, "cert-unknown-authority"},
+		// Usable to Chromium: the web leg works through it. qadoctor's
+		// tls.interception still names the proxy (a warning once the
+		// PC's browser bears the path out: TestBrowserBesideProbes).
+		{"a proxy that decrypts with a CA the PC trusts", healthy, "127.0.0.1", "PROXY " + testpeer.Squid(t, testpeer.SquidOptions{Hosts: hosts, BumpCA: company}),
+			"", "tls.handshake", finding.Pass, ""},
+		// A captive portal's DNS sends every name to its login page, whose
+		// certificate is valid for its own name only.
+		{"a captive portal answering for every name", testpeer.HTTPSServer(t, portal.Cert, testpeer.HTTPOptions{}), "127.0.0.1", "",
+			"CERT_COMMON_NAME_INVALID", "tls.handshake", finding.Fail, "cert-hostname"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			port := testpeer.Port(t, tc.addr)
-			o := testpeer.ChromiumOptions{CAFiles: []string{pki.CAFile}}
+			o := testpeer.ChromiumOptions{CAFiles: []string{pki.CAFile, company.CAFile, portal.CAFile}}
 			if tc.zone != "NXDOMAIN" {
 				o.Map = host
 			}
-			args := []string{"diagnose", "--json", "--ca-file", pki.CAFile, "--only", "net.dns,net.proxy,net.reach,tls.handshake", "--timeout", "8s"}
+			args := []string{"diagnose", "--json", "--ca-file", trusted, "--only", "net.dns,net.proxy,net.reach,tls.handshake", "--timeout", "8s"}
 			if tc.pac != "" {
 				src := fmt.Sprintf(`function FindProxyForURL(u, h) { return %q; }`, tc.pac)
 				o.PACURL = testpeer.HTTPServer(t, "/way.pac", src)
