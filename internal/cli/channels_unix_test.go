@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -167,4 +168,50 @@ func TestRelayAgainstCoturn(t *testing.T) {
 		}
 		want(t, r, "tls.handshake", finding.Pass, "")
 	})
+}
+
+// The relay as the real Chromium uses it (WebRTC, relayed candidates
+// only, TURN over TLS with coturn's user) beside qadoctor's net.relay, on
+// the same paths (issue 24, item 4): direct, and behind a decrypting
+// proxy whose CA the PC trusts.
+func TestRelayAsChromium(t *testing.T) {
+	pki := testpeer.LocalPKI(t)
+	tlsAddr, udpPort := testpeer.Coturn(t, pki, "qadoctor.test")
+	e := issuedEndpoint(t, tlsAddr)
+	e.Role, e.UDPPort = "turn", udpPort
+	prof := testpeer.WriteProfile(t, e)
+	bump := inspector(t)
+	both := filepath.Join(testpeer.TempDir(t), "cas.pem")
+	a, _ := os.ReadFile(pki.CAFile)
+	b, _ := os.ReadFile(bump.CAFile)
+	os.WriteFile(both, append(a, b...), 0o600)
+	turn := "turns:localhost:" + strconv.Itoa(testpeer.Port(t, tlsAddr)) + "?transport=tcp"
+	for _, tc := range []struct {
+		name   string
+		proxy  string
+		relay  bool // Chromium got a relayed candidate
+		status finding.Status
+		reason string
+	}{
+		{"direct", "", true, finding.Pass, ""},
+		{"a proxy that carries it (CONNECT)", testpeer.Squid(t, testpeer.SquidOptions{}), true, finding.Pass, ""},
+		{"a decrypting proxy whose CA the PC trusts", testpeer.Squid(t, testpeer.SquidOptions{BumpCA: bump}), false, finding.Fail, "relay-intercepted"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := testpeer.ChromiumRelay(t, testpeer.TempDir(t), turn, tc.proxy, pki.CAFile, bump.CAFile)
+			relayed := false
+			for _, c := range got {
+				relayed = relayed || strings.HasPrefix(c, "relay ")
+			}
+			if relayed != tc.relay {
+				t.Errorf("Chromium's candidates %q; want a relayed one: %v", got, tc.relay)
+			}
+			args := append([]string{"--profile", prof, "--ca-file", both}, channelChecks...)
+			if tc.proxy != "" {
+				args = append(args, "--proxy", "http://"+tc.proxy)
+			}
+			_, r := diagnoseJSON(t, gather.Env{}, args...)
+			want(t, r, "net.relay", tc.status, tc.reason)
+		})
+	}
 }

@@ -6,10 +6,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -231,3 +236,95 @@ func ChromiumNetError(t testing.TB, dir, url string, o ChromiumOptions) string {
 
 // phaseEnd is a NetLog event's phase that ends it (netlog's PHASE_END).
 const phaseEnd = 2
+
+// ChromiumRelay has headless Chromium gather ICE candidates through the
+// TURN relay at turnURL ("turns:localhost:PORT?transport=tcp"), with the
+// user helper:s3cret that Coturn creates and only relayed candidates
+// allowed, as Quick Assist's WebRTC would use the relay, and returns the
+// candidates it got ("relay udp tls", ...): none means Chromium could not
+// use the relay. proxy, when set, is the HTTP proxy Chromium is given
+// (loopback names go through it; the page on 127.0.0.1 does not).
+func ChromiumRelay(t testing.TB, dir, turnURL, proxy string, caFiles ...string) []string {
+	t.Helper()
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatalf("chromium is not installed (scripts/test installs it): %v", err)
+	}
+	got := make(chan []byte, 1)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, relayPage, strconv.Quote(turnURL))
+	})
+	release := make(chan struct{})
+	var once sync.Once
+	mux.HandleFunc("/done", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+		select {
+		case got <- b:
+		default:
+		}
+		once.Do(func() { close(release) })
+	})
+	mux.HandleFunc("/wait.js", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		case <-time.After(30 * time.Second):
+		}
+		io.WriteString(w, "0;")
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	args := []string{"--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir=" + filepath.Join(dir, "profile")}
+	if proxy != "" {
+		args = append(args, "--proxy-server=http://"+proxy, "--proxy-bypass-list=<-loopback>;127.0.0.1")
+	}
+	cmd := exec.Command(chromium, append(args, "--dump-dom", srv.URL+"/")...)
+	cmd.Env = append(os.Environ(), "HOME="+ChromiumHome(t, dir, caFiles...))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		if cmd.Process != nil {
+			cmd.Process.Kill()
+		}
+	})
+	out, err := cmd.CombinedOutput()
+	stop()
+	if err != nil && ctx.Err() != nil {
+		t.Fatalf("chromium: %v\n%s", err, out)
+	}
+	var candidates []string
+	select {
+	case b := <-got:
+		if err := json.Unmarshal(b, &candidates); err != nil {
+			t.Fatalf("the page's candidates %q: %v", b, err)
+		}
+	default:
+		t.Fatalf("the page never said which candidates it got\n%s", out)
+	}
+	return candidates
+}
+
+// relayPage gathers relayed ICE candidates only, then posts them (or
+// what it has after 8 s).
+const relayPage = `<!doctype html><title>relay</title><script>
+const types = [];
+let sent = false;
+function done() {
+  if (sent) return;
+  sent = true;
+  fetch("/done", {method: "POST", body: JSON.stringify(types)});
+}
+const pc = new RTCPeerConnection({iceServers: [{urls: %s, username: "helper", credential: "s3cret"}], iceTransportPolicy: "relay"});
+pc.onicecandidate = (e) => {
+  if (!e.candidate) { done(); return; }
+  types.push([e.candidate.type, e.candidate.protocol, e.candidate.relayProtocol || ""].join(" "));
+};
+pc.onicegatheringstatechange = () => { if (pc.iceGatheringState === "complete") done(); };
+pc.createDataChannel("qadoctor");
+pc.createOffer().then((o) => pc.setLocalDescription(o));
+setTimeout(done, 8000);
+</script><script src="/wait.js"></script>`
