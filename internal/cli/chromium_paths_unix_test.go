@@ -23,8 +23,9 @@ import (
 // cause. A row whose two columns disagree fails. A name that does not
 // exist is NXDOMAIN from the test DNS for qadoctor and a name Chromium's
 // resolver rules leave unmapped for Chromium. A DNS filter's 0.0.0.0 is
-// not a row: Linux connects to it as to this machine, so the Chromium here
-// reaches the server, where Windows' socket refuses the address.
+// a row on a port where nothing listens: Linux connects to 0.0.0.0 as to
+// this machine, so on a live port the Chromium here would reach the
+// server, where Windows' socket refuses the address.
 func TestPathsAgreeWithChromium(t *testing.T) {
 	const host = "path.qadoctor.test"
 	now := time.Now()
@@ -78,6 +79,11 @@ func TestPathsAgreeWithChromium(t *testing.T) {
 			"", "tls.handshake", finding.Pass, ""},
 		// A captive portal's DNS sends every name to its login page, whose
 		// certificate is valid for its own name only.
+		// A DNS filter's sinkhole, 0.0.0.0: qadoctor names it from the
+		// answer. Chromium connects to it: on Linux that is this machine,
+		// where nothing listens on the port (refused); Windows refuses the
+		// address itself. Either way the web leg cannot use the endpoint.
+		{"a DNS filter's sinkhole (0.0.0.0)", testpeer.ClosedPort(t), "0.0.0.0", "", "CONNECTION_REFUSED", "net.dns", finding.Fail, "dns-sinkhole"},
 		{"a captive portal answering for every name", testpeer.HTTPSServer(t, portal.Cert, testpeer.HTTPOptions{}), "127.0.0.1", "",
 			"CERT_COMMON_NAME_INVALID", "tls.handshake", finding.Fail, "cert-hostname"},
 	} {
@@ -86,6 +92,9 @@ func TestPathsAgreeWithChromium(t *testing.T) {
 			o := testpeer.ChromiumOptions{CAFiles: []string{pki.CAFile, company.CAFile, portal.CAFile}}
 			if tc.zone != "NXDOMAIN" {
 				o.Map = host
+			}
+			if tc.zone == "0.0.0.0" {
+				o.MapTo = tc.zone
 			}
 			args := []string{"diagnose", "--json", "--ca-file", trusted, "--only", "net.dns,net.proxy,net.reach,tls.handshake", "--timeout", "8s"}
 			if tc.pac != "" {

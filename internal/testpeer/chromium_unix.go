@@ -83,9 +83,9 @@ func ChromiumPAC(t testing.TB, dir, pacURL string) (answer, jsErr string) {
 
 // ChromiumOptions say how ChromiumNetError's Chromium is set up.
 type ChromiumOptions struct {
-	// Map is a host name mapped to 127.0.0.1; every other name but
-	// loopback fails to resolve, so nothing leaves the machine.
-	Map string
+	// Map is a host name mapped to 127.0.0.1 (or to MapTo); every other
+	// name but loopback fails to resolve, so nothing leaves the machine.
+	Map, MapTo string
 	// SystemResolver leaves names to the system's resolver (inside a
 	// network namespace, its dnsmasq) instead of Map's rules.
 	SystemResolver bool
@@ -142,7 +142,11 @@ func ChromiumNetError(t testing.TB, dir, url string, o ChromiumOptions) string {
 	home := ChromiumHome(t, dir, o.CAFiles...)
 	rules := "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"
 	if o.Map != "" {
-		rules = "MAP " + o.Map + " 127.0.0.1, " + rules
+		to := o.MapTo
+		if to == "" {
+			to = "127.0.0.1"
+		}
+		rules = "MAP " + o.Map + " " + to + ", " + rules
 	}
 	proxyFlags := []string{"--no-proxy-server"}
 	if o.PACURL != "" {
