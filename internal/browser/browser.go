@@ -214,9 +214,7 @@ func Run(ctx context.Context, o Options, list []Ask) (facts.Browser, error) {
 		return b, fmt.Errorf("the browser's NetLog: %w", err)
 	}
 	b.State = facts.BrowserRan
-	if out.Truncated {
-		b.Note = fmt.Sprintf("the browser was ended before it closed its NetLog; read as far as it went (%d events)", out.Events)
-	}
+	b.Truncated, b.NetLogEvents = out.Truncated, out.Events
 	for _, a := range list {
 		b.Endpoints = append(b.Endpoints, out.Endpoints[a.URL])
 	}

@@ -130,8 +130,9 @@ func judgeBrowser(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		statuses = append(statuses, st)
 		ev = append(ev, finding.Evidence{Subject: a.subject(), Status: st, Detail: detail, Facts: a.b})
 	}
-	if b.Note != "" {
-		ev = append(ev, finding.Evidence{Subject: b.Program, Status: finding.Skip, Detail: b.Note})
+	if b.Truncated {
+		ev = append(ev, finding.Evidence{Subject: b.Program, Status: finding.Skip,
+			Detail: tr.Sprintf("the browser was ended before it closed its NetLog, which was read as far as it went (%d events)", b.NetLogEvents)})
 	}
 	fd := finding.Finding{Status: finding.Worst(statuses...), Evidence: ev}
 	if len(ev) == 0 {

@@ -64,6 +64,11 @@ func TestJudgeBrowser(t *testing.T) {
 		})), finding.Fail, "browser-websocket-stripped", "ws.test", "HTTP 426"},
 		{"a WebSocket the server itself refused", []facts.EndpointFacts{ws}, ran(asked(ws, func(b *facts.BrowserEndpoint) { b.Status, b.Opened = 403, false })),
 			finding.Pass, "", "reached all 1", "HTTP 403"},
+		{"a NetLog cut off", []facts.EndpointFacts{a}, func() facts.Browser {
+			b := ran(asked(a))
+			b.Truncated, b.NetLogEvents = true, 1234
+			return b
+		}(), finding.Pass, "", "reached all 1", "read as far as it went (1234 events)"},
 		{"through a proxy", []facts.EndpointFacts{a}, ran(asked(a, func(b *facts.BrowserEndpoint) { b.ProxyChain = "[proxy.test:3128]" })), finding.Pass, "", "reached", "through [proxy.test:3128]"},
 		{"--no-browser", []facts.EndpointFacts{a}, facts.Browser{State: facts.BrowserSkippedRun, Skipped: facts.BrowserSkipFlag}, finding.Skip, "", "--no-browser", ""},
 		{"as SYSTEM", []facts.EndpointFacts{a}, facts.Browser{State: facts.BrowserSkippedRun, Skipped: facts.BrowserSkipSystem}, finding.Skip, "", "SYSTEM", ""},

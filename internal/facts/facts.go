@@ -470,11 +470,12 @@ type Browser struct {
 	// system's own settings, else the --proxy or --pac it was given.
 	Way   string `json:"way,omitempty"`
 	Error string `json:"error,omitempty"`
-	// Note is what the NetLog reader had to say of the log (truncated,
-	// events left unread), in English.
-	Note       string            `json:"note,omitempty"`
-	DurationMS float64           `json:"duration_ms"`
-	Endpoints  []BrowserEndpoint `json:"endpoints,omitempty"`
+	// Truncated says the browser was ended before it closed its NetLog,
+	// which was read as far as it went (NetLogEvents events).
+	Truncated    bool              `json:"truncated,omitempty"`
+	NetLogEvents int               `json:"netlog_events,omitempty"`
+	DurationMS   float64           `json:"duration_ms"`
+	Endpoints    []BrowserEndpoint `json:"endpoints,omitempty"`
 }
 
 // Browser states.
