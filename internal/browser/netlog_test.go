@@ -20,6 +20,17 @@ import (
 const golden = "testdata/chromium-156.json"
 
 func goldenURLs(t testing.TB, data []byte) []string {
+	var urls []string
+	for _, u := range requestURLs(t, data) {
+		if strings.Contains(u, "qadoctor.test") {
+			urls = append(urls, u)
+		}
+	}
+	return urls
+}
+
+// requestURLs are the URLs of the requests a NetLog shows, in order.
+func requestURLs(t testing.TB, data []byte) []string {
 	t.Helper()
 	var log struct {
 		Constants struct {
@@ -36,7 +47,7 @@ func goldenURLs(t testing.TB, data []byte) []string {
 	}
 	var urls []string
 	for _, e := range log.Events {
-		if u, _ := e.Params["url"].(string); e.Type == log.Constants.LogEventTypes[evRequestAlive] && e.Phase == phaseBegin && strings.Contains(u, "qadoctor.test") {
+		if u, _ := e.Params["url"].(string); e.Type == log.Constants.LogEventTypes[evRequestAlive] && e.Phase == phaseBegin {
 			urls = append(urls, u)
 		}
 	}
@@ -205,6 +216,13 @@ func FuzzReadNetLog(f *testing.F) {
 	urls := goldenURLs(f, data)
 	f.Add(data)
 	f.Add(data[:len(data)/2])
+	for _, more := range []string{"testdata/chromium-156-basic-proxy.json", "testdata/chromium-156-stripping-proxy.json"} {
+		b, err := os.ReadFile(more)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 	f.Add([]byte(`{"constants":{"logEventTypes":{"REQUEST_ALIVE":1,"WEBSOCKET_UPGRADE_FAILURE":2},"netError":{"ERR_FAILED":-2}},"events":[` +
 		`{"type":1,"phase":1,"source":{"id":7},"params":{"url":"` + urls[0] + `"}},` +
 		`{"type":2,"phase":0,"source":{"id":7},"params":{"message":"Unexpected response code: 426","net_error":-2}}]}`))
@@ -252,4 +270,51 @@ func TestReadNetLogLooseParams(t *testing.T) {
 	if e := out.Endpoints["https://a.test/"]; e.NetError != "CONNECTION_CLOSED" || e.Usable {
 		t.Errorf("outcome %+v, want CONNECTION_CLOSED", e)
 	}
+}
+
+// Two more logs the Chromium here wrote through squid
+// (TestBrowserBesideProbes): one asking for a Basic password, one
+// decrypting with a CA Chromium trusts and stripping the WebSocket
+// upgrade.
+func TestReadNetLogThroughProxies(t *testing.T) {
+	read := func(file string) (https, wss facts.BrowserEndpoint) {
+		t.Helper()
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		urls := goldenLocalURLs(t, data)
+		if len(urls) != 2 {
+			t.Fatalf("%s: requests %q", file, urls)
+		}
+		out, err := ReadNetLog(bytes.NewReader(data), urls)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Endpoints[urls[0]], out.Endpoints[urls[1]]
+	}
+	h, w := read("testdata/chromium-156-basic-proxy.json")
+	for _, e := range []facts.BrowserEndpoint{h, w} {
+		if e.Usable || e.NetError != "PROXY_AUTH_REQUESTED" || e.ProxyAuth != "basic" || !strings.HasPrefix(e.ProxyChain, "[127.0.0.1:") {
+			t.Errorf("Basic proxy: %+v", e)
+		}
+	}
+	h, w = read("testdata/chromium-156-stripping-proxy.json")
+	if !h.Usable || h.Status != 200 || h.CertIssuer != "Inspector Root CA" || !strings.HasPrefix(h.ProxyChain, "[127.0.0.1:") {
+		t.Errorf("HTTPS through the decrypting proxy: %+v", h)
+	}
+	if !w.Usable || w.Opened || w.Status != 426 || w.CertIssuer != "Inspector Root CA" || !w.WebSocket {
+		t.Errorf("WebSocket through the stripping proxy: %+v", w)
+	}
+}
+
+// goldenLocalURLs are the localhost requests a log made, in order.
+func goldenLocalURLs(t testing.TB, data []byte) []string {
+	var urls []string
+	for _, u := range requestURLs(t, data) {
+		if strings.Contains(u, "://localhost:") {
+			urls = append(urls, u)
+		}
+	}
+	return urls
 }
