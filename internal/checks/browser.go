@@ -27,9 +27,10 @@ var titleBrowser = i18n.Key("The PC's browser (Edge) reaches the web endpoints")
 // browserEndpoint is one of the browser's requests and the profile
 // endpoint it went to.
 type browserEndpoint struct {
-	b     facts.BrowserEndpoint
-	e     facts.EndpointFacts
-	found bool
+	b      facts.BrowserEndpoint
+	e      facts.EndpointFacts
+	found  bool
+	status finding.Status // what judgeBrowser made of it
 }
 
 func (a browserEndpoint) subject() string {
@@ -39,11 +40,13 @@ func (a browserEndpoint) subject() string {
 	return a.b.Address
 }
 
-// stripped says a WebSocket handshake got an answer other than 101 from
-// a certificate that is not the endpoint's expected issuer's: something
-// on the way answered for the server.
-func (a browserEndpoint) stripped() bool {
-	if !a.b.WebSocket || !a.b.Usable || a.b.Opened || !a.found || len(a.e.Endpoint.Issuers) == 0 || a.b.CertIssuer == "" {
+// answeredForIt says the answer came under a certificate that is not
+// the endpoint's expected issuer's, and is one a device that decrypts
+// gives in the server's place: a WebSocket upgrade not switched (101),
+// or an HTTP 403, 407 or 5xx (a block page, its own error). The browser
+// did not use the endpoint then; the device answered for it.
+func (a browserEndpoint) answeredForIt() bool {
+	if !a.b.Usable || !a.found || len(a.e.Endpoint.Issuers) == 0 || a.b.CertIssuer == "" {
 		return false
 	}
 	for _, want := range a.e.Endpoint.Issuers {
@@ -51,8 +54,14 @@ func (a browserEndpoint) stripped() bool {
 			return false
 		}
 	}
-	return true
+	if a.b.WebSocket {
+		return !a.b.Opened
+	}
+	return a.b.Status == 403 || a.b.Status == 407 || a.b.Status >= 500
 }
+
+// used says the browser used the endpoint: the server answered.
+func (a browserEndpoint) used() bool { return a.b.Usable && !a.answeredForIt() }
 
 // ours says whether qadoctor's own probe reached the same endpoint's
 // server: TLS with a trusted chain, and an answer to its exchange.
@@ -67,15 +76,16 @@ func ours(e facts.EndpointFacts) bool {
 }
 
 func browserEndpoints(f *facts.Facts) []browserEndpoint {
-	var out []browserEndpoint
+	byAddress := make(map[string]facts.EndpointFacts, len(f.Endpoints))
+	for _, e := range f.Endpoints {
+		if a := e.Endpoint.Address(); byAddress[a].Endpoint.Host == "" {
+			byAddress[a] = e
+		}
+	}
+	out := make([]browserEndpoint, 0, len(f.Browser.Endpoints))
 	for _, b := range f.Browser.Endpoints {
 		a := browserEndpoint{b: b}
-		for _, e := range f.Endpoints {
-			if e.Endpoint.Address() == b.Address {
-				a.e, a.found = e, true
-				break
-			}
-		}
+		a.e, a.found = byAddress[b.Address]
 		out = append(out, a)
 	}
 	return out
@@ -100,9 +110,13 @@ func judgeBrowser(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	for _, a := range browserEndpoints(f) {
 		st, detail := finding.Pass, browserAnswer(tr, a)
 		switch {
-		case a.stripped():
+		case a.answeredForIt() && a.b.WebSocket:
 			st = finding.Fail
 			detail = tr.Sprintf("the WebSocket upgrade got HTTP %d from a certificate issued by %s, not the server's: something on the way answered for it", a.b.Status, a.b.CertIssuer) +
+				"; " + detail
+		case a.answeredForIt():
+			st = finding.Fail
+			detail = tr.Sprintf("HTTP %d from a certificate issued by %s, not the server's: the device that decrypts answered in the server's place", a.b.Status, a.b.CertIssuer) +
 				"; " + detail
 		case !a.b.Usable && a.b.Connected:
 			// TLS and all went through; the server's answer failed
@@ -116,6 +130,7 @@ func judgeBrowser(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		if st == finding.Fail && a.found {
 			st = severity(a.e)
 		}
+		a.status = st
 		if st != finding.Pass {
 			failed = append(failed, a)
 		}
@@ -129,6 +144,10 @@ func judgeBrowser(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		}
 		statuses = append(statuses, st)
 		ev = append(ev, finding.Evidence{Subject: a.subject(), Status: st, Detail: detail, Facts: a.b})
+	}
+	for _, addr := range b.NotAsked {
+		ev = append(ev, finding.Evidence{Subject: addr, Status: finding.Skip,
+			Detail: tr.Sprintf("not asked: Chromium would rewrite its URL (dot segments, another spelling of an address, a query) or cannot request it, so its NetLog would not name it")})
 	}
 	if b.Truncated {
 		ev = append(ev, finding.Evidence{Subject: b.Program, Status: finding.Skip,
@@ -146,13 +165,20 @@ func judgeBrowser(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		}
 		return fd
 	}
+	// The worst first, required before optional.
 	slices.SortStableFunc(failed, func(x, y browserEndpoint) int {
+		if x.status != y.status {
+			return int(y.status) - int(x.status)
+		}
 		return boolOrder(y.found && y.e.Endpoint.Required) - boolOrder(x.found && x.e.Endpoint.Required)
 	})
 	first := failed[0]
 	code := browserErrorCode(first.b.NetError)
-	if first.stripped() {
+	switch {
+	case first.answeredForIt() && first.b.WebSocket:
 		code = "websocket-stripped"
+	case first.answeredForIt():
+		code = "intercepted"
 	}
 	fd.Reason = "browser-" + code
 	var hosts []string
@@ -164,9 +190,21 @@ func judgeBrowser(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 		hosts = append(hosts, a.b.URL)
 	}
 	fd.Summary = tr.Sprintf("The browser (%s) could not use %d of %d web endpoints: %s.", b.Kind, len(failed), len(statuses), strings.Join(hosts, ", "))
-	fd.Cause = tr.Sprintf("Edge shares WebView2's network stack, proxy settings and certificate store, so Quick Assist's web leg meets the same failure. Chromium's own error for %s is %s.", first.b.URL, browserErrorWords(first.b))
+	page := strings.Replace(first.b.URL, "wss://", "https://", 1) // a WebSocket's host, as a page Edge can open
+	switch {
+	case first.status == finding.Warn && !first.answeredForIt() && first.b.Connected:
+		fd.Cause = tr.Sprintf("Edge connected to %s, TLS and all, and then its request failed (%s): the path works; the server's answer does not, so the service may be degraded.", first.b.URL, browserErrorWords(tr, first.b))
+	case first.answeredForIt():
+		fd.Cause = tr.Sprintf("Edge shares WebView2's network stack, proxy settings and certificate store. Its request to %s was answered (HTTP %d) under a certificate issued by %s, not by the server: a device that decrypts the traffic answered in the server's place, so Quick Assist's web leg meets the same.", first.b.URL, first.b.Status, first.b.CertIssuer)
+	default:
+		fd.Cause = tr.Sprintf("Edge shares WebView2's network stack, proxy settings and certificate store, so Quick Assist's web leg meets the same failure. Chromium's own error for %s is %s.", first.b.URL, browserErrorWords(tr, first.b))
+	}
+	open := tr.Sprintf("Open %s in Edge on this PC: the page Edge shows names the same error.", page)
+	if first.b.NetError == facts.BrowserNoAnswer {
+		open = tr.Sprintf("Open %s in Edge on this PC: a page that keeps loading is the same wait Quick Assist meets.", page)
+	}
 	fd.Fix = []string{
-		tr.Sprintf("Open %s in Edge on this PC: the page Edge shows names the same error.", first.b.URL),
+		open,
 		tr.Sprintf("Follow the finding above that names the step (name, connection, proxy, TLS); if none does, the difference lies in what only the browser does: its proxy settings and sign-in to the proxy, its certificate store, Edge's policies."),
 	}
 	return fd
@@ -199,9 +237,9 @@ func browserErrorCode(name string) string {
 
 // browserErrorWords says the error as Chromium names it, or that no
 // answer came.
-func browserErrorWords(b facts.BrowserEndpoint) string {
+func browserErrorWords(tr *i18n.Printer, b facts.BrowserEndpoint) string {
 	if b.NetError == facts.BrowserNoAnswer {
-		return "no answer (" + b.NetError + ")"
+		return tr.Sprintf("no answer")
 	}
 	return "ERR_" + b.NetError
 }
@@ -248,6 +286,8 @@ func browserSkipped(tr *i18n.Printer, b facts.Browser) string {
 		return tr.Sprintf("Not asked: too little of the deadline was left to start the browser; run again with a longer --timeout.")
 	case facts.BrowserSkipEndpoint:
 		return tr.Sprintf("The profile has no web endpoint a browser can request.")
+	case facts.BrowserSkipCredentials:
+		return tr.Sprintf("Not asked: the --proxy given carries a user name and password, which a browser cannot take on its command line; it would fail where Quick Assist may sign in.")
 	case facts.BrowserSkipPAC:
 		return tr.Sprintf("Not asked: the --pac file is too large to hand to the browser; pass it as a URL.")
 	}
@@ -269,7 +309,7 @@ func trustBrowser(out []finding.Finding, f *facts.Facts, tr *i18n.Printer) {
 	}
 	usable := map[string]bool{}
 	for _, a := range browserEndpoints(f) {
-		if a.b.Usable && !a.stripped() {
+		if a.used() {
 			usable[a.subject()] = true
 		}
 	}

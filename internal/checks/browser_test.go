@@ -62,6 +62,17 @@ func TestJudgeBrowser(t *testing.T) {
 		{"a WebSocket answered by a certificate not the server's", []facts.EndpointFacts{ws}, ran(asked(ws, func(b *facts.BrowserEndpoint) {
 			b.Status, b.Opened, b.CertIssuer = 426, false, "Squid Bump CA"
 		})), finding.Fail, "browser-websocket-stripped", "ws.test", "HTTP 426"},
+		{"a block page or error from a device that decrypts", []facts.EndpointFacts{a}, ran(asked(a, func(b *facts.BrowserEndpoint) {
+			b.Status, b.CertIssuer = 503, "Squid Bump CA"
+		})), finding.Fail, "browser-intercepted", "could not use 1 of 1", "HTTP 503 from a certificate issued by Squid Bump CA"},
+		{"a 200 through a device that decrypts is the server's", []facts.EndpointFacts{a}, ran(asked(a, func(b *facts.BrowserEndpoint) { b.CertIssuer = "Squid Bump CA" })),
+			finding.Pass, "", "reached all 1", "certificate issued by Squid Bump CA"},
+		{"endpoints not asked are said", []facts.EndpointFacts{a}, func() facts.Browser {
+			b := ran(asked(a))
+			b.NotAsked = []string{"127.1:443"}
+			return b
+		}(), finding.Pass, "", "reached all 1", "not asked: Chromium would rewrite its URL"},
+		{"--proxy with a password", []facts.EndpointFacts{a}, facts.Browser{State: facts.BrowserSkippedRun, Skipped: facts.BrowserSkipCredentials}, finding.Skip, "", "user name and password", ""},
 		{"a WebSocket the server itself refused", []facts.EndpointFacts{ws}, ran(asked(ws, func(b *facts.BrowserEndpoint) { b.Status, b.Opened = 403, false })),
 			finding.Pass, "", "reached all 1", "HTTP 403"},
 		{"a NetLog cut off", []facts.EndpointFacts{a}, func() facts.Browser {
@@ -162,9 +173,33 @@ func TestTrustBrowser(t *testing.T) {
 		t.Errorf("tls.interception on a path the browser used: %v %s", ic.Status, ic.Summary)
 	}
 
+	// A device that decrypts answered for the server (its 503): not
+	// used, so nothing is demoted.
+	fs = judge(ran(asked(inspected, func(b *facts.BrowserEndpoint) { b.Status, b.CertIssuer = 503, "Corp Inspection CA" })), inspected)
+	if ic := find(fs, "tls.interception"); ic.Status != finding.Fail {
+		t.Errorf("tls.interception where the interceptor answered 503 for the server: %v", ic.Status)
+	}
+
 	// The browser not asked: nothing changes.
 	fs = judge(facts.Browser{State: facts.BrowserSkippedRun, Skipped: facts.BrowserSkipFlag}, web)
 	if hs := find(fs, "tls.handshake"); hs.Status != finding.Fail {
 		t.Errorf("tls.handshake with no browser: %v", hs.Status)
+	}
+}
+
+// The first step opens a page Edge can open (a WebSocket's host over
+// https), and says what a page that never loads means.
+func TestBrowserFixOpensAPage(t *testing.T) {
+	ws := ep("ws.test", true, httpOK, func(e *facts.EndpointFacts) { e.Endpoint.Role = profile.RoleWebSocket })
+	tr := i18n.New(i18n.English)
+	fd := judgeBrowser(&facts.Facts{Endpoints: []facts.EndpointFacts{ws}, Browser: facts.Browser{State: facts.BrowserRan, Kind: "edge",
+		Endpoints: []facts.BrowserEndpoint{asked(ws, netError("CERT_AUTHORITY_INVALID"))}}}, tr)
+	if len(fd.Fix) == 0 || !strings.Contains(fd.Fix[0], "https://ws.test/v4/c") || strings.Contains(fd.Fix[0], "wss://") {
+		t.Errorf("fix %q", fd.Fix)
+	}
+	fd = judgeBrowser(&facts.Facts{Endpoints: []facts.EndpointFacts{ws}, Browser: facts.Browser{State: facts.BrowserRan, Kind: "edge",
+		Endpoints: []facts.BrowserEndpoint{asked(ws, netError(facts.BrowserNoAnswer))}}}, tr)
+	if len(fd.Fix) == 0 || !strings.Contains(fd.Fix[0], "keeps loading") || !strings.Contains(fd.Cause, "no answer") {
+		t.Errorf("no answer: fix %q, cause %q", fd.Fix, fd.Cause)
 	}
 }

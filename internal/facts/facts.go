@@ -476,6 +476,10 @@ type Browser struct {
 	NetLogEvents int               `json:"netlog_events,omitempty"`
 	DurationMS   float64           `json:"duration_ms"`
 	Endpoints    []BrowserEndpoint `json:"endpoints,omitempty"`
+	// NotAsked are the web endpoints (host:port) the browser was not
+	// asked: Chromium would rewrite their URL (dot segments, another
+	// spelling of an address) so its NetLog would not name them.
+	NotAsked []string `json:"not_asked,omitempty"`
 }
 
 // Browser states.
@@ -489,13 +493,14 @@ const (
 
 // Why the browser was not asked.
 const (
-	BrowserSkipFlag     = "no-browser"        // --no-browser
-	BrowserSkipSystem   = "system"            // run as SYSTEM (Intune): no user, no user's proxy
-	BrowserSkipPolicy   = "headless-disabled" // Edge's HeadlessModeEnabled policy is 0
-	BrowserSkipNone     = "not-found"         // no Edge, WebView2 runtime or Chromium here
-	BrowserSkipTime     = "no-time"           // too little of the deadline was left
-	BrowserSkipEndpoint = "no-endpoint"       // the profile has no web endpoint a browser can ask
-	BrowserSkipPAC      = "pac-too-large"     // a --pac file too large to hand to the browser
+	BrowserSkipFlag        = "no-browser"        // --no-browser
+	BrowserSkipSystem      = "system"            // run as SYSTEM (Intune): no user, no user's proxy
+	BrowserSkipPolicy      = "headless-disabled" // Edge's HeadlessModeEnabled policy is 0
+	BrowserSkipNone        = "not-found"         // no Edge, WebView2 runtime or Chromium here
+	BrowserSkipTime        = "no-time"           // too little of the deadline was left
+	BrowserSkipEndpoint    = "no-endpoint"       // the profile has no web endpoint a browser can ask
+	BrowserSkipPAC         = "pac-too-large"     // a --pac file too large to hand to the browser
+	BrowserSkipCredentials = "proxy-credentials" // --proxy has a user name and password, which a browser cannot take
 )
 
 // BrowserEndpoint is how the browser's request to one endpoint went.

@@ -29,20 +29,34 @@ func TestBrowserAsks(t *testing.T) {
 		{Host: "a.test\nb", Port: 443},
 		{Host: "-x.test", Port: 443},
 		{Host: "a.test", Port: 70000},
+		{Host: "dots.test", Port: 443, Role: profile.RoleWebSocket, Path: "/v4/./c"},
+		{Host: "127.1", Port: 443},
+		{Host: "0x7f.0.0.1", Port: 443},
+		{Host: "127.0.0.1", Port: 8443},
+		{Host: "::1", Port: 8443},
+		{Host: "0:0::1", Port: 443},
+		{Host: "trailing.test.", Port: 443},
 	}}
-	asks, addrs := browserAsks(p)
+	asks, addrs, notAsked := browserAsks(p)
 	want := []browser.Ask{
 		{URL: "https://remoteassistance.support.services.microsoft.com/"},
 		{URL: "wss://go.trouter.skype.com/v4/c", WebSocket: true},
 		{URL: "https://a.test:8443/"},
-		{URL: "wss://ws.test/", WebSocket: true},
+		{URL: "https://127.0.0.1:8443/"},
+		{URL: "https://[::1]:8443/"},
+		{URL: "https://[::1]/"},
+		{URL: "https://trailing.test./"},
 	}
 	if !reflect.DeepEqual(asks, want) {
 		t.Errorf("asks %+v\nwant %+v", asks, want)
 	}
-	wantAddrs := []string{"RemoteAssistance.support.services.microsoft.com:443", "go.trouter.skype.com:443", "a.test:8443", "ws.test:443"}
+	wantAddrs := []string{"RemoteAssistance.support.services.microsoft.com:443", "go.trouter.skype.com:443", "a.test:8443", "127.0.0.1:8443", "[::1]:8443", "[0:0::1]:443", "trailing.test.:443"}
 	if !reflect.DeepEqual(addrs, wantAddrs) {
 		t.Errorf("addresses %q, want %q", addrs, wantAddrs)
+	}
+	wantNot := []string{"ws.test:443", "bücher.test:443", "a.test\nb:443", "-x.test:443", "a.test:70000", "dots.test:443", "127.1:443", "0x7f.0.0.1:443"}
+	if !reflect.DeepEqual(notAsked, wantNot) {
+		t.Errorf("not asked %q, want %q", notAsked, wantNot)
 	}
 	// Every URL reads back as itself: the NetLog's URL is this string.
 	for _, a := range asks {
