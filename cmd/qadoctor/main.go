@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"golang.org/x/term"
 
@@ -21,7 +22,10 @@ import (
 var version = "dev"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// Ctrl-C and a polite end (kill, a closed terminal, a service
+	// stopping) cancel the run, so what it started (the browser, its
+	// temporary profile) is ended and removed.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	outTTY, errTTY := term.IsTerminal(int(os.Stdout.Fd())), term.IsTerminal(int(os.Stderr.Fd()))
 	out, errOut := pipeWriter(os.Stdout), pipeWriter(os.Stderr)
 	d := &cli.Deps{

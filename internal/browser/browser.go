@@ -113,20 +113,26 @@ func Run(ctx context.Context, o Options, list []Ask) (facts.Browser, error) {
 		return b, fmt.Errorf("a temporary profile for the browser: %w", err)
 	}
 	defer removeAll(dir)
-	page, err := startPage(list, budget)
+	page, err := startPage(dir, list, budget)
 	if err != nil {
 		return b, fmt.Errorf("the page for the browser: %w", err)
 	}
 	defer page.close()
 	netlog := filepath.Join(dir, "netlog.json")
 	args := append(o.switches(dir, netlog), o.Args...)
-	args = append(args, "--dump-dom", page.url)
+	args = append(args, "--dump-dom", page.url())
 	run := exec.Command
 	if o.Command != nil {
 		run = o.Command
 	}
 	cmd := run(o.Program, args...)
-	cmd.Env = o.Env
+	// Its own temporary files (Chromium's singleton socket) go in the
+	// profile folder, removed with it even when the browser is killed.
+	env := o.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	cmd.Env = append(env[:len(env):len(env)], "TMPDIR="+dir, "TMP="+dir, "TEMP="+dir)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	g, err := startGroup(cmd)
 	if err != nil {
@@ -140,7 +146,7 @@ func Run(ctx context.Context, o Options, list []Ask) (facts.Browser, error) {
 	// backstop should the page never say so (a browser that hangs).
 	backstop := time.AfterFunc(startMargin+budget, page.release)
 	defer backstop.Stop()
-	enough := make(chan struct{})
+	enough, neverAsked := make(chan struct{}), make(chan struct{})
 	go func() {
 		select {
 		case <-o.ProbesDone:
@@ -148,8 +154,15 @@ func Run(ctx context.Context, o Options, list []Ask) (facts.Browser, error) {
 			return
 		}
 		took := time.Since(start)
+		// A page not loaded by then (a browser that hangs, a PAC that
+		// never comes) is not waited for until the deadline.
+		limit := time.NewTimer(took + Slack)
+		defer limit.Stop()
 		select {
 		case <-page.asked:
+		case <-limit.C:
+			close(neverAsked)
+			return
 		case <-exited:
 			return
 		}
@@ -159,11 +172,13 @@ func Run(ctx context.Context, o Options, list []Ask) (facts.Browser, error) {
 		case <-exited:
 		}
 	}()
-	cutOff := false
+	cutOff, asked := false, true
 	select {
 	case <-exited:
 	case <-ctx.Done():
 		cutOff = true
+	case <-neverAsked:
+		asked = false
 	case <-enough:
 		page.release()
 		select {
@@ -188,6 +203,9 @@ func Run(ctx context.Context, o Options, list []Ask) (facts.Browser, error) {
 	case <-time.After(2 * time.Second):
 	}
 	b.DurationMS = float64(time.Since(start).Microseconds()) / 1000
+	if !asked {
+		return b, fmt.Errorf("%s did not load its page within %s of qadoctor's own probes ending", filepath.Base(o.Program), time.Since(start).Round(100*time.Millisecond))
+	}
 	f, err := os.Open(netlog)
 	if err != nil {
 		if cutOff {

@@ -134,7 +134,7 @@ func TestFindOnThisFileSystem(t *testing.T) {
 			return root
 		}
 		return ""
-	}}
+	}, Elevated: func() bool { return false }}
 	if p, kind := f.Find(); !strings.EqualFold(p, newest) || kind != "webview2" {
 		t.Errorf("Find() = %q, %q; want %q, webview2", p, kind, newest)
 	}

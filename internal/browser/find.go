@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/qadoctor/qadoctor/internal/elevate"
 )
 
 // candidate is a place a browser may be: a path under an environment
@@ -17,6 +19,9 @@ type candidate struct {
 	kind string
 	env  string // the folder's variable; "" for a name on PATH
 	path string
+	// user marks a folder the signed-in user can write: never run from
+	// it elevated, where a program planted there would run as admin.
+	user bool
 }
 
 // Candidates, in the order they are tried, per GOOS. Edge first: it is on
@@ -28,10 +33,10 @@ var candidates = map[string][]candidate{
 	"windows": {
 		{kind: "edge", env: "ProgramFiles(x86)", path: `Microsoft\Edge\Application\msedge.exe`},
 		{kind: "edge", env: "ProgramFiles", path: `Microsoft\Edge\Application\msedge.exe`},
-		{kind: "edge", env: "LOCALAPPDATA", path: `Microsoft\Edge\Application\msedge.exe`},
+		{kind: "edge", env: "LOCALAPPDATA", path: `Microsoft\Edge\Application\msedge.exe`, user: true},
 		{kind: "webview2", env: "ProgramFiles(x86)", path: `Microsoft\EdgeWebView\Application\*\msedgewebview2.exe`},
 		{kind: "webview2", env: "ProgramFiles", path: `Microsoft\EdgeWebView\Application\*\msedgewebview2.exe`},
-		{kind: "webview2", env: "LOCALAPPDATA", path: `Microsoft\EdgeWebView\Application\*\msedgewebview2.exe`},
+		{kind: "webview2", env: "LOCALAPPDATA", path: `Microsoft\EdgeWebView\Application\*\msedgewebview2.exe`, user: true},
 	},
 	"other": {
 		{kind: "chromium", path: "chromium"},
@@ -46,8 +51,12 @@ var candidates = map[string][]candidate{
 // Finder looks for a browser; its fields are the machine it looks at (nil:
 // this one's).
 type Finder struct {
-	GOOS     string
+	GOOS string
+	// Getenv gives a candidate's folder by its variable's name; on
+	// Windows the live one asks for the known folder itself
+	// (SHGetKnownFolderPath), not the environment, which a user can set.
 	Getenv   func(string) string
+	Elevated func() bool       // the process runs as an administrator
 	Exists   func(string) bool // a regular file is there
 	Glob     func(string) ([]string, error)
 	LookPath func(string) (string, error)
@@ -61,7 +70,11 @@ func (f Finder) Find() (program, kind string) {
 	if f.GOOS == "windows" {
 		list = candidates["windows"]
 	}
+	elevated := f.Elevated()
 	for _, c := range list {
+		if c.user && elevated {
+			continue
+		}
 		if c.env == "" {
 			if p, err := f.LookPath(c.path); err == nil {
 				return p, c.kind
@@ -97,7 +110,10 @@ func (f Finder) live() Finder {
 		f.GOOS = runtime.GOOS
 	}
 	if f.Getenv == nil {
-		f.Getenv = os.Getenv
+		f.Getenv = folder
+	}
+	if f.Elevated == nil {
+		f.Elevated = elevate.IsElevated
 	}
 	if f.Exists == nil {
 		f.Exists = func(p string) bool {

@@ -17,24 +17,28 @@ func TestFindWindows(t *testing.T) {
 		files       []string
 		wantProgram string
 		wantKind    string
+		elevated    bool
 	}{
 		{"Edge, 32-bit folder", map[string]string{"ProgramFiles(x86)": `C:\Program Files (x86)`, "ProgramFiles": `C:\Program Files`},
 			[]string{`C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe`, `C:\Program Files\Microsoft\Edge\Application\msedge.exe`},
-			`C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe`, "edge"},
+			`C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe`, "edge", false},
 		{"Edge, 64-bit folder", map[string]string{"ProgramFiles(x86)": `C:\Program Files (x86)`, "ProgramFiles": `C:\Program Files`},
-			[]string{`C:\Program Files\Microsoft\Edge\Application\msedge.exe`}, `C:\Program Files\Microsoft\Edge\Application\msedge.exe`, "edge"},
+			[]string{`C:\Program Files\Microsoft\Edge\Application\msedge.exe`}, `C:\Program Files\Microsoft\Edge\Application\msedge.exe`, "edge", false},
 		{"Edge for the user only", map[string]string{"LOCALAPPDATA": `C:\Users\a\AppData\Local`},
-			[]string{`C:\Users\a\AppData\Local\Microsoft\Edge\Application\msedge.exe`}, `C:\Users\a\AppData\Local\Microsoft\Edge\Application\msedge.exe`, "edge"},
+			[]string{`C:\Users\a\AppData\Local\Microsoft\Edge\Application\msedge.exe`}, `C:\Users\a\AppData\Local\Microsoft\Edge\Application\msedge.exe`, "edge", false},
 		{"no Edge: the newest WebView2 runtime, by version number", map[string]string{"ProgramFiles(x86)": `C:\Program Files (x86)`},
 			[]string{
 				`C:\Program Files (x86)\Microsoft\EdgeWebView\Application\99.0.1150.55\msedgewebview2.exe`,
 				`C:\Program Files (x86)\Microsoft\EdgeWebView\Application\120.0.2210.91\msedgewebview2.exe`,
 				`C:\Program Files (x86)\Microsoft\EdgeWebView\Application\SetupMetrics\msedgewebview2.exe`,
 			},
-			`C:\Program Files (x86)\Microsoft\EdgeWebView\Application\120.0.2210.91\msedgewebview2.exe`, "webview2"},
+			`C:\Program Files (x86)\Microsoft\EdgeWebView\Application\120.0.2210.91\msedgewebview2.exe`, "webview2", false},
+		{"elevated, a user's own Edge is not run (a program planted there would run as admin)", map[string]string{"LOCALAPPDATA": `C:\Users\a\AppData\Local`, "ProgramFiles(x86)": `C:\Program Files (x86)`},
+			[]string{`C:\Users\a\AppData\Local\Microsoft\Edge\Application\msedge.exe`, `C:\Program Files (x86)\Microsoft\EdgeWebView\Application\120.0.2210.91\msedgewebview2.exe`},
+			`C:\Program Files (x86)\Microsoft\EdgeWebView\Application\120.0.2210.91\msedgewebview2.exe`, "webview2", true},
 		{"a relative folder variable is not searched", map[string]string{"ProgramFiles(x86)": `Program Files (x86)`},
-			[]string{`Program Files (x86)\Microsoft\Edge\Application\msedge.exe`}, "", ""},
-		{"nothing", map[string]string{"ProgramFiles(x86)": `C:\Program Files (x86)`}, nil, "", ""},
+			[]string{`Program Files (x86)\Microsoft\Edge\Application\msedge.exe`}, "", "", false},
+		{"nothing", map[string]string{"ProgramFiles(x86)": `C:\Program Files (x86)`}, nil, "", "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			has := map[string]bool{}
@@ -42,9 +46,10 @@ func TestFindWindows(t *testing.T) {
 				has[f] = true
 			}
 			f := Finder{
-				GOOS:   "windows",
-				Getenv: func(k string) string { return tc.env[k] },
-				Exists: func(p string) bool { return has[p] },
+				GOOS:     "windows",
+				Getenv:   func(k string) string { return tc.env[k] },
+				Elevated: func() bool { return tc.elevated },
+				Exists:   func(p string) bool { return has[p] },
 				Glob: func(pattern string) ([]string, error) {
 					var out []string
 					for _, f := range tc.files {

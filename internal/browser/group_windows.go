@@ -74,5 +74,9 @@ func (g *group) end() {
 	windows.CloseHandle(g.job)
 }
 
-// noSandbox: Edge runs its sandbox on Windows.
-func noSandbox() []string { return nil }
+// noSandbox: Edge runs its sandbox on Windows. What it gets instead is
+// --do-not-de-elevate: an elevated Chromium relaunches itself
+// unelevated (its AutoDeElevate, Chromium change 6515318) and the
+// process we started exits, which would leave the browser outside its
+// job object and this run.
+func noSandbox() []string { return []string{"--do-not-de-elevate"} }

@@ -1,6 +1,7 @@
 package browser
 
 import (
+	"bytes"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
@@ -18,7 +19,7 @@ import (
 // a person passes to a test) is read within these: bytes, events, the
 // sources kept, and the constants' entries, each counted.
 const (
-	MaxNetLogBytes   = 64 << 20
+	MaxNetLogBytes   = 32 << 20
 	MaxNetLogEvents  = 1_000_000
 	MaxNetLogSources = 100_000
 	MaxConstants     = 20_000
@@ -459,7 +460,7 @@ func firstString(raw json.RawMessage, limit int) string {
 	if len(raw) == 0 {
 		return ""
 	}
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	if expectDelim(dec, '[') != nil {
 		return ""
 	}

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -121,4 +122,25 @@ func TestRunEndsAfterTheProbes(t *testing.T) {
 		t.Errorf("the browser ran %.0f ms: it was left to its budget", got.DurationMS)
 	}
 	t.Logf("ended after %.0f ms", got.DurationMS)
+}
+
+// A browser that never loads its page (here a program that only sleeps,
+// standing in for a wedged browser or a PAC that never comes) is ended
+// soon after qadoctor's own probes, and says so, not at the deadline.
+func TestRunEndsABrowserThatNeverAsks(t *testing.T) {
+	sleeper := filepath.Join(testpeer.TempDir(t), "wedged-browser")
+	if err := os.WriteFile(sleeper, []byte("#!/bin/sh\nexec sleep 60\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	probesDone := make(chan struct{})
+	close(probesDone)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	got, err := Run(ctx, Options{Program: sleeper, ProbesDone: probesDone}, []Ask{{URL: "https://localhost:1/"}})
+	if err == nil || !strings.Contains(err.Error(), "did not load its page") {
+		t.Fatalf("error %v; want the page never loaded", err)
+	}
+	if got.DurationMS >= 20000 {
+		t.Errorf("the browser ran %.0f ms: it was left to its budget", got.DurationMS)
+	}
 }
