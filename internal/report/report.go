@@ -98,7 +98,9 @@ func New(tool Tool, f *facts.Facts, fs []finding.Finding, verdict *finding.Findi
 		if cause == "" {
 			cause = verdict.Summary
 		}
-		if seen := whatIsSeen(i18n.New(lang), verdict.Leg, verdict.Step); seen != "" {
+		// Only a failure breaks the leg; a warning (a failure the PC's
+		// browser did not bear out, a degraded path) does not.
+		if seen := whatIsSeen(i18n.New(lang), verdict.Leg, verdict.Step); seen != "" && verdict.Status == finding.Fail {
 			if lang != i18n.Japanese { // Japanese sets no space between sentences
 				cause += " "
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/qadoctor/qadoctor/internal/facts"
 	"github.com/qadoctor/qadoctor/internal/finding"
 	"github.com/qadoctor/qadoctor/internal/i18n"
+	"github.com/qadoctor/qadoctor/internal/leg"
 	"github.com/qadoctor/qadoctor/internal/profile"
 )
 
@@ -228,6 +229,23 @@ func TestTextHeaderWithoutProfileName(t *testing.T) {
 		head, _, _ := strings.Cut(b.String(), "\n")
 		if strings.Contains(head, "()") || !strings.Contains(head, "2026.11.1") {
 			t.Errorf("header %q; want the version and no empty ()", head)
+		}
+	}
+}
+
+// The verdict's last sentence says which leg a cause breaks only for a
+// failure: a warning (a failure the PC's browser did not bear out, a
+// slower path) breaks nothing.
+func TestVerdictSaysWhatBreaksOnlyForAFailure(t *testing.T) {
+	f := &facts.Facts{}
+	for _, tc := range []struct {
+		status finding.Status
+		says   bool
+	}{{finding.Fail, true}, {finding.Warn, false}} {
+		v := finding.Finding{ID: "tls.interception", Status: tc.status, Cause: "A cause.", Leg: leg.Web, Step: leg.Opens}
+		r := New(Tool{Name: "qadoctor"}, f, []finding.Finding{v}, &v, time.Second, i18n.English)
+		if got := strings.Contains(r.Verdict.Cause, "This breaks"); got != tc.says {
+			t.Errorf("%v verdict: %q", tc.status, r.Verdict.Cause)
 		}
 	}
 }
