@@ -204,7 +204,7 @@ func Run(ctx context.Context, o Options, list []Ask) (facts.Browser, error) {
 	}
 	b.DurationMS = float64(time.Since(start).Microseconds()) / 1000
 	if !asked {
-		return b, fmt.Errorf("%s did not load its page within %s of qadoctor's own probes ending", filepath.Base(o.Program), time.Since(start).Round(100*time.Millisecond))
+		return b, fmt.Errorf("%s did not start its requests within %s of qadoctor's own probes ending (the page, or a PAC it waits for, never loaded)", filepath.Base(o.Program), time.Since(start).Round(100*time.Millisecond))
 	}
 	f, err := os.Open(netlog)
 	if err != nil {

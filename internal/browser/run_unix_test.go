@@ -137,7 +137,7 @@ func TestRunEndsABrowserThatNeverAsks(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	got, err := Run(ctx, Options{Program: sleeper, ProbesDone: probesDone}, []Ask{{URL: "https://localhost:1/"}})
-	if err == nil || !strings.Contains(err.Error(), "did not load its page") {
+	if err == nil || !strings.Contains(err.Error(), "did not start its requests") {
 		t.Fatalf("error %v; want the page never loaded", err)
 	}
 	if got.DurationMS >= 20000 {
