@@ -7,9 +7,10 @@
 // browser's verdict is the one to trust.
 //
 // Run starts the browser headless with a fresh temporary profile, no
-// extensions and a NetLog, and points it at a page on a loopback server of
-// ours whose script requests each endpoint (a CORS GET for HTTPS, a
-// WebSocket for the channels) and says when all have ended. ReadNetLog
+// extensions and a NetLog, and has it load a page from that private
+// folder whose script requests each endpoint (a CORS GET for HTTPS, a
+// WebSocket for the channels) and tells a loopback server of ours, which
+// answers only the page's secret, when all have ended (page.go). ReadNetLog
 // then reads, per endpoint, Chromium's error, the HTTP status, the proxy
 // chain it used and the certificate it verified. The run is bounded by
 // its context; at the end every process of the browser is ended by id
