@@ -86,11 +86,18 @@ const (
 	endMargin   = 1500 * time.Millisecond
 	// Slack is how much longer than qadoctor's own probes took the
 	// browser's requests may go on (see Options.ProbesDone).
-	Slack = time.Second
+	Slack = 2 * time.Second
+	// StartAllowance is how long a browser may take from its start to
+	// its page's requests before it is given up (see ProbesDone).
+	StartAllowance = 5 * time.Second
 	// MinBudget is the least time the requests are given; with less of
 	// the deadline left the browser is not started.
 	MinBudget = time.Second
 )
+
+// ErrNeverAsked means the browser never started its requests: its page,
+// or a PAC it waits for, never loaded.
+var ErrNeverAsked = errors.New("the browser never started its requests (its page, or a PAC it waits for, never loaded)")
 
 // ErrNoTime means too little of the deadline was left to start a browser.
 var ErrNoTime = errors.New("too little of the deadline is left to start a browser")
@@ -109,11 +116,15 @@ func Run(ctx context.Context, o Options, list []Ask) (facts.Browser, error) {
 	if budget < MinBudget {
 		return b, ErrNoTime
 	}
-	dir, err := os.MkdirTemp(o.Dir, "qadoctor-browser-")
+	top, err := os.MkdirTemp(o.Dir, "qadoctor-browser-")
 	if err != nil {
 		return b, fmt.Errorf("a temporary profile for the browser: %w", err)
 	}
-	defer removeAll(dir)
+	defer removeAll(top)
+	dir, err := private(top)
+	if err != nil {
+		return b, fmt.Errorf("a private folder for the browser: %w", err)
+	}
 	page, err := startPage(dir, list, budget)
 	if err != nil {
 		return b, fmt.Errorf("the page for the browser: %w", err)
@@ -156,8 +167,10 @@ func Run(ctx context.Context, o Options, list []Ask) (facts.Browser, error) {
 		}
 		took := time.Since(start)
 		// A page not loaded by then (a browser that hangs, a PAC that
-		// never comes) is not waited for until the deadline.
-		limit := time.NewTimer(took + Slack)
+		// never comes) is not waited for until the deadline; a browser
+		// slow to start (a cold Edge, a busy PC) gets StartAllowance from
+		// its start however quick the probes were.
+		limit := time.NewTimer(max(took+Slack, StartAllowance-took))
 		defer limit.Stop()
 		select {
 		case <-page.asked:
@@ -205,7 +218,7 @@ func Run(ctx context.Context, o Options, list []Ask) (facts.Browser, error) {
 	}
 	b.DurationMS = float64(time.Since(start).Microseconds()) / 1000
 	if !asked {
-		return b, fmt.Errorf("%s did not start its requests within %s of qadoctor's own probes ending (the page, or a PAC it waits for, never loaded)", filepath.Base(o.Program), time.Since(start).Round(100*time.Millisecond))
+		return b, fmt.Errorf("%s: %w", filepath.Base(o.Program), ErrNeverAsked)
 	}
 	f, err := os.Open(netlog)
 	if err != nil {
@@ -263,6 +276,8 @@ func Live(ctx context.Context, o Options, list []Ask) facts.Browser {
 	switch {
 	case errors.Is(err, ErrNoTime):
 		return skip(facts.BrowserSkipTime, "")
+	case errors.Is(err, ErrNeverAsked):
+		return skip(facts.BrowserSkipNeverAsked, "")
 	case err != nil && ctx.Err() != nil:
 		b.State, b.Error = facts.BrowserCutOff, err.Error()
 	case err != nil:

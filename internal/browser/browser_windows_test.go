@@ -143,3 +143,35 @@ func TestFindOnThisFileSystem(t *testing.T) {
 		t.Errorf("Find() = %q, %q; want %q, edge", p, kind, edge)
 	}
 }
+
+// The browser's folder is the user's alone, whatever its parent allows:
+// a protected DACL for this user and SYSTEM.
+func TestPrivateFolder(t *testing.T) {
+	dir, err := private(testpeer.TempDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd, err := windows.GetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT, windows.DACL_SECURITY_INFORMATION)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := windows.GetCurrentProcessToken().GetTokenUser()
+	// Every entry is this user's or SYSTEM's, and there is one for
+	// the user. (Wine does not report the protected flag, D:P.)
+	got := sd.String()
+	aces := strings.Split(strings.TrimPrefix(strings.TrimPrefix(got, "D:"), "P"), ")(")
+	mine := false
+	for _, ace := range aces {
+		who := strings.TrimSuffix(ace[strings.LastIndex(ace, ";")+1:], ")")
+		switch who {
+		case u.User.Sid.String():
+			mine = true
+		case "SY":
+		default:
+			t.Errorf("the folder's DACL %s grants %s", got, who)
+		}
+	}
+	if !mine {
+		t.Errorf("the folder's DACL %s has no entry for this user", got)
+	}
+}

@@ -80,9 +80,10 @@ const (
 // source is what the reader keeps of one NetLog source.
 type source struct {
 	url        string
-	netError   int // the first negative net_error it logged
-	status     int // the first HTTP status line it read
-	tunnel     int // a proxy's answer to CONNECT
+	netError   int    // the first negative net_error it logged
+	status     int    // the first HTTP status line it read
+	location   string // that answer's Location host, for a redirect
+	tunnel     int    // a proxy's answer to CONNECT
 	ended      bool
 	cancelled  bool
 	connected  bool   // the request's connection (with its TLS) was made
@@ -397,6 +398,9 @@ func take(e *rawEvent, name string, get func(int) (*source, error), requests map
 	case evResponseHeaders:
 		if s.status == 0 {
 			s.status = statusOf(e.Params.Headers)
+			if s.status >= 300 && s.status < 400 {
+				s.location = locationHost(e.Params.Headers)
+			}
 		}
 	case evWebSocketFailure:
 		// "Error during WebSocket handshake: Unexpected response code:
@@ -452,6 +456,35 @@ func statusOf(headers json.RawMessage) int {
 		return 0
 	}
 	return code
+}
+
+// locationHost is the host of a headers list's Location, lower case;
+// only the first 64 headers are looked at.
+func locationHost(headers json.RawMessage) string {
+	dec := json.NewDecoder(bytes.NewReader(headers))
+	if expectDelim(dec, '[') != nil {
+		return ""
+	}
+	for i := 0; i < 64 && dec.More(); i++ {
+		t, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		line, ok := t.(string)
+		if !ok || len(line) > 4096 {
+			continue
+		}
+		name, value, found := strings.Cut(line, ":")
+		if !found || !strings.EqualFold(strings.TrimSpace(name), "location") {
+			continue
+		}
+		u, err := url.Parse(strings.TrimSpace(value))
+		if err != nil {
+			return ""
+		}
+		return strings.ToLower(u.Hostname())
+	}
+	return ""
 }
 
 // firstString is a JSON array's first string, if it is no longer than
@@ -520,7 +553,7 @@ func judge(u string, ids []int, sources map[int]*source, errNames map[int]string
 		case r.status > 0:
 			// An answer came back: what failed after it (a CORS check,
 			// the page giving up) is not the path's.
-			got.Status, got.Usable = r.status, true
+			got.Status, got.Usable, got.RedirectHost = r.status, true, r.location
 			got.Opened = e.WebSocket && r.status == 101
 		case code != 0 && code != netErrAborted:
 			got.NetError = errName(code, errNames)

@@ -17,8 +17,8 @@ import (
 )
 
 // The browser loads a page from a file in its private temporary folder
-// (made 0700 by os.MkdirTemp), never from a URL on its command line, which
-// every local user can read. The page holds a secret of its own; a
+// (0700; on Windows a DACL of the user's and SYSTEM's alone: private),
+// never from a URL on its command line, which every local user can read. The page holds a secret of its own; a
 // loopback server of ours answers only requests that carry it: asks.json
 // (the endpoints, as JSON, so none of them reaches the page's text), done
 // (the page's requests have all ended) and wait.js (the page's last

@@ -4,11 +4,11 @@ package browser
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -137,7 +137,7 @@ func TestRunEndsABrowserThatNeverAsks(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	got, err := Run(ctx, Options{Program: sleeper, ProbesDone: probesDone}, []Ask{{URL: "https://localhost:1/"}})
-	if err == nil || !strings.Contains(err.Error(), "did not start its requests") {
+	if !errors.Is(err, ErrNeverAsked) {
 		t.Fatalf("error %v; want the page never loaded", err)
 	}
 	if got.DurationMS >= 20000 {

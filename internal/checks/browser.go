@@ -43,21 +43,38 @@ func (a browserEndpoint) subject() string {
 // answeredForIt says the answer came under a certificate that is not
 // the endpoint's expected issuer's, and is one a device that decrypts
 // gives in the server's place: a WebSocket upgrade not switched (101),
-// or an HTTP 403, 407 or 5xx (a block page, its own error). The browser
-// did not use the endpoint then; the device answered for it.
+// an HTTP 403, 407 or 5xx (a block page, its own error), or a redirect to
+// another host (a block or sign-in portal). The browser did not use the
+// endpoint then. (A refusal of the server's own, passed on by a device
+// that decrypts, looks the same from here; either way the web leg meets
+// it.)
 func (a browserEndpoint) answeredForIt() bool {
-	if !a.b.Usable || !a.found || len(a.e.Endpoint.Issuers) == 0 || a.b.CertIssuer == "" {
+	if !a.b.Usable || !a.found || !notExpectedIssuer(a.e, a.b.CertIssuer) {
 		return false
-	}
-	for _, want := range a.e.Endpoint.Issuers {
-		if strings.Contains(strings.ToLower(a.b.CertIssuer), strings.ToLower(want)) {
-			return false
-		}
 	}
 	if a.b.WebSocket {
 		return !a.b.Opened
 	}
-	return a.b.Status == 403 || a.b.Status == 407 || a.b.Status >= 500
+	return deviceAnswer(a.b.Status) || a.b.Status >= 300 && a.b.Status < 400 && a.b.RedirectHost != "" &&
+		!strings.EqualFold(strings.TrimSuffix(a.b.RedirectHost, "."), strings.TrimSuffix(a.e.Endpoint.ProbeHost(), "."))
+}
+
+// deviceAnswer is a status a device that decrypts gives in the server's
+// place: a block page (403), its own sign-in (407), its own error (5xx).
+func deviceAnswer(status int) bool { return status == 403 || status == 407 || status >= 500 }
+
+// notExpectedIssuer says issuer is known and is none of the endpoint's
+// expected issuers.
+func notExpectedIssuer(e facts.EndpointFacts, issuer string) bool {
+	if len(e.Endpoint.Issuers) == 0 || issuer == "" {
+		return false
+	}
+	for _, want := range e.Endpoint.Issuers {
+		if strings.Contains(strings.ToLower(issuer), strings.ToLower(want)) {
+			return false
+		}
+	}
+	return true
 }
 
 // used says the browser used the endpoint: the server answered.
@@ -72,7 +89,9 @@ func ours(e facts.EndpointFacts) bool {
 		// device that decrypts is not the server's.
 		return reached && (e.HTTP.Upgraded || !intercepted(e))
 	}
-	return reached
+	// The browser's rule (answeredForIt): a device that decrypts and
+	// answers 403, 407 or 5xx answered in the server's place.
+	return reached && !(intercepted(e) && deviceAnswer(e.HTTP.Status))
 }
 
 func browserEndpoints(f *facts.Facts) []browserEndpoint {
@@ -116,7 +135,7 @@ func judgeBrowser(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 				"; " + detail
 		case a.answeredForIt():
 			st = finding.Fail
-			detail = tr.Sprintf("HTTP %d from a certificate issued by %s, not the server's: the device that decrypts answered in the server's place", a.b.Status, a.b.CertIssuer) +
+			detail = tr.Sprintf("HTTP %d under a certificate issued by %s, not the server's: the device that decrypts answered in the server's place, or passed on a refusal", a.b.Status, a.b.CertIssuer) +
 				"; " + detail
 		case !a.b.Usable && a.b.Connected:
 			// TLS and all went through; the server's answer failed
@@ -195,7 +214,7 @@ func judgeBrowser(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 	case first.status == finding.Warn && !first.answeredForIt() && first.b.Connected:
 		fd.Cause = tr.Sprintf("Edge connected to %s, TLS and all, and then its request failed (%s): the path works; the server's answer does not, so the service may be degraded.", first.b.URL, browserErrorWords(tr, first.b))
 	case first.answeredForIt():
-		fd.Cause = tr.Sprintf("Edge shares WebView2's network stack, proxy settings and certificate store. Its request to %s was answered (HTTP %d) under a certificate issued by %s, not by the server: a device that decrypts the traffic answered in the server's place, so Quick Assist's web leg meets the same.", first.b.URL, first.b.Status, first.b.CertIssuer)
+		fd.Cause = tr.Sprintf("Edge shares WebView2's network stack, proxy settings and certificate store. Its request to %s was answered (HTTP %d) under a certificate issued by %s, not the server's: a device that decrypts the traffic answered in the server's place (a block page, a portal, its own error) or passed on a refusal, and Quick Assist's web leg meets the same.", first.b.URL, first.b.Status, first.b.CertIssuer)
 	default:
 		fd.Cause = tr.Sprintf("Edge shares WebView2's network stack, proxy settings and certificate store, so Quick Assist's web leg meets the same failure. Chromium's own error for %s is %s.", first.b.URL, browserErrorWords(tr, first.b))
 	}
@@ -252,7 +271,7 @@ func browserAnswer(tr *i18n.Printer, a browserEndpoint) string {
 	case b.Opened:
 		s = tr.Sprintf("the WebSocket opened (101)")
 	case b.Usable && b.Status > 0:
-		s = tr.Sprintf("the server answered HTTP %d", b.Status)
+		s = tr.Sprintf("answered HTTP %d", b.Status)
 	case b.Usable:
 		s = tr.Sprintf("the request went through")
 	case b.NetError == facts.BrowserNoAnswer:
@@ -286,6 +305,8 @@ func browserSkipped(tr *i18n.Printer, b facts.Browser) string {
 		return tr.Sprintf("Not asked: too little of the deadline was left to start the browser; run again with a longer --timeout.")
 	case facts.BrowserSkipEndpoint:
 		return tr.Sprintf("The profile has no web endpoint a browser can request.")
+	case facts.BrowserSkipNeverAsked:
+		return tr.Sprintf("Not asked: the browser (%s) never started its requests: its page, or a PAC it waits for, never loaded.", b.Program)
 	case facts.BrowserSkipCredentials:
 		return tr.Sprintf("Not asked: the --proxy given carries a user name and password, which a browser cannot take on its command line; it would fail where Quick Assist may sign in.")
 	case facts.BrowserSkipPAC:

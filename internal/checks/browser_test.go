@@ -64,7 +64,13 @@ func TestJudgeBrowser(t *testing.T) {
 		})), finding.Fail, "browser-websocket-stripped", "ws.test", "HTTP 426"},
 		{"a block page or error from a device that decrypts", []facts.EndpointFacts{a}, ran(asked(a, func(b *facts.BrowserEndpoint) {
 			b.Status, b.CertIssuer = 503, "Squid Bump CA"
-		})), finding.Fail, "browser-intercepted", "could not use 1 of 1", "HTTP 503 from a certificate issued by Squid Bump CA"},
+		})), finding.Fail, "browser-intercepted", "could not use 1 of 1", "HTTP 503 under a certificate issued by Squid Bump CA"},
+		{"a redirect to a block portal from a device that decrypts", []facts.EndpointFacts{a}, ran(asked(a, func(b *facts.BrowserEndpoint) {
+			b.Status, b.RedirectHost, b.CertIssuer = 302, "blockportal.corp.test", "Squid Bump CA"
+		})), finding.Fail, "browser-intercepted", "could not use 1 of 1", "HTTP 302 under a certificate"},
+		{"a redirect on the server's own host through it is the server's", []facts.EndpointFacts{a}, ran(asked(a, func(b *facts.BrowserEndpoint) {
+			b.Status, b.RedirectHost, b.CertIssuer = 302, "a.test", "Squid Bump CA"
+		})), finding.Pass, "", "reached all 1", "answered HTTP 302"},
 		{"a 200 through a device that decrypts is the server's", []facts.EndpointFacts{a}, ran(asked(a, func(b *facts.BrowserEndpoint) { b.CertIssuer = "Squid Bump CA" })),
 			finding.Pass, "", "reached all 1", "certificate issued by Squid Bump CA"},
 		{"endpoints not asked are said", []facts.EndpointFacts{a}, func() facts.Browser {

@@ -501,6 +501,7 @@ const (
 	BrowserSkipEndpoint    = "no-endpoint"       // the profile has no web endpoint a browser can ask
 	BrowserSkipPAC         = "pac-too-large"     // a --pac file too large to hand to the browser
 	BrowserSkipCredentials = "proxy-credentials" // --proxy has a user name and password, which a browser cannot take
+	BrowserSkipNeverAsked  = "never-started"     // the browser never started its requests (its page, or a PAC it waits for, never loaded)
 )
 
 // BrowserEndpoint is how the browser's request to one endpoint went.
@@ -517,6 +518,8 @@ type BrowserEndpoint struct {
 	// was still waiting at the end.
 	NetError string `json:"net_error,omitempty"`
 	Status   int    `json:"status,omitempty"` // the HTTP status that came back
+	// RedirectHost is the host a 3xx answer's Location names.
+	RedirectHost string `json:"redirect_host,omitempty"`
 	// Connected says the browser made its connection, TLS and all, to
 	// the server (or through the proxy): what failed after it is the
 	// server's answer, not the path.

@@ -67,8 +67,9 @@ func browserAsks(p *profile.Profile) (asks []browser.Ask, addrs, notAsked []stri
 // WHATWG's URL parser (127.1, 0x7f.1): unless it is a plain dotted quad,
 // Chromium would rewrite it.
 func canonicalHost(host string) (string, bool) {
-	if a, err := netip.ParseAddr(host); err == nil && a.Is6() && a.Zone() == "" {
-		return "[" + a.String() + "]", true
+	if a, err := netip.ParseAddr(host); err == nil && a.Is6() {
+		// Chromium writes an IPv4-mapped address in hex (::ffff:7f00:1).
+		return "[" + a.String() + "]", a.Zone() == "" && !a.Is4In6()
 	}
 	host = strings.ToLower(host)
 	if !plainHost.MatchString(host) {
@@ -149,7 +150,8 @@ func startBrowser(r *run) job {
 				b.NotAsked = notAsked
 			}
 			g.set(&b)
-			r.progress.finished("browser", b.State == facts.BrowserRan, false)
+			// A skip is no failure of the run's.
+			r.progress.finished("browser", b.State == facts.BrowserRan || b.State == facts.BrowserSkippedRun, false)
 		},
 		record: func(f *facts.Facts) {
 			if b := g.get(); b != nil {

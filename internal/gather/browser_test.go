@@ -36,6 +36,7 @@ func TestBrowserAsks(t *testing.T) {
 		{Host: "::1", Port: 8443},
 		{Host: "0:0::1", Port: 443},
 		{Host: "trailing.test.", Port: 443},
+		{Host: "::ffff:127.0.0.1", Port: 443},
 	}}
 	asks, addrs, notAsked := browserAsks(p)
 	want := []browser.Ask{
@@ -54,7 +55,7 @@ func TestBrowserAsks(t *testing.T) {
 	if !reflect.DeepEqual(addrs, wantAddrs) {
 		t.Errorf("addresses %q, want %q", addrs, wantAddrs)
 	}
-	wantNot := []string{"ws.test:443", "bücher.test:443", "a.test\nb:443", "-x.test:443", "a.test:70000", "dots.test:443", "127.1:443", "0x7f.0.0.1:443"}
+	wantNot := []string{"ws.test:443", "bücher.test:443", "a.test\nb:443", "-x.test:443", "a.test:70000", "dots.test:443", "127.1:443", "0x7f.0.0.1:443", "[::ffff:127.0.0.1]:443"}
 	if !reflect.DeepEqual(notAsked, wantNot) {
 		t.Errorf("not asked %q, want %q", notAsked, wantNot)
 	}
