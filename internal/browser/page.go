@@ -1,6 +1,7 @@
 package browser
 
 import (
+	"bufio"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
@@ -12,6 +13,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -70,8 +73,10 @@ type asks struct {
 // pageServer serves the page's requests on loopback to whoever knows its
 // secret.
 type pageServer struct {
-	srv    *http.Server
-	file   string // the page, in the browser's private folder
+	ln     net.Listener
+	conns  sync.WaitGroup
+	closed chan struct{} // closed by close: held requests give up
+	file   string        // the page, in the browser's private folder
 	secret string
 	asks   []byte
 	once   sync.Once
@@ -95,7 +100,7 @@ func startPage(dir string, list []Ask, budget time.Duration) (*pageServer, error
 	}
 	secret := make([]byte, 16)
 	rand.Read(secret)
-	p := &pageServer{asks: body, secret: hex.EncodeToString(secret), ended: make(chan struct{}), asked: make(chan struct{}),
+	p := &pageServer{asks: body, secret: hex.EncodeToString(secret), ended: make(chan struct{}), asked: make(chan struct{}), closed: make(chan struct{}),
 		file: filepath.Join(dir, "page.html")}
 	base := "http://" + ln.Addr().String() + "/"
 	// Only our own values (an address, hex) go into the page, as JSON.
@@ -109,55 +114,91 @@ func startPage(dir string, list []Ask, budget time.Duration) (*pageServer, error
 		ln.Close()
 		return nil, err
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /asks.json", p.guard(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("Access-Control-Allow-Origin", "*") // the page is a file: its origin is "null"
-		w.Write(p.asks)
-		p.askedOnce.Do(func() { p.askedAt = time.Now(); close(p.asked) })
-	}))
-	mux.HandleFunc("POST /done", p.guard(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
-		w.Header().Set("Access-Control-Allow-Origin", "*")
-		p.release()
-	}))
-	mux.HandleFunc("OPTIONS /", func(w http.ResponseWriter, r *http.Request) {
-		// The preflight of a request that carries the secret's header.
-		w.Header().Set("Access-Control-Allow-Origin", "*")
-		w.Header().Set("Access-Control-Allow-Headers", secretHeader)
-		w.Header().Set("Access-Control-Allow-Methods", "GET, POST")
-	})
-	mux.HandleFunc("GET /wait.js", p.guard(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-p.ended:
-		case <-r.Context().Done():
-			return
-		}
-		w.Header().Set("Content-Type", "text/javascript")
-		w.Header().Set("Cache-Control", "no-store")
-		io.WriteString(w, "\"use strict\";\n")
-	}))
-	p.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
-	go p.srv.Serve(ln)
+	p.ln = ln
+	go p.serve()
 	return p, nil
 }
 
 // secretHeader carries the page's secret on its fetches.
 const secretHeader = "X-Qadoctor-Page"
 
-// guard answers only a request that carries the page's secret.
-func (p *pageServer) guard(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		k := r.Header.Get(secretHeader)
-		if k == "" {
-			k = r.URL.Query().Get("k")
-		}
-		if subtle.ConstantTimeCompare([]byte(k), []byte(p.secret)) != 1 {
-			http.NotFound(w, r)
+// serve answers the page's requests, one per connection. It is not
+// net/http's Server: that would bring TLS's server side and most of a
+// megabyte into the binary for three routes on loopback. Requests are
+// parsed by net/http's own ReadRequest, within bounds; answers are
+// written whole and the connection closed.
+func (p *pageServer) serve() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
 			return
 		}
-		h(w, r)
+		p.conns.Add(1)
+		go func() {
+			defer p.conns.Done()
+			defer c.Close()
+			p.answer(c)
+		}()
+	}
+}
+
+// Bounds on one request to the page's server.
+const (
+	maxPageRequestHead = 64 << 10
+	maxPageRequestBody = 1 << 20
+	pageRequestWait    = 10 * time.Second
+)
+
+func (p *pageServer) answer(c net.Conn) {
+	c.SetReadDeadline(time.Now().Add(pageRequestWait))
+	r, err := http.ReadRequest(bufio.NewReader(io.LimitReader(c, maxPageRequestHead+maxPageRequestBody)))
+	if err != nil {
+		return
+	}
+	io.Copy(io.Discard, io.LimitReader(r.Body, maxPageRequestBody))
+	c.SetReadDeadline(time.Time{})
+	reply := func(status string, headers map[string]string, body string) {
+		var b strings.Builder
+		b.WriteString("HTTP/1.1 " + status + "\r\n")
+		for _, k := range []string{"Content-Type", "Cache-Control", "Access-Control-Allow-Origin", "Access-Control-Allow-Headers", "Access-Control-Allow-Methods"} {
+			if v, ok := headers[k]; ok {
+				b.WriteString(k + ": " + v + "\r\n")
+			}
+		}
+		b.WriteString("Content-Length: " + strconv.Itoa(len(body)) + "\r\nConnection: close\r\n\r\n" + body)
+		io.WriteString(c, b.String())
+	}
+	cors := map[string]string{"Access-Control-Allow-Origin": "*"} // the page is a file: its origin is "null"
+	if r.Method == http.MethodOptions {
+		// The preflight of a request that carries the secret's header.
+		reply("204 No Content", map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": secretHeader,
+			"Access-Control-Allow-Methods": "GET, POST"}, "")
+		return
+	}
+	k := r.Header.Get(secretHeader)
+	if k == "" {
+		k = r.URL.Query().Get("k")
+	}
+	if subtle.ConstantTimeCompare([]byte(k), []byte(p.secret)) != 1 {
+		reply("404 Not Found", nil, "")
+		return
+	}
+	switch {
+	case r.Method == http.MethodGet && r.URL.Path == "/asks.json":
+		reply("200 OK", map[string]string{"Content-Type": "application/json", "Cache-Control": "no-store", "Access-Control-Allow-Origin": "*"}, string(p.asks))
+		p.askedOnce.Do(func() { p.askedAt = time.Now(); close(p.asked) })
+	case r.Method == http.MethodPost && r.URL.Path == "/done":
+		reply("204 No Content", cors, "")
+		p.release()
+	case r.Method == http.MethodGet && r.URL.Path == "/wait.js":
+		select {
+		case <-p.ended:
+		case <-p.closed:
+			return
+		}
+		reply("200 OK", map[string]string{"Content-Type": "text/javascript", "Cache-Control": "no-store"}, "\"use strict\";\n")
+	default:
+		reply("404 Not Found", nil, "")
 	}
 }
 
@@ -176,5 +217,6 @@ func (p *pageServer) release() { p.once.Do(func() { close(p.ended) }) }
 
 func (p *pageServer) close() {
 	p.release()
-	p.srv.Close()
+	close(p.closed)
+	p.ln.Close()
 }
