@@ -74,7 +74,6 @@ type asks struct {
 // secret.
 type pageServer struct {
 	ln     net.Listener
-	conns  sync.WaitGroup
 	closed chan struct{} // closed by close: held requests give up
 	file   string        // the page, in the browser's private folder
 	secret string
@@ -133,9 +132,7 @@ func (p *pageServer) serve() {
 		if err != nil {
 			return
 		}
-		p.conns.Add(1)
 		go func() {
-			defer p.conns.Done()
 			defer c.Close()
 			p.answer(c)
 		}()
