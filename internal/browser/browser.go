@@ -145,7 +145,11 @@ func Run(ctx context.Context, o Options, list []Ask) (facts.Browser, error) {
 		env = os.Environ()
 	}
 	cmd.Env = append(env[:len(env):len(env)], "TMPDIR="+dir, "TMP="+dir, "TEMP="+dir)
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	// Standard output and error go nowhere (nil: no pipes, so a helper
+	// that outlives the group cannot hold Wait open), and Wait gives up
+	// on anything left after WaitDelay.
+	cmd.Stdout, cmd.Stderr = nil, nil
+	cmd.WaitDelay = 2 * time.Second
 	g, err := startGroup(cmd)
 	if err != nil {
 		return b, fmt.Errorf("starting %s: %w", o.Program, err)
@@ -217,9 +221,22 @@ func Run(ctx context.Context, o Options, list []Ask) (facts.Browser, error) {
 	case <-time.After(2 * time.Second):
 	}
 	b.DurationMS = float64(time.Since(start).Microseconds()) / 1000
+	select {
+	case <-page.asked:
+	default:
+		// The browser ended (crashed, refused to run on its own) or was
+		// cut off before its page sent a single request: its NetLog
+		// would call every endpoint unanswered.
+		asked = false
+	}
+	if !asked && cutOff {
+		b.State = facts.BrowserCutOff
+		return b, nil
+	}
 	if !asked {
 		return b, fmt.Errorf("%s: %w", filepath.Base(o.Program), ErrNeverAsked)
 	}
+	b.CutOff = cutOff
 	f, err := os.Open(netlog)
 	if err != nil {
 		if cutOff {
@@ -298,6 +315,7 @@ func (o Options) switches(dir, netlog string) []string {
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--disable-default-apps", "--disable-gpu", "--mute-audio",
 		"--log-net-log=" + netlog, "--net-log-capture-mode=Default",
+		"--disable-crash-reporter", // no crash handler outliving the browser's group
 	}
 	switch {
 	case o.Direct:

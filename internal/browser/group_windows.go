@@ -47,7 +47,8 @@ func startGroup(cmd *exec.Cmd) (*group, error) {
 		windows.CloseHandle(h)
 	}
 	if err != nil {
-		cmd.Process.Kill()
+		cmd.Process.Kill() // still suspended, outside any job: ended here
+		cmd.Wait()
 		windows.CloseHandle(job)
 		return nil, fmt.Errorf("putting the browser in its job object: %w", err)
 	}

@@ -127,12 +127,25 @@ const secretHeader = "X-Qadoctor-Page"
 // parsed by net/http's own ReadRequest, within bounds; answers are
 // written whole and the connection closed.
 func (p *pageServer) serve() {
+	slots := make(chan struct{}, maxPageConns)
 	for {
 		c, err := p.ln.Accept()
 		if err != nil {
-			return
+			select {
+			case <-p.closed:
+				return
+			case <-time.After(50 * time.Millisecond): // out of descriptors, say: try again
+				continue
+			}
+		}
+		select {
+		case slots <- struct{}{}:
+		default:
+			c.Close() // more than the page ever opens: not the page
+			continue
 		}
 		go func() {
+			defer func() { <-slots }()
 			defer c.Close()
 			p.answer(c)
 		}()
@@ -144,15 +157,18 @@ const (
 	maxPageRequestHead = 64 << 10
 	maxPageRequestBody = 1 << 20
 	pageRequestWait    = 10 * time.Second
+	maxPageConns       = 32
 )
 
 func (p *pageServer) answer(c net.Conn) {
 	c.SetReadDeadline(time.Now().Add(pageRequestWait))
-	r, err := http.ReadRequest(bufio.NewReader(io.LimitReader(c, maxPageRequestHead+maxPageRequestBody)))
+	in := &io.LimitedReader{R: c, N: maxPageRequestHead}
+	r, err := http.ReadRequest(bufio.NewReader(in))
 	if err != nil {
 		return
 	}
-	io.Copy(io.Discard, io.LimitReader(r.Body, maxPageRequestBody))
+	in.N += maxPageRequestBody // the head was read within its bound; now the body's
+	io.Copy(io.Discard, r.Body)
 	c.SetReadDeadline(time.Time{})
 	reply := func(status string, headers map[string]string, body string) {
 		var b strings.Builder
@@ -162,7 +178,11 @@ func (p *pageServer) answer(c net.Conn) {
 				b.WriteString(k + ": " + v + "\r\n")
 			}
 		}
-		b.WriteString("Content-Length: " + strconv.Itoa(len(body)) + "\r\nConnection: close\r\n\r\n" + body)
+		if !strings.HasPrefix(status, "204") { // a 204 carries no Content-Length (RFC 9110, 8.6)
+			b.WriteString("Content-Length: " + strconv.Itoa(len(body)) + "\r\n")
+		}
+		b.WriteString("Connection: close\r\n\r\n" + body)
+		c.SetWriteDeadline(time.Now().Add(pageRequestWait))
 		io.WriteString(c, b.String())
 	}
 	cors := map[string]string{"Access-Control-Allow-Origin": "*"} // the page is a file: its origin is "null"

@@ -144,3 +144,24 @@ func TestRunEndsABrowserThatNeverAsks(t *testing.T) {
 		t.Errorf("the browser ran %.0f ms: it was left to its budget", got.DurationMS)
 	}
 }
+
+// A browser that ends (crashes, refuses to run) before its page sent a
+// request is never taken at its NetLog's word: that log would call every
+// endpoint unanswered. Here a program writes a real NetLog and exits.
+func TestRunABrowserThatEndsBeforeAsking(t *testing.T) {
+	golden, err := filepath.Abs("testdata/chromium-156.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := filepath.Join(testpeer.TempDir(t), "crashing-browser")
+	script := "#!/bin/sh\nfor a; do case $a in --log-net-log=*) cp " + golden + " \"${a#--log-net-log=}\";; esac; done\nexit 1\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err = Run(ctx, Options{Program: fake}, []Ask{{URL: "https://localhost:1/"}})
+	if !errors.Is(err, ErrNeverAsked) {
+		t.Fatalf("error %v; want the requests never started", err)
+	}
+}

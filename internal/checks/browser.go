@@ -80,6 +80,12 @@ func notExpectedIssuer(e facts.EndpointFacts, issuer string) bool {
 // used says the browser used the endpoint: the server answered.
 func (a browserEndpoint) used() bool { return a.b.Usable && !a.answeredForIt() }
 
+// overrules says the browser's use of the endpoint is enough to overrule
+// a failure of qadoctor's own probe: used, and for a WebSocket, opened
+// (an answer other than 101 from a server whose issuer the profile does
+// not name cannot be told from a device's).
+func (a browserEndpoint) overrules() bool { return a.used() && (!a.b.WebSocket || a.b.Opened) }
+
 // ours says whether qadoctor's own probe reached the same endpoint's
 // server: TLS with a trusted chain, and an answer to its exchange.
 func ours(e facts.EndpointFacts) bool {
@@ -137,6 +143,10 @@ func judgeBrowser(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 			st = finding.Fail
 			detail = tr.Sprintf("HTTP %d under a certificate issued by %s, not the server's: the device that decrypts answered in the server's place, or passed on a refusal", a.b.Status, a.b.CertIssuer) +
 				"; " + detail
+		case !a.b.Usable && a.b.NetError == facts.BrowserNoAnswer && b.CutOff:
+			// The run's deadline, not the path, ended the request.
+			st = finding.Skip
+			detail = tr.Sprintf("not judged: the run's deadline ended the browser before this request did")
 		case !a.b.Usable && a.b.Connected:
 			// TLS and all went through; the server's answer failed
 			// after it, as qadoctor's own http-no-answer says of a
@@ -150,7 +160,7 @@ func judgeBrowser(f *facts.Facts, tr *i18n.Printer) finding.Finding {
 			st = severity(a.e)
 		}
 		a.status = st
-		if st != finding.Pass {
+		if st != finding.Pass && st != finding.Skip {
 			failed = append(failed, a)
 		}
 		if a.found && (st == finding.Pass) != ours(a.e) && a.e.TLS.State != facts.StepNotRun {
@@ -330,7 +340,7 @@ func trustBrowser(out []finding.Finding, f *facts.Facts, tr *i18n.Printer) {
 	}
 	usable := map[string]bool{}
 	for _, a := range browserEndpoints(f) {
-		if a.used() {
+		if a.overrules() {
 			usable[a.subject()] = true
 		}
 	}
@@ -361,6 +371,11 @@ func trustBrowser(out []finding.Finding, f *facts.Facts, tr *i18n.Printer) {
 			}
 		}
 		note := tr.Sprintf("Not borne out: the PC's browser (%s) used %s, and Quick Assist's WebView2 is the same network stack (see net.browser). qadoctor's own probe differs from the browser here.", f.Browser.Kind, strings.Join(overruled, ", "))
+		if fd.ID == "tls.interception" {
+			// The browser saw the same device; what it does not bear out
+			// is that the device breaks the web leg.
+			note = tr.Sprintf("The PC's browser (%s) used %s through this device: the web leg works through it (Quick Assist's WebView2 is the same network stack; see net.browser), so this is a warning. The screen leg and the channels are judged by their own checks.", f.Browser.Kind, strings.Join(overruled, ", "))
+		}
 		fd.Cause = strings.TrimSpace(note + " " + fd.Cause)
 	}
 }

@@ -86,6 +86,11 @@ func TestJudgeBrowser(t *testing.T) {
 			b.Truncated, b.NetLogEvents = true, 1234
 			return b
 		}(), finding.Pass, "", "reached all 1", "read as far as it went (1234 events)"},
+		{"an unanswered request when the run was cut off is not judged", []facts.EndpointFacts{a}, func() facts.Browser {
+			b := ran(asked(a, netError(facts.BrowserNoAnswer)))
+			b.CutOff = true
+			return b
+		}(), finding.Skip, "", "", "not judged: the run's deadline"},
 		{"through a proxy", []facts.EndpointFacts{a}, ran(asked(a, func(b *facts.BrowserEndpoint) { b.ProxyChain = "[proxy.test:3128]" })), finding.Pass, "", "reached", "through [proxy.test:3128]"},
 		{"--no-browser", []facts.EndpointFacts{a}, facts.Browser{State: facts.BrowserSkippedRun, Skipped: facts.BrowserSkipFlag}, finding.Skip, "", "--no-browser", ""},
 		{"as SYSTEM", []facts.EndpointFacts{a}, facts.Browser{State: facts.BrowserSkippedRun, Skipped: facts.BrowserSkipSystem}, finding.Skip, "", "SYSTEM", ""},
@@ -184,6 +189,19 @@ func TestTrustBrowser(t *testing.T) {
 	fs = judge(ran(asked(inspected, func(b *facts.BrowserEndpoint) { b.Status, b.CertIssuer = 503, "Corp Inspection CA" })), inspected)
 	if ic := find(fs, "tls.interception"); ic.Status != finding.Fail {
 		t.Errorf("tls.interception where the interceptor answered 503 for the server: %v", ic.Status)
+	}
+
+	// A WebSocket the browser got an answer on but did not open, from a
+	// server whose issuer the profile does not name: not enough to
+	// overrule net.websocket.
+	noIssuers := ep("ws.test", true, func(e *facts.EndpointFacts) {
+		e.Endpoint.Role, e.Endpoint.Issuers = profile.RoleWebSocket, nil
+		e.TLS.Verified = false // a device whose CA qadoctor does not trust, the PC does
+		e.HTTP = facts.HTTP{Step: facts.Step{State: facts.StepOK}, Status: 403}
+	})
+	fs = judge(ran(asked(noIssuers, func(b *facts.BrowserEndpoint) { b.Status, b.Opened = 403, false })), noIssuers)
+	if ws := find(fs, "net.websocket"); ws.Status != finding.Fail {
+		t.Errorf("net.websocket overruled by a WebSocket the browser never opened: %v %s", ws.Status, ws.Cause)
 	}
 
 	// The browser not asked: nothing changes.

@@ -108,8 +108,8 @@ func TestBrowserBesideProbes(t *testing.T) {
 			}
 			if tc.name == "a decrypting proxy whose CA the PC trusts, passing WebSocket" {
 				ic := byID(t, r, "tls.interception")
-				if !strings.Contains(ic.Cause, "Not borne out") {
-					t.Errorf("tls.interception's cause %q should say the browser does not bear it out", ic.Cause)
+				if !strings.Contains(ic.Cause, "through this device: the web leg works through it") {
+					t.Errorf("tls.interception's cause %q should say the browser used the path through the device", ic.Cause)
 				}
 				if v := r.Verdict; v != nil && v.Status == finding.Fail {
 					t.Errorf("verdict %s (%s): a failure the browser does not bear out", v.ID, v.Status)

@@ -470,6 +470,9 @@ type Browser struct {
 	// system's own settings, else the --proxy or --pac it was given.
 	Way   string `json:"way,omitempty"`
 	Error string `json:"error,omitempty"`
+	// CutOff says the run's deadline (or Ctrl-C) ended the browser while
+	// requests were still going: an unanswered one is not judged.
+	CutOff bool `json:"cut_off,omitempty"`
 	// Truncated says the browser was ended before it closed its NetLog,
 	// which was read as far as it went (NetLogEvents events).
 	Truncated    bool              `json:"truncated,omitempty"`
