@@ -100,17 +100,25 @@ func ours(e facts.EndpointFacts) bool {
 	return reached && !(intercepted(e) && deviceAnswer(e.HTTP.Status))
 }
 
+// browserEndpoints pairs each of the browser's requests with the
+// profile endpoint it went to: by address and by kind (a WebSocket
+// channel and a web service may share an address).
 func browserEndpoints(f *facts.Facts) []browserEndpoint {
-	byAddress := make(map[string]facts.EndpointFacts, len(f.Endpoints))
+	type key struct {
+		address string
+		ws      bool
+	}
+	byKey := make(map[key]facts.EndpointFacts, len(f.Endpoints))
 	for _, e := range f.Endpoints {
-		if a := e.Endpoint.Address(); byAddress[a].Endpoint.Host == "" {
-			byAddress[a] = e
+		k := key{e.Endpoint.Address(), e.Endpoint.Kind() == profile.RoleWebSocket}
+		if _, ok := byKey[k]; !ok {
+			byKey[k] = e
 		}
 	}
 	out := make([]browserEndpoint, 0, len(f.Browser.Endpoints))
 	for _, b := range f.Browser.Endpoints {
 		a := browserEndpoint{b: b}
-		a.e, a.found = byAddress[b.Address]
+		a.e, a.found = byKey[key{b.Address, b.WebSocket}]
 		out = append(out, a)
 	}
 	return out
@@ -338,10 +346,13 @@ func trustBrowser(out []finding.Finding, f *facts.Facts, tr *i18n.Printer) {
 	if f.Browser.State != facts.BrowserRan {
 		return
 	}
+	// An endpoint's subject is usable when every request the browser
+	// made to it overrules (a WebSocket and a web service on one address
+	// share a subject).
 	usable := map[string]bool{}
 	for _, a := range browserEndpoints(f) {
-		if a.overrules() {
-			usable[a.subject()] = true
+		if was, seen := usable[a.subject()]; !seen || was {
+			usable[a.subject()] = a.overrules()
 		}
 	}
 	for i := range out {

@@ -204,6 +204,22 @@ func TestTrustBrowser(t *testing.T) {
 		t.Errorf("net.websocket overruled by a WebSocket the browser never opened: %v %s", ws.Status, ws.Cause)
 	}
 
+	// A web service and a WebSocket channel on one address: the
+	// service's success does not overrule the channel's failure.
+	shared := ep("b.test", true, httpOK, intercepted)
+	sharedWS := ep("b.test", true, intercepted, func(e *facts.EndpointFacts) {
+		e.Endpoint.Role = profile.RoleWebSocket
+		e.HTTP = facts.HTTP{Step: facts.Step{State: facts.StepOK}, Status: 426}
+	})
+	fs = judge(ran(asked(shared, func(b *facts.BrowserEndpoint) { b.CertIssuer = "Corp Inspection CA" }),
+		asked(sharedWS, func(b *facts.BrowserEndpoint) { b.Status, b.Opened, b.CertIssuer = 426, false, "Corp Inspection CA" })), shared, sharedWS)
+	if ws := find(fs, "net.websocket"); ws.Status != finding.Fail {
+		t.Errorf("net.websocket on an address whose web service the browser used: %v %s", ws.Status, ws.Cause)
+	}
+	if nb := find(fs, "net.browser"); nb.Reason != "browser-websocket-stripped" {
+		t.Errorf("net.browser %v %q: the channel's request paired with the wrong endpoint", nb.Status, nb.Reason)
+	}
+
 	// The browser not asked: nothing changes.
 	fs = judge(facts.Browser{State: facts.BrowserSkippedRun, Skipped: facts.BrowserSkipFlag}, web)
 	if hs := find(fs, "tls.handshake"); hs.Status != finding.Fail {
