@@ -2,6 +2,7 @@ package browser
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
@@ -537,14 +538,14 @@ func judge(u string, ids []int, sources map[int]*source, errNames map[int]string
 		}
 		code := r.netError
 		if code == 0 && job != nil {
-			code = cmpOr(job.netError, job.poolError)
+			code = cmp.Or(job.netError, job.poolError)
 		}
 		if code == 0 && ctl != nil && job == nil {
 			// No job was bound: the controller's jobs all failed; the
 			// main (first) job's error is the request's.
 			for _, j := range ctl.jobs {
-				if js := sources[j]; js != nil && cmpOr(js.poolError, js.netError) != 0 {
-					code = cmpOr(js.poolError, js.netError)
+				if js := sources[j]; js != nil && cmp.Or(js.poolError, js.netError) != 0 {
+					code = cmp.Or(js.poolError, js.netError)
 					break
 				}
 			}
@@ -565,7 +566,7 @@ func judge(u string, ids []int, sources map[int]*source, errNames map[int]string
 			// waits; its name for that is ERR_PROXY_AUTH_REQUESTED.
 			for proxy, scheme := range asked {
 				if strings.Contains(strings.ToLower(got.ProxyChain), proxy) {
-					got.NetError, got.ProxyAuth = "PROXY_AUTH_REQUESTED", cmpOrString(scheme, "unknown")
+					got.NetError, got.ProxyAuth = "PROXY_AUTH_REQUESTED", cmp.Or(scheme, "unknown")
 				}
 			}
 		}
@@ -574,13 +575,6 @@ func judge(u string, ids []int, sources map[int]*source, errNames map[int]string
 		}
 	}
 	return e
-}
-
-func cmpOr(a, b int) int {
-	if a != 0 {
-		return a
-	}
-	return b
 }
 
 func errName(code int, names map[int]string) string {
@@ -601,18 +595,6 @@ func names(p string) (subject, issuer string) {
 	if err != nil {
 		return "", ""
 	}
-	name := func(cn string, org []string) string {
-		if cn != "" {
-			return cn
-		}
-		return strings.Join(org, ", ")
-	}
+	name := func(cn string, org []string) string { return cmp.Or(cn, strings.Join(org, ", ")) }
 	return name(c.Subject.CommonName, c.Subject.Organization), name(c.Issuer.CommonName, c.Issuer.Organization)
-}
-
-func cmpOrString(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
