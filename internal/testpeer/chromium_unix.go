@@ -27,24 +27,13 @@ import (
 // machine and Chromium ends quickly.
 func ChromiumPAC(t testing.TB, dir, pacURL string) (answer, jsErr string) {
 	t.Helper()
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatalf("chromium is not installed (scripts/test installs it): %v", err)
-	}
 	netlog := filepath.Join(dir, "netlog.json")
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+filepath.Join(dir, "profile"),
+	runChromium(t, exec.Command(chromiumProgram(t), append(headless(dir),
 		"--proxy-pac-url="+pacURL,
 		"--proxy-bypass-list=<-loopback>", // the PAC decides for every host, as on Windows
 		"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 		"--log-net-log="+netlog, "--net-log-capture-mode=Everything",
-		"--dump-dom", "https://a.test/")
-	if out, err := cmd.CombinedOutput(); err != nil && ctx.Err() != nil {
-		t.Fatalf("chromium: %v\n%s", err, out)
-	}
+		"--dump-dom", "https://a.test/")...), 60*time.Second)
 	data, err := os.ReadFile(netlog)
 	if err != nil {
 		t.Fatalf("chromium wrote no NetLog: %v", err)
@@ -135,10 +124,7 @@ const NoAnswer = "NO_ANSWER"
 // it): what WebView2 would say of the same path.
 func ChromiumNetError(t testing.TB, dir, url string, o ChromiumOptions) string {
 	t.Helper()
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatalf("chromium is not installed (scripts/test installs it): %v", err)
-	}
+	chromium := chromiumProgram(t)
 	home := ChromiumHome(t, dir, o.CAFiles...)
 	rules := "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"
 	if o.Map != "" {
@@ -157,13 +143,9 @@ func ChromiumNetError(t testing.TB, dir, url string, o ChromiumOptions) string {
 	if wait <= 0 {
 		wait = 10 * time.Second
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), wait+50*time.Second)
-	defer cancel()
-	args := append([]string{"--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-		fmt.Sprintf("--timeout=%d", wait.Milliseconds()),
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir=" + filepath.Join(dir, "profile"),
-		"--log-net-log=" + netlog, "--net-log-capture-mode=Default"}, proxyFlags...)
+	args := append(headless(dir), fmt.Sprintf("--timeout=%d", wait.Milliseconds()),
+		"--log-net-log="+netlog, "--net-log-capture-mode=Default")
+	args = append(args, proxyFlags...)
 	if !o.SystemResolver {
 		args = append(args, "--host-resolver-rules="+rules)
 	}
@@ -173,16 +155,7 @@ func ChromiumNetError(t testing.TB, dir, url string, o ChromiumOptions) string {
 	}
 	cmd := run(chromium, append(args, "--dump-dom", url)...)
 	cmd.Env = append(os.Environ(), "HOME="+home)
-	stop := context.AfterFunc(ctx, func() {
-		if cmd.Process != nil {
-			cmd.Process.Kill()
-		}
-	})
-	out, err := cmd.CombinedOutput()
-	stop()
-	if err != nil && ctx.Err() != nil {
-		t.Fatalf("chromium: %v\n%s", err, out)
-	}
+	runChromium(t, cmd, wait+50*time.Second)
 	data, err := os.ReadFile(netlog)
 	if err != nil {
 		t.Fatalf("chromium wrote no NetLog: %v", err)
@@ -250,10 +223,7 @@ const phaseEnd = 2
 // (loopback names go through it; the page on 127.0.0.1 does not).
 func ChromiumRelay(t testing.TB, dir, turnURL, proxy string, caFiles ...string) []string {
 	t.Helper()
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatalf("chromium is not installed (scripts/test installs it): %v", err)
-	}
+	chromium := chromiumProgram(t)
 	got := make(chan []byte, 1)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
@@ -280,26 +250,13 @@ func ChromiumRelay(t testing.TB, dir, turnURL, proxy string, caFiles ...string) 
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	args := []string{"--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir=" + filepath.Join(dir, "profile")}
+	args := headless(dir)
 	if proxy != "" {
 		args = append(args, "--proxy-server=http://"+proxy, "--proxy-bypass-list=<-loopback>;127.0.0.1")
 	}
 	cmd := exec.Command(chromium, append(args, "--dump-dom", srv.URL+"/")...)
 	cmd.Env = append(os.Environ(), "HOME="+ChromiumHome(t, dir, caFiles...))
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	stop := context.AfterFunc(ctx, func() {
-		if cmd.Process != nil {
-			cmd.Process.Kill()
-		}
-	})
-	out, err := cmd.CombinedOutput()
-	stop()
-	if err != nil && ctx.Err() != nil {
-		t.Fatalf("chromium: %v\n%s", err, out)
-	}
+	out := runChromium(t, cmd, 60*time.Second)
 	var candidates []string
 	select {
 	case b := <-got:
@@ -332,3 +289,40 @@ pc.createDataChannel("qadoctor");
 pc.createOffer().then((o) => pc.setLocalDescription(o));
 setTimeout(done, 8000);
 </script><script src="/wait.js"></script>`
+
+// chromiumProgram is the chromium here; a test fails without it.
+func chromiumProgram(t testing.TB) string {
+	t.Helper()
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatalf("chromium is not installed (scripts/test installs it): %v", err)
+	}
+	return chromium
+}
+
+// headless are the switches every test Chromium starts with: headless,
+// a fresh profile under dir, nothing in the background.
+func headless(dir string) []string {
+	return []string{"--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir=" + filepath.Join(dir, "profile")}
+}
+
+// runChromium runs cmd and returns what it printed; past limit it is
+// killed and the test fails.
+func runChromium(t testing.TB, cmd *exec.Cmd, limit time.Duration) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		if cmd.Process != nil {
+			cmd.Process.Kill()
+		}
+	})
+	out, err := cmd.CombinedOutput()
+	stop()
+	if err != nil && ctx.Err() != nil {
+		t.Fatalf("chromium: %v\n%s", err, out)
+	}
+	return out
+}
