@@ -32,7 +32,7 @@ func TestPACWaysAsChromium(t *testing.T) {
 	prof := testpeer.WriteProfile(t, testpeer.Endpoint{Host: host, Port: port, Required: true, Purpose: "test peer", Issuers: []string{"qadoctor Test CA"}})
 	dns := testpeer.DNSServer(t, testpeer.Zone(map[string]string{host + ".": "127.0.0.1"}))
 	hosts := map[string]string{host: "127.0.0.1"}
-	dead := testpeer.ClosedPort(t)
+	dead := testpeer.DeadPort(t)
 	plain := testpeer.Squid(t, testpeer.SquidOptions{Hosts: hosts})
 	secure := testpeer.Squid(t, testpeer.SquidOptions{TLS: pki, Hosts: hosts})
 	dir := testpeer.TempDir(t)
